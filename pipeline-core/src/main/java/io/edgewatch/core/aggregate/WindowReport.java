@@ -1,0 +1,48 @@
+package io.edgewatch.core.aggregate;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What one model saw on one camera during one window.
+ *
+ * @param cameraId the camera
+ * @param modelId the model
+ * @param modelType the model's task, by its wire name
+ * @param windowStart when the window opened (inclusive)
+ * @param windowEnd when it closed (exclusive)
+ * @param framesSeen every frame of the camera that reached the aggregator in the window
+ * @param framesInferred frames this model returned a result for
+ * @param framesDropped frames the camera's pipeline did not infer, whatever the reason
+ * @param inferenceErrors frames whose inference failed
+ * @param droppedByReason {@code framesDropped} by reason label, only reasons that occurred
+ * @param errorsByKind {@code inferenceErrors} by kind label, only kinds that occurred
+ * @param inferenceResults the most confident prediction per class, in the order classes first
+ *                         appeared in the window (ties keep the earliest): the reference
+ *                         aggregator's semantics
+ * @param classStats per class, in the same order
+ * @param inferenceLatency the detector's own time per frame
+ * @param endToEndLatency capture to result per frame
+ */
+public record WindowReport(String cameraId, String modelId, String modelType, Instant windowStart,
+                           Instant windowEnd, long framesSeen, long framesInferred, long framesDropped,
+                           long inferenceErrors, Map<String, Long> droppedByReason,
+                           Map<String, Long> errorsByKind, List<ClassResult> inferenceResults,
+                           List<ClassStats> classStats, LatencyStats inferenceLatency,
+                           LatencyStats endToEndLatency) {
+
+    public WindowReport {
+        droppedByReason = Collections.unmodifiableSortedMap(new TreeMap<>(droppedByReason));
+        errorsByKind = Collections.unmodifiableSortedMap(new TreeMap<>(errorsByKind));
+        inferenceResults = List.copyOf(inferenceResults);
+        classStats = List.copyOf(classStats);
+    }
+
+    /** The distinct inference ids of {@link #inferenceResults()}, in order: what custom metadata attaches to. */
+    public List<String> reportedInferenceIds() {
+        return inferenceResults.stream().map(ClassResult::inferenceId).distinct().toList();
+    }
+}

@@ -1,0 +1,142 @@
+package io.edgewatch.core.aggregate.internal;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.HdrHistogram.IntCountsHistogram;
+
+import io.edgewatch.core.aggregate.ClassResult;
+import io.edgewatch.core.aggregate.ClassStats;
+import io.edgewatch.core.aggregate.LatencyStats;
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.event.FrameEvent;
+import io.edgewatch.core.inference.InferenceException;
+
+/**
+ * One open window of one camera: frame counters, and per model one tally per class plus two
+ * latency histograms. Its size depends on models and classes, never on frames or boxes. Not
+ * thread-safe; the aggregator feeds it serially.
+ */
+public final class WindowAccumulator {
+
+    /** One hour in microseconds: latencies above it are clamped. */
+    private static final long MAX_LATENCY_MICROS = 3_600_000_000L;
+
+    private final String cameraId;
+    private final String primaryModelId;
+    private final String primaryModelType;
+    private final Instant start;
+    private long seen;
+    private final EnumMap<FrameEvent.DropReason, Long> drops = new EnumMap<>(FrameEvent.DropReason.class);
+    private final EnumMap<InferenceException.Kind, Long> errors = new EnumMap<>(InferenceException.Kind.class);
+    private final Map<String, ModelTally> models = new LinkedHashMap<>();
+
+    public WindowAccumulator(String cameraId, String primaryModelId, String primaryModelType, Instant start) {
+        this.cameraId = cameraId;
+        this.primaryModelId = primaryModelId;
+        this.primaryModelType = primaryModelType;
+        this.start = start;
+        models.put(primaryModelId, new ModelTally(primaryModelType));
+    }
+
+    /** Folds in a batch of frames, in order. */
+    public WindowAccumulator addAll(List<FrameSummary> batch) {
+        for (FrameSummary s : batch) {
+            add(s);
+        }
+        return this;
+    }
+
+    /** Folds in one frame. */
+    public void add(FrameSummary s) {
+        seen++;
+        switch (s.kind) {
+            case DROPPED -> drops.merge(s.dropReason, 1L, Long::sum);
+            case FAILED -> errors.merge(s.errorKind, 1L, Long::sum);
+            case INFERRED -> models.computeIfAbsent(s.modelId, id -> new ModelTally(s.modelType)).add(s);
+            case UNINFERRED -> { }
+        }
+    }
+
+    /** Classes held for all models: the window's memory, apart from fixed-size histograms. */
+    public int classCount() {
+        return models.values().stream().mapToInt(m -> m.classes.size()).sum();
+    }
+
+    /**
+     * Closes the window: one report per model that produced a result in it, and always one for
+     * the camera's own model (so an empty window is reported). Frame counters are the camera's and
+     * appear on each report; errors belong to the camera's own model.
+     */
+    public List<WindowReport> close(Instant end) {
+        List<WindowReport> reports = new ArrayList<>(models.size());
+        long dropped = drops.values().stream().mapToLong(Long::longValue).sum();
+        Map<String, Long> dropLabels = new LinkedHashMap<>();
+        drops.forEach((k, v) -> dropLabels.put(k.label(), v));
+        for (Map.Entry<String, ModelTally> e : models.entrySet()) {
+            boolean primary = e.getKey().equals(primaryModelId);
+            ModelTally m = e.getValue();
+            List<ClassResult> results = new ArrayList<>(m.classes.size());
+            List<ClassStats> stats = new ArrayList<>(m.classes.size());
+            for (ClassTally t : m.classes.values()) {
+                results.add(t.toResult(e.getKey(), m.modelType));
+                stats.add(t.toStats());
+            }
+            Map<String, Long> errorLabels = new LinkedHashMap<>();
+            long errorCount = 0;
+            if (primary) {
+                for (Map.Entry<InferenceException.Kind, Long> err : errors.entrySet()) {
+                    errorLabels.put(err.getKey().label(), err.getValue());
+                    errorCount += err.getValue();
+                }
+            }
+            reports.add(new WindowReport(cameraId, e.getKey(), primary ? primaryModelType : m.modelType, start, end,
+                    seen, m.inferred, dropped, errorCount, dropLabels, errorLabels, results, stats,
+                    stats(m.inference), stats(m.endToEnd)));
+        }
+        return reports;
+    }
+
+    private static LatencyStats stats(IntCountsHistogram h) {
+        if (h == null || h.getTotalCount() == 0) {
+            return LatencyStats.EMPTY;
+        }
+        return new LatencyStats(h.getTotalCount(), h.getMean() / 1000.0,
+                h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(95) / 1000.0,
+                h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0);
+    }
+
+    private static final class ModelTally {
+        final String modelType;
+        final Map<String, ClassTally> classes = new LinkedHashMap<>();
+        long inferred;
+        IntCountsHistogram inference;
+        IntCountsHistogram endToEnd;
+
+        ModelTally(String modelType) {
+            this.modelType = modelType;
+        }
+
+        void add(FrameSummary s) {
+            inferred++;
+            for (ClassTally t : s.tallies()) {
+                ClassTally mine = classes.get(t.className);
+                if (mine == null) {
+                    classes.put(t.className, t);
+                } else {
+                    mine.merge(t);
+                }
+            }
+            if (inference == null) {
+                inference = new IntCountsHistogram(MAX_LATENCY_MICROS, 2);
+                endToEnd = new IntCountsHistogram(MAX_LATENCY_MICROS, 2);
+            }
+            inference.recordValue(Math.min(s.inferenceMicros, MAX_LATENCY_MICROS));
+            endToEnd.recordValue(Math.min(s.endToEndMicros, MAX_LATENCY_MICROS));
+        }
+    }
+}

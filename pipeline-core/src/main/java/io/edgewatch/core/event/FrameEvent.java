@@ -1,0 +1,54 @@
+package io.edgewatch.core.event;
+
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.inference.InferenceException;
+import io.edgewatch.core.inference.InferenceResult;
+
+/**
+ * What happened to one frame on its way through a camera's pipeline. The window aggregator counts
+ * every event as a frame seen; {@link Inferred} adds predictions, {@link Dropped} and
+ * {@link Failed} are counted.
+ */
+public sealed interface FrameEvent {
+
+    /** The frame's sequence number in its source. */
+    long sequence();
+
+    /** A frame that is on its way to inference; it owns pixels that must be released. */
+    record Captured(VideoFrame frame) implements FrameEvent {
+        @Override
+        public long sequence() {
+            return frame.sequence();
+        }
+    }
+
+    /** A frame that was not inferred, and why. */
+    record Dropped(long sequence, DropReason reason) implements FrameEvent {
+    }
+
+    /** A frame whose inference succeeded. */
+    record Inferred(InferenceResult result) implements FrameEvent {
+        @Override
+        public long sequence() {
+            return result.frameSequence();
+        }
+    }
+
+    /** A frame whose inference failed. */
+    record Failed(long sequence, InferenceException.Kind kind, String message) implements FrameEvent {
+    }
+
+    /** Why a frame was not inferred. */
+    enum DropReason {
+        /** Above the configured {@code max_fps}. */
+        RATE_LIMIT,
+        /** A newer frame arrived while inference was busy (live sources). */
+        INFERENCE_BUSY,
+        /** Too old to be worth inferring. */
+        STALE;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+}

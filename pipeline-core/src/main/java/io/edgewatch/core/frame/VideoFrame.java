@@ -1,0 +1,130 @@
+package io.edgewatch.core.frame;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * One decoded frame of one camera that owns its pixels: a BGR {@link Mat} copied out of the
+ * grabber's reused buffer, so it may cross threads.
+ *
+ * <p>The pixels live in native memory and are freed when the last reference is released. The
+ * creator holds one reference; anybody who reads the pixels on another thread (an inference
+ * worker) takes its own with {@link #tryRetain()} and gives it back with {@link #release()}, so a
+ * pipeline that is cancelled while a detector is still reading never frees memory under it.
+ * {@link #release()} beyond the count is ignored, which makes it safe to use in Reactor's
+ * discard hooks (which must be idempotent).
+ */
+public final class VideoFrame implements AutoCloseable {
+
+    private final String cameraId;
+    private final long sequence;
+    private final long capturedNanos;
+    private final Instant capturedAt;
+    private final long mediaTimestampMicros;
+    private final Mat pixels;
+    private final AtomicInteger references = new AtomicInteger(1);
+
+    /**
+     * @param cameraId the camera this frame came from
+     * @param sequence the frame's position in its source, from 0, counting every decoded frame
+     * @param capturedNanos {@link System#nanoTime()} when the frame left the grabber
+     * @param capturedAt wall-clock time of the same moment
+     * @param mediaTimestampMicros the frame's presentation time in the stream, or -1 when unknown
+     * @param pixels BGR pixels that this frame now owns; closed on the last release
+     */
+    public VideoFrame(String cameraId, long sequence, long capturedNanos, Instant capturedAt,
+                      long mediaTimestampMicros, Mat pixels) {
+        this.cameraId = cameraId;
+        this.sequence = sequence;
+        this.capturedNanos = capturedNanos;
+        this.capturedAt = capturedAt;
+        this.mediaTimestampMicros = mediaTimestampMicros;
+        this.pixels = pixels;
+    }
+
+    public String cameraId() {
+        return cameraId;
+    }
+
+    public long sequence() {
+        return sequence;
+    }
+
+    public long capturedNanos() {
+        return capturedNanos;
+    }
+
+    public Instant capturedAt() {
+        return capturedAt;
+    }
+
+    public long mediaTimestampMicros() {
+        return mediaTimestampMicros;
+    }
+
+    public int width() {
+        return pixels.cols();
+    }
+
+    public int height() {
+        return pixels.rows();
+    }
+
+    /**
+     * The pixels, valid only while the caller holds a reference.
+     *
+     * @throws IllegalStateException when the frame has already been released
+     */
+    public Mat pixels() {
+        if (references.get() <= 0) {
+            throw new IllegalStateException("frame " + sequence + " of camera " + cameraId + " was already released");
+        }
+        return pixels;
+    }
+
+    /** Takes one more reference; false when the frame was already freed (the caller must not read it). */
+    public boolean tryRetain() {
+        for (;;) {
+            int n = references.get();
+            if (n <= 0) {
+                return false;
+            }
+            if (references.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives one reference back; the last one frees the pixels. Extra calls do nothing. */
+    public void release() {
+        for (;;) {
+            int n = references.get();
+            if (n <= 0) {
+                return;
+            }
+            if (references.compareAndSet(n, n - 1)) {
+                if (n == 1) {
+                    pixels.close();
+                }
+                return;
+            }
+        }
+    }
+
+    /** True once the pixels have been freed. */
+    public boolean isReleased() {
+        return references.get() <= 0;
+    }
+
+    @Override
+    public void close() {
+        release();
+    }
+
+    @Override
+    public String toString() {
+        return "VideoFrame[" + cameraId + "#" + sequence + "]";
+    }
+}

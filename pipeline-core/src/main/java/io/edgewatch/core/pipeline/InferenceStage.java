@@ -1,0 +1,99 @@
+package io.edgewatch.core.pipeline;
+
+import java.time.Duration;
+import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.edgewatch.core.event.FrameEvent;
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.inference.InferenceException;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Sends every {@link FrameEvent.Captured} frame to an {@link InferenceAdapter}, with at most
+ * {@code maxInFlight} frames in inference at once, and emits {@link FrameEvent.Inferred} or
+ * {@link FrameEvent.Failed} in frame order; other events pass through in place.
+ *
+ * <p>An inference that errors or outlasts {@code timeout} becomes a {@code Failed} event of the
+ * matching kind; the stream goes on. Each frame's pipeline reference is released when its
+ * inference ends (the adapter holds its own while it reads), and frames discarded on cancel are
+ * released too. Upstream errors pass through.
+ */
+public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<FrameEvent>> {
+
+    private static final Logger log = LoggerFactory.getLogger(InferenceStage.class);
+    private static final long FAILURE_LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+
+    private final InferenceAdapter adapter;
+    private final int maxInFlight;
+    private final Duration timeout;
+    private final Scheduler timer;
+    private final String cameraId;
+    private long lastFailureLogNanos;
+    private long failuresSinceLog;
+
+    private InferenceStage(String cameraId, InferenceAdapter adapter, int maxInFlight, Duration timeout,
+                           Scheduler timer) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be at least 1, was " + maxInFlight);
+        }
+        this.cameraId = cameraId;
+        this.adapter = adapter;
+        this.maxInFlight = maxInFlight;
+        this.timeout = timeout;
+        this.timer = timer;
+    }
+
+    /** The stage for one camera; {@code timer} runs the timeouts. */
+    public static InferenceStage create(String cameraId, InferenceAdapter adapter, int maxInFlight,
+                                        Duration timeout, Scheduler timer) {
+        return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer);
+    }
+
+    @Override
+    public Flux<FrameEvent> apply(Flux<FrameEvent> events) {
+        return events
+                .flatMapSequential(this::infer, maxInFlight, 1)
+                .doOnDiscard(FrameEvent.Captured.class, c -> c.frame().release())
+                .doOnDiscard(VideoFrame.class, VideoFrame::release);
+    }
+
+    private Mono<FrameEvent> infer(FrameEvent event) {
+        if (!(event instanceof FrameEvent.Captured captured)) {
+            return Mono.just(event);
+        }
+        VideoFrame frame = captured.frame();
+        return Mono.defer(() -> adapter.infer(frame))
+                .timeout(timeout, timer)
+                .<FrameEvent>map(FrameEvent.Inferred::new)
+                .onErrorResume(e -> Mono.just(failure(frame.sequence(), e)))
+                .doFinally(signal -> frame.release());
+    }
+
+    private FrameEvent failure(long sequence, Throwable e) {
+        InferenceException.Kind kind = InferenceException.kindOf(e);
+        String message = e instanceof java.util.concurrent.TimeoutException
+                ? "no answer from " + adapter.modelId() + " within " + timeout.toMillis() + " ms"
+                : String.valueOf(e.getMessage());
+        logFailure(kind, message, e);
+        return new FrameEvent.Failed(sequence, kind, message);
+    }
+
+    /** One line per minute at most, with how many failures it stands for. */
+    private synchronized void logFailure(InferenceException.Kind kind, String message, Throwable e) {
+        failuresSinceLog++;
+        long now = System.nanoTime();
+        if (lastFailureLogNanos == 0 || now - lastFailureLogNanos >= FAILURE_LOG_INTERVAL_NANOS) {
+            log.warn("camera {}: inference failed ({}): {} [{} failure(s) since the last report]",
+                    cameraId, kind.label(), message, failuresSinceLog,
+                    kind == InferenceException.Kind.INTERNAL ? e : null);
+            lastFailureLogNanos = now;
+            failuresSinceLog = 0;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.edgewatch.core.source;
+
+import io.edgewatch.core.frame.VideoFrame;
+import reactor.core.publisher.Flux;
+
+/**
+ * A camera, file or generator of frames.
+ *
+ * <p>{@link #frames()} is cold: each subscription opens the source, grabs on a thread of its own,
+ * and emits frames that own their pixels (the subscriber releases each one). It honours demand:
+ * a file is read no faster than it is consumed. It completes at the end of a file, and errors
+ * with a message naming the source when it cannot be opened or read. Cancelling closes the source
+ * on its own thread.
+ */
+public interface FrameSource {
+
+    /** The frames, as described above. */
+    Flux<VideoFrame> frames();
+
+    /** What this source reads, fit for logs: no credentials. */
+    String describe();
+
+    /** True for cameras and streams, whose frames arrive in real time whether or not they are read. */
+    boolean live();
+}

@@ -1,0 +1,295 @@
+package io.edgewatch.core.aggregate;
+
+import static io.edgewatch.core.testing.Results.det;
+import static io.edgewatch.core.testing.Results.inferred;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.edgewatch.core.aggregate.internal.FrameSummary;
+import io.edgewatch.core.aggregate.internal.WindowAccumulator;
+import io.edgewatch.core.event.FrameEvent;
+import io.edgewatch.core.inference.InferenceException;
+import io.edgewatch.core.inference.ModelType;
+import io.edgewatch.core.inference.Prediction;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+import reactor.test.publisher.TestPublisher;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+class WindowAggregatorTest {
+
+    private static final Duration VERIFY_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration FIVE = Duration.ofSeconds(5);
+
+    private static WindowAggregator aggregator(String model) {
+        return WindowAggregator.create(WindowOptions.of("cam-1", model, ModelType.OBJECT_DETECTION, FIVE)
+                .withScheduler(VirtualTimeScheduler.get()));
+    }
+
+    @Test
+    void closesEmptyWindowsOnTheTimerWithNoInput() {
+        StepVerifier.withVirtualTime(() -> Flux.<FrameEvent>never().transform(aggregator("m/1")))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(4_999))
+                .thenAwait(Duration.ofMillis(1))
+                .assertNext(r -> {
+                    assertThat(r.cameraId()).isEqualTo("cam-1");
+                    assertThat(r.modelId()).isEqualTo("m/1");
+                    assertThat(r.modelType()).isEqualTo("object-detection");
+                    assertThat(r.framesSeen()).isZero();
+                    assertThat(r.inferenceResults()).isEmpty();
+                    assertThat(r.windowStart()).isEqualTo(Instant.EPOCH);
+                    assertThat(r.windowEnd()).isEqualTo(Instant.EPOCH.plusSeconds(5));
+                })
+                .expectNoEvent(Duration.ofMillis(4_999))
+                .thenAwait(Duration.ofMillis(1))
+                .assertNext(r -> {
+                    assertThat(r.windowStart()).isEqualTo(Instant.EPOCH.plusSeconds(5));
+                    assertThat(r.windowEnd()).isEqualTo(Instant.EPOCH.plusSeconds(10));
+                })
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+    }
+
+    @Test
+    void keepsTheMostConfidentPerClassInFirstSeenOrderAndTiesKeepTheEarliest() {
+        TestPublisher<FrameEvent> frames = TestPublisher.create();
+        StepVerifier.withVirtualTime(() -> frames.flux().transform(aggregator("m/1")))
+                .expectSubscription()
+                .then(() -> frames.next(inferred("cam-1", "m/1", 0, "a", det("car", 0.5), det("person", 0.7))))
+                .thenAwait(Duration.ofSeconds(1))
+                .then(() -> frames.next(inferred("cam-1", "m/1", 1, "b", det("person", 0.7), det("dog", 0.2))))
+                .thenAwait(Duration.ofSeconds(1))
+                .then(() -> frames.next(inferred("cam-1", "m/1", 2, "c", det("car", 0.9), det("car", 0.1))))
+                .thenAwait(Duration.ofSeconds(3))
+                .assertNext(r -> {
+                    assertThat(r.inferenceResults()).containsExactly(
+                            new ClassResult("m/1", "car", 0.9, "c", "object-detection"),
+                            new ClassResult("m/1", "person", 0.7, "a", "object-detection"),
+                            new ClassResult("m/1", "dog", 0.2, "b", "object-detection"));
+                    assertThat(r.framesSeen()).isEqualTo(3);
+                    assertThat(r.framesInferred()).isEqualTo(3);
+                    assertThat(r.classStats()).containsExactly(
+                            new ClassStats("car", 3, 2, 0.1, 0.5, 0.9),
+                            new ClassStats("person", 2, 2, 0.7, 0.7, 0.7),
+                            new ClassStats("dog", 1, 1, 0.2, 0.2, 0.2));
+                    assertThat(r.reportedInferenceIds()).containsExactly("c", "a", "b");
+                })
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+        frames.assertCancelled();
+    }
+
+    @Test
+    void tieWithinOneFrameKeepsTheEarliestBox() {
+        StepVerifier.withVirtualTime(() -> Flux.<FrameEvent>just(
+                        inferred("cam-1", "m/1", 0, "x", det("car", 0.6), det("car", 0.6)),
+                        inferred("cam-1", "m/1", 1, "y", det("car", 0.6)))
+                        .concatWith(Flux.never())
+                        .transform(aggregator("m/1")))
+                .thenAwait(FIVE)
+                .assertNext(r -> assertThat(r.inferenceResults())
+                        .containsExactly(new ClassResult("m/1", "car", 0.6, "x", "object-detection")))
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+    }
+
+    @Test
+    void framesGoToTheWindowTheyArriveInAndEachWindowStartsAfresh() {
+        TestPublisher<FrameEvent> frames = TestPublisher.create();
+        StepVerifier.withVirtualTime(() -> frames.flux().transform(aggregator("m/1")))
+                .expectSubscription()
+                .then(() -> frames.next(inferred("cam-1", "m/1", 0, "a", det("car", 0.9))))
+                .thenAwait(Duration.ofSeconds(6))
+                .assertNext(r -> assertThat(r.inferenceResults()).extracting(ClassResult::inferenceId).containsExactly("a"))
+                .then(() -> frames.next(inferred("cam-1", "m/1", 1, "b", det("car", 0.3))))
+                .thenAwait(Duration.ofSeconds(4))
+                .assertNext(r -> {
+                    assertThat(r.inferenceResults()).extracting(ClassResult::inferenceId).containsExactly("b");
+                    assertThat(r.inferenceResults()).extracting(ClassResult::confidence).containsExactly(0.3);
+                    assertThat(r.framesSeen()).isEqualTo(1);
+                })
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+    }
+
+    @Test
+    void countsDropsAndFailuresByReason() {
+        StepVerifier.withVirtualTime(() -> Flux.<FrameEvent>just(
+                        new FrameEvent.Dropped(0, FrameEvent.DropReason.RATE_LIMIT),
+                        inferred("cam-1", "m/1", 1, "a", det("car", 0.9)),
+                        new FrameEvent.Dropped(2, FrameEvent.DropReason.RATE_LIMIT),
+                        new FrameEvent.Failed(3, InferenceException.Kind.TIMEOUT, "slow"),
+                        new FrameEvent.Dropped(4, FrameEvent.DropReason.INFERENCE_BUSY))
+                        .concatWith(Flux.never())
+                        .transform(aggregator("m/1")))
+                .thenAwait(FIVE)
+                .assertNext(r -> {
+                    assertThat(r.framesSeen()).isEqualTo(5);
+                    assertThat(r.framesInferred()).isEqualTo(1);
+                    assertThat(r.framesDropped()).isEqualTo(3);
+                    assertThat(r.inferenceErrors()).isEqualTo(1);
+                    assertThat(r.droppedByReason()).containsEntry("rate_limit", 2L).containsEntry("inference_busy", 1L);
+                    assertThat(r.errorsByKind()).containsExactlyEntriesOf(java.util.Map.of("timeout", 1L));
+                    assertThat(r.inferenceLatency().count()).isEqualTo(1);
+                    assertThat(r.inferenceLatency().p50Millis()).isBetween(19.0, 21.0);
+                    assertThat(r.endToEndLatency().maxMillis()).isBetween(29.0, 31.0);
+                })
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+    }
+
+    @Test
+    void severalModelsGetOneReportEachWithTheCamerasOwnModelFirst() {
+        StepVerifier.withVirtualTime(() -> Flux.<FrameEvent>just(
+                        inferred("cam-1", "other/2", ModelType.CLASSIFICATION, 0, "k", Prediction.of("car", 0.4)),
+                        inferred("cam-1", "m/1", 0, "a", det("car", 0.8)))
+                        .concatWith(Flux.never())
+                        .transform(aggregator("m/1")))
+                .thenAwait(FIVE)
+                .assertNext(r -> {
+                    assertThat(r.modelId()).isEqualTo("m/1");
+                    assertThat(r.inferenceResults()).containsExactly(new ClassResult("m/1", "car", 0.8, "a", "object-detection"));
+                })
+                .assertNext(r -> {
+                    assertThat(r.modelId()).isEqualTo("other/2");
+                    assertThat(r.modelType()).isEqualTo("classification");
+                    assertThat(r.framesInferred()).isEqualTo(1);
+                    assertThat(r.inferenceResults()).containsExactly(new ClassResult("other/2", "car", 0.4, "k", "classification"));
+                })
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+    }
+
+    @Test
+    void classificationCandidatesAllCompeteAndMissingFieldsGetTheReferenceDefaults() {
+        StepVerifier.withVirtualTime(() -> Flux.<FrameEvent>just(
+                        // single-label: every class of the list is a candidate, not only the top one
+                        inferred("cam-1", "cls/1", ModelType.CLASSIFICATION, 0, "f0",
+                                Prediction.of("cat", 0.9), Prediction.of("dog", 0.1)),
+                        // multi-label, read from a map, plus a candidate with no class and no confidence
+                        inferred("cam-1", "cls/1", ModelType.CLASSIFICATION, 1, "f1",
+                                Prediction.of("dog", 0.6), Prediction.of(null, null)))
+                        .concatWith(Flux.never())
+                        .transform(WindowAggregator.create(WindowOptions.of("cam-1", "cls/1", ModelType.CLASSIFICATION, FIVE)
+                                .withScheduler(VirtualTimeScheduler.get()))))
+                .thenAwait(FIVE)
+                .assertNext(r -> assertThat(r.inferenceResults()).containsExactly(
+                        new ClassResult("cls/1", "cat", 0.9, "f0", "classification"),
+                        new ClassResult("cls/1", "dog", 0.6, "f1", "classification"),
+                        new ClassResult("cls/1", "", 0.0, "f1", "classification")))
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+    }
+
+    @Test
+    void completionFlushesTheOpenWindowEarly() {
+        StepVerifier.withVirtualTime(() -> Flux.<FrameEvent>just(inferred("cam-1", "m/1", 0, "a", det("car", 0.9)))
+                        .concatWith(Flux.<FrameEvent>empty().delaySubscription(Duration.ofSeconds(2)))
+                        .transform(aggregator("m/1")))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(2))
+                .assertNext(r -> {
+                    assertThat(r.framesSeen()).isEqualTo(1);
+                    assertThat(r.windowEnd()).isEqualTo(Instant.EPOCH.plusSeconds(2));
+                })
+                .verifyComplete();
+    }
+
+    @Test
+    void upstreamErrorFlushesTheOpenWindowThenPropagates() {
+        TestPublisher<FrameEvent> frames = TestPublisher.create();
+        StepVerifier.withVirtualTime(() -> frames.flux().transform(aggregator("m/1")))
+                .expectSubscription()
+                .then(() -> frames.next(inferred("cam-1", "m/1", 0, "a", det("car", 0.9))))
+                .thenAwait(Duration.ofSeconds(1))
+                .then(() -> frames.error(new IllegalStateException("camera unplugged")))
+                .assertNext(r -> assertThat(r.inferenceResults()).hasSize(1))
+                .expectErrorMessage("camera unplugged")
+                .verify(VERIFY_TIMEOUT);
+    }
+
+    @Test
+    void cancellationCancelsUpstreamAndStopsTheTimer() {
+        VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+        TestPublisher<FrameEvent> frames = TestPublisher.create();
+        List<WindowReport> seen = new ArrayList<>();
+        var subscription = frames.flux()
+                .transform(WindowAggregator.create(WindowOptions.of("cam-1", "m/1", ModelType.OBJECT_DETECTION, FIVE)
+                        .withScheduler(vts)))
+                .subscribe(seen::add);
+        vts.advanceTimeBy(Duration.ofSeconds(5));
+        assertThat(seen).hasSize(1);
+        subscription.dispose();
+        frames.assertCancelled();
+        vts.advanceTimeBy(Duration.ofSeconds(60));
+        assertThat(seen).hasSize(1);
+    }
+
+    @Test
+    void capturedFramesThatReachTheAggregatorAreCountedAndReleased() {
+        var frame = io.edgewatch.core.testing.Frames.black(0);
+        StepVerifier.withVirtualTime(() -> Flux.<FrameEvent>just(new FrameEvent.Captured(frame))
+                        .concatWith(Flux.never())
+                        .transform(aggregator("m/1")))
+                .thenAwait(FIVE)
+                .assertNext(r -> {
+                    assertThat(r.framesSeen()).isEqualTo(1);
+                    assertThat(r.framesInferred()).isZero();
+                })
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+        assertThat(frame.isReleased()).isTrue();
+    }
+
+    @Test
+    void memoryOfAWindowIsBoundedByClassesNotByFramesOrBoxes() {
+        // a frame with 10,000 boxes of 3 classes is buffered as 3 tallies
+        Prediction[] boxes = new Prediction[10_000];
+        for (int i = 0; i < boxes.length; i++) {
+            boxes[i] = det("class-" + (i % 3), (i % 100) / 100.0);
+        }
+        FrameSummary one = FrameSummary.of(inferred("cam-1", "m/1", 0, "a", boxes));
+        assertThat(one.classCount()).isEqualTo(3);
+
+        // 100,000 frames folded into one window leave it holding 3 classes
+        WindowAccumulator window = new WindowAccumulator("cam-1", "m/1", "object-detection", Instant.EPOCH);
+        for (int i = 0; i < 100_000; i++) {
+            window.add(FrameSummary.of(inferred("cam-1", "m/1", i, "id-" + i, det("class-" + (i % 3), 0.5))));
+        }
+        assertThat(window.classCount()).isEqualTo(3);
+        WindowReport r = window.close(Instant.EPOCH.plusSeconds(5)).get(0);
+        assertThat(r.framesSeen()).isEqualTo(100_000);
+        assertThat(r.classStats()).extracting(ClassStats::count).containsExactly(33_334L, 33_333L, 33_333L);
+        // ties over the whole window keep the earliest frame's id
+        assertThat(r.inferenceResults()).extracting(ClassResult::inferenceId).containsExactly("id-0", "id-1", "id-2");
+    }
+
+    @Test
+    void bufferedFramesNeverExceedTheBatchBound() {
+        // 10,000 frames arriving at once are folded in batches of at most maxBatch
+        List<Integer> batchSizes = new ArrayList<>();
+        WindowOptions options = new WindowOptions("cam-1", "m/1", ModelType.OBJECT_DETECTION, FIVE, 64,
+                Duration.ofMillis(50), Schedulers.immediate());
+        Flux<FrameEvent> frames = Flux.range(0, 10_000).map(i -> inferred("cam-1", "m/1", i, "id-" + i, det("car", 0.5)));
+        StepVerifier.create(frames.map(FrameSummary::of)
+                        .bufferTimeout(options.maxBatch(), options.maxBatchDelay(), Schedulers.single())
+                        .doOnNext(b -> batchSizes.add(b.size()))
+                        .then())
+                .verifyComplete();
+        assertThat(batchSizes).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(64));
+        assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(10_000);
+
+        StepVerifier.create(frames.transform(WindowAggregator.create(options.withScheduler(Schedulers.parallel()))))
+                .assertNext(r -> assertThat(r.framesSeen()).isEqualTo(10_000))
+                .expectComplete()
+                .verify(VERIFY_TIMEOUT);
+    }
+}
