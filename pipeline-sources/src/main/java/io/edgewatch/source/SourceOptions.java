@@ -1,0 +1,26 @@
+package io.edgewatch.source;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What FFmpeg opens for one camera.
+ *
+ * @param cameraId the camera
+ * @param input a file path, URL, device path or {@code lavfi} graph
+ * @param format FFmpeg's input format ({@code lavfi}, {@code video4linux2}), or null to let FFmpeg probe
+ * @param ffmpegOptions FFmpeg input options, as {@code -key value} on its command line (timeouts are in microseconds)
+ * @param live true for cameras and streams, false for files read as fast as they are consumed
+ * @param loop start again at the end (files)
+ * @param description what to print for this source: never a credential
+ */
+public record SourceOptions(String cameraId, String input, String format, Map<String, String> ffmpegOptions,
+                            boolean live, boolean loop, String description) {
+
+    public SourceOptions {
+        Objects.requireNonNull(cameraId, "cameraId");
+        Objects.requireNonNull(input, "input");
+        ffmpegOptions = Map.copyOf(ffmpegOptions);
+        Objects.requireNonNull(description, "description");
+    }
+}

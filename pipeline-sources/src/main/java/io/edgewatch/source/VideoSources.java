@@ -1,0 +1,73 @@
+package io.edgewatch.source;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.source.internal.FfmpegSource;
+
+/** Creates the video sources edgewatch reads, all through FFmpeg. */
+public final class VideoSources {
+
+    private VideoSources() {
+    }
+
+    /** Any file FFmpeg reads, lossless, optionally looped. */
+    public static FrameSource file(String cameraId, Path path, boolean loop) {
+        return new FfmpegSource(new SourceOptions(cameraId, path.toString(), null, Map.of(), false, loop,
+                "file " + path));
+    }
+
+    /**
+     * FFmpeg's {@code lavfi} test source (such as {@code testsrc2}, {@code smptebars}, {@code mandelbrot}),
+     * paced to real time like a camera.
+     */
+    public static FrameSource testPattern(String cameraId, String pattern, int width, int height, double rate) {
+        String graph = String.format(Locale.ROOT, "%s=size=%dx%d:rate=%s,realtime", pattern, width, height,
+                stripZeros(rate));
+        return new FfmpegSource(new SourceOptions(cameraId, graph, "lavfi", Map.of(), true, false,
+                "test pattern " + pattern + " " + width + "x" + height + "@" + stripZeros(rate)));
+    }
+
+    /** An RTSP camera; {@code transport} is {@code tcp} or {@code udp}; socket timeout in microseconds. */
+    public static FrameSource rtsp(String cameraId, String url, String transport, long timeoutMicros) {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("rtsp_transport", transport);
+        options.put("timeout", Long.toString(timeoutMicros));
+        return new FfmpegSource(new SourceOptions(cameraId, url, null, options, true, false,
+                "rtsp " + redactUrl(url)));
+    }
+
+    /** A stream FFmpeg reads from a URL (MJPEG over HTTP, HLS). */
+    public static FrameSource http(String cameraId, String url, long timeoutMicros) {
+        return new FfmpegSource(new SourceOptions(cameraId, url, null,
+                Map.of("rw_timeout", Long.toString(timeoutMicros)), true, false, "http " + redactUrl(url)));
+    }
+
+    /** A V4L2 device such as {@code /dev/video0}, with optional {@code input_format}, size ({@code 1280x720}) and fps. */
+    public static FrameSource usb(String cameraId, String device, String inputFormat, String size, Double fps) {
+        Map<String, String> options = new LinkedHashMap<>();
+        if (inputFormat != null) {
+            options.put("input_format", inputFormat);
+        }
+        if (size != null) {
+            options.put("video_size", size);
+        }
+        if (fps != null) {
+            options.put("framerate", stripZeros(fps));
+        }
+        return new FfmpegSource(new SourceOptions(cameraId, device, "video4linux2", options, true, false,
+                "usb " + device));
+    }
+
+    /** {@code scheme://user:password@host/...} becomes {@code scheme://***@host/...}; other URLs are unchanged. */
+    public static String redactUrl(String url) {
+        return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", "$1***@");
+    }
+
+    private static String stripZeros(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+}

@@ -1,0 +1,186 @@
+package io.edgewatch.source.internal;
+
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.source.SourceException;
+import io.edgewatch.source.SourceOptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.SynchronousSink;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A source read by one {@link FFmpegFrameGrabber} that lives on one thread of its own.
+ *
+ * <p>Each subscription gets a single-thread executor. The grabber is opened, read and closed on
+ * that thread only (JavaCV grabbers are not thread-safe, and closing one from another thread has
+ * crashed JVMs). It is opened with {@code startUnsafe()}, which skips the JVM-wide lock that
+ * {@code start()} takes, so one camera stuck in connect never holds up another. Frames are read on
+ * demand ({@link Flux#generate}) and copied out of the grabber's reused buffer into a
+ * {@link VideoFrame} of their own.
+ */
+public final class FfmpegSource implements FrameSource {
+
+    private static final Logger log = LoggerFactory.getLogger(FfmpegSource.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    static {
+        // FFmpeg prints to stderr by itself; errors are enough, the rest is reported by us
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+    }
+
+    private final SourceOptions options;
+
+    public FfmpegSource(SourceOptions options) {
+        this.options = options;
+    }
+
+    @Override
+    public String describe() {
+        return options.description();
+    }
+
+    @Override
+    public boolean live() {
+        return options.live();
+    }
+
+    @Override
+    public Flux<VideoFrame> frames() {
+        return Flux.defer(() -> {
+            String threadName = "edgewatch-source-" + options.cameraId() + "-" + THREADS.incrementAndGet();
+            ExecutorService owner = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, threadName);
+                t.setDaemon(true);
+                return t;
+            });
+            Scheduler scheduler = Schedulers.fromExecutorService(owner, threadName);
+            return Flux.<VideoFrame, Session>generate(this::open, Session::next, session -> closeOnOwner(session, owner, threadName))
+                    .subscribeOn(scheduler)
+                    .doFinally(signal -> owner.shutdown());
+        });
+    }
+
+    private Session open() {
+        Session s = new Session();
+        s.start();
+        return s;
+    }
+
+    /** Closes on the owner thread: right here when already on it, else as its next task. */
+    private static void closeOnOwner(Session session, ExecutorService owner, String ownerName) {
+        if (Thread.currentThread().getName().equals(ownerName)) {
+            session.close();
+        } else {
+            try {
+                owner.execute(session::close);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the owner already ended; the grabber is not used any more, so closing here is safe
+                session.close();
+            }
+        }
+    }
+
+    /** One opened grabber and its position. Touched only by the owner thread. */
+    private final class Session {
+        private FFmpegFrameGrabber grabber;
+        private final OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        private long sequence;
+        private long framesThisPass;
+
+        void start() {
+            FFmpegFrameGrabber g = new FFmpegFrameGrabber(options.input());
+            if (options.format() != null) {
+                g.setFormat(options.format());
+            }
+            options.ffmpegOptions().forEach(g::setOption);
+            try {
+                g.startUnsafe();
+            } catch (Exception | Error e) {
+                closeQuietly(g);
+                throw new SourceException("camera " + options.cameraId() + ": cannot open " + options.description()
+                        + ": " + e.getMessage() + deviceLibraryHint(), e);
+            }
+            grabber = g;
+            framesThisPass = 0;
+            log.info("camera {}: opened {} ({}x{}, {} fps)", options.cameraId(), options.description(),
+                    g.getImageWidth(), g.getImageHeight(), String.format(java.util.Locale.ROOT, "%.2f", g.getFrameRate()));
+        }
+
+        Session next(SynchronousSink<VideoFrame> sink) {
+            try {
+                Frame frame = grabber.grabImage();
+                if (frame == null && options.loop() && framesThisPass > 0) {
+                    closeQuietly(grabber);
+                    grabber = null;
+                    start();
+                    frame = grabber.grabImage();
+                }
+                if (frame == null) {
+                    sink.complete();
+                    return this;
+                }
+                Mat view = converter.convert(frame);
+                // the grabber reuses its buffer on the next grab: the frame gets a copy of its own
+                Mat copy = view.clone();
+                framesThisPass++;
+                sink.next(new VideoFrame(options.cameraId(), sequence++, System.nanoTime(), Instant.now(),
+                        grabber.getTimestamp(), copy));
+            } catch (SourceException e) {
+                sink.error(e);
+            } catch (Exception | Error e) {
+                sink.error(new SourceException("camera " + options.cameraId() + ": reading " + options.description()
+                        + " failed: " + e.getMessage(), e));
+            }
+            return this;
+        }
+
+        void close() {
+            if (grabber != null) {
+                closeQuietly(grabber);
+                grabber = null;
+            }
+            converter.close();
+        }
+    }
+
+    /**
+     * Test patterns ({@code lavfi}) and USB cameras need FFmpeg's avdevice library, which links to
+     * system libraries (PulseAudio's libpulse) that a minimal machine may lack; JavaCV then only
+     * says the input format is unknown. Say what is really missing.
+     */
+    private String deviceLibraryHint() {
+        if (options.format() == null) {
+            return "";
+        }
+        try {
+            org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.avdevice.class);
+            return "";
+        } catch (Throwable t) {
+            String cause = t.getCause() != null ? t.getCause().getMessage() : t.getMessage();
+            return " (FFmpeg's device library did not load: " + cause
+                    + "; on Debian or Ubuntu, 'apt-get install libpulse0' provides what it needs)";
+        }
+    }
+
+    private void closeQuietly(FFmpegFrameGrabber g) {
+        try {
+            g.close();
+        } catch (Exception e) {
+            log.warn("camera {}: closing {} failed: {}", options.cameraId(), options.description(), e.getMessage());
+        }
+    }
+}

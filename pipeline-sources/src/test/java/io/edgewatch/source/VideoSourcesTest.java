@@ -1,0 +1,138 @@
+package io.edgewatch.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.bytedeco.opencv.global.opencv_core;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.source.FrameSource;
+import reactor.test.StepVerifier;
+
+class VideoSourcesTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path dir;
+    static Path clip;
+
+    @BeforeAll
+    static void writeClip() throws Exception {
+        clip = dir.resolve("clip.avi");
+        SyntheticClip.write(clip, 320, 240, 25, 50, SyntheticClip.Codec.MPEG4);
+    }
+
+    @Test
+    void readsEveryFrameOfAFileInOrderEachWithPixelsOfItsOwn() {
+        List<VideoFrame> frames = new ArrayList<>();
+        AtomicReference<String> thread = new AtomicReference<>();
+        StepVerifier.create(VideoSources.file("cam-f", clip, false).frames()
+                        .doOnNext(f -> thread.compareAndSet(null, Thread.currentThread().getName())))
+                .recordWith(() -> frames)
+                .expectNextCount(50)
+                .expectComplete()
+                .verify(TIMEOUT);
+        assertThat(frames).extracting(VideoFrame::sequence).containsExactlyElementsOf(
+                java.util.stream.LongStream.range(0, 50).boxed().toList());
+        assertThat(frames).allSatisfy(f -> {
+            assertThat(f.width()).isEqualTo(320);
+            assertThat(f.height()).isEqualTo(240);
+            assertThat(f.cameraId()).isEqualTo("cam-f");
+        });
+        assertThat(frames.get(49).mediaTimestampMicros()).isBetween(1_900_000L, 2_000_000L);
+        // frames were all held at once: had they shared the grabber's buffer, they would all be equal
+        assertThat(differentPixels(frames.get(0), frames.get(1))).isPositive();
+        assertThat(differentPixels(frames.get(10), frames.get(40))).isPositive();
+        assertThat(thread.get()).startsWith("edgewatch-source-cam-f");
+        frames.forEach(VideoFrame::release);
+    }
+
+    @Test
+    void loopsAFileWhenAsked() {
+        StepVerifier.create(VideoSources.file("cam-l", clip, true).frames().take(120).doOnNext(VideoFrame::release))
+                .expectNextCount(120)
+                .expectComplete()
+                .verify(TIMEOUT);
+    }
+
+    @Test
+    void aMissingFileFailsWithAMessageNamingCameraAndPath() {
+        Path missing = dir.resolve("no-such.mp4");
+        StepVerifier.create(VideoSources.file("dock-3", missing, false).frames())
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(SourceException.class)
+                        .hasMessageContaining("dock-3")
+                        .hasMessageContaining(missing.toString()))
+                .verify(TIMEOUT);
+    }
+
+    @Test
+    void aFileThatIsNotVideoFailsClearly() throws Exception {
+        Path junk = Files.writeString(dir.resolve("junk.avi"), "this is not a video");
+        StepVerifier.create(VideoSources.file("cam-j", junk, false).frames())
+                .expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("cam-j").hasMessageContaining("junk.avi"))
+                .verify(TIMEOUT);
+    }
+
+    @Test
+    void testPatternProducesLiveFramesOfTheAskedSizeAtRealTime() {
+        FrameSource pattern = VideoSources.testPattern("cam-t", "testsrc2", 160, 120, 25);
+        assertThat(pattern.live()).isTrue();
+        assertThat(pattern.describe()).isEqualTo("test pattern testsrc2 160x120@25");
+        List<VideoFrame> frames = new ArrayList<>();
+        StepVerifier.create(pattern.frames().take(10))
+                .recordWith(() -> frames)
+                .expectNextCount(10)
+                .expectComplete()
+                .verify(TIMEOUT);
+        assertThat(frames).allSatisfy(f -> assertThat(f.width()).isEqualTo(160));
+        // paced by FFmpeg's realtime filter: 10 frames at 25 fps span about 0.36 s of capture time
+        long spanMillis = (frames.get(9).capturedNanos() - frames.get(0).capturedNanos()) / 1_000_000;
+        assertThat(spanMillis).isGreaterThan(200);
+        assertThat(differentPixels(frames.get(0), frames.get(9))).isPositive();
+        frames.forEach(VideoFrame::release);
+    }
+
+    @Test
+    void cancellingClosesTheSourceAndLetsItsThreadEnd() throws Exception {
+        StepVerifier.create(VideoSources.testPattern("cam-c", "testsrc2", 160, 120, 25).frames().doOnNext(VideoFrame::release), 3)
+                .expectNextCount(3)
+                .thenCancel()
+                .verify(TIMEOUT);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (sourceThreadsAlive("cam-c") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(sourceThreadsAlive("cam-c")).isFalse();
+    }
+
+    @Test
+    void credentialsInUrlsNeverReachTheDescription() {
+        assertThat(VideoSources.rtsp("c", "rtsp://admin:s3cret@10.0.0.5:554/stream1", "tcp", 5_000_000).describe())
+                .isEqualTo("rtsp rtsp://***@10.0.0.5:554/stream1");
+        assertThat(VideoSources.redactUrl("http://cam.local/mjpeg")).isEqualTo("http://cam.local/mjpeg");
+    }
+
+    private static boolean sourceThreadsAlive(String camera) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().startsWith("edgewatch-source-" + camera + "-") && t.isAlive());
+    }
+
+    private static int differentPixels(VideoFrame a, VideoFrame b) {
+        try (var diff = new org.bytedeco.opencv.opencv_core.Mat(); var gray = new org.bytedeco.opencv.opencv_core.Mat()) {
+            opencv_core.absdiff(a.pixels(), b.pixels(), diff);
+            org.bytedeco.opencv.global.opencv_imgproc.cvtColor(diff, gray, org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY);
+            return opencv_core.countNonZero(gray);
+        }
+    }
+}
