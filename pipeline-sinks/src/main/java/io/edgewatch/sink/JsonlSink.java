@@ -1,0 +1,110 @@
+package io.edgewatch.sink;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.sink.internal.ReportJson;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Appends one window report per line to a file (JSON Lines), flushed after every line so that a
+ * reader tailing the file, or a crash, sees whole reports. Writes run on a single thread of the
+ * sink's own, in the order {@link #write} was called; the caller's thread never touches the disk.
+ * Per-camera metadata is added to the lines of that camera under {@code metadata}.
+ */
+public final class JsonlSink implements ReportSink {
+
+    private final Path path;
+    private final Map<String, Map<String, String>> metadataByCamera;
+    private final String deviceId;
+    private final Scheduler writer;
+    private final BufferedWriter out;
+    private final ObjectMapper mapper = new ObjectMapper().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    private boolean closed;
+
+    private JsonlSink(Path path, String deviceId, Map<String, Map<String, String>> metadataByCamera) throws IOException {
+        this.path = path;
+        this.deviceId = deviceId;
+        this.metadataByCamera = Map.copyOf(metadataByCamera);
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        this.writer = Schedulers.newSingle("edgewatch-jsonl");
+    }
+
+    /**
+     * Opens (creating folders and the file, appending to what is there) {@code path}.
+     *
+     * @throws UncheckedIOException naming the path when it cannot be opened
+     */
+    public static JsonlSink open(Path path, String deviceId, Map<String, Map<String, String>> metadataByCamera) {
+        try {
+            return new JsonlSink(path, deviceId, metadataByCamera);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open JSONL report file " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "jsonl:" + path;
+    }
+
+    @Override
+    public Mono<Void> write(WindowReport report) {
+        return Mono.defer(() -> isClosed() ? Mono.error(closedError()) : Mono.<Void>fromRunnable(() -> {
+            synchronized (this) {
+                if (closed) {
+                    throw closedError();
+                }
+                try {
+                    out.write(mapper.writeValueAsString(ReportJson.of(report, deviceId,
+                            metadataByCamera.getOrDefault(report.cameraId(), Map.of()))));
+                    out.write('\n');
+                    out.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write to " + path + ": " + e.getMessage(), e);
+                }
+            }
+        }).subscribeOn(writer));
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
+    }
+
+    private IllegalStateException closedError() {
+        return new IllegalStateException("JSONL sink " + path + " is closed");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close " + path + ": " + e.getMessage(), e);
+        } finally {
+            writer.dispose();
+        }
+    }
+}
