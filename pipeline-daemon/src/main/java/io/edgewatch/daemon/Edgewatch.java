@@ -1,0 +1,165 @@
+package io.edgewatch.daemon;
+
+import java.io.PrintWriter;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.edgewatch.daemon.config.ConfigError;
+import io.edgewatch.daemon.config.ConfigException;
+import io.edgewatch.daemon.config.ConfigLoader;
+import io.edgewatch.daemon.config.Durations;
+import io.edgewatch.daemon.config.EdgewatchConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code edgewatch} command. Exit codes: 0 done, 1 failed, 2 invalid configuration or usage. */
+@Command(name = "edgewatch", mixinStandardHelpOptions = true, version = "edgewatch 0.1.0",
+        description = "Watches cameras, runs a detector on their frames and reports what it sees.",
+        subcommands = {Edgewatch.Run.class, Edgewatch.Validate.class})
+public final class Edgewatch {
+
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int INVALID = 2;
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code. */
+    public static int execute(String... args) {
+        return new CommandLine(new Edgewatch()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    }
+
+    /** Loads the configuration, or prints every error and returns null. */
+    static EdgewatchConfig loadOrReport(Path dir, PrintWriter err) {
+        try {
+            return ConfigLoader.load(dir);
+        } catch (ConfigException e) {
+            for (ConfigError error : e.errors()) {
+                err.println(error);
+            }
+            err.println(e.errors().size() + " error(s) in the configuration in " + dir);
+            err.flush();
+            return null;
+        }
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Checks a configuration folder; exits 0 when valid, 2 with every error otherwise.")
+    static final class Validate implements Callable<Integer> {
+        @Option(names = "--config", defaultValue = "config", description = "configuration folder (default: ${DEFAULT-VALUE})")
+        Path config;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            EdgewatchConfig c = loadOrReport(config, spec.commandLine().getErr());
+            if (c == null) {
+                return INVALID;
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(config + ": valid; " + c.cameras().size() + " camera(s), " + c.enabledCameras().size() + " enabled");
+            for (var cam : c.cameras()) {
+                out.println("  " + cam.id() + (cam.enabled() ? "" : " (disabled)") + ": " + cam.file());
+            }
+            out.flush();
+            return OK;
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Runs every enabled camera until stopped (SIGTERM, Ctrl-C) or for --duration.")
+    static final class Run implements Callable<Integer> {
+        private static final Logger log = LoggerFactory.getLogger(Run.class);
+
+        @Option(names = "--config", defaultValue = "config", description = "configuration folder (default: ${DEFAULT-VALUE})")
+        Path config;
+
+        @Option(names = "--duration", converter = DurationConverter.class,
+                description = "stop cleanly after this long: 30s, 5m, 1h")
+        Duration duration;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            EdgewatchConfig c = loadOrReport(config, spec.commandLine().getErr());
+            if (c == null) {
+                return INVALID;
+            }
+            Daemon daemon;
+            try {
+                daemon = Daemon.start(c);
+            } catch (RuntimeException e) {
+                log.error("edgewatch could not start: {}", e.getMessage());
+                return FAILED;
+            }
+            onSignal("TERM", daemon);
+            onSignal("INT", daemon);
+            if (duration != null) {
+                reactor.core.publisher.Mono.delay(duration).subscribe(t -> {
+                    log.info("--duration {} reached: stopping", Durations.format(duration));
+                    daemon.stop();
+                });
+            }
+            try {
+                daemon.completion().block();
+            } finally {
+                daemon.close();
+            }
+            log.info("edgewatch stopped");
+            return daemon.allCamerasFailed() ? FAILED : OK;
+        }
+
+        /**
+         * Turns SIGTERM and SIGINT into a clean stop (windows flushed, exit code 0) rather than the
+         * JVM's default exit 143/130. sun.misc.Signal is the JDK's only signal API; it is reached
+         * by reflection because javac flags direct use of it as internal API.
+         */
+        private static void onSignal(String name, Daemon daemon) {
+            try {
+                Class<?> signalClass = Class.forName("sun.misc.Signal");
+                Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+                Object handler = Proxy.newProxyInstance(Edgewatch.class.getClassLoader(), new Class<?>[] {handlerClass},
+                        (proxy, method, args) -> {
+                            if (method.getName().equals("handle")) {
+                                log.info("SIG{} received: closing windows and stopping (up to {} s)", name,
+                                        SHUTDOWN_GRACE.toSeconds());
+                                Thread stopper = new Thread(() -> daemon.stopAndWait(SHUTDOWN_GRACE), "edgewatch-stop");
+                                stopper.start();
+                                return null;
+                            }
+                            return method.getName().equals("hashCode") ? System.identityHashCode(proxy)
+                                    : method.getName().equals("equals") ? proxy == args[0] : "edgewatch-signal-handler";
+                        });
+                Object signal = signalClass.getConstructor(String.class).newInstance(name);
+                signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                log.debug("cannot handle SIG{} ({}); the JVM's default applies", name, e.toString());
+            }
+        }
+    }
+
+    /** Parses {@code --duration}. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package io.edgewatch.daemon.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import io.edgewatch.inference.CascadeOptions;
+import io.edgewatch.inference.HogOptions;
+import io.edgewatch.inference.MotionOptions;
+
+/**
+ * Reads a configuration folder: {@code edgewatch.yaml} and one YAML file per camera in its
+ * cameras folder (default {@code cameras/}). Every problem in every file is collected and reported
+ * at once, each with its file, line, column and key. Relative paths in the files are resolved
+ * against the working directory the daemon runs in.
+ */
+public final class ConfigLoader {
+
+    public static final String MAIN_FILE = "edgewatch.yaml";
+    private static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,5})x(\\d{1,5})");
+    private static final List<String> SINK_NAMES = List.of("jsonl");
+
+    private final Map<String, String> env;
+
+    public ConfigLoader(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    /** Loads with the process environment. */
+    public static EdgewatchConfig load(Path directory) throws ConfigException {
+        return new ConfigLoader(System.getenv()).read(directory);
+    }
+
+    public EdgewatchConfig read(Path directory) throws ConfigException {
+        List<ConfigError> errors = new ArrayList<>();
+        Path mainFile = directory.resolve(MAIN_FILE);
+        if (!Files.isDirectory(directory)) {
+            throw new ConfigException(List.of(new ConfigError(directory, 0, 0, "",
+                    "configuration folder does not exist (expected " + MAIN_FILE + " and cameras/ in it)")));
+        }
+        Section main = parse(mainFile, errors);
+        EdgewatchConfig config = null;
+        if (main != null) {
+            String deviceId = main.string("device_id", null);
+            Section storageSection = main.section("storage");
+            Path storage = Path.of(storageSection.string("path", "var"));
+            storageSection.rejectUnknownKeys();
+            Section inference = main.section("inference");
+            int cores = Runtime.getRuntime().availableProcessors();
+            int workers = inference.integer("workers", cores, 1, 256);
+            int opencvThreads = inference.integer("opencv_threads", 1, 0, 256);
+            inference.rejectUnknownKeys();
+            Section sinks = main.section("sinks");
+            EdgewatchConfig.JsonlConfig jsonl = null;
+            Section jsonlSection = sinks.section("jsonl");
+            if (jsonlSection.bool("enabled", true) && sinks.has("jsonl")) {
+                jsonl = new EdgewatchConfig.JsonlConfig(Path.of(jsonlSection.string("path", "out/reports.jsonl")));
+            }
+            jsonlSection.rejectUnknownKeys();
+            sinks.rejectUnknownKeys();
+            String camerasDir = main.string("cameras_dir", "cameras");
+            main.rejectUnknownKeys();
+            List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, jsonl != null, workers, errors);
+            config = new EdgewatchConfig(directory, deviceId, storage, workers, opencvThreads, jsonl, cameras);
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        return config;
+    }
+
+    private Section parse(Path file, List<ConfigError> errors) {
+        if (!Files.isRegularFile(file)) {
+            errors.add(new ConfigError(file, 0, 0, "", "file does not exist"));
+            return null;
+        }
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return Section.root(errors, file, YamlReader.read(in), env);
+        } catch (YamlReader.SyntaxError e) {
+            errors.add(new ConfigError(file, e.line, e.column, "", e.getMessage()));
+        } catch (IOException e) {
+            errors.add(new ConfigError(file, 0, 0, "", "cannot be read: " + e.getMessage()));
+        }
+        return null;
+    }
+
+    private List<CameraConfig> cameras(Path folder, Section main, boolean jsonlOn, int workers, List<ConfigError> errors) {
+        if (!Files.isDirectory(folder)) {
+            int[] pos = main.position("cameras_dir");
+            errors.add(new ConfigError(main.file(), pos[0], pos[1], "cameras_dir",
+                    "camera folder " + folder + " does not exist"));
+            return List.of();
+        }
+        List<Path> files;
+        try (Stream<Path> list = Files.list(folder)) {
+            files = list.filter(p -> p.getFileName().toString().endsWith(".yaml") || p.getFileName().toString().endsWith(".yml"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            errors.add(new ConfigError(folder, 0, 0, "", "cannot be listed: " + e.getMessage()));
+            return List.of();
+        }
+        List<CameraConfig> cameras = new ArrayList<>();
+        Map<String, Path> ids = new HashMap<>();
+        for (Path file : files) {
+            Section s = parse(file, errors);
+            if (s == null) {
+                continue;
+            }
+            CameraConfig c = camera(s, jsonlOn, workers);
+            if (c.id() != null) {
+                Path first = ids.putIfAbsent(c.id(), file);
+                if (first != null) {
+                    s.error("id", "camera id '" + c.id() + "' is already used by " + first);
+                }
+            }
+            cameras.add(c);
+        }
+        return cameras;
+    }
+
+    private CameraConfig camera(Section s, boolean jsonlOn, int workers) {
+        String id = s.requiredString("id");
+        if (id != null && !CAMERA_ID.matcher(id).matches()) {
+            s.error("id", "'" + id + "' is not a valid camera id (letters, digits, '_', '-', '.', at most 64, starting with a letter or digit)");
+        }
+        boolean enabled = s.bool("enabled", true);
+        SourceConfig source = source(s.section("source"), enabled);
+        InferenceConfig inference = inference(s.section("inference"), workers);
+        Section aggregation = s.section("aggregation");
+        int frequency = aggregation.integer("frequency", 5, 1, 86_400);
+        aggregation.rejectUnknownKeys();
+        Map<String, String> metadata = s.stringMap("metadata");
+        List<String> sinks = s.stringList("sinks", jsonlOn ? List.of("jsonl") : List.of());
+        for (String sink : sinks) {
+            if (!SINK_NAMES.contains(sink)) {
+                s.error("sinks", "unknown sink '" + sink + "'; sinks: " + String.join(", ", SINK_NAMES));
+            } else if (sink.equals("jsonl") && !jsonlOn) {
+                s.error("sinks", "sink 'jsonl' is not configured in " + MAIN_FILE + " (sinks.jsonl)");
+            }
+        }
+        s.rejectUnknownKeys();
+        return new CameraConfig(s.file(), id, enabled, source, inference, Duration.ofSeconds(frequency), metadata, sinks);
+    }
+
+    private SourceConfig source(Section s, boolean enabled) {
+        String type = s.oneOf("type", null, List.of("file", "test_pattern", "rtsp", "usb", "http"));
+        double maxFps = s.number("max_fps", 0, 0, 1000);
+        SourceConfig result = null;
+        if (type != null) {
+            switch (type) {
+                case "file" -> {
+                    String path = s.requiredString("path");
+                    if (path != null && enabled && !Files.isReadable(Path.of(path))) {
+                        s.error("path", "file " + Path.of(path).toAbsolutePath().normalize() + " does not exist or cannot be read");
+                    }
+                    result = new SourceConfig.File(path == null ? null : Path.of(path), s.bool("loop", false), maxFps);
+                }
+                case "test_pattern" -> {
+                    String pattern = s.string("pattern", "testsrc2");
+                    if (!pattern.matches("[a-z0-9_]+")) {
+                        s.error("pattern", "'" + pattern + "' is not an FFmpeg source filter name (such as testsrc2, smptebars, mandelbrot)");
+                    }
+                    int[] size = size(s, "size", "640x480");
+                    double rate = s.number("rate", 25, 0.1, 240);
+                    result = new SourceConfig.TestPattern(pattern, size[0], size[1], rate, maxFps);
+                }
+                case "rtsp" -> {
+                    String url = s.requiredString("url");
+                    if (url != null && !url.startsWith("rtsp://") && !url.startsWith("rtsps://")) {
+                        s.error("url", "expected an rtsp:// or rtsps:// URL");
+                    }
+                    result = new SourceConfig.Rtsp(url, s.oneOf("transport", "tcp", List.of("tcp", "udp")),
+                            s.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(100)), maxFps);
+                }
+                case "usb" -> {
+                    String device = s.string("device", "/dev/video0");
+                    String inputFormat = s.string("input_format", null);
+                    String size = null;
+                    if (s.has("size")) {
+                        int[] wh = size(s, "size", null);
+                        size = wh == null ? null : wh[0] + "x" + wh[1];
+                    }
+                    Double fps = s.has("fps") ? s.number("fps", 0, 0.1, 1000) : null;
+                    result = new SourceConfig.Usb(device, inputFormat, size, fps, maxFps);
+                }
+                case "http" -> {
+                    String url = s.requiredString("url");
+                    if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+                        s.error("url", "expected an http:// or https:// URL");
+                    }
+                    result = new SourceConfig.Http(url, s.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(100)), maxFps);
+                }
+                default -> throw new IllegalStateException(type);
+            }
+        }
+        s.rejectUnknownKeys();
+        return result;
+    }
+
+    private static int[] size(Section s, String key, String def) {
+        String text = s.string(key, def);
+        if (text == null) {
+            return null;
+        }
+        var m = SIZE.matcher(text);
+        if (!m.matches() || Integer.parseInt(m.group(1)) < 16 || Integer.parseInt(m.group(2)) < 16) {
+            s.error(key, "expected WIDTHxHEIGHT such as 640x480 (each at least 16), found '" + text + "'");
+            return new int[] {640, 480};
+        }
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+
+    private static InferenceConfig inference(Section s, int workers) {
+        String type = s.oneOf("type", null, List.of("motion", "hog", "cascade", "none"));
+        Duration timeout = s.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(10));
+        HogOptions hog = null;
+        CascadeOptions cascade = null;
+        MotionOptions motion = null;
+        String defaultModel = "none";
+        int defaultInFlight = workers;
+        if (type != null) {
+            switch (type) {
+                case "hog" -> {
+                    HogOptions d = HogOptions.DEFAULTS;
+                    hog = new HogOptions(s.number("hit_threshold", d.hitThreshold(), -10, 10),
+                            s.integer("win_stride", d.winStride(), 0, 256), s.number("scale", d.scale(), 1.001, 4),
+                            s.integer("group_threshold", d.groupThreshold(), 0, 100));
+                    defaultModel = "opencv-hog-people";
+                }
+                case "cascade" -> {
+                    String file = s.requiredString("cascade");
+                    String className = s.string("class", "object");
+                    cascade = new CascadeOptions(file, className, s.number("scale_factor", 1.1, 1.001, 4),
+                            s.integer("min_neighbors", 3, 0, 100), s.integer("min_size", 0, 0, 10_000));
+                    defaultModel = "opencv-cascade-" + (file == null ? "unknown"
+                            : Path.of(file).getFileName().toString().replaceFirst("\\.xml$", ""));
+                }
+                case "motion" -> {
+                    MotionOptions d = MotionOptions.DEFAULTS;
+                    motion = new MotionOptions(s.integer("history", d.history(), 1, 100_000),
+                            s.number("var_threshold", d.varThreshold(), 1, 10_000),
+                            s.integer("min_area", d.minArea(), 1, 100_000_000),
+                            s.integer("warmup_frames", d.warmupFrames(), 0, 100_000));
+                    defaultModel = "opencv-motion";
+                    // the background model must see frames in order, one at a time
+                    defaultInFlight = 1;
+                }
+                default -> defaultModel = "none";
+            }
+        }
+        int maxInFlight = s.integer("max_in_flight", defaultInFlight, 1, 256);
+        if ("motion".equals(type) && maxInFlight != 1) {
+            s.error("max_in_flight", "the motion detector learns from frames in order: it runs one frame at a time (1)");
+        }
+        String modelId = s.string("model_id", defaultModel);
+        s.rejectUnknownKeys();
+        return new InferenceConfig(type, modelId, maxInFlight, timeout, hog, cascade, motion);
+    }
+}

@@ -1,0 +1,27 @@
+package io.edgewatch.daemon.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The whole configuration, validated: {@code edgewatch.yaml} and every camera file.
+ *
+ * @param directory the configuration folder
+ * @param deviceId this box's id in reports, or null
+ * @param storagePath where state that must survive a restart lives
+ * @param workers inference worker threads shared by all cameras
+ * @param opencvThreads threads OpenCV may use inside one call (1: parallelism comes from frames)
+ * @param jsonl the JSONL sink, or null when off
+ * @param cameras every camera file, enabled or not, sorted by file name
+ */
+public record EdgewatchConfig(Path directory, String deviceId, Path storagePath, int workers, int opencvThreads,
+                              JsonlConfig jsonl, List<CameraConfig> cameras) {
+
+    /** The {@code sinks.jsonl} section. */
+    public record JsonlConfig(Path path) {
+    }
+
+    public List<CameraConfig> enabledCameras() {
+        return cameras.stream().filter(CameraConfig::enabled).toList();
+    }
+}

@@ -1,0 +1,316 @@
+package io.edgewatch.daemon.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads typed values out of one YAML mapping, expanding {@code ${VAR}} and {@code ${VAR:-default}}
+ * from the environment, and records a {@link ConfigError} for every bad value instead of stopping
+ * at the first. Every read marks its key as known; {@link #rejectUnknownKeys()} then reports
+ * every other key as an error, so a typo never silently becomes a default.
+ */
+final class Section {
+
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+    private final List<ConfigError> errors;
+    private final Path file;
+    private final String path;
+    private final YamlNode.Mapping node;
+    private final Map<String, String> env;
+    private final Set<String> known = new LinkedHashSet<>();
+
+    Section(List<ConfigError> errors, Path file, String path, YamlNode.Mapping node, Map<String, String> env) {
+        this.errors = errors;
+        this.file = file;
+        this.path = path;
+        this.node = node;
+        this.env = env;
+    }
+
+    /** A section for a file whose top level is {@code root} (or an empty one when the file is empty). */
+    static Section root(List<ConfigError> errors, Path file, YamlNode root, Map<String, String> env) {
+        if (root == null) {
+            return new Section(errors, file, "", new YamlNode.Mapping(Map.of(), Map.of(), 1, 1), env);
+        }
+        if (root instanceof YamlNode.Mapping m) {
+            return new Section(errors, file, "", m, env);
+        }
+        errors.add(new ConfigError(file, root.line(), root.column(), "", "expected a mapping of keys to values, found "
+                + root.kind()));
+        return new Section(errors, file, "", new YamlNode.Mapping(Map.of(), Map.of(), 1, 1), env);
+    }
+
+    String key(String k) {
+        return path.isEmpty() ? k : path + "." + k;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    boolean has(String key) {
+        known.add(key);
+        YamlNode n = node.entries().get(key);
+        return n != null && !(n instanceof YamlNode.Scalar s && s.type() == YamlNode.Scalar.Type.NULL);
+    }
+
+    void error(String key, String message) {
+        YamlNode n = node.entries().get(key);
+        int[] pos = n != null ? new int[] {n.line(), n.column()} : new int[] {node.line(), node.column()};
+        errors.add(new ConfigError(file, pos[0], pos[1], key(key), message));
+    }
+
+    /** Where {@code key}'s value is, or the mapping's own position when it is missing. */
+    int[] position(String key) {
+        YamlNode n = node.entries().get(key);
+        return n != null ? new int[] {n.line(), n.column()} : new int[] {node.line(), node.column()};
+    }
+
+    /** The expanded text of a scalar, or null when missing (or bad, after recording the error). */
+    private String text(String key) {
+        known.add(key);
+        YamlNode n = node.entries().get(key);
+        if (n == null) {
+            return null;
+        }
+        if (!(n instanceof YamlNode.Scalar s)) {
+            error(key, "expected a single value, found " + n.kind());
+            return null;
+        }
+        if (s.type() == YamlNode.Scalar.Type.NULL) {
+            return null;
+        }
+        return s.type() == YamlNode.Scalar.Type.STRING ? expand(key, s.text()) : s.text();
+    }
+
+    private String expand(String key, String text) {
+        Matcher m = VARIABLE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = env.get(m.group(1));
+            if (value == null || (value.isEmpty() && m.group(2) != null)) {
+                value = m.group(2);
+            }
+            if (value == null) {
+                error(key, "environment variable " + m.group(1) + " is not set (write ${" + m.group(1)
+                        + ":-default} to give a default)");
+                return null;
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    String string(String key, String def) {
+        String t = text(key);
+        return t == null || t.isEmpty() ? def : t;
+    }
+
+    String requiredString(String key) {
+        String t = text(key);
+        if (t == null || t.isBlank()) {
+            if (!node.entries().containsKey(key) || errorsFor(key) == 0) {
+                error(key, "is required");
+            }
+            return null;
+        }
+        return t;
+    }
+
+    private long errorsFor(String key) {
+        String k = key(key);
+        return errors.stream().filter(e -> e.file().equals(file) && e.key().equals(k)).count();
+    }
+
+    String oneOf(String key, String def, List<String> allowed) {
+        String t = def == null ? requiredString(key) : string(key, def);
+        if (t != null && !allowed.contains(t)) {
+            error(key, "'" + t + "' is not one of " + String.join(", ", allowed));
+            return null;
+        }
+        return t;
+    }
+
+    boolean bool(String key, boolean def) {
+        String t = text(key);
+        if (t == null) {
+            return def;
+        }
+        return switch (t.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> {
+                error(key, "expected true or false, found '" + t + "'");
+                yield def;
+            }
+        };
+    }
+
+    int integer(String key, int def, int min, int max) {
+        String t = text(key);
+        if (t == null) {
+            return def;
+        }
+        try {
+            long v = Long.parseLong(t.trim());
+            if (v < min || v > max) {
+                error(key, "must be between " + min + " and " + max + ", found " + v);
+                return def;
+            }
+            return (int) v;
+        } catch (NumberFormatException e) {
+            error(key, "expected a whole number, found '" + t + "'");
+            return def;
+        }
+    }
+
+    double number(String key, double def, double min, double max) {
+        String t = text(key);
+        if (t == null) {
+            return def;
+        }
+        try {
+            double v = Double.parseDouble(t.trim());
+            if (!(v >= min && v <= max)) {
+                error(key, "must be between " + trim(min) + " and " + trim(max) + ", found " + t.trim());
+                return def;
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            error(key, "expected a number, found '" + t + "'");
+            return def;
+        }
+    }
+
+    /** A number of seconds ({@code 2.5}) or a duration with a unit ({@code 500ms}, {@code 10s}, {@code 2m}). */
+    Duration duration(String key, Duration def, Duration min) {
+        String t = text(key);
+        if (t == null) {
+            return def;
+        }
+        try {
+            Duration d = Durations.parse(t);
+            if (d.compareTo(min) < 0) {
+                error(key, "must be at least " + Durations.format(min) + ", found " + t);
+                return def;
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            error(key, e.getMessage());
+            return def;
+        }
+    }
+
+    /** The mapping under {@code key}, empty when missing. */
+    Section section(String key) {
+        known.add(key);
+        YamlNode n = node.entries().get(key);
+        if (n instanceof YamlNode.Mapping m) {
+            return new Section(errors, file, key(key), m, env);
+        }
+        if (n != null && !(n instanceof YamlNode.Scalar s && s.type() == YamlNode.Scalar.Type.NULL)) {
+            error(key, "expected a mapping of keys to values, found " + n.kind());
+        }
+        int[] pos = position(key);
+        return new Section(errors, file, key(key), new YamlNode.Mapping(Map.of(), Map.of(), pos[0], pos[1]), env);
+    }
+
+    /** A mapping of names to single values, as text exactly as written (after expansion). */
+    Map<String, String> stringMap(String key) {
+        Section s = section(key);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String k : s.node.entries().keySet()) {
+            String v = s.text(k);
+            if (v != null) {
+                out.put(k, v);
+            } else if (s.node.entries().get(k) instanceof YamlNode.Scalar) {
+                s.error(k, "needs a value");
+            }
+        }
+        return out;
+    }
+
+    /** A list of single values, or {@code def} when missing. */
+    List<String> stringList(String key, List<String> def) {
+        known.add(key);
+        YamlNode n = node.entries().get(key);
+        if (n == null) {
+            return def;
+        }
+        if (!(n instanceof YamlNode.Sequence seq)) {
+            error(key, "expected a list, found " + n.kind());
+            return def;
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < seq.items().size(); i++) {
+            YamlNode item = seq.items().get(i);
+            if (item instanceof YamlNode.Scalar s && s.text() != null) {
+                out.add(s.type() == YamlNode.Scalar.Type.STRING ? expand(key, s.text()) : s.text());
+            } else {
+                errors.add(new ConfigError(file, item.line(), item.column(), key(key) + "[" + i + "]",
+                        "expected a single value, found " + item.kind()));
+            }
+        }
+        return out;
+    }
+
+    /** Records an error for every key of this mapping that nothing asked for. */
+    void rejectUnknownKeys() {
+        for (Map.Entry<String, YamlNode> e : node.entries().entrySet()) {
+            if (!known.contains(e.getKey())) {
+                int[] pos = node.keyPositions().getOrDefault(e.getKey(), new int[] {e.getValue().line(), e.getValue().column()});
+                String hint = closest(e.getKey());
+                errors.add(new ConfigError(file, pos[0], pos[1], key(e.getKey()), "unknown key"
+                        + (hint != null ? "; did you mean '" + hint + "'?" : "") + " (known here: "
+                        + String.join(", ", known) + ")"));
+            }
+        }
+    }
+
+    private String closest(String unknown) {
+        String best = null;
+        int bestDistance = 3;
+        for (String k : known) {
+            int d = distance(unknown, k);
+            if (d < bestDistance) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static String trim(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    }
+}
