@@ -35,7 +35,12 @@ public final class Edgewatch {
 
     /** Runs a command line and returns its exit code. */
     public static int execute(String... args) {
-        return new CommandLine(new Edgewatch()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return new CommandLine(new Edgewatch()).execute(args);
+    }
+
+    /** Runs a command line with its output and errors going to the given writers. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        return new CommandLine(new Edgewatch()).setOut(out).setErr(err).execute(args);
     }
 
     /** Loads the configuration, or prints every error and returns null. */

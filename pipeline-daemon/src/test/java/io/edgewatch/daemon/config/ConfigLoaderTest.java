@@ -1,0 +1,165 @@
+package io.edgewatch.daemon.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private void write(String name, String yaml) throws Exception {
+        Path file = dir.resolve(name);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, yaml);
+    }
+
+    private List<ConfigError> errors(Map<String, String> env) {
+        return catchThrowableOfType(ConfigException.class, () -> new ConfigLoader(env).read(dir)).errors();
+    }
+
+    private static final String MAIN = "sinks:\n  jsonl:\n    path: out/r.jsonl\n";
+
+    @Test
+    void theShippedConfigurationIsValidAndRunsOneTestPatternCamera() throws Exception {
+        EdgewatchConfig c = new ConfigLoader(Map.of()).read(Path.of("..", "config"));
+        assertThat(c.deviceId()).isEqualTo("edge-demo");
+        assertThat(c.cameras()).extracting(CameraConfig::id).containsExactly("demo-pattern", "dock-3", "line2-usb", "lobby-file");
+        assertThat(c.enabledCameras()).singleElement().satisfies(cam -> {
+            assertThat(cam.source()).isEqualTo(new SourceConfig.TestPattern("testsrc2", 640, 480, 25, 0));
+            assertThat(cam.inference().type()).isEqualTo("motion");
+            assertThat(cam.inference().maxInFlight()).isEqualTo(1);
+            assertThat(cam.frequency()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(cam.metadata()).containsExactly(Map.entry("camera_id", "demo-pattern"), Map.entry("site", "lab"),
+                    Map.entry("line", "1"));
+        });
+        CameraConfig dock = c.cameras().get(1);
+        assertThat(((SourceConfig.Rtsp) dock.source()).url()).isEqualTo("rtsp://viewer:@192.0.2.10:554/stream1");
+        assertThat(dock.inference().modelId()).isEqualTo("opencv-cascade-haarcascade_fullbody");
+    }
+
+    @Test
+    void everyErrorOfEveryFileIsReportedAtOnceWithFileLineColumnAndKey() throws Exception {
+        write("edgewatch.yaml", MAIN + "inference:\n  workrs: 2\n");
+        write("cameras/a.yaml", """
+                id: cam-a
+                source:
+                  type: file
+                  path: /no/such/clip.mp4
+                inference:
+                  type: hog
+                  scale: fast
+                aggregation:
+                  frequency: 0
+                """);
+        write("cameras/b.yaml", """
+                id: cam-a
+                enabled: maybe
+                source:
+                  type: webcam
+                inference:
+                  type: motion
+                  max_in_flight: 4
+                sinks: [jsonl, kafka]
+                """);
+        List<String> messages = errors(Map.of()).stream().map(ConfigError::toString).toList();
+        Path main = dir.resolve("edgewatch.yaml");
+        Path a = dir.resolve("cameras/a.yaml");
+        Path b = dir.resolve("cameras/b.yaml");
+        assertThat(messages).containsExactlyInAnyOrder(
+                main + ":5:3: inference.workrs: unknown key; did you mean 'workers'? (known here: workers, opencv_threads)",
+                a + ":4:9: source.path: file /no/such/clip.mp4 does not exist or cannot be read",
+                a + ":7:10: inference.scale: expected a number, found 'fast'",
+                a + ":9:14: aggregation.frequency: must be between 1 and 86400, found 0",
+                b + ":1:5: id: camera id 'cam-a' is already used by " + a,
+                b + ":2:10: enabled: expected true or false, found 'maybe'",
+                b + ":4:9: source.type: 'webcam' is not one of file, test_pattern, rtsp, usb, http",
+                b + ":7:18: inference.max_in_flight: the motion detector learns from frames in order: it runs one frame at a time (1)",
+                b + ":8:8: sinks: unknown sink 'kafka'; sinks: jsonl");
+    }
+
+    @Test
+    void environmentVariablesAreExpandedWithDefaultsAndAMissingOneIsAnError() throws Exception {
+        write("edgewatch.yaml", "device_id: ${BOX}\n" + MAIN);
+        write("cameras/a.yaml", """
+                id: ${CAM_ID:-cam-default}
+                source:
+                  type: rtsp
+                  url: rtsp://u:${CAM_PASSWORD}@127.0.0.1/live
+                inference:
+                  type: none
+                aggregation:
+                  frequency: ${FREQ:-7}
+                """);
+        EdgewatchConfig c = new ConfigLoader(Map.of("BOX", "edge-7", "CAM_PASSWORD", "pw")).read(dir);
+        assertThat(c.deviceId()).isEqualTo("edge-7");
+        assertThat(c.cameras().get(0).id()).isEqualTo("cam-default");
+        assertThat(c.cameras().get(0).frequency()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(((SourceConfig.Rtsp) c.cameras().get(0).source()).url()).isEqualTo("rtsp://u:pw@127.0.0.1/live");
+
+        assertThat(errors(Map.of("BOX", "x"))).singleElement().satisfies(e -> {
+            assertThat(e.key()).isEqualTo("source.url");
+            assertThat(e.line()).isEqualTo(4);
+            assertThat(e.message()).isEqualTo("environment variable CAM_PASSWORD is not set (write ${CAM_PASSWORD:-default} to give a default)");
+        });
+    }
+
+    @Test
+    void badYamlAndMissingFilesAreReportedByName() throws Exception {
+        assertThat(errors(Map.of())).singleElement().satisfies(e -> {
+            assertThat(e.file()).isEqualTo(dir.resolve("edgewatch.yaml"));
+            assertThat(e.message()).isEqualTo("file does not exist");
+        });
+        write("edgewatch.yaml", MAIN);
+        write("cameras/broken.yaml", "id: x\nsource: [unclosed\n");
+        write("cameras/dupkey.yaml", "id: y\nid: z\n");
+        List<ConfigError> errors = errors(Map.of());
+        assertThat(errors).anySatisfy(e -> {
+            assertThat(e.file()).isEqualTo(dir.resolve("cameras/broken.yaml"));
+            assertThat(e.line()).isPositive();
+            assertThat(e.message()).startsWith("not valid YAML");
+        });
+        assertThat(errors).anySatisfy(e -> {
+            assertThat(e.file()).isEqualTo(dir.resolve("cameras/dupkey.yaml"));
+            assertThat(e.line()).isEqualTo(2);
+            assertThat(e.message()).contains("'id' appears twice");
+        });
+        assertThat(catchThrowableOfType(ConfigException.class, () -> new ConfigLoader(Map.of()).read(dir.resolve("nope"))).errors())
+                .singleElement().satisfies(e -> assertThat(e.message()).contains("does not exist"));
+    }
+
+    @Test
+    void wrongShapesAndRequiredKeysAreCaught() throws Exception {
+        write("edgewatch.yaml", MAIN);
+        write("cameras/a.yaml", """
+                id: "bad id!"
+                source: file
+                inference:
+                  type: cascade
+                metadata: [a, b]
+                """);
+        List<String> messages = errors(Map.of()).stream().map(e -> e.key() + ": " + e.message()).toList();
+        assertThat(messages).containsExactlyInAnyOrder(
+                "id: 'bad id!' is not a valid camera id (letters, digits, '_', '-', '.', at most 64, starting with a letter or digit)",
+                "source: expected a mapping of keys to values, found text",
+                "source.type: is required",
+                "inference.cascade: is required",
+                "metadata: expected a mapping of keys to values, found a list");
+    }
+
+    @Test
+    void disabledCamerasMayPointAtFilesThatAreNotThere() throws Exception {
+        write("edgewatch.yaml", MAIN);
+        write("cameras/a.yaml", "id: a\nenabled: false\nsource:\n  type: file\n  path: /not/here.mp4\ninference:\n  type: hog\n");
+        assertThat(new ConfigLoader(Map.of()).read(dir).enabledCameras()).isEmpty();
+    }
+}
