@@ -33,6 +33,11 @@ public final class SyntheticClip {
         }
     }
 
+    static {
+        // the recorder's stream dump is noise in tests and benchmarks
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+    }
+
     private SyntheticClip() {
     }
 
