@@ -14,7 +14,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * worker) takes its own with {@link #tryRetain()} and gives it back with {@link #release()}, so a
  * pipeline that is cancelled while a detector is still reading never frees memory under it.
  * {@link #release()} beyond the count is ignored, which makes it safe to use in Reactor's
- * discard hooks (which must be idempotent).
+ * discard hooks (which must be idempotent). The pixels go back to the source's {@link FramePool}
+ * when it has one.
  */
 public final class VideoFrame implements AutoCloseable {
 
@@ -24,6 +25,7 @@ public final class VideoFrame implements AutoCloseable {
     private final Instant capturedAt;
     private final long mediaTimestampMicros;
     private final Mat pixels;
+    private final FramePool pool;
     private final AtomicInteger references = new AtomicInteger(1);
 
     /**
@@ -36,12 +38,19 @@ public final class VideoFrame implements AutoCloseable {
      */
     public VideoFrame(String cameraId, long sequence, long capturedNanos, Instant capturedAt,
                       long mediaTimestampMicros, Mat pixels) {
+        this(cameraId, sequence, capturedNanos, capturedAt, mediaTimestampMicros, pixels, null);
+    }
+
+    /** As above, with pixels that go back to {@code pool} (when not null) on the last release. */
+    public VideoFrame(String cameraId, long sequence, long capturedNanos, Instant capturedAt,
+                      long mediaTimestampMicros, Mat pixels, FramePool pool) {
         this.cameraId = cameraId;
         this.sequence = sequence;
         this.capturedNanos = capturedNanos;
         this.capturedAt = capturedAt;
         this.mediaTimestampMicros = mediaTimestampMicros;
         this.pixels = pixels;
+        this.pool = pool;
     }
 
     public String cameraId() {
@@ -106,7 +115,11 @@ public final class VideoFrame implements AutoCloseable {
             }
             if (references.compareAndSet(n, n - 1)) {
                 if (n == 1) {
-                    pixels.close();
+                    if (pool != null) {
+                        pool.recycle(pixels);
+                    } else {
+                        pixels.close();
+                    }
                 }
                 return;
             }

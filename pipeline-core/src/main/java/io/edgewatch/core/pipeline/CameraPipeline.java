@@ -26,6 +26,9 @@ public final class CameraPipeline {
 
     private static final Logger log = LoggerFactory.getLogger(CameraPipeline.class);
 
+    /** Frames of a file that may wait between the source thread and the rest of the pipeline. */
+    static final int FILE_READ_AHEAD = 16;
+
     private final PipelineOptions options;
     private final FrameSource source;
     private final InferenceAdapter adapter;
@@ -48,6 +51,10 @@ public final class CameraPipeline {
         return source.frames()
                 .takeUntilOther(stop)
                 .transform(FramePacing.maxFps(options.maxFps()))
+                // the source thread only grabs and copies; the rest runs on the pipeline's own
+                // scheduler. A file may read ahead a little (fewer thread hand-offs); a live source
+                // never queues, so a frame is never older than the one being inferred
+                .publishOn(options.window().scheduler(), source.live() ? 1 : FILE_READ_AHEAD)
                 .transform(InferenceStage.create(options.cameraId(), adapter, options.maxInFlight(),
                         options.inferenceTimeout(), options.window().scheduler()))
                 .transform(WindowAggregator.create(options.window()));

@@ -13,6 +13,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgewatch.core.frame.FramePool;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.source.SourceException;
@@ -36,6 +37,8 @@ public final class FfmpegSource implements FrameSource {
 
     private static final Logger log = LoggerFactory.getLogger(FfmpegSource.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
+    /** Idle frame buffers a source keeps for reuse: enough for the frames a pipeline holds at once. */
+    private static final int POOLED_FRAMES = 32;
 
     static {
         // FFmpeg prints to stderr by itself; errors are enough, the rest is reported by us
@@ -98,6 +101,7 @@ public final class FfmpegSource implements FrameSource {
     private final class Session {
         private FFmpegFrameGrabber grabber;
         private final OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        private final FramePool pool = new FramePool(POOLED_FRAMES);
         private long sequence;
         private long framesThisPass;
 
@@ -135,10 +139,11 @@ public final class FfmpegSource implements FrameSource {
                 }
                 Mat view = converter.convert(frame);
                 // the grabber reuses its buffer on the next grab: the frame gets a copy of its own
-                Mat copy = view.clone();
+                Mat copy = pool.take(view.rows(), view.cols(), view.type());
+                view.copyTo(copy);
                 framesThisPass++;
                 sink.next(new VideoFrame(options.cameraId(), sequence++, System.nanoTime(), Instant.now(),
-                        grabber.getTimestamp(), copy));
+                        grabber.getTimestamp(), copy, pool));
             } catch (SourceException e) {
                 sink.error(e);
             } catch (Exception | Error e) {
@@ -154,6 +159,7 @@ public final class FfmpegSource implements FrameSource {
                 grabber = null;
             }
             converter.close();
+            pool.close();
         }
     }
 

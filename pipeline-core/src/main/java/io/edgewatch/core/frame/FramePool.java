@@ -1,0 +1,64 @@
+package io.edgewatch.core.frame;
+
+import java.util.concurrent.ArrayBlockingQueue;
+
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * Pixel buffers of one source, handed back and reused instead of freed. A camera allocates a
+ * full-size buffer per frame; freeing it and allocating the next one makes the C allocator return
+ * the memory to the kernel and fault it in again, which costs more than the copy itself (a 1080p
+ * frame is 6 MB). At most {@code capacity} idle buffers are kept; the rest are freed. Thread-safe:
+ * buffers come back from whichever thread released the last reference to their frame.
+ */
+public final class FramePool implements AutoCloseable {
+
+    private final ArrayBlockingQueue<Mat> idle;
+    private volatile boolean closed;
+
+    public FramePool(int capacity) {
+        this.idle = new ArrayBlockingQueue<>(capacity);
+    }
+
+    /** An idle buffer of that shape and type, or a new one. Its content is undefined. */
+    public Mat take(int rows, int cols, int type) {
+        Mat m;
+        while ((m = idle.poll()) != null) {
+            if (m.rows() == rows && m.cols() == cols && m.type() == type) {
+                return m;
+            }
+            m.close();
+        }
+        return new Mat(rows, cols, type);
+    }
+
+    /** Takes a buffer back; frees it when the pool is full or closed. */
+    public void recycle(Mat m) {
+        if (closed || !idle.offer(m)) {
+            m.close();
+            return;
+        }
+        if (closed) {
+            drain();
+        }
+    }
+
+    /** Idle buffers held now. */
+    public int idle() {
+        return idle.size();
+    }
+
+    /** Frees the idle buffers; buffers that come back later are freed at once. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        drain();
+    }
+
+    private void drain() {
+        Mat m;
+        while ((m = idle.poll()) != null) {
+            m.close();
+        }
+    }
+}

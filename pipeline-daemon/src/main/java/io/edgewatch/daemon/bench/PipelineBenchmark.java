@@ -1,0 +1,207 @@
+package io.edgewatch.daemon.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+import io.edgewatch.core.aggregate.WindowOptions;
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.PipelineOptions;
+import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.inference.Detectors;
+import io.edgewatch.inference.HogOptions;
+import io.edgewatch.inference.internal.HogPeopleDetector;
+import io.edgewatch.sink.JsonlSink;
+import io.edgewatch.source.SyntheticClip;
+import io.edgewatch.source.VideoSources;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Throughput of the pipeline against bare loops over the same input, measured in the same run and
+ * printed as ratios. Each figure is the median of several alternating runs after a warm-up run.
+ *
+ * <ol>
+ *   <li>decode: file source, no-op detector, window aggregator, JSONL sink, against a bare
+ *       FFmpegFrameGrabber loop (grab and convert to a Mat), on {@code vtest.avi} and on a 1080p
+ *       H.264 clip made here;</li>
+ *   <li>HOG: the HOG people detector through the pipeline (one detector per worker, as many workers
+ *       as cores) against a single-threaded loop over the same decoded frames.</li>
+ * </ol>
+ * Usage: {@code PipelineBenchmark [fixturesDir] [runs]}.
+ */
+public final class PipelineBenchmark {
+
+    private PipelineBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path fixtures = Path.of(args.length > 0 ? args[0] : "../shared/fixtures");
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int cores = Runtime.getRuntime().availableProcessors();
+        Path work = Files.createTempDirectory("edgewatch-bench");
+        System.out.printf(Locale.ROOT, "edgewatch pipeline benchmark: %d cores, %d runs per figure (median), JVM %s%n",
+                cores, runs, System.getProperty("java.version"));
+
+        Path vtest = fixtures.resolve("vtest.avi");
+        Path hd = work.resolve("clip-1080p-h264.mp4");
+        long t0 = System.nanoTime();
+        SyntheticClip.write(hd, 1920, 1080, 25, 250, SyntheticClip.Codec.H264);
+        System.out.printf(Locale.ROOT, "made %s (1920x1080 H.264, 250 frames) in %.1f s%n", hd.getFileName(),
+                (System.nanoTime() - t0) / 1e9);
+
+        opencv_core.setNumThreads(1);
+        System.out.println();
+        System.out.println("1. decode: pipeline (file -> no-op detector -> aggregator -> JSONL) vs bare grab loop");
+        for (Path clip : List.of(vtest, hd)) {
+            if (!Files.isReadable(clip)) {
+                System.out.println("   " + clip + ": not found, skipped (pass the fixtures folder as first argument)");
+                continue;
+            }
+            Result bare = measure(runs, () -> bareGrabLoop(clip));
+            Result pipe = measure(runs, () -> pipeline(clip, Detectors.noop("noop"), Integer.MAX_VALUE, cores, work));
+            System.out.printf(Locale.ROOT, "   %-24s bare %7.1f fps   pipeline %7.1f fps   ratio %.3f (target >= 0.9)%n",
+                    clip.getFileName(), bare.fps, pipe.fps, pipe.fps / bare.fps);
+        }
+
+        if (Files.isReadable(vtest)) {
+            int frames = 60;
+            System.out.println();
+            System.out.printf(Locale.ROOT, "2. HOG people detector on the first %d frames of vtest.avi (OpenCV threads: 1)%n", frames);
+            List<Mat> decoded = decode(vtest, frames);
+            Result single = measure(Math.max(1, runs / 2), () -> hogLoop(decoded));
+            Scheduler workers = Schedulers.newBoundedElastic(cores, 1000, "bench-hog");
+            try (InferenceAdapter hog = Detectors.hog("hog", HogOptions.DEFAULTS, workers)) {
+                Result pipe = measure(Math.max(1, runs / 2), () -> pipeline(vtest, hog, frames, cores, work));
+                System.out.printf(Locale.ROOT, "   single-threaded loop %6.2f fps   pipeline (%d in flight) %6.2f fps   ratio %.2f (target >= 1.7)%n",
+                        single.fps, cores, pipe.fps, pipe.fps / single.fps);
+            } finally {
+                workers.dispose();
+            }
+            opencv_core.setNumThreads(cores);
+            Result internal = measure(Math.max(1, runs / 2), () -> hogLoop(decoded));
+            System.out.printf(Locale.ROOT, "   for reference: the same loop with OpenCV's own %d threads %6.2f fps%n", cores, internal.fps);
+            decoded.forEach(Mat::close);
+        }
+    }
+
+    private record Result(double fps) {
+    }
+
+    /** A run returns the frames it processed; the figure is the median fps of {@code runs} runs after one warm-up. */
+    private static Result measure(int runs, LongSupplier run) {
+        run.getAsLong();
+        List<Double> fps = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            long frames = run.getAsLong();
+            fps.add(frames / ((System.nanoTime() - start) / 1e9));
+        }
+        Collections.sort(fps);
+        return new Result(fps.get(fps.size() / 2));
+    }
+
+    private static long bareGrabLoop(Path clip) {
+        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(clip.toString());
+             OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
+            g.start();
+            long n = 0;
+            Frame f;
+            while ((f = g.grabImage()) != null) {
+                Mat m = converter.convert(f);
+                if (m.cols() > 0) {
+                    n++;
+                }
+            }
+            g.stop();
+            return n;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The daemon's own per-camera pipeline, on the first {@code maxFrames} frames of the clip. */
+    private static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work) {
+        FrameSource file = VideoSources.file("bench", clip, false);
+        FrameSource limited = new FrameSource() {
+            @Override
+            public Flux<VideoFrame> frames() {
+                return file.frames().take(maxFrames);
+            }
+
+            @Override
+            public String describe() {
+                return file.describe();
+            }
+
+            @Override
+            public boolean live() {
+                return false;
+            }
+        };
+        AtomicLong seen = new AtomicLong();
+        try (JsonlSink sink = JsonlSink.open(work.resolve("bench.jsonl"), "bench", Map.of())) {
+            ReportSink counting = new ReportSink() {
+                @Override
+                public String name() {
+                    return "count";
+                }
+
+                @Override
+                public Mono<Void> write(WindowReport report) {
+                    return Mono.fromRunnable(() -> seen.addAndGet(report.framesSeen()));
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            PipelineOptions options = new PipelineOptions(WindowOptions.of("bench", adapter.modelId(), adapter.modelType(),
+                    Duration.ofSeconds(1)), 0, inFlight, Duration.ofSeconds(30));
+            new CameraPipeline(options, limited, adapter, List.of(sink, counting)).run(Mono.never())
+                    .block(Duration.ofMinutes(10));
+        }
+        return seen.get();
+    }
+
+    private static List<Mat> decode(Path clip, int frames) {
+        List<Mat> out = new ArrayList<>();
+        VideoSources.file("decode", clip, false).frames().take(frames)
+                .doOnNext(f -> {
+                    out.add(f.pixels().clone());
+                    f.release();
+                })
+                .blockLast(Duration.ofMinutes(1));
+        return out;
+    }
+
+    private static long hogLoop(List<Mat> frames) {
+        try (HogPeopleDetector hog = new HogPeopleDetector(HogOptions.DEFAULTS)) {
+            long boxes = 0;
+            for (Mat m : frames) {
+                boxes += hog.detect(m).size();
+            }
+            return boxes >= 0 ? frames.size() : 0;
+        }
+    }
+
+}
