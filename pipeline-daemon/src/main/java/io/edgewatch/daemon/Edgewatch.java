@@ -60,19 +60,17 @@ public final class Edgewatch {
     @Command(name = "validate", mixinStandardHelpOptions = true,
             description = "Checks a configuration folder; exits 0 when valid, 2 with every error otherwise.")
     static final class Validate implements Callable<Integer> {
-        @Option(names = "--config", defaultValue = "config", description = "configuration folder (default: ${DEFAULT-VALUE})")
-        Path config;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        @CommandLine.Mixin
+        ConfigOption options;
 
         @Override
         public Integer call() {
-            EdgewatchConfig c = loadOrReport(config, spec.commandLine().getErr());
+            Path config = options.config;
+            EdgewatchConfig c = loadOrReport(config, options.spec.commandLine().getErr());
             if (c == null) {
                 return INVALID;
             }
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = options.spec.commandLine().getOut();
             out.println(config + ": valid; " + c.cameras().size() + " camera(s), " + c.enabledCameras().size() + " enabled");
             for (var cam : c.cameras()) {
                 out.println("  " + cam.id() + (cam.enabled() ? "" : " (disabled)") + ": " + cam.file());
@@ -87,19 +85,16 @@ public final class Edgewatch {
     static final class Run implements Callable<Integer> {
         private static final Logger log = LoggerFactory.getLogger(Run.class);
 
-        @Option(names = "--config", defaultValue = "config", description = "configuration folder (default: ${DEFAULT-VALUE})")
-        Path config;
+        @CommandLine.Mixin
+        ConfigOption options;
 
         @Option(names = "--duration", converter = DurationConverter.class,
                 description = "stop cleanly after this long: 30s, 5m, 1h")
         Duration duration;
 
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
-            EdgewatchConfig c = loadOrReport(config, spec.commandLine().getErr());
+            EdgewatchConfig c = loadOrReport(options.config, options.spec.commandLine().getErr());
             if (c == null) {
                 return INVALID;
             }
@@ -154,6 +149,15 @@ public final class Edgewatch {
                 log.debug("cannot handle SIG{} ({}); the JVM's default applies", name, e.toString());
             }
         }
+    }
+
+    /** {@code --config}, shared by the commands that read a configuration. */
+    static final class ConfigOption {
+        @Option(names = "--config", defaultValue = "config", description = "configuration folder (default: ${DEFAULT-VALUE})")
+        Path config;
+
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec spec;
     }
 
     /** Parses {@code --duration}. */
