@@ -1,0 +1,258 @@
+package io.edgewatch.sink.outbox;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable queue of requests on local disk (SQLite, write-ahead log, {@code synchronous=FULL}):
+ * once {@link #append} returns, the entry survives a crash, a {@code kill -9} or a power cut, and
+ * stays until {@link #delete} after a successful delivery. Delivery is at least once: an entry
+ * whose request reached the server but whose answer was lost is sent again.
+ *
+ * <p>Bounded: when {@code maxEntries} are waiting, appending first evicts the oldest entries; how
+ * many were evicted is logged and counted. Counters survive restarts. All methods are blocking
+ * JDBC calls and synchronised; callers run them off event loops (see {@link OutboxSender}).
+ */
+public final class Outbox implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+
+    private final Connection db;
+    private final long maxEntries;
+    private final Clock clock;
+    private final Path file;
+    private long depth;
+
+    private Outbox(Path file, long maxEntries, Clock clock) throws SQLException {
+        this.file = file;
+        this.maxEntries = maxEntries;
+        this.clock = clock;
+        this.db = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try (Statement s = db.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA synchronous=FULL");
+            s.execute("PRAGMA busy_timeout=5000");
+            s.execute("CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL,"
+                    + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
+                    + " attempts INTEGER NOT NULL DEFAULT 0)");
+            s.execute("CREATE INDEX IF NOT EXISTS outbox_destination ON outbox (destination, id)");
+            s.execute("CREATE TABLE IF NOT EXISTS dead_letter (id INTEGER PRIMARY KEY, destination TEXT NOT NULL,"
+                    + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
+                    + " status INTEGER NOT NULL, reason TEXT NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+            for (String name : List.of("accepted", "delivered", "retries", "evicted")) {
+                s.execute("INSERT OR IGNORE INTO counters (name, value) VALUES ('" + name + "', 0)");
+            }
+            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
+                depth = rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+        db.setAutoCommit(false);
+        db.commit();
+    }
+
+    /**
+     * Opens (creating it and its folder when missing) the outbox in {@code folder}/outbox.db.
+     *
+     * @throws IllegalStateException naming the file when it cannot be opened
+     */
+    public static Outbox open(Path folder, long maxEntries, Clock clock) {
+        Path file = folder.resolve("outbox.db");
+        try {
+            Files.createDirectories(folder);
+            Outbox o = new Outbox(file, maxEntries, clock);
+            if (o.depth > 0) {
+                log.info("outbox {}: {} entries waiting from before the restart", file, o.depth);
+            }
+            return o;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot open the outbox " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Commits one entry; returns its id. Evicts the oldest entries first when the outbox is full. */
+    public synchronized long append(String destination, String cameraId, String kind, byte[] body) {
+        try {
+            long evict = depth + 1 - maxEntries;
+            if (evict > 0) {
+                try (PreparedStatement del = db.prepareStatement(
+                        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)")) {
+                    del.setLong(1, evict);
+                    evict = del.executeUpdate();
+                }
+                bump("evicted", evict);
+                depth -= evict;
+            }
+            long id;
+            try (PreparedStatement ins = db.prepareStatement(
+                    "INSERT INTO outbox (destination, camera_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                    Statement.RETURN_GENERATED_KEYS)) {
+                ins.setString(1, destination);
+                ins.setString(2, cameraId);
+                ins.setString(3, kind);
+                ins.setBytes(4, body);
+                ins.setLong(5, clock.millis());
+                ins.executeUpdate();
+                try (ResultSet keys = ins.getGeneratedKeys()) {
+                    keys.next();
+                    id = keys.getLong(1);
+                }
+            }
+            bump("accepted", 1);
+            db.commit();
+            depth++;
+            if (evict > 0) {
+                log.warn("outbox {} is full ({} entries): evicted the {} oldest; {} evicted in all", file, maxEntries,
+                        evict, counter("evicted"));
+            }
+            return id;
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot commit a " + kind + " of camera " + cameraId
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The oldest waiting entries of {@code destination}, at most {@code limit}, oldest first. */
+    public synchronized List<OutboxEntry> oldest(String destination, int limit) {
+        try (PreparedStatement q = db.prepareStatement("SELECT id, destination, camera_id, kind, body, created_at, attempts"
+                + " FROM outbox WHERE destination = ? ORDER BY id LIMIT ?")) {
+            q.setString(1, destination);
+            q.setInt(2, limit);
+            List<OutboxEntry> out = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new OutboxEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getBytes(5), rs.getLong(6), rs.getInt(7)));
+                }
+            }
+            db.commit();
+            return out;
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes a delivered entry. */
+    public synchronized void delete(long id) {
+        try (PreparedStatement del = db.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
+            del.setLong(1, id);
+            int n = del.executeUpdate();
+            bump("delivered", n);
+            db.commit();
+            depth -= n;
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot delete entry " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Moves an entry the server will never accept to the dead-letter table, where it is kept. */
+    public synchronized void deadLetter(long id, int status, String reason) {
+        try (PreparedStatement mv = db.prepareStatement("INSERT INTO dead_letter (id, destination, camera_id, kind, body,"
+                + " created_at, status, reason) SELECT id, destination, camera_id, kind, body, created_at, ?, ? FROM outbox"
+                + " WHERE id = ?"); PreparedStatement del = db.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
+            mv.setInt(1, status);
+            mv.setString(2, reason);
+            mv.setLong(3, id);
+            mv.executeUpdate();
+            del.setLong(1, id);
+            depth -= del.executeUpdate();
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot move entry " + id + " aside: " + e.getMessage(), e);
+        }
+    }
+
+    /** Records a failed attempt that will be retried. */
+    public synchronized void failedAttempt(long id) {
+        try (PreparedStatement up = db.prepareStatement("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?")) {
+            up.setLong(1, id);
+            up.executeUpdate();
+            bump("retries", 1);
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot update entry " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Entries set aside because the server will never accept them. */
+    public synchronized long deadLetters() {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM dead_letter")) {
+            long n = rs.next() ? rs.getLong(1) : 0;
+            db.commit();
+            return n;
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot count dead letters: " + e.getMessage(), e);
+        }
+    }
+
+    /** Depth, age of the oldest entry and the counters. */
+    public synchronized OutboxStats stats() {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT MIN(created_at) FROM outbox")) {
+            long oldest = rs.next() ? rs.getLong(1) : 0;
+            boolean empty = rs.wasNull();
+            OutboxStats stats = new OutboxStats(depth, empty ? 0 : Math.max(0, clock.millis() - oldest),
+                    counter("accepted"), counter("delivered"), counter("retries"), counter("evicted"));
+            db.commit();
+            return stats;
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot read its statistics: " + e.getMessage(), e);
+        }
+    }
+
+    private void bump(String name, long by) throws SQLException {
+        try (PreparedStatement up = db.prepareStatement("UPDATE counters SET value = value + ? WHERE name = ?")) {
+            up.setLong(1, by);
+            up.setString(2, name);
+            up.executeUpdate();
+        }
+    }
+
+    private long counter(String name) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement("SELECT value FROM counters WHERE name = ?")) {
+            q.setString(1, name);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    private void rollback() {
+        try {
+            db.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the next call reports it
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            log.warn("closing the outbox {} failed: {}", file, e.getMessage());
+        }
+    }
+}

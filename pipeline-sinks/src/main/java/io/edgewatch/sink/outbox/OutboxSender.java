@@ -1,0 +1,208 @@
+package io.edgewatch.sink.outbox;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.edgewatch.sink.roboflow.RoboflowException;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Drains one destination of an {@link Outbox}: the oldest entry first, one at a time, so entries
+ * arrive in the order they were accepted (per camera, and overall). An entry is deleted only after
+ * its request succeeded.
+ *
+ * <ul>
+ *   <li>Network failures, timeouts, 5xx and 429 are retried with capped exponential backoff and
+ *       full jitter, never sooner than the server's {@code Retry-After}.</li>
+ *   <li>401, 402, 403, 404, 423 (and a key that names no workspace) stop the destination: an error
+ *       is logged once in the reference's words, the data stays, and the oldest entry is tried again
+ *       every {@code probeInterval}.</li>
+ *   <li>Other 4xx mean the request itself will never be accepted: the entry moves to the dead-letter
+ *       table (kept, counted, logged) so it cannot block the ones behind it.</li>
+ * </ul>
+ *
+ * <p>All state lives on one thread of the sender's own; sending is non-blocking. {@link #wake()}
+ * tells an idle sender that something was appended; a backing-off sender is not hurried.
+ */
+public final class OutboxSender implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxSender.class);
+    private static final Duration IDLE_POLL = Duration.ofSeconds(1);
+
+    /** Sends one entry's kind and body; completes on success. */
+    public interface Transport extends BiFunction<String, byte[], Mono<Void>> {
+    }
+
+    private final Outbox outbox;
+    private final String destination;
+    private final Transport transport;
+    private final Duration retryMin;
+    private final Duration retryMax;
+    private final Duration probeInterval;
+    private final boolean logEveryResult;
+    private final Scheduler worker;
+
+    // touched only on the worker thread
+    private boolean parked;
+    private Disposable pending;
+    private int failures;
+    private boolean stopped;
+    private boolean closed;
+    private volatile Disposable inFlight;
+
+    public OutboxSender(Outbox outbox, String destination, Transport transport, Duration retryMin, Duration retryMax,
+                        Duration probeInterval, boolean logEveryResult) {
+        this.outbox = outbox;
+        this.destination = destination;
+        this.transport = transport;
+        this.retryMin = retryMin;
+        this.retryMax = retryMax;
+        this.probeInterval = probeInterval;
+        this.logEveryResult = logEveryResult;
+        this.worker = Schedulers.newSingle("edgewatch-outbox-" + destination);
+    }
+
+    /** Starts draining. */
+    public OutboxSender start() {
+        worker.schedule(this::step);
+        return this;
+    }
+
+    /** Something was appended: an idle sender looks now instead of at its next poll. */
+    public void wake() {
+        try {
+            worker.schedule(() -> {
+                if (parked && !closed) {
+                    parked = false;
+                    if (pending != null) {
+                        pending.dispose();
+                    }
+                    step();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+            // closed
+        }
+    }
+
+    /** True while a person is needed (bad key, no credits): the sender only probes. */
+    public boolean isStopped() {
+        return stopped;
+    }
+
+    private void step() {
+        if (closed) {
+            return;
+        }
+        List<OutboxEntry> next;
+        try {
+            next = outbox.oldest(destination, 1);
+        } catch (RuntimeException e) {
+            log.error("{}: {}", destination, e.getMessage());
+            later(retryMax);
+            return;
+        }
+        if (next.isEmpty()) {
+            parked = true;
+            pending = worker.schedule(() -> {
+                if (parked && !closed) {
+                    parked = false;
+                    step();
+                }
+            }, IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        OutboxEntry entry = next.get(0);
+        inFlight = Mono.defer(() -> transport.apply(entry.kind(), entry.body()))
+                .publishOn(worker)
+                .subscribe(null, e -> failed(entry, e), () -> delivered(entry));
+    }
+
+    private void delivered(OutboxEntry entry) {
+        if (closed) {
+            return;
+        }
+        outbox.delete(entry.id());
+        if (stopped || failures > 0) {
+            log.info("{}: delivering again after {} failed attempt(s)", destination, failures);
+        }
+        if (logEveryResult) {
+            log.info("{}: delivered {} of camera {} (entry {}, waited {} ms)", destination, entry.kind(), entry.cameraId(),
+                    entry.id(), System.currentTimeMillis() - entry.createdAtMillis());
+        }
+        stopped = false;
+        failures = 0;
+        step();
+    }
+
+    private void failed(OutboxEntry entry, Throwable error) {
+        if (closed) {
+            return;
+        }
+        RoboflowException e = error instanceof RoboflowException re ? re
+                : new RoboflowException(String.valueOf(error.getMessage()), 0, true, 0);
+        if (e.retryable()) {
+            outbox.failedAttempt(entry.id());
+            failures++;
+            long delay = Math.max(e.retryAfterMillis(), backoffMillis(failures));
+            if (failures == 1 || logEveryResult || Integer.bitCount(failures) == 1) {
+                log.warn("{}: {} of camera {} not delivered ({}); attempt {}, retrying in {} ms; {} waiting",
+                        destination, entry.kind(), entry.cameraId(), e.getMessage(), failures, delay, outbox.stats().depth());
+            }
+            later(Duration.ofMillis(delay));
+        } else if (e.rejected()) {
+            outbox.deadLetter(entry.id(), e.status(), e.getMessage());
+            log.error("{}: the server will never accept {} entry {} of camera {} ({}); kept in the dead-letter table of {}",
+                    destination, entry.kind(), entry.id(), entry.cameraId(), e.getMessage(), outbox.file());
+            step();
+        } else {
+            if (!stopped || logEveryResult) {
+                log.error("{}: stopped: {}. {} entries are kept and will be sent once this is fixed; trying again every {} s",
+                        destination, e.getMessage(), outbox.stats().depth(), probeInterval.toSeconds());
+            }
+            stopped = true;
+            failures++;
+            later(probeInterval);
+        }
+    }
+
+    /** Full jitter: uniformly between 0 and min(max, min * 2^(n-1)), at least the minimum. */
+    private long backoffMillis(int attempt) {
+        long cap = retryMax.toMillis();
+        long exp = retryMin.toMillis() << Math.min(30, attempt - 1);
+        long ceiling = Math.min(cap, exp <= 0 ? cap : exp);
+        return Math.max(retryMin.toMillis(), ThreadLocalRandom.current().nextLong(ceiling + 1));
+    }
+
+    private void later(Duration delay) {
+        pending = worker.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        try {
+            worker.schedule(() -> {
+                closed = true;
+                if (pending != null) {
+                    pending.dispose();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+            // already closed
+        }
+        Disposable d = inFlight;
+        if (d != null) {
+            d.dispose();
+        }
+        worker.disposeGracefully().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,81 @@
+package io.edgewatch.sink.roboflow;
+
+import java.time.ZoneId;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.sink.outbox.Outbox;
+import io.edgewatch.sink.outbox.OutboxSender;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Reports windows to Roboflow Model Monitoring. {@link #write} commits the window's report, and a
+ * metadata request carrying the camera's custom metadata for the window's inference ids when there
+ * are any, to the durable {@link Outbox}, and completes once they are committed: the pipeline
+ * never waits for the network. An {@link OutboxSender} delivers them.
+ */
+public final class RoboflowSink implements ReportSink {
+
+    public static final String DESTINATION = "roboflow";
+    private static final Logger log = LoggerFactory.getLogger(RoboflowSink.class);
+
+    private final Outbox outbox;
+    private final RoboflowBodies bodies;
+    private final Map<String, Map<String, String>> metadataByCamera;
+    private final RoboflowClient client;
+    private final OutboxSender sender;
+    private final Scheduler committer;
+
+    private RoboflowSink(Outbox outbox, RoboflowOptions options, Map<String, Map<String, String>> metadataByCamera) {
+        this.outbox = outbox;
+        this.metadataByCamera = Map.copyOf(metadataByCamera);
+        this.bodies = new RoboflowBodies(options, SystemInfo.read(), ZoneId.systemDefault());
+        this.client = new RoboflowClient(options);
+        this.sender = new OutboxSender(outbox, DESTINATION, client::post, options.retryMin(), options.retryMax(),
+                options.probeInterval(), !options.fireAndForget()).start();
+        this.committer = Schedulers.newSingle("edgewatch-outbox-commit");
+        log.info("reporting to Roboflow Model Monitoring at {} (workspace {}, key {}), through the outbox {}",
+                options.apiUrl(), options.workspace() == null ? "looked up from the key" : options.workspace(),
+                ApiKeys.mask(options.apiKey()), outbox.file());
+    }
+
+    /** Starts reporting; {@code metadataByCamera} holds each camera's custom metadata. */
+    public static RoboflowSink start(Outbox outbox, RoboflowOptions options, Map<String, Map<String, String>> metadataByCamera) {
+        return new RoboflowSink(outbox, options, metadataByCamera);
+    }
+
+    @Override
+    public String name() {
+        return DESTINATION;
+    }
+
+    @Override
+    public Mono<Void> write(WindowReport report) {
+        return Mono.<Void>fromRunnable(() -> {
+            outbox.append(DESTINATION, report.cameraId(), "report", bodies.report(report));
+            byte[] metadata = bodies.metadata(report, metadataByCamera.getOrDefault(report.cameraId(), Map.of()));
+            if (metadata != null) {
+                outbox.append(DESTINATION, report.cameraId(), "metadata", metadata);
+            }
+            sender.wake();
+        }).subscribeOn(committer);
+    }
+
+    /** Whether delivery is stopped until a person fixes the key, credits or workspace. */
+    public boolean stopped() {
+        return sender.isStopped();
+    }
+
+    @Override
+    public void close() {
+        sender.close();
+        client.close();
+        committer.dispose();
+    }
+}

@@ -1,0 +1,239 @@
+package io.edgewatch.sink.roboflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.edgewatch.core.aggregate.ClassResult;
+import io.edgewatch.core.aggregate.LatencyStats;
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.sink.outbox.Outbox;
+import io.edgewatch.sink.outbox.OutboxSender;
+import io.edgewatch.sink.roboflow.RoboflowStandIn.Answer;
+
+class RoboflowSinkTest {
+
+    private static final String KEY = "rf_live_key_0123456789";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    RoboflowStandIn roboflow;
+    Outbox outbox;
+    RoboflowSink sink;
+    ListAppender<ILoggingEvent> logs;
+
+    @BeforeEach
+    void start() {
+        roboflow = new RoboflowStandIn("my-ws");
+        outbox = Outbox.open(dir, 10_000, Clock.systemUTC());
+        logs = new ListAppender<>();
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(OutboxSender.class)).addAppender(logs);
+        ((Logger) LoggerFactory.getLogger(RoboflowSink.class)).addAppender(logs);
+    }
+
+    @AfterEach
+    void stop() {
+        if (sink != null) {
+            sink.close();
+        }
+        outbox.close();
+        roboflow.close();
+        ((Logger) LoggerFactory.getLogger(OutboxSender.class)).detachAppender(logs);
+        ((Logger) LoggerFactory.getLogger(RoboflowSink.class)).detachAppender(logs);
+    }
+
+    private RoboflowOptions options(String workspace) {
+        return RoboflowOptions.of(KEY, roboflow.url(), workspace, "edge-01")
+                .withRetry(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofMillis(300))
+                .withResponseTimeout(Duration.ofSeconds(2));
+    }
+
+    private static WindowReport window(String camera, int i, ClassResult... results) {
+        Instant end = Instant.parse("2026-11-10T12:00:05.123456Z").plusSeconds(5L * i);
+        return new WindowReport(camera, "construction-safety/10", "object-detection", end.minusSeconds(5), end,
+                10, 10, 0, 0, Map.of(), Map.of(), List.of(results), List.of(), LatencyStats.EMPTY, LatencyStats.EMPTY);
+    }
+
+    private static ClassResult result(String cls, double conf, String id) {
+        return new ClassResult("construction-safety/10", cls, conf, id, "object-detection");
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 20 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void sendsTheReferenceBodyAndOneMetadataRequestPerWindowToTheLookedUpWorkspace() throws Exception {
+        Map<String, String> metadata = new java.util.LinkedHashMap<>();
+        metadata.put("camera_id", "dock-3");
+        metadata.put("location", "toronto");
+        metadata.put("line", "2");
+        sink = RoboflowSink.start(outbox, options(null), Map.of("dock-3", metadata));
+        sink.write(window("dock-3", 0, result("Hardhat", 0.9, "id1"), result("Person", 0.8, "id2"), result("Vest", 0.7, "id1")))
+                .block(Duration.ofSeconds(5));
+        sink.write(window("dock-3", 1)).block(Duration.ofSeconds(5));
+        await(() -> outbox.stats().depth() == 0 && roboflow.to("/my-ws/").size() == 3);
+
+        assertThat(roboflow.to("/?")).hasSize(1).first().satisfies(r -> {
+            assertThat(r.method()).isEqualTo("GET");
+            assertThat(r.uri()).isEqualTo("/?api_key=" + KEY + "&nocache=true");
+        });
+        List<RoboflowStandIn.Request> sent = roboflow.to("/my-ws/");
+        RoboflowStandIn.Request report = sent.get(0);
+        assertThat(report.method()).isEqualTo("POST");
+        assertThat(report.uri()).isEqualTo("/my-ws/inference-stats?api_key=" + KEY);
+        assertThat(report.headers()).containsEntry("content-type", "application/json")
+                .containsEntry("x-roboflow-inference-version", "edgewatch-0.1.0").containsEntry("x-allow-chunked", "true");
+        JsonNode body = JSON.readTree(report.body());
+        List<String> keys = new ArrayList<>();
+        body.fieldNames().forEachRemaining(keys::add);
+        assertThat(keys.subList(0, 6)).containsExactly("timestamp", "source", "source_info", "inference_results",
+                "device_id", "inference_server_version");
+        assertThat(keys.subList(6, keys.size())).isSubsetOf("platform", "platform_release", "platform_version",
+                "architecture", "hostname", "ip_address", "mac_address", "processor").contains("platform", "architecture");
+        assertThat(body.get("timestamp").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}");
+        assertThat(body.get("source").asText()).isEqualTo("workflow");
+        assertThat(body.get("source_info").asText()).isEqualTo("ModelMonitoringInferenceAggregatorBlockV1");
+        assertThat(body.get("device_id").asText()).isEqualTo("edge-01");
+        assertThat(body.get("inference_results").toString()).isEqualTo("["
+                + "{\"model_id\":\"construction-safety/10\",\"class_name\":\"Hardhat\",\"confidence\":0.9,\"inference_id\":\"id1\",\"model_type\":\"object-detection\"},"
+                + "{\"model_id\":\"construction-safety/10\",\"class_name\":\"Person\",\"confidence\":0.8,\"inference_id\":\"id2\",\"model_type\":\"object-detection\"},"
+                + "{\"model_id\":\"construction-safety/10\",\"class_name\":\"Vest\",\"confidence\":0.7,\"inference_id\":\"id1\",\"model_type\":\"object-detection\"}]");
+
+        RoboflowStandIn.Request meta = sent.get(1);
+        assertThat(meta.uri()).isEqualTo("/my-ws/inference-stats/metadata?api_key=" + KEY + "&nocache=true");
+        assertThat(meta.body()).isEqualTo("{\"data\":["
+                + "{\"inference_ids\":[\"id1\",\"id2\"],\"field_name\":\"camera_id\",\"field_value\":\"dock-3\"},"
+                + "{\"inference_ids\":[\"id1\",\"id2\"],\"field_name\":\"location\",\"field_value\":\"toronto\"},"
+                + "{\"inference_ids\":[\"id1\",\"id2\"],\"field_name\":\"line\",\"field_value\":\"2\"}]}");
+        // the empty window: a report with no results, and no metadata request
+        JsonNode empty = JSON.readTree(sent.get(2).body());
+        assertThat(sent.get(2).uri()).startsWith("/my-ws/inference-stats?");
+        assertThat(empty.get("inference_results").size()).isZero();
+        // the key is never logged in the clear
+        assertThat(logs.list).map(ILoggingEvent::getFormattedMessage).noneMatch(m -> m.contains(KEY))
+                .anyMatch(m -> m.contains("rf***89"));
+    }
+
+    @Test
+    void aConfiguredWorkspaceSkipsTheLookup() throws Exception {
+        sink = RoboflowSink.start(outbox, options("set-ws"), Map.of());
+        sink.write(window("c", 0, result("a", 0.5, "x"))).block(Duration.ofSeconds(5));
+        await(() -> roboflow.requests.size() == 1 && outbox.stats().depth() == 0);
+        assertThat(roboflow.requests.get(0).uri()).startsWith("/set-ws/inference-stats?");
+    }
+
+    @Test
+    void throughRefusalsServerErrorsRateLimitsAndSlowAnswersEveryWindowArrivesOnceInOrder() throws Exception {
+        Iterator<Answer> script = List.of(Answer.status(500), Answer.status(503),
+                new Answer(429, Map.of("Retry-After", "1"), "{}", Duration.ZERO),
+                new Answer(200, Map.of(), "{}", Duration.ofMillis(800))).iterator();
+        roboflow.answer(r -> script.hasNext() ? script.next() : Answer.ok("{}"));
+        roboflow.stop(); // refused first
+        sink = RoboflowSink.start(outbox, options("ws"), Map.of());
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String camera = i % 2 == 0 ? "cam-a" : "cam-b";
+            String id = camera + "-" + i;
+            expected.add(id);
+            sink.write(window(camera, i, result("person", 0.5, id))).block(Duration.ofSeconds(5));
+        }
+        assertThat(outbox.stats().depth()).isEqualTo(12);
+        Thread.sleep(300);
+        roboflow.start();
+        await(() -> outbox.stats().depth() == 0);
+        List<String> delivered = new ArrayList<>();
+        List<String> failedAttempts = new ArrayList<>();
+        List<RoboflowStandIn.Request> requests = roboflow.to("/ws/");
+        for (int i = 0; i < requests.size(); i++) {
+            String id = JSON.readTree(requests.get(i).body()).get("inference_results").get(0).get("inference_id").asText();
+            // the first three answers were errors: those requests were retried
+            (i < 3 ? failedAttempts : delivered).add(id);
+        }
+        assertThat(delivered).containsExactlyElementsOf(expected);
+        assertThat(failedAttempts).containsOnly(expected.get(0));
+        assertThat(outbox.stats().retries()).isGreaterThanOrEqualTo(4);
+        assertThat(outbox.stats().delivered()).isEqualTo(12);
+    }
+
+    @Test
+    void unauthorizedStopsTheDestinationKeepsTheDataAndResumesWhenFixed() throws Exception {
+        roboflow.answer(r -> Answer.status(401));
+        sink = RoboflowSink.start(outbox, options("ws"), Map.of());
+        sink.write(window("c", 0, result("a", 0.5, "x"))).block(Duration.ofSeconds(5));
+        sink.write(window("c", 1, result("a", 0.6, "y"))).block(Duration.ofSeconds(5));
+        await(() -> roboflow.requests.size() >= 2 && sink.stopped());
+        assertThat(outbox.stats().depth()).isEqualTo(2);
+        List<String> errors = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("stopped")).toList();
+        assertThat(errors).first().asString()
+                .contains("Unauthorized access to roboflow API - check API key")
+                .contains("api_key=rf***89")
+                .doesNotContain(KEY);
+        // probes at the slow interval, logging the stop only once
+        assertThat(errors).hasSize(1);
+        roboflow.answer(r -> Answer.ok("{}"));
+        await(() -> outbox.stats().depth() == 0);
+        assertThat(sink.stopped()).isFalse();
+        assertThat(roboflow.to("/ws/").stream().filter(r -> r.body().contains("\"y\"")).count()).isEqualTo(1);
+    }
+
+    @Test
+    void hugeAndMalformedAnswersDoNotBreakTheSender() throws Exception {
+        String huge = "x".repeat(5_000_000);
+        roboflow.answer(r -> r.uri().startsWith("/?") ? Answer.ok("not json {") : Answer.ok(huge));
+        sink = RoboflowSink.start(outbox, options("ws"), Map.of());
+        for (int i = 0; i < 3; i++) {
+            sink.write(window("c", i, result("a", 0.5, "id" + i))).block(Duration.ofSeconds(5));
+        }
+        await(() -> outbox.stats().depth() == 0);
+        assertThat(roboflow.to("/ws/")).hasSize(3);
+
+        // a lookup answered with garbage is a configuration problem: the destination stops, data kept
+        sink.close();
+        sink = RoboflowSink.start(outbox, options(null), Map.of());
+        sink.write(window("c", 9, result("a", 0.5, "id9"))).block(Duration.ofSeconds(5));
+        await(sink::stopped);
+        assertThat(outbox.stats().depth()).isEqualTo(1);
+        assertThat(logs.list).map(ILoggingEvent::getFormattedMessage)
+                .anyMatch(m -> m.contains("did not name a workspace: check your API key"));
+    }
+
+    @Test
+    void aRequestTheServerWillNeverAcceptIsSetAsideSoTheRestFlows() throws Exception {
+        roboflow.answer(r -> r.body().contains("\"bad\"") ? Answer.status(400) : Answer.ok("{}"));
+        sink = RoboflowSink.start(outbox, options("ws"), Map.of());
+        sink.write(window("c", 0, result("a", 0.5, "bad"))).block(Duration.ofSeconds(5));
+        sink.write(window("c", 1, result("a", 0.5, "good"))).block(Duration.ofSeconds(5));
+        await(() -> outbox.stats().depth() == 0 && roboflow.requests.size() == 2);
+        assertThat(outbox.deadLetters()).isEqualTo(1);
+    }
+}
