@@ -1,5 +1,6 @@
 package io.edgewatch.daemon;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +24,8 @@ import io.edgewatch.daemon.config.InferenceConfig;
 import io.edgewatch.daemon.config.SourceConfig;
 import io.edgewatch.inference.Detectors;
 import io.edgewatch.sink.JsonlSink;
+import io.edgewatch.sink.outbox.Outbox;
+import io.edgewatch.sink.roboflow.RoboflowSink;
 import io.edgewatch.source.VideoSources;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -45,6 +48,7 @@ public final class Daemon implements AutoCloseable {
     private final Map<String, ReportSink> sinks = new LinkedHashMap<>();
     private final List<InferenceAdapter> adapters = new ArrayList<>();
     private final Sinks.One<Boolean> stop = Sinks.one();
+    private final Outbox outbox;
     private final Mono<Void> completion;
     private final AtomicInteger failedCameras = new AtomicInteger();
     private final int cameraCount;
@@ -57,6 +61,16 @@ public final class Daemon implements AutoCloseable {
             Map<String, Map<String, String>> metadata = new LinkedHashMap<>();
             cameras.forEach(c -> metadata.put(c.id(), c.metadata()));
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
+        }
+        if (config.roboflow() != null) {
+            Map<String, Map<String, String>> metadata = new LinkedHashMap<>();
+            cameras.forEach(c -> metadata.put(c.id(), c.metadata()));
+            this.outbox = Outbox.open(config.storagePath(), config.outboxMaxEntries(), Clock.systemUTC());
+            sinks.put("roboflow", RoboflowSink.start(outbox, config.roboflow(), metadata));
+        } else {
+            this.outbox = null;
+            log.info("Roboflow reporting is off: no roboflow.api_key in {} (set ROBOFLOW_API_KEY to turn it on)",
+                    config.directory().resolve("edgewatch.yaml"));
         }
         ReportSink summary = new LogSummarySink();
         List<Mono<Void>> runs = new ArrayList<>();
@@ -174,6 +188,9 @@ public final class Daemon implements AutoCloseable {
         }
         adapters.forEach(InferenceAdapter::close);
         workers.dispose();
+        if (outbox != null) {
+            outbox.close();
+        }
     }
 
     /** Logs one line per window: the daemon's heartbeat for a person watching it. */

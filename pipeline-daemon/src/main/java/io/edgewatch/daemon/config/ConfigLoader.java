@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import io.edgewatch.inference.CascadeOptions;
 import io.edgewatch.inference.HogOptions;
 import io.edgewatch.inference.MotionOptions;
+import io.edgewatch.sink.roboflow.RoboflowOptions;
 
 /**
  * Reads a configuration folder: {@code edgewatch.yaml} and one YAML file per camera in its
@@ -28,7 +29,7 @@ public final class ConfigLoader {
     public static final String MAIN_FILE = "edgewatch.yaml";
     private static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,5})x(\\d{1,5})");
-    private static final List<String> SINK_NAMES = List.of("jsonl");
+    private static final List<String> SINK_NAMES = List.of("jsonl", "roboflow");
 
     private final Map<String, String> env;
 
@@ -54,6 +55,7 @@ public final class ConfigLoader {
             String deviceId = main.string("device_id", null);
             Section storageSection = main.section("storage");
             Path storage = Path.of(storageSection.string("path", "var"));
+            long outboxMax = storageSection.integer("outbox_max_entries", 100_000, 10, 100_000_000);
             storageSection.rejectUnknownKeys();
             Section inference = main.section("inference");
             int cores = Runtime.getRuntime().availableProcessors();
@@ -68,10 +70,19 @@ public final class ConfigLoader {
             }
             jsonlSection.rejectUnknownKeys();
             sinks.rejectUnknownKeys();
+            RoboflowOptions roboflow = roboflow(main.section("roboflow"), deviceId);
             String camerasDir = main.string("cameras_dir", "cameras");
             main.rejectUnknownKeys();
-            List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, jsonl != null, workers, errors);
-            config = new EdgewatchConfig(directory, deviceId, storage, workers, opencvThreads, jsonl, cameras);
+            List<String> sinkNames = new ArrayList<>();
+            if (jsonl != null) {
+                sinkNames.add("jsonl");
+            }
+            if (roboflow != null) {
+                sinkNames.add("roboflow");
+            }
+            List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, workers, errors);
+            config = new EdgewatchConfig(directory, deviceId, storage, workers, opencvThreads, outboxMax, jsonl, roboflow,
+                    cameras);
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
@@ -94,7 +105,35 @@ public final class ConfigLoader {
         return null;
     }
 
-    private List<CameraConfig> cameras(Path folder, Section main, boolean jsonlOn, int workers, List<ConfigError> errors) {
+    /** The {@code roboflow} section; null (reporting off) when it has no API key. */
+    private static RoboflowOptions roboflow(Section s, String deviceId) {
+        String key = s.string("api_key", null);
+        String url = s.string("api_url", RoboflowOptions.DEFAULT_API_URL);
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            s.error("api_url", "expected an http:// or https:// URL, found '" + url + "'");
+        }
+        String workspace = s.string("workspace", null);
+        if (workspace != null && !workspace.matches("[A-Za-z0-9][A-Za-z0-9_-]*")) {
+            s.error("workspace", "'" + workspace + "' is not a workspace slug (letters, digits, '_', '-')");
+        }
+        String source = s.string("source", RoboflowOptions.DEFAULT_SOURCE);
+        String sourceInfo = s.string("source_info", RoboflowOptions.DEFAULT_SOURCE_INFO);
+        boolean fireAndForget = s.bool("fire_and_forget", true);
+        Duration timeout = s.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(100));
+        Duration retryMax = s.duration("retry_max", Duration.ofSeconds(60), Duration.ofMillis(100));
+        Duration probe = s.duration("probe_interval", Duration.ofSeconds(60), Duration.ofMillis(100));
+        s.rejectUnknownKeys();
+        if (key == null) {
+            return null;
+        }
+        return RoboflowOptions.of(key, url, workspace, deviceId)
+                .withRetry(Duration.ofMillis(Math.min(500, retryMax.toMillis())), retryMax, probe)
+                .withResponseTimeout(timeout)
+                .withFireAndForget(fireAndForget)
+                .withSource(source, sourceInfo);
+    }
+
+    private List<CameraConfig> cameras(Path folder, Section main, List<String> sinkNames, int workers, List<ConfigError> errors) {
         if (!Files.isDirectory(folder)) {
             int[] pos = main.position("cameras_dir");
             errors.add(new ConfigError(main.file(), pos[0], pos[1], "cameras_dir",
@@ -116,7 +155,7 @@ public final class ConfigLoader {
             if (s == null) {
                 continue;
             }
-            CameraConfig c = camera(s, jsonlOn, workers);
+            CameraConfig c = camera(s, sinkNames, workers);
             if (c.id() != null) {
                 Path first = ids.putIfAbsent(c.id(), file);
                 if (first != null) {
@@ -128,7 +167,7 @@ public final class ConfigLoader {
         return cameras;
     }
 
-    private CameraConfig camera(Section s, boolean jsonlOn, int workers) {
+    private CameraConfig camera(Section s, List<String> sinkNames, int workers) {
         String id = s.requiredString("id");
         if (id != null && !CAMERA_ID.matcher(id).matches()) {
             s.error("id", "'" + id + "' is not a valid camera id (letters, digits, '_', '-', '.', at most 64, starting with a letter or digit)");
@@ -140,14 +179,14 @@ public final class ConfigLoader {
         int frequency = aggregation.integer("frequency", 5, 1, 86_400);
         aggregation.rejectUnknownKeys();
         Map<String, String> metadata = s.stringMap("metadata");
-        List<String> sinks = s.stringList("sinks", jsonlOn ? List.of("jsonl") : List.of());
+        List<String> sinks = s.stringList("sinks", sinkNames);
         for (String sink : sinks) {
             if (!SINK_NAMES.contains(sink)) {
                 s.error("sinks", "unknown sink '" + sink + "'; sinks: " + String.join(", ", SINK_NAMES));
-            } else if (sink.equals("jsonl") && !jsonlOn) {
-                s.error("sinks", "sink 'jsonl' is not configured in " + MAIN_FILE + " (sinks.jsonl)");
             }
         }
+        // a sink that is not configured (roboflow with no API key) is skipped, not an error
+        sinks = sinks.stream().filter(sinkNames::contains).toList();
         s.rejectUnknownKeys();
         return new CameraConfig(s.file(), id, enabled, source, inference, Duration.ofSeconds(frequency), metadata, sinks);
     }

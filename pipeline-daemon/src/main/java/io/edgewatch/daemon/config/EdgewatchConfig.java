@@ -3,6 +3,8 @@ package io.edgewatch.daemon.config;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.edgewatch.sink.roboflow.RoboflowOptions;
+
 /**
  * The whole configuration, validated: {@code edgewatch.yaml} and every camera file.
  *
@@ -11,11 +13,14 @@ import java.util.List;
  * @param storagePath where state that must survive a restart lives
  * @param workers inference worker threads shared by all cameras
  * @param opencvThreads threads OpenCV may use inside one call (1: parallelism comes from frames)
+ * @param outboxMaxEntries how many requests the outbox keeps at most before evicting the oldest
  * @param jsonl the JSONL sink, or null when off
+ * @param roboflow Roboflow Model Monitoring, or null when off (no API key)
  * @param cameras every camera file, enabled or not, sorted by file name
  */
 public record EdgewatchConfig(Path directory, String deviceId, Path storagePath, int workers, int opencvThreads,
-                              JsonlConfig jsonl, List<CameraConfig> cameras) {
+                              long outboxMaxEntries, JsonlConfig jsonl, RoboflowOptions roboflow,
+                              List<CameraConfig> cameras) {
 
     /** The {@code sinks.jsonl} section. */
     public record JsonlConfig(Path path) {

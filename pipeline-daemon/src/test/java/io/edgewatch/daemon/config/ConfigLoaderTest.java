@@ -42,6 +42,13 @@ class ConfigLoaderTest {
             assertThat(cam.metadata()).containsExactly(Map.entry("camera_id", "demo-pattern"), Map.entry("site", "lab"),
                     Map.entry("line", "1"));
         });
+        assertThat(c.roboflow()).isNull();
+        assertThat(c.enabledCameras().get(0).sinks()).containsExactly("jsonl");
+        EdgewatchConfig withKey = new ConfigLoader(Map.of("ROBOFLOW_API_KEY", "rf_abcdefgh")).read(Path.of("..", "config"));
+        assertThat(withKey.roboflow().apiKey()).isEqualTo("rf_abcdefgh");
+        assertThat(withKey.roboflow().apiUrl()).isEqualTo("https://api.roboflow.com");
+        assertThat(withKey.roboflow().toString()).doesNotContain("rf_abcdefgh");
+        assertThat(withKey.enabledCameras().get(0).sinks()).containsExactly("jsonl", "roboflow");
         CameraConfig dock = c.cameras().get(1);
         assertThat(((SourceConfig.Rtsp) dock.source()).url()).isEqualTo("rtsp://viewer:@192.0.2.10:554/stream1");
         assertThat(dock.inference().modelId()).isEqualTo("opencv-cascade-haarcascade_fullbody");
@@ -84,7 +91,7 @@ class ConfigLoaderTest {
                 b + ":2:10: enabled: expected true or false, found 'maybe'",
                 b + ":4:9: source.type: 'webcam' is not one of file, test_pattern, rtsp, usb, http",
                 b + ":7:18: inference.max_in_flight: the motion detector learns from frames in order: it runs one frame at a time (1)",
-                b + ":8:8: sinks: unknown sink 'kafka'; sinks: jsonl");
+                b + ":8:8: sinks: unknown sink 'kafka'; sinks: jsonl, roboflow");
     }
 
     @Test

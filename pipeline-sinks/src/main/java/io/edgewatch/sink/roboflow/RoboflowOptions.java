@@ -49,6 +49,11 @@ public record RoboflowOptions(String apiKey, String apiUrl, String workspace, St
                 timeout, retryMin, retryMax, probeInterval, version);
     }
 
+    public RoboflowOptions withSource(String source, String sourceInfo) {
+        return new RoboflowOptions(apiKey, apiUrl, workspace, source, sourceInfo, deviceId, fireAndForget,
+                responseTimeout, retryMin, retryMax, probeInterval, version);
+    }
+
     public RoboflowOptions withFireAndForget(boolean value) {
         return new RoboflowOptions(apiKey, apiUrl, workspace, source, sourceInfo, deviceId, value,
                 responseTimeout, retryMin, retryMax, probeInterval, version);
