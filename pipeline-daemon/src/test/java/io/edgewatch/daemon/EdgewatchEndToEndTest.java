@@ -182,6 +182,52 @@ class EdgewatchEndToEndTest {
     }
 
     @Test
+    void whileRoboflowIsDownThePipelineDoesNotWaitAndEveryWindowIsKeptForLater() throws Exception {
+        io.edgewatch.sink.roboflow.RoboflowStandIn roboflow = new io.edgewatch.sink.roboflow.RoboflowStandIn("ws");
+        roboflow.answer(r -> io.edgewatch.sink.roboflow.RoboflowStandIn.Answer.status(503));
+        Path clip = dir.resolve("clip.avi");
+        SyntheticClip.write(clip, 160, 120, 25, 250, SyntheticClip.Codec.MPEG4);
+        Path cfg = config("""
+                id: clip-cam
+                source:
+                  type: file
+                  path: %s
+                inference:
+                  type: motion
+                aggregation:
+                  frequency: 1
+                metadata:
+                  site: lab
+                """.formatted(clip));
+        Files.writeString(cfg.resolve("edgewatch.yaml"), Files.readString(cfg.resolve("edgewatch.yaml")) + """
+                storage:
+                  path: %s
+                roboflow:
+                  api_key: rf_e2e_key_0000
+                  api_url: %s
+                  workspace: ws
+                """.formatted(dir.resolve("var"), roboflow.url()));
+        StringWriter err = new StringWriter();
+        try {
+            assertThat(run(err, "run", "--config", cfg.toString(), "--duration", "2m")).as(err.toString()).isZero();
+        } finally {
+            roboflow.close();
+        }
+        // every frame went through although no report could be delivered
+        List<JsonNode> reports = reports();
+        assertThat(reports.stream().mapToLong(r -> r.get("frames_seen").asLong()).sum()).isEqualTo(250);
+        long withResults = reports.stream().filter(r -> r.get("inference_results").size() > 0).count();
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("var/outbox.db"));
+             java.sql.ResultSet rs = db.createStatement().executeQuery(
+                     "SELECT SUM(kind = 'report'), SUM(kind = 'metadata') FROM outbox")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(reports.size());
+            assertThat(rs.getLong(2)).isEqualTo(withResults);
+        }
+        assertThat(roboflow.requests).allSatisfy(r -> assertThat(r.uri()).startsWith("/ws/inference-stats"));
+    }
+
+    @Test
     void validateExitsTwoWithEveryErrorAndRunRefusesTheSameConfiguration() throws Exception {
         Path cfg = config("id: x\nsource:\n  type: file\n  path: /missing.mp4\ninference:\n  type: yolo\n");
         StringWriter err = new StringWriter();
