@@ -25,6 +25,7 @@ import io.edgewatch.daemon.config.SourceConfig;
 import io.edgewatch.inference.Detectors;
 import io.edgewatch.sink.JsonlSink;
 import io.edgewatch.sink.outbox.Outbox;
+import io.edgewatch.sink.outbox.OutboxStats;
 import io.edgewatch.sink.roboflow.RoboflowSink;
 import io.edgewatch.source.VideoSources;
 import reactor.core.publisher.Mono;
@@ -161,6 +162,11 @@ public final class Daemon implements AutoCloseable {
         return cameraCount > 0 && failedCameras.get() >= cameraCount;
     }
 
+    /** The outbox's depth, oldest age and counters, for health reporting; empty when Roboflow is off. */
+    public java.util.Optional<OutboxStats> outboxStats() {
+        return outbox == null ? java.util.Optional.empty() : java.util.Optional.of(outbox.stats());
+    }
+
     /** Ends every source; the open windows are closed and reported. */
     public void stop() {
         stop.tryEmitValue(Boolean.TRUE);
@@ -189,6 +195,9 @@ public final class Daemon implements AutoCloseable {
         adapters.forEach(InferenceAdapter::close);
         workers.dispose();
         if (outbox != null) {
+            OutboxStats stats = outbox.stats();
+            log.info("outbox {}: {} waiting (oldest {} s), {} delivered, {} retried, {} evicted in all", outbox.file(),
+                    stats.depth(), stats.oldestAgeMillis() / 1000, stats.delivered(), stats.retries(), stats.evicted());
             outbox.close();
         }
     }
