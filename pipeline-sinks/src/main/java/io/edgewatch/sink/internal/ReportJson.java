@@ -43,7 +43,8 @@ public final class ReportJson {
         return m;
     }
 
-    private static List<Map<String, Object>> results(List<ClassResult> results) {
+    /** {@code inference_results} as Model Monitoring has it: {@code model_id, class_name, confidence, inference_id, model_type}. */
+    public static List<Map<String, Object>> results(List<ClassResult> results) {
         return results.stream().map(c -> {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("model_id", c.modelId());

@@ -11,8 +11,8 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.edgewatch.core.aggregate.ClassResult;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.sink.internal.ReportJson;
 
 /**
  * The request bodies of Model Monitoring (roboflow-api.md §2 and §3), byte for byte in the
@@ -40,17 +40,7 @@ public final class RoboflowBodies {
         m.put("timestamp", LocalDateTime.ofInstant(r.windowEnd(), zone).format(TIMESTAMP));
         m.put("source", options.source());
         m.put("source_info", options.sourceInfo());
-        List<Map<String, Object>> results = new ArrayList<>();
-        for (ClassResult c : r.inferenceResults()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("model_id", c.modelId());
-            e.put("class_name", c.className());
-            e.put("confidence", c.confidence());
-            e.put("inference_id", c.inferenceId());
-            e.put("model_type", c.modelType());
-            results.add(e);
-        }
-        m.put("inference_results", results);
+        m.put("inference_results", ReportJson.results(r.inferenceResults()));
         m.put("device_id", options.deviceId());
         m.put("inference_server_version", options.version());
         m.putAll(system);
