@@ -166,8 +166,8 @@ public final class OutboxSender implements AutoCloseable {
             step();
         } else {
             if (!stopped || logEveryResult) {
-                log.error("{}: stopped: {}. {} entries are kept and will be sent once this is fixed; trying again every {} s",
-                        destination, e.getMessage(), outbox.stats().depth(), probeInterval.toSeconds());
+                log.error("{}: stopped: {}. {} entries are kept and will be sent once this is fixed; trying again every {}",
+                        destination, e.getMessage(), outbox.stats().depth(), probeInterval);
             }
             stopped = true;
             failures++;
