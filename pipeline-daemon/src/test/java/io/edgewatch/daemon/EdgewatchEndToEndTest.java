@@ -177,8 +177,11 @@ class EdgewatchEndToEndTest {
         StringWriter err = new StringWriter();
         assertThat(run(err, "run", "--config", cfg.toString(), "--duration", "1m")).isZero();
         List<JsonNode> reports = reports();
-        assertThat(reports).allSatisfy(r -> assertThat(r.get("camera_id").asText()).isEqualTo("good"));
-        assertThat(reports.stream().mapToLong(r -> r.get("frames_seen").asLong()).sum()).isEqualTo(50);
+        // the good camera read its whole file; the bad one at most closed its open, empty window on failing
+        assertThat(reports.stream().filter(r -> r.get("camera_id").asText().equals("good"))
+                .mapToLong(r -> r.get("frames_seen").asLong()).sum()).isEqualTo(50);
+        assertThat(reports.stream().filter(r -> r.get("camera_id").asText().equals("bad")))
+                .allSatisfy(r -> assertThat(r.get("frames_seen").asLong()).isZero());
     }
 
     @Test
