@@ -1,12 +1,15 @@
 package io.edgewatch.core.pipeline;
 
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.edgewatch.core.aggregate.WindowAggregator;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.event.FrameEvent;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
@@ -48,15 +51,27 @@ public final class CameraPipeline {
 
     /** The window reports of this camera, as described above. */
     public Flux<WindowReport> reports(Mono<?> stop) {
-        return source.frames()
-                .takeUntilOther(stop)
-                .transform(FramePacing.maxFps(options.maxFps()))
-                // the source thread only grabs and copies; the rest runs on the pipeline's own
-                // scheduler. A file may read ahead a little (fewer thread hand-offs); a live source
-                // never queues, so a frame is never older than the one being inferred
-                .publishOn(options.window().scheduler(), source.live() ? 1 : FILE_READ_AHEAD)
-                .transform(InferenceStage.create(options.cameraId(), adapter, options.maxInFlight(),
-                        options.inferenceTimeout(), options.window().scheduler()))
+        return Flux.defer(() -> {
+            Flux<FrameEvent> events = source.frames()
+                    .takeUntilOther(stop)
+                    .transform(FramePacing.maxFps(options.maxFps()));
+            InferenceStage inference = InferenceStage.create(options.cameraId(), adapter, options.maxInFlight(),
+                    options.inferenceTimeout(), options.window().scheduler());
+            if (!source.live()) {
+                // a file is read losslessly and a little ahead; the source thread only grabs and
+                // copies, the rest runs on the pipeline's scheduler
+                return events
+                        .publishOn(options.window().scheduler(), FILE_READ_AHEAD)
+                        .transform(inference);
+            }
+            // a live source is never held back: inference pulls the newest frame when it is ready,
+            // and the frames it never saw are counted as dropped
+            Queue<FrameEvent.Dropped> missed = new ConcurrentLinkedQueue<>();
+            return events
+                    .transform(FramePacing.latestWins(missed))
+                    .transform(inference)
+                    .transform(FramePacing.reinsert(missed));
+        })
                 .transform(WindowAggregator.create(options.window()));
     }
 

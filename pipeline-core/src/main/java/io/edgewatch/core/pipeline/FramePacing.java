@@ -1,5 +1,8 @@
 package io.edgewatch.core.pipeline;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
 import java.util.function.Function;
 
 import io.edgewatch.core.event.FrameEvent;
@@ -51,5 +54,50 @@ public final class FramePacing {
                 return new FrameEvent.Dropped(frame.sequence(), FrameEvent.DropReason.RATE_LIMIT);
             }).doOnDiscard(VideoFrame.class, VideoFrame::release);
         });
+    }
+
+    /**
+     * Latest frame wins, for live sources: the source is never held back; while downstream has no
+     * demand only the newest event is kept, and every frame it replaces is released at once and
+     * recorded in {@code missed} as {@link FrameEvent.Dropped} with reason
+     * {@link FrameEvent.DropReason#INFERENCE_BUSY} (drops of other reasons are recorded as they
+     * were). Nothing queues here, so apply it right before inference, with no prefetching operator in
+     * between, and put the drops back into the stream with {@link #reinsert} after inference.
+     */
+    public static Function<Flux<FrameEvent>, Flux<FrameEvent>> latestWins(Queue<FrameEvent.Dropped> missed) {
+        return events -> events
+                .onBackpressureLatest()
+                .doOnDiscard(FrameEvent.class, e -> {
+                    if (e instanceof FrameEvent.Captured c) {
+                        // a frame discarded here is held by nobody else; other discard hooks may release it too
+                        c.frame().release();
+                        missed.add(new FrameEvent.Dropped(c.sequence(), FrameEvent.DropReason.INFERENCE_BUSY));
+                    } else if (e instanceof FrameEvent.Dropped d) {
+                        missed.add(d);
+                    }
+                });
+    }
+
+    /** Emits the drops recorded in {@code missed} before each event, and the last ones at completion. */
+    public static Function<Flux<FrameEvent>, Flux<FrameEvent>> reinsert(Queue<FrameEvent.Dropped> missed) {
+        return events -> events
+                .concatMapIterable(e -> {
+                    List<FrameEvent> out = new ArrayList<>(missed.size() + 1);
+                    drain(missed, out);
+                    out.add(e);
+                    return out;
+                })
+                .concatWith(Flux.defer(() -> {
+                    List<FrameEvent> rest = new ArrayList<>();
+                    drain(missed, rest);
+                    return Flux.fromIterable(rest);
+                }));
+    }
+
+    private static void drain(Queue<FrameEvent.Dropped> missed, List<FrameEvent> out) {
+        FrameEvent.Dropped d;
+        while ((d = missed.poll()) != null) {
+            out.add(d);
+        }
     }
 }

@@ -1,0 +1,92 @@
+package io.edgewatch.core.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.junit.jupiter.api.Test;
+
+import io.edgewatch.core.event.FrameEvent;
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.testing.Frames;
+import reactor.test.StepVerifier;
+import reactor.test.publisher.TestPublisher;
+
+class LatestWinsTest {
+
+    @Test
+    void whileDownstreamIsBusyOnlyTheNewestFrameIsKeptAndTheOthersAreRecordedAndReleased() {
+        TestPublisher<FrameEvent> camera = TestPublisher.createNoncompliant(TestPublisher.Violation.REQUEST_OVERFLOW);
+        Queue<FrameEvent.Dropped> missed = new ConcurrentLinkedQueue<>();
+        List<VideoFrame> frames = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            frames.add(Frames.black(i));
+        }
+        StepVerifier.create(camera.flux().transform(FramePacing.latestWins(missed)), 1)
+                .then(() -> camera.next(new FrameEvent.Captured(frames.get(0))))
+                .assertNext(e -> assertThat(e.sequence()).isZero())
+                // inference busy (no demand): 1..4 arrive, a rate-limit drop among them
+                .then(() -> {
+                    camera.next(new FrameEvent.Captured(frames.get(1)));
+                    camera.next(new FrameEvent.Dropped(2, FrameEvent.DropReason.RATE_LIMIT));
+                    camera.next(new FrameEvent.Captured(frames.get(3)));
+                    camera.next(new FrameEvent.Captured(frames.get(4)));
+                })
+                .expectNoEvent(Duration.ofMillis(50))
+                .thenRequest(1)
+                .assertNext(e -> assertThat(((FrameEvent.Captured) e).frame()).isSameAs(frames.get(4)))
+                .then(() -> camera.next(new FrameEvent.Captured(frames.get(5))))
+                .expectNoEvent(Duration.ofMillis(20))
+                .thenRequest(1)
+                .assertNext(e -> assertThat(e.sequence()).isEqualTo(5))
+                .thenCancel()
+                .verify(Duration.ofSeconds(5));
+        assertThat(missed).containsExactly(
+                new FrameEvent.Dropped(1, FrameEvent.DropReason.INFERENCE_BUSY),
+                new FrameEvent.Dropped(2, FrameEvent.DropReason.RATE_LIMIT),
+                new FrameEvent.Dropped(3, FrameEvent.DropReason.INFERENCE_BUSY));
+        assertThat(frames.get(1).isReleased()).isTrue();
+        assertThat(frames.get(3).isReleased()).isTrue();
+        for (int i : new int[] {0, 4, 5}) {
+            assertThat(frames.get(i).isReleased()).isFalse();
+            frames.get(i).release();
+        }
+    }
+
+    @Test
+    void aFrameStillHeldWhenTheSubscriberCancelsIsReleased() {
+        TestPublisher<FrameEvent> camera = TestPublisher.createNoncompliant(TestPublisher.Violation.REQUEST_OVERFLOW);
+        VideoFrame held = Frames.black(1);
+        StepVerifier.create(camera.flux().transform(FramePacing.latestWins(new ConcurrentLinkedQueue<>())), 0)
+                .then(() -> camera.next(new FrameEvent.Captured(held)))
+                .thenCancel()
+                .verify(Duration.ofSeconds(5));
+        assertThat(held.isReleased()).isTrue();
+    }
+
+    @Test
+    void recordedDropsGoBackIntoTheStreamBeforeTheNextEventAndAtTheEnd() {
+        Queue<FrameEvent.Dropped> missed = new ConcurrentLinkedQueue<>();
+        FrameEvent.Failed a = new FrameEvent.Failed(0, io.edgewatch.core.inference.InferenceException.Kind.TIMEOUT, "slow");
+        FrameEvent.Failed b = new FrameEvent.Failed(5, io.edgewatch.core.inference.InferenceException.Kind.TIMEOUT, "slow");
+        TestPublisher<FrameEvent> results = TestPublisher.create();
+        StepVerifier.create(results.flux().transform(FramePacing.reinsert(missed)))
+                .then(() -> results.next(a))
+                .expectNext(a)
+                .then(() -> {
+                    missed.add(new FrameEvent.Dropped(1, FrameEvent.DropReason.INFERENCE_BUSY));
+                    results.next(b);
+                })
+                .expectNext(new FrameEvent.Dropped(1, FrameEvent.DropReason.INFERENCE_BUSY), b)
+                .then(() -> {
+                    missed.add(new FrameEvent.Dropped(6, FrameEvent.DropReason.INFERENCE_BUSY));
+                    results.complete();
+                })
+                .expectNext(new FrameEvent.Dropped(6, FrameEvent.DropReason.INFERENCE_BUSY))
+                .verifyComplete();
+    }
+}
