@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param live true for cameras and streams, false for files read as fast as they are consumed
  * @param loop start again at the end (files)
  * @param description what to print for this source: never a credential
+ * @param reconnect how a live source reconnects, or null to fail on the first error (files)
  */
 public record SourceOptions(String cameraId, String input, String format, Map<String, String> ffmpegOptions,
-                            boolean live, boolean loop, String description) {
+                            boolean live, boolean loop, String description, Reconnect reconnect) {
 
     public SourceOptions {
         Objects.requireNonNull(cameraId, "cameraId");

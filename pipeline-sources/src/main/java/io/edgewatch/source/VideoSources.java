@@ -17,7 +17,7 @@ public final class VideoSources {
     /** Any file FFmpeg reads, lossless, optionally looped. */
     public static FrameSource file(String cameraId, Path path, boolean loop) {
         return new FfmpegSource(new SourceOptions(cameraId, path.toString(), null, Map.of(), false, loop,
-                "file " + path));
+                "file " + path, null));
     }
 
     /**
@@ -28,7 +28,7 @@ public final class VideoSources {
         String graph = String.format(Locale.ROOT, "%s=size=%dx%d:rate=%s,realtime", pattern, width, height,
                 stripZeros(rate));
         return new FfmpegSource(new SourceOptions(cameraId, graph, "lavfi", Map.of(), true, false,
-                "test pattern " + pattern + " " + width + "x" + height + "@" + stripZeros(rate)));
+                "test pattern " + pattern + " " + width + "x" + height + "@" + stripZeros(rate), Reconnect.DEFAULTS));
     }
 
     /** An RTSP camera; {@code transport} is {@code tcp} or {@code udp}; socket timeout in microseconds. */
@@ -37,13 +37,14 @@ public final class VideoSources {
         options.put("rtsp_transport", transport);
         options.put("timeout", Long.toString(timeoutMicros));
         return new FfmpegSource(new SourceOptions(cameraId, url, null, options, true, false,
-                "rtsp " + redactUrl(url)));
+                "rtsp " + redactUrl(url), Reconnect.DEFAULTS));
     }
 
     /** A stream FFmpeg reads from a URL (MJPEG over HTTP, HLS). */
     public static FrameSource http(String cameraId, String url, long timeoutMicros) {
         return new FfmpegSource(new SourceOptions(cameraId, url, null,
-                Map.of("rw_timeout", Long.toString(timeoutMicros)), true, false, "http " + redactUrl(url)));
+                Map.of("rw_timeout", Long.toString(timeoutMicros)), true, false, "http " + redactUrl(url),
+                Reconnect.DEFAULTS));
     }
 
     /** A V4L2 device such as {@code /dev/video0}, with optional {@code input_format}, size ({@code 1280x720}) and fps. */
@@ -59,7 +60,7 @@ public final class VideoSources {
             options.put("framerate", stripZeros(fps));
         }
         return new FfmpegSource(new SourceOptions(cameraId, device, "video4linux2", options, true, false,
-                "usb " + device));
+                "usb " + device, Reconnect.DEFAULTS));
     }
 
     /** {@code scheme://user:password@host/...} becomes {@code scheme://***@host/...}; other URLs are unchanged. */

@@ -22,4 +22,9 @@ public interface FrameSource {
 
     /** True for cameras and streams, whose frames arrive in real time whether or not they are read. */
     boolean live();
+
+    /** The source's state now; sources that do not track it say {@code STREAMING} since the epoch. */
+    default SourceStatus status() {
+        return new SourceStatus(SourceStatus.State.STREAMING, java.time.Instant.EPOCH, 0, null);
+    }
 }

@@ -1,9 +1,14 @@
 package io.edgewatch.source.internal;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -16,12 +21,16 @@ import org.slf4j.LoggerFactory;
 import io.edgewatch.core.frame.FramePool;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.source.Reconnect;
 import io.edgewatch.source.SourceException;
 import io.edgewatch.source.SourceOptions;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.SynchronousSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * A source read by one {@link FFmpegFrameGrabber} that lives on one thread of its own.
@@ -46,6 +55,8 @@ public final class FfmpegSource implements FrameSource {
     }
 
     private final SourceOptions options;
+    private final AtomicReference<SourceStatus> status =
+            new AtomicReference<>(new SourceStatus(SourceStatus.State.STOPPED, Instant.now(), 0, null));
 
     public FfmpegSource(SourceOptions options) {
         this.options = options;
@@ -62,7 +73,91 @@ public final class FfmpegSource implements FrameSource {
     }
 
     @Override
+    public SourceStatus status() {
+        return status.get();
+    }
+
+    /**
+     * A file: one pass (or looped), failing on the first error. A live source: reconnects forever by
+     * recreating the grabber, with capped exponential backoff and jitter (reset once a stream has been
+     * healthy for a while); a stream that ends counts as lost; a connected stream that sends nothing
+     * for the watchdog period is abandoned (its owner thread may be stuck in native code and closes the
+     * grabber if it ever returns) and replaced.
+     */
+    @Override
     public Flux<VideoFrame> frames() {
+        Reconnect reconnect = options.reconnect();
+        if (!options.live() || reconnect == null) {
+            return Flux.defer(() -> attempt(new AtomicLong()))
+                    .doOnComplete(() -> change(SourceStatus.State.STOPPED, null))
+                    .doOnError(e -> change(SourceStatus.State.FAILED, e.getMessage()));
+        }
+        return Flux.defer(() -> {
+            int[] failures = {0};
+            // frame numbers go on across reconnects
+            AtomicLong sequence = new AtomicLong();
+            return Flux.defer(() -> attempt(sequence))
+                    .timeout(Mono.delay(reconnect.connectTimeout().plus(reconnect.watchdog())),
+                            frame -> Mono.delay(reconnect.watchdog()))
+                    .onErrorMap(TimeoutException.class, e -> new SourceException("camera " + options.cameraId()
+                            + ": no frame from " + options.description() + " for " + reconnect.watchdog().toSeconds()
+                            + " s; abandoning this connection", e))
+                    .concatWith(Flux.error(() -> new SourceException("camera " + options.cameraId() + ": "
+                            + options.description() + " ended", null)))
+                    .retryWhen(Retry.from(signals -> signals.concatMap(signal -> {
+                        SourceStatus now = status.get();
+                        if (now.state() == SourceStatus.State.STREAMING
+                                && Duration.between(now.since(), Instant.now()).compareTo(reconnect.healthyAfter()) >= 0) {
+                            failures[0] = 0;
+                        }
+                        long delay = delayMillis(reconnect, failures[0]++);
+                        reconnecting(signal.failure(), delay);
+                        return Mono.delay(Duration.ofMillis(delay));
+                    })))
+                    .doOnCancel(() -> change(SourceStatus.State.STOPPED, null))
+                    .doOnComplete(() -> change(SourceStatus.State.STOPPED, null));
+        });
+    }
+
+    /** min * 2^failures, capped, with +-25 % jitter so cameras behind one switch do not reconnect in step. */
+    static long delayMillis(Reconnect r, int failures) {
+        long base = Math.min(r.maxDelay().toMillis(), r.minDelay().toMillis() << Math.min(20, failures));
+        double jitter = 0.75 + ThreadLocalRandom.current().nextDouble() * 0.5;
+        return Math.max(1, Math.min(r.maxDelay().toMillis(), Math.round(base * jitter)));
+    }
+
+    private void reconnecting(Throwable failure, long delayMillis) {
+        SourceStatus before = status.get();
+        String message = failure.getMessage();
+        status.set(new SourceStatus(SourceStatus.State.RECONNECTING, Instant.now(), before.reconnects() + 1, message));
+        if (before.state() != SourceStatus.State.RECONNECTING || !java.util.Objects.equals(before.lastError(), message)) {
+            log.warn("camera {}: {}; reconnecting in {} ms (attempt {})", options.cameraId(), message, delayMillis,
+                    before.reconnects() + 1);
+        } else {
+            log.debug("camera {}: still down; reconnecting in {} ms (attempt {})", options.cameraId(), delayMillis,
+                    before.reconnects() + 1);
+        }
+    }
+
+    /** Records a change of state; logs it once, not once per frame. */
+    private void change(SourceStatus.State state, String error) {
+        SourceStatus before = status.get();
+        if (before.state() == state) {
+            return;
+        }
+        status.set(new SourceStatus(state, Instant.now(), before.reconnects(), error != null ? error : before.lastError()));
+        if (state == SourceStatus.State.STREAMING && before.reconnects() > 0) {
+            log.info("camera {}: streaming again from {} after {} reconnect(s)", options.cameraId(), options.description(),
+                    before.reconnects());
+        } else if (state == SourceStatus.State.FAILED) {
+            log.error("camera {}: {}", options.cameraId(), error);
+        } else {
+            log.debug("camera {}: {}", options.cameraId(), state.name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** One connection: a grabber on a thread of its own, from open to close. */
+    private Flux<VideoFrame> attempt(AtomicLong sequence) {
         return Flux.defer(() -> {
             String threadName = "edgewatch-source-" + options.cameraId() + "-" + THREADS.incrementAndGet();
             ExecutorService owner = Executors.newSingleThreadExecutor(r -> {
@@ -71,15 +166,19 @@ public final class FfmpegSource implements FrameSource {
                 return t;
             });
             Scheduler scheduler = Schedulers.fromExecutorService(owner, threadName);
-            return Flux.<VideoFrame, Session>generate(this::open, Session::next, session -> closeOnOwner(session, owner, threadName))
+            return Flux.<VideoFrame, Session>generate(() -> open(sequence), Session::next, session -> closeOnOwner(session, owner, threadName))
                     .subscribeOn(scheduler)
                     .doFinally(signal -> owner.shutdown());
         });
     }
 
-    private Session open() {
-        Session s = new Session();
+    private Session open(AtomicLong sequence) {
+        if (status.get().state() != SourceStatus.State.RECONNECTING) {
+            change(SourceStatus.State.CONNECTING, null);
+        }
+        Session s = new Session(sequence);
         s.start();
+        change(SourceStatus.State.STREAMING, null);
         return s;
     }
 
@@ -102,8 +201,12 @@ public final class FfmpegSource implements FrameSource {
         private FFmpegFrameGrabber grabber;
         private final OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
         private final FramePool pool = new FramePool(POOLED_FRAMES);
-        private long sequence;
+        private final AtomicLong sequence;
         private long framesThisPass;
+
+        Session(AtomicLong sequence) {
+            this.sequence = sequence;
+        }
 
         void start() {
             FFmpegFrameGrabber g = new FFmpegFrameGrabber(options.input());
@@ -142,7 +245,7 @@ public final class FfmpegSource implements FrameSource {
                 Mat copy = pool.take(view.rows(), view.cols(), view.type());
                 view.copyTo(copy);
                 framesThisPass++;
-                sink.next(new VideoFrame(options.cameraId(), sequence++, System.nanoTime(), Instant.now(),
+                sink.next(new VideoFrame(options.cameraId(), sequence.getAndIncrement(), System.nanoTime(), Instant.now(),
                         grabber.getTimestamp(), copy, pool));
             } catch (SourceException e) {
                 sink.error(e);

@@ -1,0 +1,166 @@
+package io.edgewatch.source.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.source.Reconnect;
+import io.edgewatch.source.SourceOptions;
+import io.edgewatch.source.SyntheticClip;
+import reactor.core.Disposable;
+import reactor.test.StepVerifier;
+
+/**
+ * A live source's reconnect and watchdog, on real FFmpeg input: a clip that ends (a stream that
+ * drops), a file that is not there yet (a camera down at start), and a FIFO that a writer feeds a
+ * little and then leaves open and silent (a stream that stays connected but sends nothing, with
+ * the grabber blocked in native code).
+ */
+class FfmpegSourceReconnectTest {
+
+    private static final Reconnect FAST = new Reconnect(Duration.ofMillis(100), Duration.ofMillis(400),
+            Duration.ofMinutes(1), Duration.ofMillis(1500), Duration.ofMillis(1500));
+
+    @TempDir
+    static Path dir;
+    static Path clip;
+
+    @BeforeAll
+    static void writeClip() throws Exception {
+        clip = dir.resolve("short.avi");
+        SyntheticClip.write(clip, 160, 120, 25, 20, SyntheticClip.Codec.MPEG4);
+    }
+
+    private static FfmpegSource live(String camera, Path input) {
+        return new FfmpegSource(new SourceOptions(camera, input.toString(), null, Map.of(), true, false,
+                "test stream " + input.getFileName(), FAST));
+    }
+
+    @Test
+    void aStreamThatEndsIsReconnectedAndFrameNumbersGoOn() {
+        FfmpegSource source = live("cam-r", clip);
+        List<Long> sequences = new ArrayList<>();
+        StepVerifier.create(source.frames().take(50).doOnNext(f -> {
+                    sequences.add(f.sequence());
+                    f.release();
+                }))
+                .expectNextCount(50)
+                .verifyComplete();
+        assertThat(sequences).containsExactlyElementsOf(java.util.stream.LongStream.range(0, 50).boxed().toList());
+        assertThat(source.status().reconnects()).isGreaterThanOrEqualTo(2);
+        assertThat(source.status().lastError()).contains("cam-r").contains("ended");
+        assertThat(source.status().state()).isEqualTo(SourceStatus.State.STOPPED);
+    }
+
+    @Test
+    void aCameraThatIsDownAtStartIsRetriedUntilItComesUp() throws Exception {
+        Path later = dir.resolve("later.avi");
+        FfmpegSource source = live("cam-d", later);
+        List<VideoFrame> frames = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Disposable running = source.frames().subscribe(frames::add);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (source.status().reconnects() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(source.status().state()).isEqualTo(SourceStatus.State.RECONNECTING);
+            assertThat(source.status().lastError()).contains("cam-d").contains("later.avi");
+            assertThat(frames).isEmpty();
+            Files.copy(clip, later);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (frames.size() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(frames).hasSizeGreaterThanOrEqualTo(5);
+        } finally {
+            running.dispose();
+            frames.forEach(VideoFrame::release);
+        }
+    }
+
+    @Test
+    void theWatchdogAbandonsAStreamThatGoesSilentAndTheStuckGrabberIsClosedWhenItReturns() throws Exception {
+        Path ts = dir.resolve("stream.ts");
+        SyntheticClip.write(ts, 160, 120, 25, 50, SyntheticClip.Codec.MPEG4);
+        byte[] bytes = Files.readAllBytes(ts);
+        Path fifo = dir.resolve("silent.fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(mkfifo.exitValue()).isZero();
+
+        CountDownLatch release = new CountDownLatch(1);
+        Thread writer = new Thread(() -> {
+            try (OutputStream out = Files.newOutputStream(fifo)) {
+                // enough for FFmpeg to open the stream and decode a few frames, then silence
+                out.write(bytes, 0, Math.min(bytes.length, bytes.length / 2));
+                out.flush();
+                release.await(60, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // the test ended
+            }
+        }, "silent-writer");
+        writer.setDaemon(true);
+        writer.start();
+
+        FfmpegSource source = live("cam-w", fifo);
+        List<VideoFrame> frames = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Disposable running = source.frames().subscribe(frames::add);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!(source.status().lastError() != null && source.status().lastError().contains("no frame"))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(frames).isNotEmpty();
+            assertThat(source.status().lastError()).contains("cam-w").contains("no frame from").contains("abandoning");
+            assertThat(source.status().reconnects()).isGreaterThanOrEqualTo(1);
+            // the first connection's thread is still stuck in native code
+            assertThat(threads("cam-w")).isGreaterThanOrEqualTo(1);
+        } finally {
+            running.dispose();
+            release.countDown(); // the writer closes: the stuck read returns, its grabber is closed and its thread ends
+            frames.forEach(VideoFrame::release);
+        }
+        // the reconnect attempts open the FIFO and wait for a writer: give them one so they return too
+        for (int i = 0; i < 5 && threads("cam-w") > 0; i++) {
+            try (OutputStream out = Files.newOutputStream(fifo, java.nio.file.StandardOpenOption.WRITE)) {
+                out.flush();
+            }
+            Thread.sleep(500);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (threads("cam-w") > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(threads("cam-w")).isZero();
+    }
+
+    @Test
+    void backoffDoublesUpToTheCapWithJitter() {
+        for (int i = 0; i < 20; i++) {
+            assertThat(FfmpegSource.delayMillis(FAST, 0)).isBetween(75L, 125L);
+            assertThat(FfmpegSource.delayMillis(FAST, 1)).isBetween(150L, 250L);
+            assertThat(FfmpegSource.delayMillis(FAST, 10)).isBetween(300L, 400L);
+        }
+        assertThat(FfmpegSource.delayMillis(Reconnect.DEFAULTS, 30)).isLessThanOrEqualTo(30_000L);
+    }
+
+    private static long threads(String camera) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("edgewatch-source-" + camera + "-") && t.isAlive()).count();
+    }
+}
