@@ -123,6 +123,32 @@ class VideoSourcesTest {
         assertThat(VideoSources.redactUrl("http://cam.local/mjpeg")).isEqualTo("http://cam.local/mjpeg");
     }
 
+    @Test
+    void usbOptionsMapToFfmpegsV4l2InputAndAMissingDeviceIsNamedAndRetried() throws Exception {
+        FrameSource usb = VideoSources.usb("line2", "/dev/video97", "mjpeg", "1280x720", 30.0);
+        assertThat(usb.live()).isTrue();
+        assertThat(usb.describe()).isEqualTo("usb /dev/video97");
+        var options = ((io.edgewatch.source.internal.FfmpegSource) usb).options();
+        assertThat(options.format()).isEqualTo("video4linux2");
+        assertThat(options.ffmpegOptions()).containsExactlyInAnyOrderEntriesOf(
+                java.util.Map.of("input_format", "mjpeg", "video_size", "1280x720", "framerate", "30"));
+        assertThat(VideoSources.rtsp("c", "rtsp://h/s", "udp", 5_000_000).describe()).isEqualTo("rtsp rtsp://h/s");
+        assertThat(((io.edgewatch.source.internal.FfmpegSource) VideoSources.rtsp("c", "rtsp://h/s", "udp", 5_000_000))
+                .options().ffmpegOptions()).containsEntry("rtsp_transport", "udp").containsEntry("timeout", "5000000");
+
+        var running = usb.frames().subscribe(VideoFrame::release);
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (usb.status().reconnects() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(usb.status().state()).isEqualTo(io.edgewatch.core.source.SourceStatus.State.RECONNECTING);
+            assertThat(usb.status().lastError()).contains("line2").contains("/dev/video97");
+        } finally {
+            running.dispose();
+        }
+    }
+
     private static boolean sourceThreadsAlive(String camera) {
         return Thread.getAllStackTraces().keySet().stream()
                 .anyMatch(t -> t.getName().startsWith("edgewatch-source-" + camera + "-") && t.isAlive());

@@ -62,6 +62,11 @@ public final class FfmpegSource implements FrameSource {
         this.options = options;
     }
 
+    /** What this source opens. */
+    public SourceOptions options() {
+        return options;
+    }
+
     @Override
     public String describe() {
         return options.description();
