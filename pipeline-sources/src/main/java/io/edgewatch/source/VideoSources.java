@@ -33,11 +33,16 @@ public final class VideoSources {
 
     /** An RTSP camera; {@code transport} is {@code tcp} or {@code udp}; socket timeout in microseconds. */
     public static FrameSource rtsp(String cameraId, String url, String transport, long timeoutMicros) {
+        return rtsp(cameraId, url, transport, timeoutMicros, Reconnect.DEFAULTS);
+    }
+
+    /** An RTSP camera that reconnects as {@code reconnect} says. */
+    public static FrameSource rtsp(String cameraId, String url, String transport, long timeoutMicros, Reconnect reconnect) {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("rtsp_transport", transport);
         options.put("timeout", Long.toString(timeoutMicros));
         return new FfmpegSource(new SourceOptions(cameraId, url, null, options, true, false,
-                "rtsp " + redactUrl(url), Reconnect.DEFAULTS));
+                "rtsp " + redactUrl(url), reconnect));
     }
 
     /** A stream FFmpeg reads from a URL (MJPEG over HTTP, HLS). */

@@ -135,17 +135,26 @@ class FfmpegSourceReconnectTest {
             release.countDown(); // the writer closes: the stuck read returns, its grabber is closed and its thread ends
             frames.forEach(VideoFrame::release);
         }
-        // the reconnect attempts open the FIFO and wait for a writer: give them one so they return too
-        for (int i = 0; i < 5 && threads("cam-w") > 0; i++) {
-            try (OutputStream out = Files.newOutputStream(fifo, java.nio.file.StandardOpenOption.WRITE)) {
-                out.flush();
+        // a reconnect attempt may be waiting in open() for a writer: a feeder opens and closes the FIFO
+        // until every source thread has ended (opening a FIFO for writing blocks while nobody reads,
+        // so it runs on a daemon thread of its own, never on the test's)
+        Thread feeder = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try (OutputStream out = Files.newOutputStream(fifo, java.nio.file.StandardOpenOption.WRITE)) {
+                    out.flush();
+                    Thread.sleep(100);
+                } catch (Exception e) {
+                    return;
+                }
             }
-            Thread.sleep(500);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        }, "fifo-feeder");
+        feeder.setDaemon(true);
+        feeder.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (threads("cam-w") > 0 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
+        feeder.interrupt();
         assertThat(threads("cam-w")).isZero();
     }
 
