@@ -3,14 +3,13 @@ package io.edgewatch.source;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real RTSP server for tests: GStreamer's gst-rtsp-server (test resource {@code rtsp-server.py},
+ * A real RTSP server for tests: GStreamer's gst-rtsp-server ({@code scripts/rtsp-test-server.py},
  * run with Debian's {@code /usr/bin/python3}) serving a live MJPEG test pattern on 127.0.0.1.
  * {@code scripts/install-test-deps} installs what it needs. Stop and start it again on the same
  * port to play a camera that reboots.
@@ -26,6 +25,16 @@ public final class RtspServer implements AutoCloseable {
         }
     }
 
+    /** {@code scripts/rtsp-test-server.py} of the repository; tests run in a module folder. */
+    static Path script() {
+        for (Path p : new Path[] {Path.of("scripts", "rtsp-test-server.py"), Path.of("..", "scripts", "rtsp-test-server.py")}) {
+            if (java.nio.file.Files.isReadable(p)) {
+                return p.toAbsolutePath();
+            }
+        }
+        throw new IllegalStateException("scripts/rtsp-test-server.py not found from " + Path.of("").toAbsolutePath());
+    }
+
     public String url() {
         return "rtsp://127.0.0.1:" + port + "/test";
     }
@@ -35,12 +44,7 @@ public final class RtspServer implements AutoCloseable {
     }
 
     public synchronized RtspServer start() throws Exception {
-        Path script;
-        try {
-            script = Path.of(RtspServer.class.getResource("/rtsp-server.py").toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        Path script = script();
         process = new ProcessBuilder("/usr/bin/python3", script.toString(), Integer.toString(port), "320x240", "25")
                 .redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A real RTSP server for the tests: GStreamer's gst-rtsp-server serving a live test pattern as
-MJPEG over RTP at rtsp://127.0.0.1:PORT/test. Usage: rtsp-server.py PORT [WIDTHxHEIGHT] [FPS].
+MJPEG over RTP at rtsp://127.0.0.1:PORT/test. Usage: rtsp-test-server.py PORT [WIDTHxHEIGHT] [FPS].
 Prints 'ready' once it listens; runs until killed."""
 import sys
 

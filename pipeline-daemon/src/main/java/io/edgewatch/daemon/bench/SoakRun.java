@@ -1,0 +1,135 @@
+package io.edgewatch.daemon.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.bytedeco.javacpp.Pointer;
+
+import io.edgewatch.core.aggregate.WindowOptions;
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.PipelineOptions;
+import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.inference.Detectors;
+import io.edgewatch.inference.MotionOptions;
+import io.edgewatch.source.VideoSources;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A live camera over hours, compressed: one RTSP camera (GStreamer's test server, restarted every
+ * minute so the source reconnects) through the motion detector, printing every 30 s the native
+ * memory JavaCPP holds ({@code Pointer.physicalBytes()}, {@code totalBytes()}), the heap after a GC,
+ * frames and reconnects. Neither memory figure should grow with time.
+ * Usage: {@code SoakRun SERVER_SCRIPT [minutes]}.
+ */
+public final class SoakRun {
+
+    private SoakRun() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String script = args[0];
+        int minutes = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Process server = startServer(script, port);
+        Scheduler workers = Schedulers.newBoundedElastic(2, 100, "soak-inference");
+        AtomicLong frames = new AtomicLong();
+        AtomicLong windows = new AtomicLong();
+        ReportSink counting = new ReportSink() {
+            @Override
+            public String name() {
+                return "count";
+            }
+
+            @Override
+            public Mono<Void> write(WindowReport r) {
+                return Mono.fromRunnable(() -> {
+                    frames.addAndGet(r.framesSeen());
+                    windows.incrementAndGet();
+                });
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        FrameSource camera = VideoSources.rtsp("soak", "rtsp://127.0.0.1:" + port + "/test", "tcp", 2_000_000);
+        Sinks.One<Boolean> stop = Sinks.one();
+        try (InferenceAdapter motion = Detectors.motion("opencv-motion", MotionOptions.DEFAULTS, workers)) {
+            PipelineOptions options = new PipelineOptions(WindowOptions.of("soak", motion.modelId(), motion.modelType(),
+                    Duration.ofSeconds(5)), 0, 1, Duration.ofSeconds(10));
+            Disposable run = new CameraPipeline(options, camera, motion, List.of(counting)).run(stop.asMono()).subscribe();
+            System.out.printf(Locale.ROOT, "soak: %d min, RTSP server restarted every 60 s%n", minutes);
+            System.out.println("elapsed_s physical_bytes_MB javacpp_total_MB heap_after_gc_MB frames windows reconnects state");
+            long start = System.nanoTime();
+            long nextRestart = 60;
+            long nextPrint = 0;
+            while (true) {
+                long elapsed = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+                if (elapsed >= nextPrint) {
+                    System.gc();
+                    long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                    System.out.printf(Locale.ROOT, "%9d %17.1f %16.1f %16.1f %6d %7d %10d %s%n", elapsed,
+                            Pointer.physicalBytes() / 1e6, Pointer.totalBytes() / 1e6, heap / 1e6, frames.get(),
+                            windows.get(), camera.status().reconnects(), camera.status().state());
+                    nextPrint += 30;
+                }
+                if (elapsed >= minutes * 60L) {
+                    break;
+                }
+                if (elapsed >= nextRestart) {
+                    server.destroyForcibly();
+                    server.waitFor(10, TimeUnit.SECONDS);
+                    Thread.sleep(2_000);
+                    server = startServer(script, port);
+                    nextRestart += 60;
+                }
+                Thread.sleep(200);
+            }
+            stop.tryEmitValue(Boolean.TRUE);
+            run.dispose();
+        } finally {
+            server.destroyForcibly();
+            workers.dispose();
+        }
+    }
+
+    private static Process startServer(String script, int port) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/python3", script, Integer.toString(port), "640x480", "25")
+                .redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = out.readLine();
+        if (!"ready".equals(line)) {
+            throw new IllegalStateException("RTSP test server did not start: " + line);
+        }
+        Thread drain = new Thread(() -> {
+            try {
+                while (out.readLine() != null) {
+                    // discard
+                }
+            } catch (Exception ignored) {
+                // ended
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+    }
+}
