@@ -133,11 +133,13 @@ public final class FfmpegSource implements FrameSource {
 
     private void reconnecting(Throwable failure, long delayMillis) {
         SourceStatus before = status.get();
-        String message = failure.getMessage();
+        String prefix = "camera " + options.cameraId() + ": ";
+        String message = failure.getMessage() != null && failure.getMessage().startsWith(prefix) ? failure.getMessage()
+                : prefix + failure;
         status.set(new SourceStatus(SourceStatus.State.RECONNECTING, Instant.now(), before.reconnects() + 1, message));
         if (before.state() != SourceStatus.State.RECONNECTING || !java.util.Objects.equals(before.lastError(), message)) {
-            log.warn("camera {}: {}; reconnecting in {} ms (attempt {})", options.cameraId(), message, delayMillis,
-                    before.reconnects() + 1);
+            // the message names the camera already
+            log.warn("{}; reconnecting in {} ms (attempt {})", message, delayMillis, before.reconnects() + 1);
         } else {
             log.debug("camera {}: still down; reconnecting in {} ms (attempt {})", options.cameraId(), delayMillis,
                     before.reconnects() + 1);
@@ -155,7 +157,7 @@ public final class FfmpegSource implements FrameSource {
             log.info("camera {}: streaming again from {} after {} reconnect(s)", options.cameraId(), options.description(),
                     before.reconnects());
         } else if (state == SourceStatus.State.FAILED) {
-            log.error("camera {}: {}", options.cameraId(), error);
+            log.error("{}", error);
         } else {
             log.debug("camera {}: {}", options.cameraId(), state.name().toLowerCase(java.util.Locale.ROOT));
         }
