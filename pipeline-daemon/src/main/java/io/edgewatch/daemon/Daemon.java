@@ -100,7 +100,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private Mono<Void> start(CameraConfig camera, ReportSink summary) {
-        FrameSource source = source(camera);
+        FrameSource source = VideoSources.withReconnect(source(camera), camera.reconnect());
         InferenceAdapter adapter = adapter(camera.inference());
         adapters.add(adapter);
         List<ReportSink> cameraSinks = new ArrayList<>();

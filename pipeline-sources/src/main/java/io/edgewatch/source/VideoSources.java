@@ -68,6 +68,16 @@ public final class VideoSources {
                 "usb " + device, Reconnect.DEFAULTS));
     }
 
+    /** The same source reconnecting as {@code reconnect} says; files (which do not reconnect) are returned as they are. */
+    public static FrameSource withReconnect(FrameSource source, Reconnect reconnect) {
+        if (source instanceof FfmpegSource f && f.options().live()) {
+            SourceOptions o = f.options();
+            return new FfmpegSource(new SourceOptions(o.cameraId(), o.input(), o.format(), o.ffmpegOptions(), o.live(),
+                    o.loop(), o.description(), reconnect));
+        }
+        return source;
+    }
+
     /** {@code scheme://user:password@host/...} becomes {@code scheme://***@host/...}; other URLs are unchanged. */
     public static String redactUrl(String url) {
         return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", "$1***@");

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.edgewatch.source.Reconnect;
+
 /**
  * One camera file, validated.
  *
@@ -16,7 +18,8 @@ import java.util.Map;
  * @param frequency how often a window closes (whole seconds, at least 1)
  * @param metadata custom metadata, as written
  * @param sinks names of the daemon's sinks this camera reports to
+ * @param reconnect how a live source reconnects ({@code source.reconnect}); unused for files
  */
 public record CameraConfig(Path file, String id, boolean enabled, SourceConfig source, InferenceConfig inference,
-                           Duration frequency, Map<String, String> metadata, List<String> sinks) {
+                           Duration frequency, Map<String, String> metadata, List<String> sinks, Reconnect reconnect) {
 }

@@ -17,6 +17,7 @@ import io.edgewatch.inference.CascadeOptions;
 import io.edgewatch.inference.HogOptions;
 import io.edgewatch.inference.MotionOptions;
 import io.edgewatch.sink.roboflow.RoboflowOptions;
+import io.edgewatch.source.Reconnect;
 
 /**
  * Reads a configuration folder: {@code edgewatch.yaml} and one YAML file per camera in its
@@ -173,7 +174,8 @@ public final class ConfigLoader {
             s.error("id", "'" + id + "' is not a valid camera id (letters, digits, '_', '-', '.', at most 64, starting with a letter or digit)");
         }
         boolean enabled = s.bool("enabled", true);
-        SourceConfig source = source(s.section("source"), enabled);
+        Reconnect[] reconnect = {Reconnect.DEFAULTS};
+        SourceConfig source = source(s.section("source"), enabled, reconnect);
         InferenceConfig inference = inference(s.section("inference"), workers);
         Section aggregation = s.section("aggregation");
         int frequency = aggregation.integer("frequency", 5, 1, 86_400);
@@ -188,12 +190,27 @@ public final class ConfigLoader {
         // a sink that is not configured (roboflow with no API key) is skipped, not an error
         sinks = sinks.stream().filter(sinkNames::contains).toList();
         s.rejectUnknownKeys();
-        return new CameraConfig(s.file(), id, enabled, source, inference, Duration.ofSeconds(frequency), metadata, sinks);
+        return new CameraConfig(s.file(), id, enabled, source, inference, Duration.ofSeconds(frequency), metadata, sinks,
+                reconnect[0]);
     }
 
-    private SourceConfig source(Section s, boolean enabled) {
+    private SourceConfig source(Section s, boolean enabled, Reconnect[] reconnect) {
         String type = s.oneOf("type", null, List.of("file", "test_pattern", "rtsp", "usb", "http"));
         double maxFps = s.number("max_fps", 0, 0, 1000);
+        if (type != null && !type.equals("file")) {
+            Section r = s.section("reconnect");
+            Reconnect d = Reconnect.DEFAULTS;
+            Duration min = r.duration("min_delay", d.minDelay(), Duration.ofMillis(10));
+            Duration max = r.duration("max_delay", d.maxDelay(), Duration.ofMillis(10));
+            if (max.compareTo(min) < 0) {
+                r.error("max_delay", "must not be shorter than min_delay (" + Durations.format(min) + ")");
+                max = min;
+            }
+            reconnect[0] = new Reconnect(min, max, r.duration("healthy_after", d.healthyAfter(), Duration.ofSeconds(1)),
+                    r.duration("watchdog", d.watchdog(), Duration.ofMillis(100)),
+                    r.duration("connect_timeout", d.connectTimeout(), Duration.ofMillis(100)));
+            r.rejectUnknownKeys();
+        }
         SourceConfig result = null;
         if (type != null) {
             switch (type) {

@@ -52,6 +52,7 @@ class ConfigLoaderTest {
         CameraConfig dock = c.cameras().get(1);
         assertThat(((SourceConfig.Rtsp) dock.source()).url()).isEqualTo("rtsp://viewer:@192.0.2.10:554/stream1");
         assertThat(dock.inference().modelId()).isEqualTo("opencv-cascade-haarcascade_fullbody");
+        assertThat(dock.reconnect()).isEqualTo(io.edgewatch.source.Reconnect.DEFAULTS);
     }
 
     @Test
@@ -161,6 +162,33 @@ class ConfigLoaderTest {
                 "source.type: is required",
                 "inference.cascade: is required",
                 "metadata: expected a mapping of keys to values, found a list");
+    }
+
+    @Test
+    void liveSourcesTakeReconnectSettings() throws Exception {
+        write("edgewatch.yaml", MAIN);
+        write("cameras/a.yaml", """
+                id: a
+                source:
+                  type: rtsp
+                  url: rtsp://127.0.0.1/x
+                  reconnect:
+                    min_delay: 2s
+                    max_delay: 1m
+                    watchdog: 3s
+                inference:
+                  type: none
+                """);
+        var r = new ConfigLoader(Map.of()).read(dir).cameras().get(0).reconnect();
+        assertThat(r.minDelay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(r.maxDelay()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(r.watchdog()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(r.healthyAfter()).isEqualTo(Duration.ofMinutes(1));
+
+        write("cameras/a.yaml", "id: a\nsource:\n  type: rtsp\n  url: rtsp://h/x\n  reconnect:\n    min_delay: 5s\n"
+                + "    max_delay: 1s\n    watchdg: 2s\ninference:\n  type: none\n");
+        assertThat(errors(Map.of())).extracting(ConfigError::key)
+                .containsExactlyInAnyOrder("source.reconnect.max_delay", "source.reconnect.watchdg");
     }
 
     @Test
