@@ -48,12 +48,7 @@ public final class CameraBenchmark {
             port = s.getLocalPort();
         }
         String url = "rtsp://127.0.0.1:" + port + "/test";
-        Process server = new ProcessBuilder("/usr/bin/python3", script, Integer.toString(port), "640x480", "25")
-                .redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-        if (!"ready".equals(out.readLine())) {
-            throw new IllegalStateException("the RTSP test server did not start");
-        }
+        Process server = BenchSupport.rtspServer(script, port, "640x480");
         System.out.printf(Locale.ROOT, "edgewatch live cameras: 640x480 MJPEG at 25 fps over RTSP/TCP from 127.0.0.1, %d s per run, %d cores%n",
                 seconds, Runtime.getRuntime().availableProcessors());
         edgewatch(url, 1, 5); // warm-up: JIT compilation would otherwise count as the first run's CPU

@@ -18,7 +18,6 @@ import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 import io.edgewatch.core.aggregate.WindowOptions;
-import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.pipeline.CameraPipeline;
@@ -184,21 +183,7 @@ public final class PipelineBenchmark {
         };
         AtomicLong seen = new AtomicLong();
         try (JsonlSink sink = JsonlSink.open(work.resolve("bench.jsonl"), "bench", Map.of())) {
-            ReportSink counting = new ReportSink() {
-                @Override
-                public String name() {
-                    return "count";
-                }
-
-                @Override
-                public Mono<Void> write(WindowReport report) {
-                    return Mono.fromRunnable(() -> seen.addAndGet(report.framesSeen()));
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            ReportSink counting = BenchSupport.sink(report -> seen.addAndGet(report.framesSeen()));
             PipelineOptions options = new PipelineOptions(WindowOptions.of("bench", adapter.modelId(), adapter.modelType(),
                     Duration.ofSeconds(1)), 0, inFlight, Duration.ofSeconds(30));
             new CameraPipeline(options, limited, adapter, List.of(sink, counting)).run(Mono.never())

@@ -1,10 +1,7 @@
 package io.edgewatch.daemon.bench;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +11,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.javacpp.Pointer;
 
 import io.edgewatch.core.aggregate.WindowOptions;
-import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.pipeline.CameraPipeline;
 import io.edgewatch.core.pipeline.PipelineOptions;
@@ -24,7 +20,6 @@ import io.edgewatch.inference.Detectors;
 import io.edgewatch.inference.MotionOptions;
 import io.edgewatch.source.VideoSources;
 import reactor.core.Disposable;
-import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -48,28 +43,14 @@ public final class SoakRun {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Process server = startServer(script, port);
+        Process server = BenchSupport.rtspServer(script, port, "640x480");
         Scheduler workers = Schedulers.newBoundedElastic(2, 100, "soak-inference");
         AtomicLong frames = new AtomicLong();
         AtomicLong windows = new AtomicLong();
-        ReportSink counting = new ReportSink() {
-            @Override
-            public String name() {
-                return "count";
-            }
-
-            @Override
-            public Mono<Void> write(WindowReport r) {
-                return Mono.fromRunnable(() -> {
-                    frames.addAndGet(r.framesSeen());
-                    windows.incrementAndGet();
-                });
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        ReportSink counting = BenchSupport.sink(r -> {
+            frames.addAndGet(r.framesSeen());
+            windows.incrementAndGet();
+        });
         FrameSource camera = VideoSources.rtsp("soak", "rtsp://127.0.0.1:" + port + "/test", "tcp", 2_000_000);
         Sinks.One<Boolean> stop = Sinks.one();
         try (InferenceAdapter motion = Detectors.motion("opencv-motion", MotionOptions.DEFAULTS, workers)) {
@@ -98,7 +79,7 @@ public final class SoakRun {
                     server.destroyForcibly();
                     server.waitFor(10, TimeUnit.SECONDS);
                     Thread.sleep(2_000);
-                    server = startServer(script, port);
+                    server = BenchSupport.rtspServer(script, port, "640x480");
                     nextRestart += 60;
                 }
                 Thread.sleep(200);
@@ -109,27 +90,5 @@ public final class SoakRun {
             server.destroyForcibly();
             workers.dispose();
         }
-    }
-
-    private static Process startServer(String script, int port) throws Exception {
-        Process p = new ProcessBuilder("/usr/bin/python3", script, Integer.toString(port), "640x480", "25")
-                .redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = out.readLine();
-        if (!"ready".equals(line)) {
-            throw new IllegalStateException("RTSP test server did not start: " + line);
-        }
-        Thread drain = new Thread(() -> {
-            try {
-                while (out.readLine() != null) {
-                    // discard
-                }
-            } catch (Exception ignored) {
-                // ended
-            }
-        });
-        drain.setDaemon(true);
-        drain.start();
-        return p;
     }
 }
