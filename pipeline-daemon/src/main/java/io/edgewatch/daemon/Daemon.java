@@ -58,14 +58,13 @@ public final class Daemon implements AutoCloseable {
         opencv_core.setNumThreads(config.opencvThreads());
         this.workers = Schedulers.newBoundedElastic(config.workers(), 100_000, "edgewatch-inference");
         List<CameraConfig> cameras = config.enabledCameras();
+        // each camera's custom metadata, for every sink that attaches it
+        Map<String, Map<String, String>> metadata = new LinkedHashMap<>();
+        cameras.forEach(c -> metadata.put(c.id(), c.metadata()));
         if (config.jsonl() != null) {
-            Map<String, Map<String, String>> metadata = new LinkedHashMap<>();
-            cameras.forEach(c -> metadata.put(c.id(), c.metadata()));
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
         }
         if (config.roboflow() != null) {
-            Map<String, Map<String, String>> metadata = new LinkedHashMap<>();
-            cameras.forEach(c -> metadata.put(c.id(), c.metadata()));
             this.outbox = Outbox.open(config.storagePath(), config.outboxMaxEntries(), Clock.systemUTC());
             sinks.put("roboflow", RoboflowSink.start(outbox, config.roboflow(), metadata));
         } else {

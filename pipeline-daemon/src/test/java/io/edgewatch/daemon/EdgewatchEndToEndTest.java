@@ -259,12 +259,7 @@ class EdgewatchEndToEndTest {
                 aggregation:
                   frequency: 60
                 """);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process daemon = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                Edgewatch.class.getName(), "run", "--config", cfg.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("daemon.log").toFile())
-                .start();
+        Process daemon = DaemonProcess.run(cfg, dir.resolve("daemon.log"), java.util.Map.of());
         try {
             // wait until frames flow, then stop it long before its 60 s window closes on its own
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

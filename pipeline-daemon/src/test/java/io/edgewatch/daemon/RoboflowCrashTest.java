@@ -29,14 +29,8 @@ class RoboflowCrashTest {
     Path dir;
 
     private Process daemon(Path cfg, boolean cameraOn) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                Edgewatch.class.getName(), "run", "--config", cfg.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()));
-        pb.environment().put("ROBOFLOW_API_KEY", KEY);
-        pb.environment().put("CAMERA_ON", Boolean.toString(cameraOn));
-        return pb.start();
+        return DaemonProcess.run(cfg, dir.resolve("daemon.log"),
+                java.util.Map.of("ROBOFLOW_API_KEY", KEY, "CAMERA_ON", Boolean.toString(cameraOn)));
     }
 
     private List<String> accepted() throws Exception {

@@ -1,0 +1,22 @@
+package io.edgewatch.daemon;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The daemon as a child process of the test JVM, on the test classpath, output appended to a log file. */
+final class DaemonProcess {
+
+    private DaemonProcess() {
+    }
+
+    /** Starts {@code edgewatch run --config cfg} with {@code env} added to the environment. */
+    static Process run(Path cfg, Path log, Map<String, String> env) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                Edgewatch.class.getName(), "run", "--config", cfg.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+}
