@@ -38,10 +38,18 @@ class RoboflowCrashTest {
         if (!Files.exists(dir.resolve("var/outbox.db"))) {
             return bodies;
         }
-        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("var/outbox.db"));
-             ResultSet rs = db.createStatement().executeQuery("SELECT body FROM outbox WHERE kind = 'report' ORDER BY id")) {
-            while (rs.next()) {
-                bodies.add(new String(rs.getBytes(1), StandardCharsets.UTF_8));
+        // the daemon creates the file before its tables: until the table is there, nothing is accepted
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("var/outbox.db"))) {
+            try (ResultSet t = db.createStatement().executeQuery(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'")) {
+                if (!t.next()) {
+                    return bodies;
+                }
+            }
+            try (ResultSet rs = db.createStatement().executeQuery("SELECT body FROM outbox WHERE kind = 'report' ORDER BY id")) {
+                while (rs.next()) {
+                    bodies.add(new String(rs.getBytes(1), StandardCharsets.UTF_8));
+                }
             }
         }
         return bodies;
