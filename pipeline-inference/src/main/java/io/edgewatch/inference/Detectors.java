@@ -62,7 +62,7 @@ public final class Detectors {
             public Mono<InferenceResult> infer(VideoFrame frame) {
                 return Mono.fromSupplier(() -> new InferenceResult(UUID.randomUUID().toString(), frame.cameraId(),
                         frame.sequence(), modelId, ModelType.OBJECT_DETECTION, List.of(), frame.capturedNanos(),
-                        frame.capturedAt(), Duration.ZERO, System.nanoTime()));
+                        frame.capturedAt(), Duration.ZERO, Duration.ZERO, System.nanoTime()));
             }
 
             @Override

@@ -32,7 +32,7 @@ class JsonlSinkTest {
                 Instant.parse("2026-11-23T10:00:05Z").plusSeconds(5L * i), 50, 48, 2, 0, Map.of("rate_limit", 2L), Map.of(),
                 List.of(new ClassResult("m/1", "person", 0.91, "id-" + i, "object-detection")),
                 List.of(new ClassStats("person", 7, 5, 0.5, 0.7, 0.91)),
-                new LatencyStats(48, 12.5, 12, 20, 25, 30), LatencyStats.EMPTY);
+                new LatencyStats(48, 12.5, 12, 20, 25, 30), new LatencyStats(48, 14.5, 14, 22, 27, 33), LatencyStats.EMPTY);
     }
 
     @Test
@@ -61,6 +61,7 @@ class JsonlSinkTest {
                         + "\"inference_id\":\"id-0\",\"model_type\":\"object-detection\"}");
         assertThat(first.get("class_stats").get(0).get("mean_confidence").asDouble()).isEqualTo(0.7);
         assertThat(first.get("latency_ms").get("inference").get("p95").asDouble()).isEqualTo(20.0);
+        assertThat(first.get("latency_ms").get("call").get("p95").asDouble()).isEqualTo(22.0);
         for (int i = 0; i < 20; i++) {
             assertThat(json.readTree(lines.get(i)).get("inference_results").get(0).get("inference_id").asText())
                     .isEqualTo("id-" + i);

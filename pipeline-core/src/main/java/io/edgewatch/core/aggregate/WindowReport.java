@@ -24,7 +24,8 @@ import java.util.TreeMap;
  *                         appeared in the window (ties keep the earliest): the reference
  *                         aggregator's semantics
  * @param classStats per class, in the same order
- * @param inferenceLatency the detector's own time per frame
+ * @param inferenceLatency the detector's own time per frame (the server's {@code time} for a remote model)
+ * @param callLatency the adapter's whole call per frame (encoding, round trip and parsing for a remote model)
  * @param endToEndLatency capture to result per frame
  */
 public record WindowReport(String cameraId, String modelId, String modelType, Instant windowStart,
@@ -32,7 +33,7 @@ public record WindowReport(String cameraId, String modelId, String modelType, In
                            long inferenceErrors, Map<String, Long> droppedByReason,
                            Map<String, Long> errorsByKind, List<ClassResult> inferenceResults,
                            List<ClassStats> classStats, LatencyStats inferenceLatency,
-                           LatencyStats endToEndLatency) {
+                           LatencyStats callLatency, LatencyStats endToEndLatency) {
 
     public WindowReport {
         droppedByReason = Collections.unmodifiableSortedMap(new TreeMap<>(droppedByReason));

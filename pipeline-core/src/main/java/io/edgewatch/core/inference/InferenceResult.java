@@ -19,11 +19,15 @@ import java.util.List;
  * @param capturedAt wall-clock time of capture
  * @param inferenceTime the detector's own time for this frame (the server's {@code time} for a
  *                      remote model)
+ * @param callTime the adapter's whole call for this frame: for a remote model, encoding the
+ *                 frame, the round trip and parsing the answer; for a local one, the same as
+ *                 {@code inferenceTime}
  * @param completedNanos {@link System#nanoTime()} when the result was ready
  */
 public record InferenceResult(String inferenceId, String cameraId, long frameSequence, String modelId,
                               ModelType modelType, List<Prediction> predictions, long capturedNanos,
-                              Instant capturedAt, Duration inferenceTime, long completedNanos) {
+                              Instant capturedAt, Duration inferenceTime, Duration callTime,
+                              long completedNanos) {
 
     public InferenceResult {
         predictions = List.copyOf(predictions);

@@ -30,6 +30,6 @@ public final class Results {
     public static FrameEvent.Inferred inferred(String cam, String modelId, ModelType type, long seq,
                                                String inferenceId, Prediction... predictions) {
         return new FrameEvent.Inferred(new InferenceResult(inferenceId, cam, seq, modelId, type,
-                List.of(predictions), 0L, Instant.EPOCH, Duration.ofMillis(20), Duration.ofMillis(30).toNanos()));
+                List.of(predictions), 0L, Instant.EPOCH, Duration.ofMillis(20), Duration.ofMillis(25), Duration.ofMillis(30).toNanos()));
     }
 }

@@ -149,7 +149,7 @@ public final class OutboxBenchmark {
                 new ClassResult("people/3", "person", 0.91, "6a1a3f0e-9c1b-4a43-8f35-0c1d2e3f4a5b", "object-detection"),
                 new ClassResult("people/3", "bicycle", 0.55, "7b2b4f1f-0d2c-4b54-9046-1d2e3f4a5b6c", "object-detection"));
         return new WindowReport("cam", "people/3", "object-detection", end.minusSeconds(5), end, 125, 125, 0, 0,
-                Map.of(), Map.of(), results, List.of(), LatencyStats.EMPTY, LatencyStats.EMPTY);
+                Map.of(), Map.of(), results, List.of(), LatencyStats.EMPTY, LatencyStats.EMPTY, LatencyStats.EMPTY);
     }
 
 }

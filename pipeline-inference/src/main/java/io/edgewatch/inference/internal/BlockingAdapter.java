@@ -93,7 +93,7 @@ public final class BlockingAdapter implements InferenceAdapter {
             long end = System.nanoTime();
             return new InferenceResult(UUID.randomUUID().toString(), frame.cameraId(), frame.sequence(), modelId,
                     modelType, predictions, frame.capturedNanos(), frame.capturedAt(),
-                    Duration.ofNanos(end - start), end);
+                    Duration.ofNanos(end - start), Duration.ofNanos(end - start), end);
         } finally {
             frame.release();
         }

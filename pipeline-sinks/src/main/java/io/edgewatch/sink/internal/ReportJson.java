@@ -37,6 +37,7 @@ public final class ReportJson {
         m.put("class_stats", stats(r.classStats()));
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("inference", latency(r.inferenceLatency()));
+        latency.put("call", latency(r.callLatency()));
         latency.put("end_to_end", latency(r.endToEndLatency()));
         m.put("latency_ms", latency);
         m.put("metadata", metadata);

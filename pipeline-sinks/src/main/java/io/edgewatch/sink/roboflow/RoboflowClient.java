@@ -1,5 +1,6 @@
 package io.edgewatch.sink.roboflow;
 
+import io.edgewatch.core.secret.ApiKeys;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.edgewatch.sink.roboflow;
 
+import io.edgewatch.core.secret.ApiKeys;
 import java.time.ZoneId;
 import java.util.Map;
 

@@ -73,7 +73,7 @@ class RoboflowSinkTest {
     private static WindowReport window(String camera, int i, ClassResult... results) {
         Instant end = Instant.parse("2026-11-10T12:00:05.123456Z").plusSeconds(5L * i);
         return new WindowReport(camera, "construction-safety/10", "object-detection", end.minusSeconds(5), end,
-                10, 10, 0, 0, Map.of(), Map.of(), List.of(results), List.of(), LatencyStats.EMPTY, LatencyStats.EMPTY);
+                10, 10, 0, 0, Map.of(), Map.of(), List.of(results), List.of(), LatencyStats.EMPTY, LatencyStats.EMPTY, LatencyStats.EMPTY);
     }
 
     private static ClassResult result(String cls, double conf, String id) {

@@ -21,6 +21,7 @@ public final class FrameSummary {
     final String modelType;
     final Map<String, ClassTally> classes;
     final long inferenceMicros;
+    final long callMicros;
     final long endToEndMicros;
     final FrameEvent.DropReason dropReason;
     final InferenceException.Kind errorKind;
@@ -28,13 +29,14 @@ public final class FrameSummary {
     enum Kind { INFERRED, DROPPED, FAILED, UNINFERRED }
 
     private FrameSummary(Kind kind, String modelId, String modelType, Map<String, ClassTally> classes,
-                         long inferenceMicros, long endToEndMicros, FrameEvent.DropReason dropReason,
+                         long inferenceMicros, long callMicros, long endToEndMicros, FrameEvent.DropReason dropReason,
                          InferenceException.Kind errorKind) {
         this.kind = kind;
         this.modelId = modelId;
         this.modelType = modelType;
         this.classes = classes;
         this.inferenceMicros = inferenceMicros;
+        this.callMicros = callMicros;
         this.endToEndMicros = endToEndMicros;
         this.dropReason = dropReason;
         this.errorKind = errorKind;
@@ -49,13 +51,13 @@ public final class FrameSummary {
             return ofResult(inferred.result());
         }
         if (event instanceof FrameEvent.Dropped dropped) {
-            return new FrameSummary(Kind.DROPPED, null, null, Map.of(), 0, 0, dropped.reason(), null);
+            return new FrameSummary(Kind.DROPPED, null, null, Map.of(), 0, 0, 0, dropped.reason(), null);
         }
         if (event instanceof FrameEvent.Failed failed) {
-            return new FrameSummary(Kind.FAILED, null, null, Map.of(), 0, 0, null, failed.kind());
+            return new FrameSummary(Kind.FAILED, null, null, Map.of(), 0, 0, 0, null, failed.kind());
         }
         ((FrameEvent.Captured) event).frame().release();
-        return new FrameSummary(Kind.UNINFERRED, null, null, Map.of(), 0, 0, null, null);
+        return new FrameSummary(Kind.UNINFERRED, null, null, Map.of(), 0, 0, 0, null, null);
     }
 
     private static FrameSummary ofResult(InferenceResult r) {
@@ -69,7 +71,8 @@ public final class FrameSummary {
             }
         }
         return new FrameSummary(Kind.INFERRED, r.modelId(), r.modelType().wireName(), classes,
-                Math.max(0, r.inferenceTime().toNanos() / 1000), Math.max(0, r.endToEnd().toNanos() / 1000),
+                Math.max(0, r.inferenceTime().toNanos() / 1000), Math.max(0, r.callTime().toNanos() / 1000),
+                Math.max(0, r.endToEnd().toNanos() / 1000),
                 null, null);
     }
 

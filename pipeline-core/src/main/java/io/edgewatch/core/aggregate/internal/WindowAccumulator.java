@@ -96,7 +96,7 @@ public final class WindowAccumulator {
             }
             reports.add(new WindowReport(cameraId, e.getKey(), primary ? primaryModelType : m.modelType, start, end,
                     seen, m.inferred, dropped, errorCount, dropLabels, errorLabels, results, stats,
-                    stats(m.inference), stats(m.endToEnd)));
+                    stats(m.inference), stats(m.call), stats(m.endToEnd)));
         }
         return reports;
     }
@@ -115,6 +115,7 @@ public final class WindowAccumulator {
         final Map<String, ClassTally> classes = new LinkedHashMap<>();
         long inferred;
         IntCountsHistogram inference;
+        IntCountsHistogram call;
         IntCountsHistogram endToEnd;
 
         ModelTally(String modelType) {
@@ -133,9 +134,11 @@ public final class WindowAccumulator {
             }
             if (inference == null) {
                 inference = new IntCountsHistogram(MAX_LATENCY_MICROS, 2);
+                call = new IntCountsHistogram(MAX_LATENCY_MICROS, 2);
                 endToEnd = new IntCountsHistogram(MAX_LATENCY_MICROS, 2);
             }
             inference.recordValue(Math.min(s.inferenceMicros, MAX_LATENCY_MICROS));
+            call.recordValue(Math.min(s.callMicros, MAX_LATENCY_MICROS));
             endToEnd.recordValue(Math.min(s.endToEndMicros, MAX_LATENCY_MICROS));
         }
     }

@@ -1,4 +1,4 @@
-package io.edgewatch.sink.roboflow;
+package io.edgewatch.core.secret;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package io.edgewatch.sink.roboflow;
+package io.edgewatch.core.secret;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,13 +25,5 @@ class ApiKeysTest {
     @Test
     void cachesAreKeyedByTheMd5OfTheKey() {
         assertThat(ApiKeys.md5("abc")).isEqualTo("900150983cd24fb0d6963f7d28e17f72");
-    }
-
-    @Test
-    void retryAfterIsReadAsSecondsOrADate() {
-        assertThat(RoboflowClient.retryAfterMillis("2")).isEqualTo(2000);
-        assertThat(RoboflowClient.retryAfterMillis(null)).isZero();
-        assertThat(RoboflowClient.retryAfterMillis("soon")).isZero();
-        assertThat(RoboflowClient.retryAfterMillis("Wed, 21 Oct 2015 07:28:00 GMT")).isZero();
     }
 }
