@@ -23,6 +23,8 @@ import io.edgewatch.daemon.config.EdgewatchConfig;
 import io.edgewatch.daemon.config.InferenceConfig;
 import io.edgewatch.daemon.config.SourceConfig;
 import io.edgewatch.inference.Detectors;
+import io.edgewatch.inference.onnx.OnnxModel;
+import io.edgewatch.inference.server.InferenceServerClient;
 import io.edgewatch.sink.JsonlSink;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxStats;
@@ -48,6 +50,11 @@ public final class Daemon implements AutoCloseable {
     private final Scheduler workers;
     private final Map<String, ReportSink> sinks = new LinkedHashMap<>();
     private final List<InferenceAdapter> adapters = new ArrayList<>();
+    /** One client per inference server URL, shared by its cameras: it bounds the requests to that server. */
+    private final Map<String, InferenceServerClient> servers = new LinkedHashMap<>();
+    /** One ONNX Runtime session per model file and provider, shared by its cameras. */
+    private final Map<String, OnnxModel> onnxModels = new LinkedHashMap<>();
+    private final EdgewatchConfig config;
     private final Sinks.One<Boolean> stop = Sinks.one();
     private final Outbox outbox;
     private final Mono<Void> completion;
@@ -55,6 +62,7 @@ public final class Daemon implements AutoCloseable {
     private final int cameraCount;
 
     private Daemon(EdgewatchConfig config) {
+        this.config = config;
         opencv_core.setNumThreads(config.opencvThreads());
         this.workers = Schedulers.newBoundedElastic(config.workers(), 100_000, "edgewatch-inference");
         List<CameraConfig> cameras = config.enabledCameras();
@@ -100,7 +108,7 @@ public final class Daemon implements AutoCloseable {
 
     private Mono<Void> start(CameraConfig camera, ReportSink summary) {
         FrameSource source = VideoSources.withReconnect(source(camera), camera.reconnect());
-        InferenceAdapter adapter = adapter(camera.inference());
+        InferenceAdapter adapter = adapter(camera.id(), camera.inference());
         adapters.add(adapter);
         List<ReportSink> cameraSinks = new ArrayList<>();
         for (String name : camera.sinks()) {
@@ -142,8 +150,15 @@ public final class Daemon implements AutoCloseable {
         return VideoSources.http(c.id(), h.url(), h.timeout().toNanos() / 1000);
     }
 
-    private InferenceAdapter adapter(InferenceConfig i) {
+    private InferenceAdapter adapter(String cameraId, InferenceConfig i) {
         return switch (i.type()) {
+            case "roboflow" -> servers.computeIfAbsent(i.server().url(),
+                            url -> new InferenceServerClient(url, config.serverMaxInFlight(), i.timeout()))
+                    .adapter(cameraId, i.server(), workers);
+            case "onnx" -> onnxModels.computeIfAbsent(i.onnx().model().toAbsolutePath().normalize() + "|" + i.onnx().provider()
+                            + "|" + i.onnx().inputSize(),
+                            k -> OnnxModel.load(i.onnx().model(), i.onnx().provider(), config.onnxThreads(), i.onnx().inputSize()))
+                    .adapter(i.modelId(), i.onnx(), workers);
             case "hog" -> Detectors.hog(i.modelId(), i.hog(), workers);
             case "cascade" -> Detectors.cascade(i.modelId(), i.cascade(), workers);
             case "motion" -> Detectors.motion(i.modelId(), i.motion(), workers);
@@ -192,6 +207,8 @@ public final class Daemon implements AutoCloseable {
             }
         }
         adapters.forEach(InferenceAdapter::close);
+        servers.values().forEach(InferenceServerClient::close);
+        onnxModels.values().forEach(OnnxModel::close);
         workers.dispose();
         if (outbox != null) {
             OutboxStats stats = outbox.stats();

@@ -2,6 +2,7 @@ package io.edgewatch.daemon.config;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +14,12 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.inference.CascadeOptions;
 import io.edgewatch.inference.HogOptions;
 import io.edgewatch.inference.MotionOptions;
+import io.edgewatch.inference.onnx.OnnxOptions;
+import io.edgewatch.inference.server.InferenceServerOptions;
 import io.edgewatch.sink.roboflow.RoboflowOptions;
 import io.edgewatch.source.Reconnect;
 
@@ -62,6 +66,8 @@ public final class ConfigLoader {
             int cores = Runtime.getRuntime().availableProcessors();
             int workers = inference.integer("workers", cores, 1, 256);
             int opencvThreads = inference.integer("opencv_threads", 1, 0, 256);
+            int serverMaxInFlight = inference.integer("server_max_in_flight", 16, 1, 1024);
+            int onnxThreads = inference.integer("onnx_threads", 1, 0, 256);
             inference.rejectUnknownKeys();
             Section sinks = main.section("sinks");
             EdgewatchConfig.JsonlConfig jsonl = null;
@@ -82,7 +88,8 @@ public final class ConfigLoader {
                 sinkNames.add("roboflow");
             }
             List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, workers, errors);
-            config = new EdgewatchConfig(directory, deviceId, storage, workers, opencvThreads, outboxMax, jsonl, roboflow,
+            config = new EdgewatchConfig(directory, deviceId, storage, workers, opencvThreads, serverMaxInFlight, onnxThreads,
+                    outboxMax, jsonl, roboflow,
                     cameras);
         }
         if (!errors.isEmpty()) {
@@ -176,7 +183,7 @@ public final class ConfigLoader {
         boolean enabled = s.bool("enabled", true);
         Reconnect[] reconnect = {Reconnect.DEFAULTS};
         SourceConfig source = source(s.section("source"), enabled, reconnect);
-        InferenceConfig inference = inference(s.section("inference"), workers);
+        InferenceConfig inference = inference(s.section("inference"), workers, enabled);
         Section aggregation = s.section("aggregation");
         int frequency = aggregation.integer("frequency", 5, 1, 86_400);
         aggregation.rejectUnknownKeys();
@@ -276,12 +283,14 @@ public final class ConfigLoader {
         return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
     }
 
-    private static InferenceConfig inference(Section s, int workers) {
-        String type = s.oneOf("type", null, List.of("motion", "hog", "cascade", "none"));
+    private static InferenceConfig inference(Section s, int workers, boolean enabled) {
+        String type = s.oneOf("type", null, List.of("roboflow", "onnx", "motion", "hog", "cascade", "none"));
         Duration timeout = s.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(10));
         HogOptions hog = null;
         CascadeOptions cascade = null;
         MotionOptions motion = null;
+        InferenceServerOptions server = null;
+        OnnxOptions onnx = null;
         String defaultModel = "none";
         int defaultInFlight = workers;
         if (type != null) {
@@ -311,6 +320,16 @@ public final class ConfigLoader {
                     // the background model must see frames in order, one at a time
                     defaultInFlight = 1;
                 }
+                case "roboflow" -> {
+                    server = server(s);
+                    defaultModel = server == null ? "unknown" : server.modelId();
+                    // the server batches and pipelines: keep a few frames on their way
+                    defaultInFlight = 4;
+                }
+                case "onnx" -> {
+                    onnx = onnx(s, enabled);
+                    defaultModel = onnx == null ? "unknown" : onnx.model().getFileName().toString().replaceFirst("\\.onnx$", "");
+                }
                 default -> defaultModel = "none";
             }
         }
@@ -320,6 +339,93 @@ public final class ConfigLoader {
         }
         String modelId = s.string("model_id", defaultModel);
         s.rejectUnknownKeys();
-        return new InferenceConfig(type, modelId, maxInFlight, timeout, hog, cascade, motion);
+        return new InferenceConfig(type, modelId, maxInFlight, timeout, hog, cascade, motion, server, onnx);
+    }
+
+    private static final List<String> TASKS = java.util.Arrays.stream(ModelType.values()).map(ModelType::wireName).toList();
+
+    /** {@code type: roboflow}: a model on a Roboflow Inference Server. */
+    private static InferenceServerOptions server(Section s) {
+        String url = s.string("url", InferenceServerOptions.DEFAULT_URL);
+        String apiKey = s.string("api_key", "");
+        String modelId = s.requiredString("model_id");
+        String task = s.oneOf("task", "object-detection", TASKS);
+        double confidence = s.number("confidence", 0.4, 0, 1);
+        double iou = s.number("iou_threshold", 0.3, 0, 1);
+        int maxDetections = s.integer("max_detections", 300, 1, 100_000);
+        List<String> classFilter = s.stringList("class_filter", List.of());
+        int quality = s.integer("jpeg_quality", 85, 1, 100);
+        boolean disableMonitoring = s.bool("disable_model_monitoring", true);
+        boolean legacy = s.bool("legacy_route", false);
+        if (modelId != null && !modelId.matches("[^/\\s]+/[^/\\s]+")) {
+            s.error("model_id", "'" + modelId + "' is not a Roboflow model id (project/version, such as people-detection/3)");
+            return null;
+        }
+        if (modelId == null || task == null) {
+            return null;
+        }
+        try {
+            URI u = URI.create(url);
+            if (u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null) {
+                s.error("url", "'" + url + "' is not an http(s) URL (such as " + InferenceServerOptions.DEFAULT_URL + ")");
+                return null;
+            }
+        } catch (IllegalArgumentException e) {
+            s.error("url", "'" + url + "' is not a URL: " + e.getMessage());
+            return null;
+        }
+        ModelType type = ModelType.fromWireName(task);
+        if (legacy && type != ModelType.OBJECT_DETECTION) {
+            s.error("legacy_route", "the legacy /{project}/{version} route serves object detection only, not " + task);
+            return null;
+        }
+        return new InferenceServerOptions(url, apiKey, modelId, type, confidence, iou, maxDetections, classFilter, quality,
+                disableMonitoring, legacy);
+    }
+
+    /** {@code type: onnx}: an exported YOLO-family model run in-process. */
+    private static OnnxOptions onnx(Section s, boolean enabled) {
+        String model = s.requiredString("model");
+        List<String> names = s.stringList("class_names", List.of());
+        String namesFile = s.string("class_names_file", null);
+        int inputSize = s.integer("input_size", 0, 0, 8192);
+        double confidence = s.number("confidence", 0.25, 0, 1);
+        double iou = s.number("iou_threshold", 0.45, 0, 1);
+        int maxDetections = s.integer("max_detections", 300, 1, 100_000);
+        String layout = s.oneOf("layout", "auto", List.of("auto", "yolov5", "yolov8"));
+        String provider = s.oneOf("execution_provider", "cpu", List.of("cpu", "cuda"));
+        if (inputSize % 32 != 0) {
+            s.error("input_size", "must be a multiple of 32 (such as 640), or 0 for the model's own");
+        }
+        if (!names.isEmpty() && namesFile != null) {
+            s.error("class_names_file", "give class_names or class_names_file, not both");
+        }
+        if (model == null) {
+            return null;
+        }
+        Path modelPath = Path.of(model);
+        if (enabled && !Files.isReadable(modelPath)) {
+            s.error("model", "file " + modelPath.toAbsolutePath().normalize() + " does not exist or cannot be read");
+        }
+        if (namesFile != null && names.isEmpty()) {
+            Path f = Path.of(namesFile);
+            try {
+                names = Files.readAllLines(f, StandardCharsets.UTF_8).stream().map(String::strip)
+                        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+                if (names.isEmpty()) {
+                    s.error("class_names_file", "file " + f.toAbsolutePath().normalize() + " has no class names (one a line)");
+                }
+            } catch (IOException e) {
+                if (enabled) {
+                    s.error("class_names_file", "file " + f.toAbsolutePath().normalize() + " cannot be read: " + e.getMessage());
+                }
+            }
+        }
+        if (layout == null || provider == null || inputSize % 32 != 0) {
+            return null;
+        }
+        return new OnnxOptions(modelPath, names, inputSize, confidence, iou, maxDetections,
+                OnnxOptions.Layout.valueOf(layout.toUpperCase(java.util.Locale.ROOT)),
+                OnnxOptions.Provider.valueOf(provider.toUpperCase(java.util.Locale.ROOT)), 0);
     }
 }

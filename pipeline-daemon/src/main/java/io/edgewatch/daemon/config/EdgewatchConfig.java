@@ -19,6 +19,7 @@ import io.edgewatch.sink.roboflow.RoboflowOptions;
  * @param cameras every camera file, enabled or not, sorted by file name
  */
 public record EdgewatchConfig(Path directory, String deviceId, Path storagePath, int workers, int opencvThreads,
+                              int serverMaxInFlight, int onnxThreads,
                               long outboxMaxEntries, JsonlConfig jsonl, RoboflowOptions roboflow,
                               List<CameraConfig> cameras) {
 

@@ -65,4 +65,13 @@ public record InferenceServerOptions(String url, String apiKey, String modelId, 
             case CLASSIFICATION -> "/infer/classification";
         };
     }
+
+    /** Everything but the key, which shows as {@code ***}. */
+    @Override
+    public String toString() {
+        return "InferenceServerOptions[url=" + url + ", apiKey=" + (apiKey.isEmpty() ? "" : "***") + ", modelId=" + modelId
+                + ", task=" + task.wireName() + ", confidence=" + confidence + ", iouThreshold=" + iouThreshold
+                + ", maxDetections=" + maxDetections + ", classFilter=" + classFilter + ", jpegQuality=" + jpegQuality
+                + ", disableModelMonitoring=" + disableModelMonitoring + ", legacyRoute=" + legacyRoute + "]";
+    }
 }

@@ -37,8 +37,8 @@ import reactor.util.retry.Retry;
  * answer read into an {@link InferenceResult} whose id is the server's {@code inference_id}. The
  * frame's own request id is sent as {@code id}, so a server that honours it answers with ours.
  *
- * <p>Failures are per frame: the pipeline counts them by kind. The log gets at most one line a
- * minute per kind of failure and one when the server answers again, not one per frame. From creation, a
+ * <p>Failures are per frame: the pipeline counts them by kind and logs them (not one line per
+ * frame). From creation, a
  * start-up check asks {@code GET /info} and sends one small probe image for the model, and says
  * what is wrong until both succeed, retrying with back-off.
  */
@@ -52,9 +52,6 @@ final class ServerAdapter implements InferenceAdapter {
     private final String cameraId;
     private final InferenceServerOptions options;
     private final Scheduler encoders;
-    private static final Duration LOG_EVERY = Duration.ofMinutes(1);
-    private final LogState logState = new LogState();
-    private long failedSinceSuccess; // guarded by logState
     private final Disposable startupCheck;
     private volatile boolean closed;
 
@@ -89,9 +86,7 @@ final class ServerAdapter implements InferenceAdapter {
                                 frame.cameraId(), frame.sequence(), options.modelId(), options.task(), answer.predictions(),
                                 frame.capturedNanos(), frame.capturedAt(), answer.serverTime(),
                                 Duration.ofNanos(end - start), end);
-                    })
-                    .doOnNext(r -> recovered())
-                    .doOnError(this::failed);
+                    });
         });
     }
 
@@ -168,54 +163,6 @@ final class ServerAdapter implements InferenceAdapter {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
-    }
-
-    /**
-     * At most one line a minute per kind of failure, saying how many went unlogged, and one line
-     * when the server answers again after a logged failure: a flapping server does not flood the log.
-     */
-    private void failed(Throwable e) {
-        if (closed) {
-            return;
-        }
-        String what = InferenceException.kindOf(e).label() + ": " + e.getMessage();
-        long now = System.nanoTime();
-        long unlogged;
-        synchronized (logState) {
-            failedSinceSuccess++;
-            if (what.equals(logState.lastWhat) && now - logState.lastWarnNanos < LOG_EVERY.toNanos()) {
-                logState.unlogged++;
-                return;
-            }
-            unlogged = logState.unlogged;
-            logState.lastWhat = what;
-            logState.lastWarnNanos = now;
-            logState.unlogged = 0;
-            logState.outageLogged = true;
-        }
-        log.warn("camera {}: inference on {} failed ({}){}", cameraId, client.url(), what,
-                unlogged == 0 ? "" : "; " + unlogged + " more failures since the last line were counted, not logged");
-    }
-
-    private void recovered() {
-        long failures;
-        synchronized (logState) {
-            failures = failedSinceSuccess;
-            failedSinceSuccess = 0;
-            if (!logState.outageLogged) {
-                return;
-            }
-            logState.outageLogged = false;
-        }
-        log.info("camera {}: the inference server at {} answers again (after {} failed frames)", cameraId, client.url(), failures);
-    }
-
-    /** What the log was last told; guarded by itself. */
-    private static final class LogState {
-        String lastWhat;
-        long lastWarnNanos;
-        long unlogged;
-        boolean outageLogged;
     }
 
     private Disposable startupCheck() {

@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  * YOLOv5 layout: Concat(boxes, ones, pooled) {@code [1, 8, 8, 8]}, Reshape {@code [1, 8, 64]},
  * Transpose {@code [1, 64, 8]}. Opset 13, IR version 7.
  */
-final class TinyYolo {
+public final class TinyYolo {
 
     static final int SIZE = 128;
     static final int CELL = 16;
@@ -28,7 +28,7 @@ final class TinyYolo {
     }
 
     /** The model's bytes; {@code names} goes into the {@code names} metadata when not null. */
-    static byte[] model(boolean yolov5, String names) {
+    public static byte[] model(boolean yolov5, String names) {
         int channels = yolov5 ? 8 : 7;
         Proto graph = new Proto();
         graph.message(1, node("pool", "AveragePool", new String[] {"images"}, "pooled",
