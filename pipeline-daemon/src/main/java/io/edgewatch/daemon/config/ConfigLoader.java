@@ -357,28 +357,29 @@ public final class ConfigLoader {
         int quality = s.integer("jpeg_quality", 85, 1, 100);
         boolean disableMonitoring = s.bool("disable_model_monitoring", true);
         boolean legacy = s.bool("legacy_route", false);
+        boolean valid = modelId != null && task != null;
         if (modelId != null && !modelId.matches("[^/\\s]+/[^/\\s]+")) {
             s.error("model_id", "'" + modelId + "' is not a Roboflow model id (project/version, such as people-detection/3)");
-            return null;
+            valid = false;
         }
-        if (modelId == null || task == null) {
-            return null;
-        }
+        URI u = null;
         try {
-            URI u = URI.create(url);
-            if (u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null) {
-                s.error("url", "'" + url + "' is not an http(s) URL (such as " + InferenceServerOptions.DEFAULT_URL + ")");
-                return null;
-            }
+            u = URI.create(url);
         } catch (IllegalArgumentException e) {
-            s.error("url", "'" + url + "' is not a URL: " + e.getMessage());
+            // reported below
+        }
+        if (u == null || u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null) {
+            s.error("url", "'" + url + "' is not an http(s) URL (such as " + InferenceServerOptions.DEFAULT_URL + ")");
+            valid = false;
+        }
+        if (legacy && task != null && !task.equals(ModelType.OBJECT_DETECTION.wireName())) {
+            s.error("legacy_route", "the legacy /{project}/{version} route serves object detection only, not " + task);
+            valid = false;
+        }
+        if (!valid) {
             return null;
         }
         ModelType type = ModelType.fromWireName(task);
-        if (legacy && type != ModelType.OBJECT_DETECTION) {
-            s.error("legacy_route", "the legacy /{project}/{version} route serves object detection only, not " + task);
-            return null;
-        }
         return new InferenceServerOptions(url, apiKey, modelId, type, confidence, iou, maxDetections, classFilter, quality,
                 disableMonitoring, legacy);
     }

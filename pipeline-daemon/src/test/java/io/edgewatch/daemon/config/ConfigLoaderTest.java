@@ -33,7 +33,8 @@ class ConfigLoaderTest {
     void theShippedConfigurationIsValidAndRunsOneTestPatternCamera() throws Exception {
         EdgewatchConfig c = new ConfigLoader(Map.of()).read(Path.of("..", "config"));
         assertThat(c.deviceId()).isEqualTo("edge-demo");
-        assertThat(c.cameras()).extracting(CameraConfig::id).containsExactly("demo-pattern", "dock-3", "line2-usb", "lobby-file");
+        assertThat(c.cameras()).extracting(CameraConfig::id).containsExactly("demo-pattern", "dock-3", "gate-2", "line2-usb",
+                "lobby-file", "yard-1");
         assertThat(c.enabledCameras()).singleElement().satisfies(cam -> {
             assertThat(cam.source()).isEqualTo(new SourceConfig.TestPattern("testsrc2", 640, 480, 25, 0));
             assertThat(cam.inference().type()).isEqualTo("motion");
@@ -53,6 +54,88 @@ class ConfigLoaderTest {
         assertThat(((SourceConfig.Rtsp) dock.source()).url()).isEqualTo("rtsp://viewer:@192.0.2.10:554/stream1");
         assertThat(dock.inference().modelId()).isEqualTo("opencv-cascade-haarcascade_fullbody");
         assertThat(dock.reconnect()).isEqualTo(io.edgewatch.source.Reconnect.DEFAULTS);
+        CameraConfig yard = withKey.cameras().get(5);
+        assertThat(yard.inference().server().apiKey()).isEqualTo("rf_abcdefgh");
+        assertThat(yard.inference().server().url()).isEqualTo("http://127.0.0.1:9001");
+        assertThat(yard.inference().toString()).doesNotContain("rf_abcdefgh");
+        assertThat(c.cameras().get(2).inference().onnx().model()).isEqualTo(Path.of("models/yolo11n.onnx"));
+    }
+
+    @Test
+    void theInferenceServerAndOnnxSectionsAreReadWithTheirDefaults() throws Exception {
+        write("edgewatch.yaml", MAIN + "inference:\n  server_max_in_flight: 8\n");
+        Path model = Files.write(dir.resolve("m.onnx"), new byte[] {0});
+        Files.writeString(dir.resolve("names.txt"), "# coco\nperson\n\nbicycle\n");
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference:
+                  type: roboflow
+                  api_key: ${KEY}
+                  model_id: parts/2
+                  task: classification
+                """);
+        write("cameras/b.yaml", """
+                id: b
+                source: {type: test_pattern}
+                inference:
+                  type: onnx
+                  model: %s
+                  class_names_file: %s
+                  layout: yolov5
+                  execution_provider: cuda
+                """.formatted(model, dir.resolve("names.txt")));
+        EdgewatchConfig c = new ConfigLoader(Map.of("KEY", "rf_secret_value")).read(dir);
+
+        assertThat(c.serverMaxInFlight()).isEqualTo(8);
+        InferenceConfig a = c.cameras().get(0).inference();
+        assertThat(a.modelId()).isEqualTo("parts/2");
+        assertThat(a.maxInFlight()).isEqualTo(4);
+        assertThat(a.server()).isEqualTo(new io.edgewatch.inference.server.InferenceServerOptions("http://127.0.0.1:9001",
+                "rf_secret_value", "parts/2", io.edgewatch.core.inference.ModelType.CLASSIFICATION, 0.4, 0.3, 300, List.of(),
+                85, true, false));
+        InferenceConfig b = c.cameras().get(1).inference();
+        assertThat(b.modelId()).isEqualTo("m");
+        assertThat(b.onnx().classNames()).containsExactly("person", "bicycle");
+        assertThat(b.onnx().layout()).isEqualTo(io.edgewatch.inference.onnx.OnnxOptions.Layout.YOLOV5);
+        assertThat(b.onnx().provider()).isEqualTo(io.edgewatch.inference.onnx.OnnxOptions.Provider.CUDA);
+        assertThat(b.onnx().confidence()).isEqualTo(0.25);
+    }
+
+    @Test
+    void badInferenceServerAndOnnxSettingsAreErrorsThatSayWhatIsExpected() throws Exception {
+        write("edgewatch.yaml", MAIN);
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference:
+                  type: roboflow
+                  url: ftp://server
+                  model_id: people
+                  task: detection
+                  jpeg_quality: 0
+                """);
+        write("cameras/b.yaml", """
+                id: b
+                source: {type: test_pattern}
+                inference:
+                  type: onnx
+                  model: /no/such/model.onnx
+                  class_names: [a]
+                  class_names_file: names.txt
+                  input_size: 600
+                  execution_provider: tensorrt
+                """);
+        List<String> messages = errors(Map.of()).stream().map(ConfigError::toString).toList();
+
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:7:9: inference.task: 'detection' is not one of"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:6:13: inference.model_id: 'people' is not a Roboflow model id"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:8:17: inference.jpeg_quality"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:5:8: inference.url: 'ftp://server' is not an http(s) URL"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:5:10: inference.model: file /no/such/model.onnx does not exist"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("inference.class_names_file: give class_names or class_names_file, not both"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:8:15: inference.input_size: must be a multiple of 32"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:9:23: inference.execution_provider: 'tensorrt' is not one of cpu, cuda"));
     }
 
     @Test
@@ -84,7 +167,8 @@ class ConfigLoaderTest {
         Path a = dir.resolve("cameras/a.yaml");
         Path b = dir.resolve("cameras/b.yaml");
         assertThat(messages).containsExactlyInAnyOrder(
-                main + ":5:3: inference.workrs: unknown key; did you mean 'workers'? (known here: workers, opencv_threads)",
+                main + ":5:3: inference.workrs: unknown key; did you mean 'workers'? (known here: workers, opencv_threads, "
+                        + "server_max_in_flight, onnx_threads)",
                 a + ":4:9: source.path: file /no/such/clip.mp4 does not exist or cannot be read",
                 a + ":7:10: inference.scale: expected a number, found 'fast'",
                 a + ":9:14: aggregation.frequency: must be between 1 and 86400, found 0",
