@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.edgewatch.inference.onnx.TinyYolo;
+import io.edgewatch.inference.onnx.SyntheticModels;
 import io.edgewatch.inference.server.InferenceServerStandIn;
 import io.edgewatch.source.SyntheticClip;
 
@@ -153,7 +153,7 @@ class InferenceEndToEndTest {
     void aCameraWithAnOnnxModelRunsItOnEveryFrame() throws Exception {
         Path clip = dir.resolve("clip.avi");
         SyntheticClip.write(clip, 160, 120, 25, 50, SyntheticClip.Codec.MPEG4);
-        Path model = Files.write(dir.resolve("tiny.onnx"), TinyYolo.model(false, "{0: 'red', 1: 'green', 2: 'blue'}"));
+        Path model = Files.write(dir.resolve("tiny.onnx"), SyntheticModels.colourDetector(false, "{0: 'red', 1: 'green', 2: 'blue'}"));
         Path cfg = config("""
                 id: gate-2
                 source:

@@ -3,10 +3,27 @@ package io.edgewatch.daemon.bench;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
+import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.sink.JsonlSink;
+import io.edgewatch.source.VideoSources;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** What the benchmark harnesses share. */
@@ -57,4 +74,64 @@ final class BenchSupport {
         drain.start();
         return p;
     }
+
+    record Result(double fps) {
+    }
+
+    /**
+     * Each run returns the frames it processed. After one warm-up of each, the contenders run in
+     * turn {@code runs} times (so drifts of a shared machine hit all alike); the figure of each is
+     * its median fps.
+     */
+    static List<Result> measure(int runs, LongSupplier... contenders) {
+        List<List<Double>> fps = new ArrayList<>();
+        for (LongSupplier c : contenders) {
+            c.getAsLong();
+            fps.add(new ArrayList<>());
+        }
+        for (int i = 0; i < runs; i++) {
+            for (int k = 0; k < contenders.length; k++) {
+                long start = System.nanoTime();
+                long frames = contenders[k].getAsLong();
+                fps.get(k).add(frames / ((System.nanoTime() - start) / 1e9));
+            }
+        }
+        List<Result> out = new ArrayList<>();
+        for (List<Double> f : fps) {
+            Collections.sort(f);
+            out.add(new Result(f.get(f.size() / 2)));
+        }
+        return out;
+    }
+
+    /** The daemon's own per-camera pipeline, on the first {@code maxFrames} frames of the clip. */
+    static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work) {
+        FrameSource file = VideoSources.file("bench", clip, false);
+        FrameSource limited = new FrameSource() {
+            @Override
+            public Flux<VideoFrame> frames() {
+                return file.frames().take(maxFrames);
+            }
+
+            @Override
+            public String describe() {
+                return file.describe();
+            }
+
+            @Override
+            public boolean live() {
+                return false;
+            }
+        };
+        AtomicLong seen = new AtomicLong();
+        try (JsonlSink sink = JsonlSink.open(work.resolve("bench.jsonl"), "bench", Map.of())) {
+            ReportSink counting = sink(report -> seen.addAndGet(report.framesSeen()));
+            PipelineOptions options = new PipelineOptions(WindowOptions.of("bench", adapter.modelId(), adapter.modelType(),
+                    Duration.ofSeconds(1)), 0, inFlight, Duration.ofSeconds(30));
+            new CameraPipeline(options, limited, adapter, List.of(sink, counting)).run(Mono.never())
+                    .block(Duration.ofMinutes(10));
+        }
+        return seen.get();
+    }
+
 }

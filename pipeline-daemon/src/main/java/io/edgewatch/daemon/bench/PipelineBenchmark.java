@@ -76,14 +76,14 @@ public final class PipelineBenchmark {
                 System.out.println("   " + clip + ": not found, skipped (pass the fixtures folder as first argument)");
                 continue;
             }
-            List<Result> r = measure(runs, () -> bareGrabLoop(clip, false), () -> bareGrabLoop(clip, true),
-                    () -> pipeline(clip, Detectors.noop("noop"), Integer.MAX_VALUE, cores, work));
-            Result bare = r.get(0);
-            Result copying = r.get(1);
-            Result pipe = r.get(2);
+            List<BenchSupport.Result> r = BenchSupport.measure(runs, () -> bareGrabLoop(clip, false), () -> bareGrabLoop(clip, true),
+                    () -> BenchSupport.pipeline(clip, Detectors.noop("noop"), Integer.MAX_VALUE, cores, work));
+            BenchSupport.Result bare = r.get(0);
+            BenchSupport.Result copying = r.get(1);
+            BenchSupport.Result pipe = r.get(2);
             System.out.printf(Locale.ROOT, "   %-24s bare %7.1f fps   pipeline %7.1f fps   ratio %.3f (target >= 0.9)"
                     + "   [bare loop that also copies each frame: %7.1f fps, ratio %.3f]%n",
-                    clip.getFileName(), bare.fps, pipe.fps, pipe.fps / bare.fps, copying.fps, pipe.fps / copying.fps);
+                    clip.getFileName(), bare.fps(), pipe.fps(), pipe.fps() / bare.fps(), copying.fps(), pipe.fps() / copying.fps());
         }
 
         if (Files.isReadable(vtest)) {
@@ -93,49 +93,20 @@ public final class PipelineBenchmark {
             List<Mat> decoded = decode(vtest, frames);
             Scheduler workers = Schedulers.newBoundedElastic(cores, 1000, "bench-hog");
             try (InferenceAdapter hog = Detectors.hog("hog", HogOptions.DEFAULTS, workers)) {
-                List<Result> r = measure(Math.max(1, runs / 2), () -> hogLoop(decoded),
-                        () -> pipeline(vtest, hog, frames, cores, work));
-                Result single = r.get(0);
-                Result pipe = r.get(1);
+                List<BenchSupport.Result> r = BenchSupport.measure(Math.max(1, runs / 2), () -> hogLoop(decoded),
+                        () -> BenchSupport.pipeline(vtest, hog, frames, cores, work));
+                BenchSupport.Result single = r.get(0);
+                BenchSupport.Result pipe = r.get(1);
                 System.out.printf(Locale.ROOT, "   single-threaded loop %6.2f fps   pipeline (%d in flight) %6.2f fps   ratio %.2f (target >= 1.7)%n",
-                        single.fps, cores, pipe.fps, pipe.fps / single.fps);
+                        single.fps(), cores, pipe.fps(), pipe.fps() / single.fps());
             } finally {
                 workers.dispose();
             }
             opencv_core.setNumThreads(cores);
-            Result internal = measure(Math.max(1, runs / 2), () -> hogLoop(decoded)).get(0);
-            System.out.printf(Locale.ROOT, "   for reference: the same loop with OpenCV's own %d threads %6.2f fps%n", cores, internal.fps);
+            BenchSupport.Result internal = BenchSupport.measure(Math.max(1, runs / 2), () -> hogLoop(decoded)).get(0);
+            System.out.printf(Locale.ROOT, "   for reference: the same loop with OpenCV's own %d threads %6.2f fps%n", cores, internal.fps());
             decoded.forEach(Mat::close);
         }
-    }
-
-    private record Result(double fps) {
-    }
-
-    /**
-     * Each run returns the frames it processed. After one warm-up of each, the contenders run in
-     * turn {@code runs} times (so drifts of a shared machine hit all alike); the figure of each is
-     * its median fps.
-     */
-    private static List<Result> measure(int runs, LongSupplier... contenders) {
-        List<List<Double>> fps = new ArrayList<>();
-        for (LongSupplier c : contenders) {
-            c.getAsLong();
-            fps.add(new ArrayList<>());
-        }
-        for (int i = 0; i < runs; i++) {
-            for (int k = 0; k < contenders.length; k++) {
-                long start = System.nanoTime();
-                long frames = contenders[k].getAsLong();
-                fps.get(k).add(frames / ((System.nanoTime() - start) / 1e9));
-            }
-        }
-        List<Result> out = new ArrayList<>();
-        for (List<Double> f : fps) {
-            Collections.sort(f);
-            out.add(new Result(f.get(f.size() / 2)));
-        }
-        return out;
     }
 
     /** Grab and convert; with {@code copy}, also copy each frame out as the pipeline must (into one reused buffer). */
@@ -160,36 +131,6 @@ public final class PipelineBenchmark {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The daemon's own per-camera pipeline, on the first {@code maxFrames} frames of the clip. */
-    private static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work) {
-        FrameSource file = VideoSources.file("bench", clip, false);
-        FrameSource limited = new FrameSource() {
-            @Override
-            public Flux<VideoFrame> frames() {
-                return file.frames().take(maxFrames);
-            }
-
-            @Override
-            public String describe() {
-                return file.describe();
-            }
-
-            @Override
-            public boolean live() {
-                return false;
-            }
-        };
-        AtomicLong seen = new AtomicLong();
-        try (JsonlSink sink = JsonlSink.open(work.resolve("bench.jsonl"), "bench", Map.of())) {
-            ReportSink counting = BenchSupport.sink(report -> seen.addAndGet(report.framesSeen()));
-            PipelineOptions options = new PipelineOptions(WindowOptions.of("bench", adapter.modelId(), adapter.modelType(),
-                    Duration.ofSeconds(1)), 0, inFlight, Duration.ofSeconds(30));
-            new CameraPipeline(options, limited, adapter, List.of(sink, counting)).run(Mono.never())
-                    .block(Duration.ofMinutes(10));
-        }
-        return seen.get();
     }
 
     private static List<Mat> decode(Path clip, int frames) {

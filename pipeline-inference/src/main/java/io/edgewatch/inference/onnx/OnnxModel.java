@@ -149,13 +149,23 @@ public final class OnnxModel implements AutoCloseable {
      * block), each worker with its own buffers. Closing the adapter leaves the model open.
      */
     public InferenceAdapter adapter(String modelId, OnnxOptions options, Scheduler workers) {
+        List<String> names = names(options);
+        return BlockingAdapter.perThread(modelId, ModelType.OBJECT_DETECTION, () -> new Detector(options, names), workers);
+    }
+
+    /** A detector on the calling thread (one thread at a time), for loops and benchmarks; close it after. */
+    public BlockingDetector detector(OnnxOptions options) {
+        return new Detector(options, names(options));
+    }
+
+    private List<String> names(OnnxOptions options) {
         List<String> names = options.classNames().isEmpty() ? metadataNames : options.classNames();
         int classes = classCount(options.layout());
         if (classes > 0 && !names.isEmpty() && names.size() != classes) {
             throw new IllegalArgumentException("ONNX model " + file + " outputs " + classes + " classes but "
                     + (options.classNames().isEmpty() ? "its metadata names " : "class_names lists ") + names.size());
         }
-        return BlockingAdapter.perThread(modelId, ModelType.OBJECT_DETECTION, () -> new Detector(options, names), workers);
+        return names;
     }
 
     /** The class count the output's static shape gives for the layout, or 0 when it is dynamic. */

@@ -31,7 +31,7 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The real ONNX Runtime path (load, letterbox, RGB floats, run, decode, NMS, back to frame
- * pixels) on {@link TinyYolo}, whose answer for a frame can be worked out by hand.
+ * pixels) on {@link SyntheticModels#colourDetector}, whose answer for a frame can be worked out by hand.
  *
  * <p>The frame is 256x192 black with a red square at x 64..127, y 32..95 and a blue bar at x
  * 192..255, y 128..159. Letterboxed to 128x128 it is halved and lands 16 pixels down, so red
@@ -95,7 +95,7 @@ class OnnxModelTest {
 
     @Test
     void aYolov8LayoutModelFindsTheColouredAreasWhereTheyAreInTheFrame() throws IOException {
-        Path file = write("v8.onnx", TinyYolo.model(false, null));
+        Path file = write("v8.onnx", SyntheticModels.colourDetector(false, null));
         try (OnnxModel model = OnnxModel.load(file, OnnxOptions.Provider.CPU, 1, 0);
              InferenceAdapter adapter = model.adapter("tiny/8", options(file, List.of("red", "green", "blue"),
                      OnnxOptions.Layout.AUTO), workers)) {
@@ -107,7 +107,7 @@ class OnnxModelTest {
 
     @Test
     void aYolov5LayoutModelWithItsNamesInTheMetadataGivesTheSameAnswer() throws IOException {
-        Path file = write("v5.onnx", TinyYolo.model(true, "{0: 'red', 1: 'green', 2: 'blue'}"));
+        Path file = write("v5.onnx", SyntheticModels.colourDetector(true, "{0: 'red', 1: 'green', 2: 'blue'}"));
         try (OnnxModel model = OnnxModel.load(file, OnnxOptions.Provider.CPU, 1, 0);
              InferenceAdapter adapter = model.adapter("tiny/5", options(file, List.of(), OnnxOptions.Layout.AUTO), workers)) {
             assertThat(model.metadataNames()).containsExactly("red", "green", "blue");
@@ -117,7 +117,7 @@ class OnnxModelTest {
 
     @Test
     void oneSessionServesManyFramesAtOnceFromEveryWorkerAndCameraWithTheSameAnswer() throws IOException {
-        Path file = write("v8.onnx", TinyYolo.model(false, null));
+        Path file = write("v8.onnx", SyntheticModels.colourDetector(false, null));
         try (OnnxModel model = OnnxModel.load(file, OnnxOptions.Provider.CPU, 1, 0);
              InferenceAdapter a = model.adapter("tiny/8", options(file, List.of("red", "green", "blue"), OnnxOptions.Layout.AUTO), workers);
              InferenceAdapter b = model.adapter("tiny/8", options(file, List.of("r", "g", "b"), OnnxOptions.Layout.YOLOV8), workers)) {
@@ -135,7 +135,7 @@ class OnnxModelTest {
 
     @Test
     void aWrongLayoutOrClassCountIsRefusedWithAMessageThatNamesTheModel() throws IOException {
-        Path file = write("v8.onnx", TinyYolo.model(false, null));
+        Path file = write("v8.onnx", SyntheticModels.colourDetector(false, null));
         try (OnnxModel model = OnnxModel.load(file, OnnxOptions.Provider.CPU, 1, 0)) {
             assertThatThrownBy(() -> model.adapter("tiny/8", options(file, List.of("person"), OnnxOptions.Layout.AUTO), workers))
                     .isInstanceOf(IllegalArgumentException.class)
@@ -156,7 +156,7 @@ class OnnxModelTest {
 
     @Test
     void cudaOnTheCpuBuildFallsBackToTheCpuAndStillDetects() throws IOException {
-        Path file = write("v8.onnx", TinyYolo.model(false, null));
+        Path file = write("v8.onnx", SyntheticModels.colourDetector(false, null));
         try (OnnxModel model = OnnxModel.load(file, OnnxOptions.Provider.CUDA, 1, 0);
              InferenceAdapter adapter = model.adapter("tiny/8", options(file, List.of("red", "green", "blue"),
                      OnnxOptions.Layout.AUTO), workers)) {

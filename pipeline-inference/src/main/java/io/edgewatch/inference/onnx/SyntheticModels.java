@@ -6,8 +6,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Builds a tiny but real ONNX detector, byte by byte in protobuf, so the loading and inference
- * path runs on ONNX Runtime without a download. Input {@code images [1, 3, 128, 128]}; each
+ * Real ONNX models written byte by byte in protobuf, for tests and benchmarks on a machine that
+ * cannot download one (as {@code SyntheticClip} is for video).
+ *
+ * <p>{@link #colourDetector}: input {@code images [1, 3, 128, 128]}; each
  * 16x16 cell of the input is a candidate whose class scores are the cell's mean R, G and B
  * (AveragePool), whose box is a constant 32x32 square centred on the cell, and (YOLOv5 layout)
  * whose objectness is 1. So a pure-red area of the frame becomes class 0 boxes over it, blue
@@ -17,18 +19,18 @@ import java.nio.charset.StandardCharsets;
  * YOLOv5 layout: Concat(boxes, ones, pooled) {@code [1, 8, 8, 8]}, Reshape {@code [1, 8, 64]},
  * Transpose {@code [1, 64, 8]}. Opset 13, IR version 7.
  */
-public final class TinyYolo {
+public final class SyntheticModels {
 
     static final int SIZE = 128;
     static final int CELL = 16;
     static final int GRID = SIZE / CELL;
     static final int BOX = 32;
 
-    private TinyYolo() {
+    private SyntheticModels() {
     }
 
-    /** The model's bytes; {@code names} goes into the {@code names} metadata when not null. */
-    public static byte[] model(boolean yolov5, String names) {
+    /** The colour detector's bytes; {@code names} goes into the {@code names} metadata when not null. */
+    public static byte[] colourDetector(boolean yolov5, String names) {
         int channels = yolov5 ? 8 : 7;
         Proto graph = new Proto();
         graph.message(1, node("pool", "AveragePool", new String[] {"images"}, "pooled",
@@ -51,9 +53,13 @@ public final class TinyYolo {
         graph.message(11, valueInfo("images", 1, 3, SIZE, SIZE));
         graph.message(12, yolov5 ? valueInfo("output0", 1, GRID * GRID, channels) : valueInfo("output0", 1, channels, GRID * GRID));
 
+        return modelOf(graph, names);
+    }
+
+    private static byte[] modelOf(Proto graph, String names) {
         Proto model = new Proto();
         model.varint(1, 7);
-        model.string(2, "edgewatch-tests");
+        model.string(2, "edgewatch");
         model.message(7, graph);
         Proto opset = new Proto();
         opset.string(1, "");
@@ -66,6 +72,56 @@ public final class TinyYolo {
             model.message(14, entry);
         }
         return model.bytes();
+    }
+
+    /**
+     * A YOLOv8-shaped detector with a real convolutional load, for benchmarks: input
+     * {@code [1, 3, size, size]}; three 3x3 convolutions with ReLU, stride 2 each (3 to 16 to 32 to
+     * 32 channels), a 1x1 convolution to {@code 4 + classes} channels and a sigmoid, reshaped to
+     * {@code [1, 4 + classes, (size/8)^2]}. Weights are pseudo-random from a fixed seed; the class
+     * channels' bias of -6 keeps nearly every candidate under a 0.25 threshold, as in a real scene,
+     * so the decoder scans every score and NMS sees few boxes. About 0.24 GMAC at 640.
+     */
+    public static byte[] convDetector(int size, int classes) {
+        int grid = size / 8;
+        int out = 4 + classes;
+        java.util.Random random = new java.util.Random(42);
+        Proto graph = new Proto();
+        String x = "images";
+        int[][] layers = {{3, 16}, {16, 32}, {32, 32}};
+        for (int i = 0; i < layers.length; i++) {
+            int in = layers[i][0];
+            int ch = layers[i][1];
+            graph.message(5, floatTensor("w" + i, weights(random, ch * in * 9, in * 9), ch, in, 3, 3));
+            graph.message(5, floatTensor("b" + i, new float[ch], ch));
+            graph.message(1, node("conv" + i, "Conv", new String[] {x, "w" + i, "b" + i}, "c" + i,
+                    ints("kernel_shape", 3, 3), ints("strides", 2, 2), ints("pads", 1, 1, 1, 1)));
+            graph.message(1, node("relu" + i, "Relu", new String[] {"c" + i}, "r" + i));
+            x = "r" + i;
+        }
+        float[] bias = new float[out];
+        for (int c = 4; c < out; c++) {
+            bias[c] = -6f;
+        }
+        graph.message(5, floatTensor("head_w", weights(random, out * 32, 32), out, 32, 1, 1));
+        graph.message(5, floatTensor("head_b", bias, out));
+        graph.message(1, node("head", "Conv", new String[] {x, "head_w", "head_b"}, "head_out", ints("kernel_shape", 1, 1)));
+        graph.message(1, node("sigmoid", "Sigmoid", new String[] {"head_out"}, "scores"));
+        graph.message(5, longTensor("shape", 1, out, (long) grid * grid));
+        graph.message(1, node("reshape", "Reshape", new String[] {"scores", "shape"}, "output0"));
+        graph.string(2, "conv-detector");
+        graph.message(11, valueInfo("images", 1, 3, size, size));
+        graph.message(12, valueInfo("output0", 1, out, (long) grid * grid));
+        return modelOf(graph, null);
+    }
+
+    private static float[] weights(java.util.Random random, int n, int fanIn) {
+        float[] w = new float[n];
+        float scale = (float) Math.sqrt(2.0 / fanIn);
+        for (int i = 0; i < n; i++) {
+            w[i] = (float) random.nextGaussian() * scale;
+        }
+        return w;
     }
 
     /** The constant boxes: channel 0 centre x, 1 centre y, 2 width, 3 height, per cell. */
@@ -161,7 +217,7 @@ public final class TinyYolo {
     }
 
     /** Just enough of the protobuf wire format: varints and length-delimited fields. */
-    static final class Proto {
+    private static final class Proto {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         void varint(int field, long value) {
