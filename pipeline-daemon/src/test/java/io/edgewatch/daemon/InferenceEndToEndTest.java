@@ -2,11 +2,9 @@ package io.edgewatch.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -15,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.inference.onnx.SyntheticModels;
 import io.edgewatch.inference.server.InferenceServerStandIn;
@@ -28,38 +25,21 @@ import io.edgewatch.source.SyntheticClip;
  */
 class InferenceEndToEndTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "rf_e2e_inference_key_42";
 
     @TempDir
     Path dir;
 
     private Path config(String camera) throws Exception {
-        Path cfg = dir.resolve("config");
-        Files.createDirectories(cfg.resolve("cameras"));
-        Files.writeString(cfg.resolve("edgewatch.yaml"), """
-                device_id: test-box
-                inference:
-                  workers: 2
-                  server_max_in_flight: 4
-                sinks:
-                  jsonl:
-                    path: %s
-                """.formatted(dir.resolve("out/reports.jsonl")));
-        Files.writeString(cfg.resolve("cameras/cam.yaml"), camera);
-        return cfg;
+        return ConfigFolder.write(dir, "  server_max_in_flight: 4\n", camera);
     }
 
     private List<JsonNode> reports() throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        for (String line : Files.readAllLines(dir.resolve("out/reports.jsonl"))) {
-            out.add(JSON.readTree(line));
-        }
-        return out;
+        return ConfigFolder.reports(dir);
     }
 
     private static int run(StringWriter err, String... args) {
-        return Edgewatch.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
+        return ConfigFolder.run(err, args);
     }
 
     @Test

@@ -1,0 +1,53 @@
+package io.edgewatch.daemon;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * A configuration folder for end-to-end tests, in a test's temporary folder: {@code edgewatch.yaml}
+ * with two inference workers and a JSONL sink in {@code out/reports.jsonl}, and one camera file.
+ */
+final class ConfigFolder {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ConfigFolder() {
+    }
+
+    /** Writes {@code dir/config}; {@code inferenceExtra} are more lines of the {@code inference:} section, indented. */
+    static Path write(Path dir, String inferenceExtra, String camera) throws Exception {
+        Path cfg = dir.resolve("config");
+        Files.createDirectories(cfg.resolve("cameras"));
+        Files.writeString(cfg.resolve("edgewatch.yaml"), """
+                device_id: test-box
+                inference:
+                  workers: 2
+                %ssinks:
+                  jsonl:
+                    path: %s
+                """.formatted(inferenceExtra, dir.resolve("out/reports.jsonl")));
+        Files.writeString(cfg.resolve("cameras/cam.yaml"), camera);
+        return cfg;
+    }
+
+    /** The JSONL reports the run wrote, in order. */
+    static List<JsonNode> reports(Path dir) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("out/reports.jsonl"))) {
+            out.add(JSON.readTree(line));
+        }
+        return out;
+    }
+
+    /** {@code edgewatch ARGS} in this JVM; its standard error goes to {@code err}. */
+    static int run(StringWriter err, String... args) {
+        return Edgewatch.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
+    }
+}
