@@ -22,6 +22,8 @@ import io.edgewatch.daemon.config.CameraConfig;
 import io.edgewatch.daemon.config.EdgewatchConfig;
 import io.edgewatch.daemon.config.InferenceConfig;
 import io.edgewatch.daemon.config.SourceConfig;
+import io.edgewatch.daemon.health.Health;
+import io.edgewatch.daemon.health.HealthServer;
 import io.edgewatch.inference.Detectors;
 import io.edgewatch.inference.onnx.OnnxModel;
 import io.edgewatch.inference.server.InferenceServerClient;
@@ -55,6 +57,8 @@ public final class Daemon implements AutoCloseable {
     /** One ONNX Runtime session per model file and provider, shared by its cameras. */
     private final Map<String, OnnxModel> onnxModels = new LinkedHashMap<>();
     private final EdgewatchConfig config;
+    private final Health health;
+    private final HealthServer healthServer;
     private final Sinks.One<Boolean> stop = Sinks.one();
     private final Outbox outbox;
     private final Mono<Void> completion;
@@ -63,6 +67,7 @@ public final class Daemon implements AutoCloseable {
 
     private Daemon(EdgewatchConfig config) {
         this.config = config;
+        this.health = new Health(Clock.systemUTC());
         opencv_core.setNumThreads(config.opencvThreads());
         this.workers = Schedulers.newBoundedElastic(config.workers(), 100_000, "edgewatch-inference");
         List<CameraConfig> cameras = config.enabledCameras();
@@ -74,6 +79,7 @@ public final class Daemon implements AutoCloseable {
         }
         if (config.roboflow() != null) {
             this.outbox = Outbox.open(config.storagePath(), config.outboxMaxEntries(), Clock.systemUTC());
+            health.outbox(outbox::stats);
             sinks.put("roboflow", RoboflowSink.start(outbox, config.roboflow(), metadata));
         } else {
             this.outbox = null;
@@ -91,6 +97,7 @@ public final class Daemon implements AutoCloseable {
             }
         }
         this.cameraCount = cameras.size();
+        this.healthServer = healthServer(config.health());
         if (cameras.isEmpty()) {
             log.warn("no enabled camera in {}: nothing to watch until one is enabled", config.directory());
         }
@@ -106,15 +113,38 @@ public final class Daemon implements AutoCloseable {
         return new Daemon(config);
     }
 
+    private HealthServer healthServer(EdgewatchConfig.HealthConfig h) {
+        if (h == null) {
+            return null;
+        }
+        try {
+            HealthServer server = HealthServer.start(health, h.host(), h.port(), h.token());
+            log.info("health endpoint on {}: /healthz, /metrics, /api/cameras{}", server.url(),
+                    h.token() == null ? "" : " (bearer token required)");
+            return server;
+        } catch (IllegalStateException e) {
+            log.error("{}; the cameras run without it", e.getMessage());
+            return null;
+        }
+    }
+
     private Mono<Void> start(CameraConfig camera, ReportSink summary) {
         FrameSource source = VideoSources.withReconnect(source(camera), camera.reconnect());
-        InferenceAdapter adapter = adapter(camera.id(), camera.inference());
+        health.camera(camera.id(), camera.inference().modelId(), camera.frequency(), source);
+        InferenceAdapter adapter;
+        try {
+            adapter = adapter(camera.id(), camera.inference());
+        } catch (RuntimeException e) {
+            health.failed(camera.id(), e.getMessage());
+            throw e;
+        }
         adapters.add(adapter);
         List<ReportSink> cameraSinks = new ArrayList<>();
         for (String name : camera.sinks()) {
             cameraSinks.add(sinks.get(name));
         }
         cameraSinks.add(summary);
+        cameraSinks.add(health);
         PipelineOptions options = new PipelineOptions(
                 WindowOptions.of(camera.id(), adapter.modelId(), adapter.modelType(), camera.frequency()),
                 camera.source().maxFps(), camera.inference().maxInFlight(), camera.inference().timeout());
@@ -127,6 +157,7 @@ public final class Daemon implements AutoCloseable {
                 .onErrorResume(e -> {
                     failedCameras.incrementAndGet();
                     log.error("camera {} ({}): stopped after an error: {}", camera.id(), camera.file(), e.getMessage());
+                    health.failed(camera.id(), e.getMessage());
                     return Mono.empty();
                 });
         return run;
@@ -164,6 +195,11 @@ public final class Daemon implements AutoCloseable {
             case "motion" -> Detectors.motion(i.modelId(), i.motion(), workers);
             default -> Detectors.noop(i.modelId());
         };
+    }
+
+    /** The health endpoint's URL, when it is serving. */
+    public java.util.Optional<String> healthUrl() {
+        return java.util.Optional.ofNullable(healthServer).map(HealthServer::url);
     }
 
     /** Completes when every camera has stopped and its last report is written. */
@@ -206,6 +242,10 @@ public final class Daemon implements AutoCloseable {
                 log.warn("closing sink {} failed: {}", sink.name(), e.getMessage());
             }
         }
+        if (healthServer != null) {
+            healthServer.close();
+        }
+        health.close();
         adapters.forEach(InferenceAdapter::close);
         servers.values().forEach(InferenceServerClient::close);
         onnxModels.values().forEach(OnnxModel::close);

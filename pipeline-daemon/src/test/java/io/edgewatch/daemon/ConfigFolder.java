@@ -12,7 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A configuration folder for end-to-end tests, in a test's temporary folder: {@code edgewatch.yaml}
- * with two inference workers and a JSONL sink in {@code out/reports.jsonl}, and one camera file.
+ * with two inference workers, the health endpoint on any free port and a JSONL sink in
+ * {@code out/reports.jsonl}, and one camera file.
  */
 final class ConfigFolder {
 
@@ -29,7 +30,9 @@ final class ConfigFolder {
                 device_id: test-box
                 inference:
                   workers: 2
-                %ssinks:
+                %shealth:
+                  port: 0
+                sinks:
                   jsonl:
                     path: %s
                 """.formatted(inferenceExtra, dir.resolve("out/reports.jsonl")));

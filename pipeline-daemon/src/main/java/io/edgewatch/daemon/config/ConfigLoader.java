@@ -78,6 +78,7 @@ public final class ConfigLoader {
             jsonlSection.rejectUnknownKeys();
             sinks.rejectUnknownKeys();
             RoboflowOptions roboflow = roboflow(main.section("roboflow"), deviceId);
+            EdgewatchConfig.HealthConfig health = health(main.section("health"));
             String camerasDir = main.string("cameras_dir", "cameras");
             main.rejectUnknownKeys();
             List<String> sinkNames = new ArrayList<>();
@@ -89,7 +90,7 @@ public final class ConfigLoader {
             }
             List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, workers, errors);
             config = new EdgewatchConfig(directory, deviceId, storage, workers, opencvThreads, serverMaxInFlight, onnxThreads,
-                    outboxMax, jsonl, roboflow,
+                    outboxMax, jsonl, roboflow, health,
                     cameras);
         }
         if (!errors.isEmpty()) {
@@ -111,6 +112,23 @@ public final class ConfigLoader {
             errors.add(new ConfigError(file, 0, 0, "", "cannot be read: " + e.getMessage()));
         }
         return null;
+    }
+
+    /** The {@code health} section; null when disabled. */
+    private static EdgewatchConfig.HealthConfig health(Section s) {
+        boolean enabled = s.bool("enabled", true);
+        String host = s.string("host", "127.0.0.1");
+        int port = s.integer("port", 8787, 0, 65535);
+        String token = s.string("token", "");
+        s.rejectUnknownKeys();
+        if (token.isEmpty()) {
+            token = null;
+        }
+        if (enabled && token == null && !io.edgewatch.daemon.health.HealthServer.loopback(host)) {
+            s.error("token", "required when health.host (" + host + ") is not a loopback address: "
+                    + "set it from the environment, such as token: ${EDGEWATCH_HEALTH_TOKEN}");
+        }
+        return enabled ? new EdgewatchConfig.HealthConfig(host, port, token) : null;
     }
 
     /** The {@code roboflow} section; null (reporting off) when it has no API key. */

@@ -20,8 +20,20 @@ import io.edgewatch.sink.roboflow.RoboflowOptions;
  */
 public record EdgewatchConfig(Path directory, String deviceId, Path storagePath, int workers, int opencvThreads,
                               int serverMaxInFlight, int onnxThreads,
-                              long outboxMaxEntries, JsonlConfig jsonl, RoboflowOptions roboflow,
+                              long outboxMaxEntries, JsonlConfig jsonl, RoboflowOptions roboflow, HealthConfig health,
                               List<CameraConfig> cameras) {
+
+    /**
+     * The {@code health} section: the local endpoint; null when {@code enabled: false}.
+     *
+     * @param token the bearer token every request must carry, or null (allowed on loopback only)
+     */
+    public record HealthConfig(String host, int port, String token) {
+        @Override
+        public String toString() {
+            return "HealthConfig[host=" + host + ", port=" + port + ", token=" + (token == null ? "none" : "***") + "]";
+        }
+    }
 
     /** The {@code sinks.jsonl} section. */
     public record JsonlConfig(Path path) {

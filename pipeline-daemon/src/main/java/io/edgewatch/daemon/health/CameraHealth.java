@@ -1,0 +1,102 @@
+package io.edgewatch.daemon.health;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.core.source.SourceStatus;
+
+/**
+ * What is known of one camera's health: its source's state and the last window, with running
+ * totals. Updated once per window from the report, never per frame.
+ */
+final class CameraHealth {
+
+    /** A window whose inferences failed more than this share is degraded. */
+    static final double MAX_ERROR_SHARE = 0.5;
+
+    final String id;
+    final String modelId;
+    final Duration frequency;
+    private final FrameSource source;
+    private volatile WindowReport last;
+    private volatile Instant lastAt;
+    private long seen;
+    private long inferred;
+    private long dropped;
+    private long errors;
+    private volatile String failure;
+
+    CameraHealth(String id, String modelId, Duration frequency, FrameSource source) {
+        this.id = id;
+        this.modelId = modelId;
+        this.frequency = frequency;
+        this.source = source;
+    }
+
+    synchronized void record(WindowReport report, Instant now) {
+        last = report;
+        lastAt = now;
+        seen += report.framesSeen();
+        inferred += report.framesInferred();
+        dropped += report.framesDropped();
+        errors += report.inferenceErrors();
+    }
+
+    /** The camera stopped for good (could not start, or its pipeline ended with an error). */
+    void failed(String why) {
+        failure = why;
+    }
+
+    SourceStatus source() {
+        return source.status();
+    }
+
+    boolean live() {
+        return source.live();
+    }
+
+    WindowReport last() {
+        return last;
+    }
+
+    synchronized long[] totals() {
+        return new long[] {seen, inferred, dropped, errors};
+    }
+
+    /** Why this camera is not healthy now, empty when it is. */
+    List<String> problems(Instant now, Instant started) {
+        List<String> out = new ArrayList<>();
+        if (failure != null) {
+            out.add("camera stopped: " + failure);
+            return out;
+        }
+        SourceStatus s = source();
+        switch (s.state()) {
+            case CONNECTING, RECONNECTING -> out.add("source " + s.state().name().toLowerCase(java.util.Locale.ROOT)
+                    + " since " + s.since() + (s.lastError() == null ? "" : ": " + s.lastError()));
+            case FAILED -> out.add("source failed" + (s.lastError() == null ? "" : ": " + s.lastError()));
+            case STOPPED -> {
+                if (live()) {
+                    out.add("source stopped");
+                }
+            }
+            default -> {
+            }
+        }
+        WindowReport r = last;
+        if (r != null && r.framesSeen() > 0 && r.inferenceErrors() > MAX_ERROR_SHARE * r.framesSeen()) {
+            out.add("inference failed on " + r.inferenceErrors() + " of " + r.framesSeen() + " frames in the last window "
+                    + r.errorsByKind());
+        }
+        Instant since = lastAt != null ? lastAt : started;
+        boolean ended = s.state() == SourceStatus.State.STOPPED && !live();
+        if (!ended && Duration.between(since, now).compareTo(frequency.multipliedBy(3)) > 0) {
+            out.add("no window reported for " + Duration.between(since, now).toSeconds() + " s");
+        }
+        return out;
+    }
+}

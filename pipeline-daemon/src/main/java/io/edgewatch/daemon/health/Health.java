@@ -1,0 +1,260 @@
+package io.edgewatch.daemon.health;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import org.bytedeco.javacpp.Pointer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgewatch.core.aggregate.ClassStats;
+import io.edgewatch.core.aggregate.LatencyStats;
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.sink.outbox.OutboxStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import reactor.core.publisher.Mono;
+
+/**
+ * The daemon's health: a sink every camera reports its windows to, which keeps each camera's
+ * state and turns the windows into Micrometer meters with the camera as a tag. All of it is
+ * updated once per window, so it costs the frames nothing. Served by {@link HealthServer}.
+ */
+public final class Health implements ReportSink {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] STAGES = {"inference", "call", "end_to_end"};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, CameraHealth> cameras = new ConcurrentHashMap<>();
+    /** Gauges' current values by meter name and tags, set once per window. */
+    private final Map<String, double[]> values = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final Instant started;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private volatile Supplier<OutboxStats> outbox;
+
+    public Health(Clock clock) {
+        this.clock = clock;
+        this.started = clock.instant();
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        Gauge.builder("edgewatch.native.memory", Pointer::physicalBytes).baseUnit("bytes")
+                .description("memory held by the process as JavaCPP counts it (native frames, FFmpeg, OpenCV)")
+                .register(registry);
+    }
+
+    /** Serves the outbox's depth and oldest age (when there is an outbox: Roboflow reporting is on). */
+    public void outbox(Supplier<OutboxStats> stats) {
+        this.outbox = stats; // meters hold their object weakly: keep it here
+        Gauge.builder("edgewatch.outbox.depth", stats, o -> o.get().depth())
+                .description("Roboflow requests waiting in the outbox").register(registry);
+        Gauge.builder("edgewatch.outbox.oldest.age", stats, o -> o.get().oldestAgeMillis() / 1000.0)
+                .baseUnit("seconds").description("age of the oldest request waiting in the outbox").register(registry);
+        FunctionCounter.builder("edgewatch.outbox.delivered", stats, o -> o.get().delivered())
+                .description("Roboflow requests delivered").register(registry);
+        FunctionCounter.builder("edgewatch.outbox.evicted", stats, o -> o.get().evicted())
+                .description("Roboflow requests evicted because the outbox was full").register(registry);
+    }
+
+    /** Registers a camera before it starts, so it is listed (and its source state served) from the start. */
+    public void camera(String id, String modelId, Duration frequency, FrameSource source) {
+        CameraHealth c = new CameraHealth(id, modelId, frequency, source);
+        cameras.put(id, c);
+        for (SourceStatus.State state : SourceStatus.State.values()) {
+            Gauge.builder("edgewatch.source.state", c, h -> h.source().state() == state ? 1 : 0)
+                    .tags("camera", id, "state", state.name().toLowerCase(java.util.Locale.ROOT))
+                    .description("1 for the source's current state").register(registry);
+        }
+        FunctionCounter.builder("edgewatch.source.reconnects", c, h -> h.source().reconnects()).tags("camera", id)
+                .description("reconnect attempts of the source").register(registry);
+    }
+
+    /** Marks a registered camera as stopped for good, with why. */
+    public void failed(String id, String why) {
+        CameraHealth c = cameras.get(id);
+        if (c != null) {
+            c.failed(why);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "health";
+    }
+
+    @Override
+    public Mono<Void> write(WindowReport r) {
+        return Mono.fromRunnable(() -> record(r));
+    }
+
+    void record(WindowReport r) {
+        CameraHealth c = cameras.get(r.cameraId());
+        if (c != null) {
+            c.record(r, clock.instant());
+        }
+        String cam = r.cameraId();
+        String model = r.modelId();
+        counter("edgewatch.frames", "frames by outcome", cam, model, "outcome", "seen").increment(r.framesSeen());
+        counter("edgewatch.frames", "frames by outcome", cam, model, "outcome", "inferred").increment(r.framesInferred());
+        r.droppedByReason().forEach((reason, n) ->
+                counter("edgewatch.frames.dropped", "frames not inferred, by reason", cam, model, "reason", reason).increment(n));
+        r.errorsByKind().forEach((kind, n) ->
+                counter("edgewatch.inference.errors", "failed inferences, by kind", cam, model, "kind", kind).increment(n));
+        for (ClassStats s : r.classStats()) {
+            counter("edgewatch.detections", "predictions, by class", cam, model, "class", s.className()).increment(s.count());
+            gauge("edgewatch.confidence.mean", "mean confidence of the class over the last window", cam, model, "class",
+                    s.className()).set(s.meanConfidence());
+            gauge("edgewatch.confidence.max", "highest confidence of the class over the last window", cam, model, "class",
+                    s.className()).set(s.maxConfidence());
+        }
+        LatencyStats[] stages = {r.inferenceLatency(), r.callLatency(), r.endToEndLatency()};
+        for (int i = 0; i < STAGES.length; i++) {
+            for (String q : new String[] {"0.5", "0.95", "0.99"}) {
+                LatencyStats l = stages[i];
+                double ms = q.equals("0.5") ? l.p50Millis() : q.equals("0.95") ? l.p95Millis() : l.p99Millis();
+                gauge("edgewatch.latency", "latency percentiles over the last window", cam, model, "stage", STAGES[i], "quantile", q)
+                        .set(ms / 1000.0);
+            }
+        }
+        double seconds = Math.max(1e-3, Duration.between(r.windowStart(), r.windowEnd()).toNanos() / 1e9);
+        gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "seen").set(r.framesSeen() / seconds);
+        gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "inferred").set(r.framesInferred() / seconds);
+    }
+
+    private Counter counter(String name, String description, String camera, String model, String... tags) {
+        return Counter.builder(name).description(description).tags("camera", camera, "model", model).tags(tags).register(registry);
+    }
+
+    /** A settable gauge: the meter reads the holder the window sets. */
+    private Holder gauge(String name, String description, String camera, String model, String... tags) {
+        StringBuilder key = new StringBuilder(name).append('|').append(camera).append('|').append(model);
+        for (String t : tags) {
+            key.append('|').append(t);
+        }
+        double[] holder = values.computeIfAbsent(key.toString(), k -> {
+            double[] h = new double[1];
+            Gauge.builder(name, h, a -> a[0]).description(description).tags("camera", camera, "model", model).tags(tags)
+                    .baseUnit(name.equals("edgewatch.latency") ? "seconds" : null).register(registry);
+            return h;
+        });
+        return v -> holder[0] = v;
+    }
+
+    private interface Holder {
+        void set(double v);
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** Cameras that are not healthy, with why; empty when all are. */
+    public Map<String, List<String>> degraded() {
+        Instant now = clock.instant();
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        cameras.values().stream().sorted(java.util.Comparator.comparing(c -> c.id)).forEach(c -> {
+            List<String> p = c.problems(now, started);
+            if (!p.isEmpty()) {
+                out.put(c.id, p);
+            }
+        });
+        return out;
+    }
+
+    /** {@code GET /healthz}: the daemon is up; which cameras are degraded and why. */
+    public ObjectNode healthz() {
+        Map<String, List<String>> degraded = degraded();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("status", degraded.isEmpty() ? "ok" : "degraded");
+        root.put("uptime_s", Duration.between(started, clock.instant()).toSeconds());
+        ObjectNode cams = root.putObject("cameras");
+        cameras.keySet().stream().sorted().forEach(id -> cams.put(id, degraded.containsKey(id)
+                ? "degraded: " + String.join("; ", degraded.get(id)) : "ok"));
+        return root;
+    }
+
+    /** {@code GET /api/cameras}: each camera's source, last window and totals. */
+    public ArrayNode cameras() {
+        Instant now = clock.instant();
+        ArrayNode out = JSON.createArrayNode();
+        cameras.values().stream().sorted(java.util.Comparator.comparing(c -> c.id)).forEach(c -> {
+            ObjectNode n = out.addObject();
+            n.put("camera_id", c.id);
+            n.put("model_id", c.modelId);
+            List<String> problems = c.problems(now, started);
+            n.put("status", problems.isEmpty() ? "ok" : "degraded");
+            ArrayNode p = n.putArray("problems");
+            problems.forEach(p::add);
+            SourceStatus s = c.source();
+            ObjectNode src = n.putObject("source");
+            src.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
+            src.put("since", s.since().toString());
+            src.put("reconnects", s.reconnects());
+            if (s.lastError() != null) {
+                src.put("last_error", s.lastError());
+            }
+            long[] t = c.totals();
+            ObjectNode totals = n.putObject("totals");
+            totals.put("frames_seen", t[0]).put("frames_inferred", t[1]).put("frames_dropped", t[2]).put("inference_errors", t[3]);
+            WindowReport r = c.last();
+            if (r == null) {
+                n.putNull("last_window");
+                return;
+            }
+            ObjectNode w = n.putObject("last_window");
+            w.put("window_start", r.windowStart().toString()).put("window_end", r.windowEnd().toString());
+            w.put("frames_seen", r.framesSeen()).put("frames_inferred", r.framesInferred())
+                    .put("frames_dropped", r.framesDropped()).put("inference_errors", r.inferenceErrors());
+            double seconds = Math.max(1e-3, Duration.between(r.windowStart(), r.windowEnd()).toNanos() / 1e9);
+            w.put("fps_seen", round(r.framesSeen() / seconds)).put("fps_inferred", round(r.framesInferred() / seconds));
+            w.set("dropped_by_reason", JSON.valueToTree(r.droppedByReason()));
+            w.set("errors_by_kind", JSON.valueToTree(r.errorsByKind()));
+            ObjectNode lat = w.putObject("latency_ms");
+            LatencyStats[] stages = {r.inferenceLatency(), r.callLatency(), r.endToEndLatency()};
+            for (int i = 0; i < STAGES.length; i++) {
+                lat.putObject(STAGES[i]).put("p50", stages[i].p50Millis()).put("p95", stages[i].p95Millis())
+                        .put("p99", stages[i].p99Millis());
+            }
+            ArrayNode classes = w.putArray("classes");
+            for (ClassStats cs : r.classStats()) {
+                classes.addObject().put("class_name", cs.className()).put("count", cs.count()).put("frames", cs.frames())
+                        .put("mean_confidence", cs.meanConfidence()).put("max_confidence", cs.maxConfidence());
+            }
+        });
+        return out;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}

@@ -1,0 +1,169 @@
+package io.edgewatch.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.edgewatch.daemon.config.ConfigLoader;
+import io.edgewatch.daemon.config.ConfigError;
+import io.edgewatch.daemon.config.ConfigException;
+import reactor.netty.http.client.HttpClient;
+
+/**
+ * The health endpoint of a real run: the daemon on {@code ../shared/fixtures/vtest.avi} (set
+ * {@code -Dedgewatch.fixtures=DIR} to point elsewhere) with the HOG detector, then {@code /healthz},
+ * {@code /metrics} and {@code /api/cameras} over HTTP, checked against the JSONL reports of the
+ * same run.
+ */
+class HealthEndToEndTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private record Answer(int status, String body) {
+    }
+
+    private static Answer get(String url, String token) {
+        return HttpClient.create().headers(h -> {
+                    if (token != null) {
+                        h.set("Authorization", "Bearer " + token);
+                    }
+                }).get().uri(url)
+                .responseSingle((res, body) -> body.asString().defaultIfEmpty("").map(b -> new Answer(res.status().code(), b)))
+                .block(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void theEndpointServesWhatTheReportsSayOnRealFootage() throws Exception {
+        Path vtest = Path.of(System.getProperty("edgewatch.fixtures", "../../shared/fixtures"), "vtest.avi")
+                .toAbsolutePath().normalize();
+        assertThat(vtest).as("fixture missing: run with -Dedgewatch.fixtures=DIR pointing at ../shared/fixtures").isReadable();
+        Path cfg = ConfigFolder.write(dir, "", """
+                id: lobby
+                source:
+                  type: file
+                  path: %s
+                  max_fps: 1
+                inference:
+                  type: hog
+                  max_in_flight: 2
+                aggregation:
+                  frequency: 2
+                """.formatted(vtest));
+        Answer healthz;
+        Answer metrics;
+        Answer cameras;
+        Answer unknown;
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            String url = daemon.healthUrl().orElseThrow();
+            assertThat(url).startsWith("http://127.0.0.1:");
+            daemon.completion().block(Duration.ofMinutes(5));
+            healthz = get(url + "/healthz", null);
+            metrics = get(url + "/metrics", null);
+            cameras = get(url + "/api/cameras", null);
+            unknown = get(url + "/nope", null);
+        }
+        List<JsonNode> reports = ConfigFolder.reports(dir);
+        long seen = reports.stream().mapToLong(r -> r.get("frames_seen").asLong()).sum();
+        long inferred = reports.stream().mapToLong(r -> r.get("frames_inferred").asLong()).sum();
+        long dropped = reports.stream().mapToLong(r -> r.get("frames_dropped").asLong()).sum();
+        long people = 0;
+        for (JsonNode r : reports) {
+            for (JsonNode s : r.get("class_stats")) {
+                people += s.get("count").asLong();
+            }
+        }
+        assertThat(inferred).isEqualTo(80);
+        assertThat(people).isPositive();
+
+        assertThat(healthz.status()).isEqualTo(200);
+        JsonNode h = JSON.readTree(healthz.body());
+        assertThat(h.get("status").asText()).isEqualTo("ok");
+        assertThat(h.get("cameras").get("lobby").asText()).isEqualTo("ok");
+
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(metric(metrics.body(), "edgewatch_frames_total", "outcome=\"seen\"")).isEqualTo(seen);
+        assertThat(metric(metrics.body(), "edgewatch_frames_total", "outcome=\"inferred\"")).isEqualTo(inferred);
+        assertThat(metric(metrics.body(), "edgewatch_frames_dropped_total", "reason=\"rate_limit\"")).isEqualTo(dropped);
+        assertThat(metric(metrics.body(), "edgewatch_detections_total", "class=\"person\"")).isEqualTo(people);
+        assertThat(metrics.body()).contains("edgewatch_source_state{camera=\"lobby\",state=\"stopped\"} 1")
+                .contains("edgewatch_latency_seconds{camera=\"lobby\",model=\"opencv-hog-people\",quantile=\"0.95\",stage=\"inference\"}")
+                .contains("edgewatch_native_memory_bytes").contains("jvm_memory_used_bytes").contains("process_cpu_usage");
+
+        assertThat(cameras.status()).isEqualTo(200);
+        JsonNode cam = JSON.readTree(cameras.body()).get(0);
+        assertThat(cam.get("camera_id").asText()).isEqualTo("lobby");
+        assertThat(cam.get("model_id").asText()).isEqualTo("opencv-hog-people");
+        assertThat(cam.get("source").get("state").asText()).isEqualTo("stopped");
+        assertThat(cam.get("totals").get("frames_seen").asLong()).isEqualTo(seen);
+        assertThat(cam.get("totals").get("frames_inferred").asLong()).isEqualTo(inferred);
+        JsonNode last = reports.get(reports.size() - 1);
+        JsonNode window = cam.get("last_window");
+        assertThat(window.get("window_end").asText()).isEqualTo(last.get("window_end").asText());
+        assertThat(window.get("frames_seen").asLong()).isEqualTo(last.get("frames_seen").asLong());
+        assertThat(window.get("latency_ms").get("inference").get("p95").asDouble())
+                .isEqualTo(last.get("latency_ms").get("inference").get("p95").asDouble());
+
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.body()).contains("/healthz");
+    }
+
+    @Test
+    void awayFromLoopbackEveryRequestNeedsTheTokenAndTheConfigurationSaysSo() throws Exception {
+        Path cfg = ConfigFolder.write(dir, "", """
+                id: pattern
+                source:
+                  type: test_pattern
+                  size: 160x120
+                inference:
+                  type: none
+                """);
+        Files.writeString(cfg.resolve("edgewatch.yaml"), Files.readString(cfg.resolve("edgewatch.yaml"))
+                .replace("health:\n  port: 0\n", "health:\n  port: 0\n  host: 0.0.0.0\n  token: ${TOKEN}\n"));
+        ConfigException missing = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
+                () -> new ConfigLoader(Map.of("TOKEN", "")).read(cfg));
+        assertThat(missing.errors()).extracting(ConfigError::toString)
+                .anySatisfy(e -> assertThat(e).contains("health.token: required when health.host (0.0.0.0) is not a loopback address"));
+
+        try (Daemon daemon = Daemon.start(new ConfigLoader(Map.of("TOKEN", "s3cret-token")).read(cfg))) {
+            String url = daemon.healthUrl().orElseThrow().replace("0.0.0.0", "127.0.0.1");
+            Answer none = get(url + "/healthz", null);
+            Answer wrong = get(url + "/metrics", "guess");
+            Answer right = get(url + "/healthz", "s3cret-token");
+            assertThat(none.status()).isEqualTo(401);
+            assertThat(none.body()).doesNotContain("s3cret-token");
+            assertThat(wrong.status()).isEqualTo(401);
+            assertThat(right.status()).isEqualTo(200);
+            assertThat(JSON.readTree(right.body()).get("cameras").has("pattern")).isTrue();
+        }
+    }
+
+    /** The value of the one sample of {@code name} for camera lobby whose labels include {@code label}. */
+    private static long metric(String text, String name, String label) {
+        Pattern p = Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
+        Matcher m = p.matcher(text);
+        Map<String, Double> found = new HashMap<>();
+        while (m.find()) {
+            if (m.group(1).contains("camera=\"lobby\"") && m.group(1).contains(label)) {
+                found.put(m.group(1), Double.parseDouble(m.group(2)));
+            }
+        }
+        assertThat(found).as("%s{%s} in%n%s", name, label, text).hasSize(1);
+        return Math.round(found.values().iterator().next());
+    }
+}

@@ -1,0 +1,137 @@
+package io.edgewatch.daemon.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.edgewatch.core.aggregate.ClassStats;
+import io.edgewatch.core.aggregate.LatencyStats;
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.sink.outbox.OutboxStats;
+import reactor.core.publisher.Flux;
+
+/** When a camera counts as degraded, and what the meters say, on a clock the test moves. */
+class HealthTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
+
+    private static final class MovingClock extends Clock {
+        Instant now = T0;
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private static final class Camera implements FrameSource {
+        volatile SourceStatus status = new SourceStatus(SourceStatus.State.STREAMING, T0, 0, null);
+
+        @Override
+        public Flux<VideoFrame> frames() {
+            return Flux.empty();
+        }
+
+        @Override
+        public String describe() {
+            return "test camera";
+        }
+
+        @Override
+        public boolean live() {
+            return true;
+        }
+
+        @Override
+        public SourceStatus status() {
+            return status;
+        }
+    }
+
+    private static WindowReport window(Instant end, long seen, long inferred, long errors) {
+        LatencyStats lat = new LatencyStats(inferred, 20, 18, 30, 40, 45);
+        return new WindowReport("cam-1", "m/1", "object-detection", end.minusSeconds(5), end, seen, inferred, 0, errors,
+                Map.of(), errors == 0 ? Map.of() : Map.of("unavailable", errors), List.of(),
+                List.of(new ClassStats("person", 7, 5, 0.4, 0.6, 0.9)), lat, lat, lat);
+    }
+
+    @Test
+    void aCameraIsDegradedWhileItsSourceReconnectsItsInferencesMostlyFailOrItsWindowsStop() {
+        MovingClock clock = new MovingClock();
+        Camera source = new Camera();
+        try (Health health = new Health(clock)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), source);
+            assertThat(health.degraded()).isEmpty();
+
+            clock.now = T0.plusSeconds(5);
+            health.record(window(clock.now, 100, 100, 0));
+            assertThat(health.healthz().get("status").asText()).isEqualTo("ok");
+
+            source.status = new SourceStatus(SourceStatus.State.RECONNECTING, T0.plusSeconds(6), 3, "connection refused");
+            assertThat(health.degraded().get("cam-1")).singleElement().asString()
+                    .contains("source reconnecting", "connection refused");
+
+            source.status = new SourceStatus(SourceStatus.State.STREAMING, T0.plusSeconds(8), 3, null);
+            clock.now = T0.plusSeconds(10);
+            health.record(window(clock.now, 100, 40, 60));
+            assertThat(health.degraded().get("cam-1")).singleElement().asString()
+                    .contains("inference failed on 60 of 100 frames", "unavailable");
+            health.record(window(clock.now, 100, 51, 49));
+            assertThat(health.degraded()).isEmpty();
+
+            clock.now = T0.plusSeconds(26); // 16 s after the last window: more than 3 windows of 5 s
+            assertThat(health.degraded().get("cam-1")).singleElement().asString().contains("no window reported for 16 s");
+            assertThat(health.healthz().get("cameras").get("cam-1").asText()).startsWith("degraded: ");
+
+            health.failed("cam-1", "ONNX model m.onnx cannot be loaded");
+            assertThat(health.degraded().get("cam-1")).containsExactly("camera stopped: ONNX model m.onnx cannot be loaded");
+        }
+    }
+
+    @Test
+    void theMetersCountEveryWindowAndTheOutboxIsServedWhenThereIsOne() {
+        MovingClock clock = new MovingClock();
+        try (Health health = new Health(clock)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera());
+            assertThat(health.scrape()).doesNotContain("edgewatch_outbox_depth");
+            OutboxStats[] stats = {new OutboxStats(12, 30_000, 40, 28, 3, 0)};
+            health.outbox(() -> stats[0]);
+            health.record(window(T0.plusSeconds(5), 100, 90, 10));
+            health.record(window(T0.plusSeconds(10), 50, 50, 0));
+
+            String text = health.scrape();
+            assertThat(text).contains("edgewatch_frames_total{camera=\"cam-1\",model=\"m/1\",outcome=\"seen\"} 150.0")
+                    .contains("edgewatch_frames_total{camera=\"cam-1\",model=\"m/1\",outcome=\"inferred\"} 140.0")
+                    .contains("edgewatch_inference_errors_total{camera=\"cam-1\",kind=\"unavailable\",model=\"m/1\"} 10.0")
+                    .contains("edgewatch_detections_total{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 14.0")
+                    .contains("edgewatch_confidence_mean{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 0.6")
+                    .contains("edgewatch_latency_seconds{camera=\"cam-1\",model=\"m/1\",quantile=\"0.95\",stage=\"end_to_end\"} 0.03")
+                    .contains("edgewatch_fps{camera=\"cam-1\",model=\"m/1\",outcome=\"seen\"} 10.0")
+                    .contains("edgewatch_outbox_depth 12.0")
+                    .contains("edgewatch_outbox_oldest_age_seconds 30.0")
+                    .contains("edgewatch_source_state{camera=\"cam-1\",state=\"streaming\"} 1.0");
+            stats[0] = new OutboxStats(0, 0, 40, 40, 3, 0);
+            assertThat(health.scrape()).contains("edgewatch_outbox_depth 0.0");
+        }
+    }
+}
