@@ -106,6 +106,11 @@ final class BenchSupport {
 
     /** The daemon's own per-camera pipeline, on the first {@code maxFrames} frames of the clip. */
     static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work) {
+        return pipeline(clip, adapter, maxFrames, inFlight, work, List.of());
+    }
+
+    /** The same, with {@code extra} sinks after the JSONL one. */
+    static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work, List<ReportSink> extra) {
         FrameSource file = VideoSources.file("bench", clip, false);
         FrameSource limited = new FrameSource() {
             @Override
@@ -128,7 +133,9 @@ final class BenchSupport {
             ReportSink counting = sink(report -> seen.addAndGet(report.framesSeen()));
             PipelineOptions options = new PipelineOptions(WindowOptions.of("bench", adapter.modelId(), adapter.modelType(),
                     Duration.ofSeconds(1)), 0, inFlight, Duration.ofSeconds(30));
-            new CameraPipeline(options, limited, adapter, List.of(sink, counting)).run(Mono.never())
+            List<ReportSink> sinks = new ArrayList<>(List.of(sink, counting));
+            sinks.addAll(extra);
+            new CameraPipeline(options, limited, adapter, sinks).run(Mono.never())
                     .block(Duration.ofMinutes(10));
         }
         return seen.get();
