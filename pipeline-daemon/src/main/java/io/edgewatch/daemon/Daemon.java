@@ -119,7 +119,7 @@ public final class Daemon implements AutoCloseable {
         }
         try {
             HealthServer server = HealthServer.start(health, h.host(), h.port(), h.token());
-            log.info("health endpoint on {}: /healthz, /metrics, /api/cameras{}", server.url(),
+            log.info("health endpoint on {}: /healthz, /metrics, /api/cameras, /api/alerts{}", server.url(),
                     h.token() == null ? "" : " (bearer token required)");
             return server;
         } catch (IllegalStateException e) {
@@ -130,7 +130,7 @@ public final class Daemon implements AutoCloseable {
 
     private Mono<Void> start(CameraConfig camera, ReportSink summary) {
         FrameSource source = VideoSources.withReconnect(source(camera), camera.reconnect());
-        health.camera(camera.id(), camera.inference().modelId(), camera.frequency(), source);
+        health.camera(camera.id(), camera.inference().modelId(), camera.frequency(), source, camera.alerts());
         InferenceAdapter adapter;
         try {
             adapter = adapter(camera.id(), camera.inference());

@@ -153,6 +153,57 @@ class HealthEndToEndTest {
         }
     }
 
+    @Test
+    void aDetectorWhoseConfidenceFallsPartWayRaisesTheConfidenceSlideAlert() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger frames = new java.util.concurrent.atomic.AtomicInteger();
+        try (io.edgewatch.inference.server.InferenceServerStandIn server = new io.edgewatch.inference.server.InferenceServerStandIn()) {
+            // confident for the first 30 frames (3 s at 10 fps; the baseline learns from the first 2 windows), then much less
+            server.answer(r -> io.edgewatch.inference.server.InferenceServerStandIn.Answer.ok(
+                    io.edgewatch.inference.server.InferenceServerStandIn.detections(r, "person",
+                            "edgewatch-startup-check".equals(r.field("id")) || frames.incrementAndGet() <= 30 ? 0.9 : 0.5)));
+            Path cfg = ConfigFolder.write(dir, "", """
+                    id: gate
+                    source:
+                      type: test_pattern
+                      size: 160x120
+                      rate: 10
+                    inference:
+                      type: roboflow
+                      url: %s
+                      model_id: people/1
+                    aggregation:
+                      frequency: 1
+                    alerts:
+                      baseline_period: 2s
+                      sustain: 2s
+                    """.formatted(server.url()));
+            try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+                String url = daemon.healthUrl().orElseThrow();
+                JsonNode alerts = null;
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (System.nanoTime() < deadline) {
+                    alerts = JSON.readTree(get(url + "/api/alerts", null).body());
+                    if (alerts.get("active").size() > 0) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                assertThat(alerts.get("active")).as("%s", alerts).singleElement().satisfies(a -> {
+                    assertThat(a.get("camera_id").asText()).isEqualTo("gate");
+                    assertThat(a.get("signal").asText()).isEqualTo("confidence_slide:person");
+                    assertThat(a.get("state").asText()).isEqualTo("firing");
+                    assertThat(a.get("baseline").asDouble()).isCloseTo(0.9, org.assertj.core.api.Assertions.within(1e-9));
+                    assertThat(a.get("current").asDouble()).isCloseTo(0.5, org.assertj.core.api.Assertions.within(1e-9));
+                });
+                JsonNode h = JSON.readTree(get(url + "/healthz", null).body());
+                assertThat(h.get("status").asText()).isEqualTo("degraded");
+                assertThat(h.get("cameras").get("gate").asText()).contains("alert confidence_slide:person");
+                assertThat(get(url + "/metrics", null).body())
+                        .contains("edgewatch_alerts_total{camera=\"gate\",signal=\"confidence_slide\",state=\"firing\"} 1.0");
+            }
+        }
+    }
+
     /** The value of the one sample of {@code name} for camera lobby whose labels include {@code label}. */
     private static long metric(String text, String name, String label) {
         Pattern p = Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);

@@ -44,7 +44,8 @@ public final class HealthBenchmark {
         try (InferenceAdapter noop = Detectors.noop("noop");
              Health health = new Health(Clock.systemUTC());
              HealthServer server = HealthServer.start(health, "127.0.0.1", 0, null)) {
-            health.camera("bench", "noop", Duration.ofSeconds(1), VideoSources.file("bench", clip, false));
+            health.camera("bench", "noop", Duration.ofSeconds(1), VideoSources.file("bench", clip, false),
+                    io.edgewatch.daemon.health.alert.AlertOptions.DEFAULTS);
             HttpClient client = HttpClient.create();
             List<BenchSupport.Result> r = BenchSupport.measure(runs,
                     () -> BenchSupport.pipeline(clip, noop, Integer.MAX_VALUE, cores, work),

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.edgewatch.daemon.health.alert.AlertOptions;
 import io.edgewatch.source.Reconnect;
 
 /**
@@ -19,7 +20,9 @@ import io.edgewatch.source.Reconnect;
  * @param metadata custom metadata, as written
  * @param sinks names of the daemon's sinks this camera reports to
  * @param reconnect how a live source reconnects ({@code source.reconnect}); unused for files
+ * @param alerts when its alerts fire ({@code alerts}, over edgewatch.yaml's); null when off
  */
 public record CameraConfig(Path file, String id, boolean enabled, SourceConfig source, InferenceConfig inference,
-                           Duration frequency, Map<String, String> metadata, List<String> sinks, Reconnect reconnect) {
+                           Duration frequency, Map<String, String> metadata, List<String> sinks, Reconnect reconnect,
+                           AlertOptions alerts) {
 }

@@ -79,6 +79,7 @@ public final class ConfigLoader {
             sinks.rejectUnknownKeys();
             RoboflowOptions roboflow = roboflow(main.section("roboflow"), deviceId);
             EdgewatchConfig.HealthConfig health = health(main.section("health"));
+            AlertSettings alerts = alerts(main.section("alerts"), AlertSettings.DEFAULTS);
             String camerasDir = main.string("cameras_dir", "cameras");
             main.rejectUnknownKeys();
             List<String> sinkNames = new ArrayList<>();
@@ -88,7 +89,7 @@ public final class ConfigLoader {
             if (roboflow != null) {
                 sinkNames.add("roboflow");
             }
-            List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, workers, errors);
+            List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, workers, alerts, errors);
             config = new EdgewatchConfig(directory, deviceId, storage, workers, opencvThreads, serverMaxInFlight, onnxThreads,
                     outboxMax, jsonl, roboflow, health,
                     cameras);
@@ -112,6 +113,18 @@ public final class ConfigLoader {
             errors.add(new ConfigError(file, 0, 0, "", "cannot be read: " + e.getMessage()));
         }
         return null;
+    }
+
+    /** An {@code alerts} section over {@code d}: the daemon's defaults, or a camera's overrides of them. */
+    private static AlertSettings alerts(Section s, AlertSettings d) {
+        AlertSettings a = new AlertSettings(s.bool("enabled", d.enabled()),
+                s.duration("baseline_period", d.baselinePeriod(), Duration.ofSeconds(1)),
+                s.number("confidence_drop", d.confidenceDrop(), 0, 1), s.number("psi_limit", d.psiLimit(), 0, 100),
+                s.integer("recent_windows", d.recentWindows(), 1, 100_000), s.number("latency_factor", d.latencyFactor(), 1, 1000),
+                s.number("throughput_drop", d.throughputDrop(), 0, 1), s.number("error_rate", d.errorRate(), 0, 1),
+                s.duration("sustain", d.sustain(), Duration.ZERO));
+        s.rejectUnknownKeys();
+        return a;
     }
 
     /** The {@code health} section; null when disabled. */
@@ -159,7 +172,8 @@ public final class ConfigLoader {
                 .withSource(source, sourceInfo);
     }
 
-    private List<CameraConfig> cameras(Path folder, Section main, List<String> sinkNames, int workers, List<ConfigError> errors) {
+    private List<CameraConfig> cameras(Path folder, Section main, List<String> sinkNames, int workers, AlertSettings alerts,
+                                       List<ConfigError> errors) {
         if (!Files.isDirectory(folder)) {
             int[] pos = main.position("cameras_dir");
             errors.add(new ConfigError(main.file(), pos[0], pos[1], "cameras_dir",
@@ -181,7 +195,7 @@ public final class ConfigLoader {
             if (s == null) {
                 continue;
             }
-            CameraConfig c = camera(s, sinkNames, workers);
+            CameraConfig c = camera(s, sinkNames, workers, alerts);
             if (c.id() != null) {
                 Path first = ids.putIfAbsent(c.id(), file);
                 if (first != null) {
@@ -193,7 +207,7 @@ public final class ConfigLoader {
         return cameras;
     }
 
-    private CameraConfig camera(Section s, List<String> sinkNames, int workers) {
+    private CameraConfig camera(Section s, List<String> sinkNames, int workers, AlertSettings alertDefaults) {
         String id = s.requiredString("id");
         if (id != null && !CAMERA_ID.matcher(id).matches()) {
             s.error("id", "'" + id + "' is not a valid camera id (letters, digits, '_', '-', '.', at most 64, starting with a letter or digit)");
@@ -205,6 +219,7 @@ public final class ConfigLoader {
         Section aggregation = s.section("aggregation");
         int frequency = aggregation.integer("frequency", 5, 1, 86_400);
         aggregation.rejectUnknownKeys();
+        AlertSettings alerts = alerts(s.section("alerts"), alertDefaults);
         Map<String, String> metadata = s.stringMap("metadata");
         List<String> sinks = s.stringList("sinks", sinkNames);
         for (String sink : sinks) {
@@ -216,7 +231,7 @@ public final class ConfigLoader {
         sinks = sinks.stream().filter(sinkNames::contains).toList();
         s.rejectUnknownKeys();
         return new CameraConfig(s.file(), id, enabled, source, inference, Duration.ofSeconds(frequency), metadata, sinks,
-                reconnect[0]);
+                reconnect[0], alerts.options(Duration.ofSeconds(frequency)));
     }
 
     private SourceConfig source(Section s, boolean enabled, Reconnect[] reconnect) {

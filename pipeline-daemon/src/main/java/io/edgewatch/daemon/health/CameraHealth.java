@@ -4,10 +4,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.daemon.health.alert.AlertEngine;
+import io.edgewatch.daemon.health.alert.AlertEvent;
+import io.edgewatch.daemon.health.alert.AlertOptions;
 
 /**
  * What is known of one camera's health: its source's state and the last window, with running
@@ -29,21 +34,48 @@ final class CameraHealth {
     private long dropped;
     private long errors;
     private volatile String failure;
+    private final AlertEngine alerts;
+    /** Firing alerts by signal. */
+    private final Map<String, AlertEvent> active = new ConcurrentHashMap<>();
 
-    CameraHealth(String id, String modelId, Duration frequency, FrameSource source) {
+    CameraHealth(String id, String modelId, Duration frequency, FrameSource source, AlertOptions alerts) {
+        this.alerts = alerts == null ? null : new AlertEngine(id, alerts);
         this.id = id;
         this.modelId = modelId;
         this.frequency = frequency;
         this.source = source;
     }
 
-    synchronized void record(WindowReport report, Instant now) {
+    /** Takes a window; the alerts it started or cleared. */
+    synchronized List<AlertEvent> record(WindowReport report, Instant now) {
         last = report;
         lastAt = now;
         seen += report.framesSeen();
         inferred += report.framesInferred();
         dropped += report.framesDropped();
         errors += report.inferenceErrors();
+        if (alerts == null) {
+            return List.of();
+        }
+        List<AlertEvent> events = alerts.onWindow(report);
+        for (AlertEvent e : events) {
+            if (e.firing()) {
+                active.put(e.signal(), e);
+            } else {
+                active.remove(e.signal());
+            }
+        }
+        return events;
+    }
+
+    /** The alerts firing now, by signal. */
+    List<AlertEvent> activeAlerts() {
+        return active.values().stream().sorted(java.util.Comparator.comparing(AlertEvent::signal)).toList();
+    }
+
+    /** The learnt baseline, or null while learning or with alerts off. */
+    AlertEngine.Baseline baseline() {
+        return alerts == null ? null : alerts.baseline();
     }
 
     /** The camera stopped for good (could not start, or its pipeline ended with an error). */
@@ -86,6 +118,9 @@ final class CameraHealth {
             }
             default -> {
             }
+        }
+        for (AlertEvent a : activeAlerts()) {
+            out.add("alert " + a.signal() + ": " + a.message());
         }
         WindowReport r = last;
         if (r != null && r.framesSeen() > 0 && r.inferenceErrors() > MAX_ERROR_SHARE * r.framesSeen()) {

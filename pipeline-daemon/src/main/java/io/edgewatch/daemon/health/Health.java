@@ -21,6 +21,9 @@ import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.daemon.health.alert.AlertEngine;
+import io.edgewatch.daemon.health.alert.AlertEvent;
+import io.edgewatch.daemon.health.alert.AlertOptions;
 import io.edgewatch.sink.outbox.OutboxStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -52,6 +55,9 @@ public final class Health implements ReportSink {
     private final Instant started;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private volatile Supplier<OutboxStats> outbox;
+    private static final int HISTORY = 500;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Health.class);
+    private final java.util.Deque<AlertEvent> history = new java.util.ArrayDeque<>();
 
     public Health(Clock clock) {
         this.clock = clock;
@@ -80,8 +86,8 @@ public final class Health implements ReportSink {
     }
 
     /** Registers a camera before it starts, so it is listed (and its source state served) from the start. */
-    public void camera(String id, String modelId, Duration frequency, FrameSource source) {
-        CameraHealth c = new CameraHealth(id, modelId, frequency, source);
+    public void camera(String id, String modelId, Duration frequency, FrameSource source, AlertOptions alerts) {
+        CameraHealth c = new CameraHealth(id, modelId, frequency, source, alerts);
         cameras.put(id, c);
         for (SourceStatus.State state : SourceStatus.State.values()) {
             Gauge.builder("edgewatch.source.state", c, h -> h.source().state() == state ? 1 : 0)
@@ -90,6 +96,8 @@ public final class Health implements ReportSink {
         }
         FunctionCounter.builder("edgewatch.source.reconnects", c, h -> h.source().reconnects()).tags("camera", id)
                 .description("reconnect attempts of the source").register(registry);
+        Gauge.builder("edgewatch.alerts.active", c, h -> h.activeAlerts().size()).tags("camera", id)
+                .description("alerts firing now").register(registry);
     }
 
     /** Marks a registered camera as stopped for good, with why. */
@@ -113,7 +121,9 @@ public final class Health implements ReportSink {
     void record(WindowReport r) {
         CameraHealth c = cameras.get(r.cameraId());
         if (c != null) {
-            c.record(r, clock.instant());
+            for (AlertEvent e : c.record(r, clock.instant())) {
+                alerted(e);
+            }
         }
         String cam = r.cameraId();
         String model = r.modelId();
@@ -142,6 +152,44 @@ public final class Health implements ReportSink {
         double seconds = Math.max(1e-3, Duration.between(r.windowStart(), r.windowEnd()).toNanos() / 1e9);
         gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "seen").set(r.framesSeen() / seconds);
         gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "inferred").set(r.framesInferred() / seconds);
+    }
+
+    private void alerted(AlertEvent e) {
+        if (e.firing()) {
+            log.warn("camera {}: ALERT {}: {}", e.cameraId(), e.signal(), e.message());
+        } else {
+            log.info("camera {}: alert {} cleared: {}", e.cameraId(), e.signal(), e.message());
+        }
+        synchronized (history) {
+            history.addFirst(e);
+            while (history.size() > HISTORY) {
+                history.removeLast();
+            }
+        }
+        Counter.builder("edgewatch.alerts").description("alerts fired, by signal")
+                .tags("camera", e.cameraId(), "signal", e.signal().replaceFirst(":.*", ""), "state", e.firing() ? "firing" : "cleared")
+                .register(registry).increment();
+    }
+
+    /** {@code GET /api/alerts}: the alerts firing now and the most recent starts and clears, newest first. */
+    public ObjectNode alerts() {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode active = root.putArray("active");
+        cameras.values().stream().sorted(java.util.Comparator.comparing(c -> c.id))
+                .forEach(c -> c.activeAlerts().forEach(a -> active.add(alertJson(a))));
+        ArrayNode recent = root.putArray("recent");
+        synchronized (history) {
+            history.forEach(a -> recent.add(alertJson(a)));
+        }
+        return root;
+    }
+
+    private static ObjectNode alertJson(AlertEvent a) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("camera_id", a.cameraId()).put("signal", a.signal()).put("state", a.firing() ? "firing" : "cleared")
+                .put("at", a.at().toString()).put("baseline", a.baseline()).put("current", a.current())
+                .put("message", a.message());
+        return n;
     }
 
     private Counter counter(String name, String description, String camera, String model, String... tags) {
@@ -216,6 +264,12 @@ public final class Health implements ReportSink {
             src.put("reconnects", s.reconnects());
             if (s.lastError() != null) {
                 src.put("last_error", s.lastError());
+            }
+            ArrayNode alerts = n.putArray("active_alerts");
+            c.activeAlerts().forEach(a -> alerts.add(alertJson(a)));
+            AlertEngine.Baseline b = c.baseline();
+            if (b != null) {
+                n.set("baseline", JSON.valueToTree(b));
             }
             long[] t = c.totals();
             ObjectNode totals = n.putObject("totals");

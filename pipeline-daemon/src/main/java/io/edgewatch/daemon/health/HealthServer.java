@@ -18,7 +18,7 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The local HTTP endpoint (Reactor Netty): {@code GET /healthz}, {@code GET /metrics} (Prometheus
- * text format) and {@code GET /api/cameras}. Bound to loopback by default; on any other address
+ * text format), {@code GET /api/cameras} and {@code GET /api/alerts}. Bound to loopback by default; on any other address
  * every request must carry {@code Authorization: Bearer <token>}.
  */
 public final class HealthServer implements AutoCloseable {
@@ -60,10 +60,12 @@ public final class HealthServer implements AutoCloseable {
                                             .sendString(Mono.fromCallable(health::scrape)).then()))
                             .get("/api/cameras", (req, res) -> guarded(req, res, expected,
                                     () -> json(res, HttpResponseStatus.OK, health.cameras().toString())))
+                            .get("/api/alerts", (req, res) -> guarded(req, res, expected,
+                                    () -> json(res, HttpResponseStatus.OK, health.alerts().toString())))
                             .route(req -> true, (req, res) -> guarded(req, res, expected,
                                     () -> json(res, HttpResponseStatus.NOT_FOUND,
                                             "{\"error\":\"not found: " + req.method() + " " + req.path()
-                                                    .replace("\"", "") + " (try /healthz, /metrics, /api/cameras)\"}"))))
+                                                    .replace("\"", "") + " (try /healthz, /metrics, /api/cameras, /api/alerts)\"}"))))
                     .bindNow(Duration.ofSeconds(10));
             return new HealthServer(server, host);
         } catch (RuntimeException e) {

@@ -80,7 +80,7 @@ class HealthTest {
         MovingClock clock = new MovingClock();
         Camera source = new Camera();
         try (Health health = new Health(clock)) {
-            health.camera("cam-1", "m/1", Duration.ofSeconds(5), source);
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), source, null);
             assertThat(health.degraded()).isEmpty();
 
             clock.now = T0.plusSeconds(5);
@@ -112,7 +112,7 @@ class HealthTest {
     void theMetersCountEveryWindowAndTheOutboxIsServedWhenThereIsOne() {
         MovingClock clock = new MovingClock();
         try (Health health = new Health(clock)) {
-            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera());
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
             assertThat(health.scrape()).doesNotContain("edgewatch_outbox_depth");
             OutboxStats[] stats = {new OutboxStats(12, 30_000, 40, 28, 3, 0)};
             health.outbox(() -> stats[0]);
