@@ -24,6 +24,7 @@ import io.edgewatch.daemon.config.InferenceConfig;
 import io.edgewatch.daemon.config.SourceConfig;
 import io.edgewatch.daemon.health.Health;
 import io.edgewatch.daemon.health.HealthServer;
+import io.edgewatch.daemon.health.HealthStore;
 import io.edgewatch.inference.Detectors;
 import io.edgewatch.inference.onnx.OnnxModel;
 import io.edgewatch.inference.server.InferenceServerClient;
@@ -58,6 +59,7 @@ public final class Daemon implements AutoCloseable {
     private final Map<String, OnnxModel> onnxModels = new LinkedHashMap<>();
     private final EdgewatchConfig config;
     private final Health health;
+    private final HealthStore healthStore;
     private final HealthServer healthServer;
     private final Sinks.One<Boolean> stop = Sinks.one();
     private final Outbox outbox;
@@ -67,7 +69,8 @@ public final class Daemon implements AutoCloseable {
 
     private Daemon(EdgewatchConfig config) {
         this.config = config;
-        this.health = new Health(Clock.systemUTC());
+        this.healthStore = openHealthStore(config);
+        this.health = new Health(Clock.systemUTC(), healthStore);
         opencv_core.setNumThreads(config.opencvThreads());
         this.workers = Schedulers.newBoundedElastic(config.workers(), 100_000, "edgewatch-inference");
         List<CameraConfig> cameras = config.enabledCameras();
@@ -111,6 +114,15 @@ public final class Daemon implements AutoCloseable {
     /** Starts every enabled camera of {@code config}. */
     public static Daemon start(EdgewatchConfig config) {
         return new Daemon(config);
+    }
+
+    private static HealthStore openHealthStore(EdgewatchConfig config) {
+        try {
+            return HealthStore.open(config.storagePath());
+        } catch (IllegalStateException e) {
+            log.error("{}; baselines and alerts are kept in memory only", e.getMessage());
+            return null;
+        }
     }
 
     private HealthServer healthServer(EdgewatchConfig.HealthConfig h) {
@@ -246,6 +258,9 @@ public final class Daemon implements AutoCloseable {
             healthServer.close();
         }
         health.close();
+        if (healthStore != null) {
+            healthStore.close();
+        }
         adapters.forEach(InferenceAdapter::close);
         servers.values().forEach(InferenceServerClient::close);
         onnxModels.values().forEach(OnnxModel::close);

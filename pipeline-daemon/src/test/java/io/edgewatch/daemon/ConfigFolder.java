@@ -12,8 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A configuration folder for end-to-end tests, in a test's temporary folder: {@code edgewatch.yaml}
- * with two inference workers, the health endpoint on any free port and a JSONL sink in
- * {@code out/reports.jsonl}, and one camera file.
+ * with two inference workers, the health endpoint on any free port, storage in {@code var} and a
+ * JSONL sink in {@code out/reports.jsonl}, and one camera file.
  */
 final class ConfigFolder {
 
@@ -32,10 +32,12 @@ final class ConfigFolder {
                   workers: 2
                 %shealth:
                   port: 0
+                storage:
+                  path: %s
                 sinks:
                   jsonl:
                     path: %s
-                """.formatted(inferenceExtra, dir.resolve("out/reports.jsonl")));
+                """.formatted(inferenceExtra, dir.resolve("var"), dir.resolve("out/reports.jsonl")));
         Files.writeString(cfg.resolve("cameras/cam.yaml"), camera);
         return cfg;
     }

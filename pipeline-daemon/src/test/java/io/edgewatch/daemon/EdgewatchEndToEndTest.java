@@ -184,13 +184,11 @@ class EdgewatchEndToEndTest {
                   site: lab
                 """.formatted(clip));
         Files.writeString(cfg.resolve("edgewatch.yaml"), Files.readString(cfg.resolve("edgewatch.yaml")) + """
-                storage:
-                  path: %s
                 roboflow:
                   api_key: rf_e2e_key_0000
                   api_url: %s
                   workspace: ws
-                """.formatted(dir.resolve("var"), roboflow.url()));
+                """.formatted(roboflow.url())); // storage is dir/var (ConfigFolder)
         StringWriter err = new StringWriter();
         try {
             assertThat(run(err, "run", "--config", cfg.toString(), "--duration", "2m")).as(err.toString()).isZero();

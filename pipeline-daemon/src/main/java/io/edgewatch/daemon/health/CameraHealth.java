@@ -38,8 +38,12 @@ final class CameraHealth {
     /** Firing alerts by signal. */
     private final Map<String, AlertEvent> active = new ConcurrentHashMap<>();
 
-    CameraHealth(String id, String modelId, Duration frequency, FrameSource source, AlertOptions alerts) {
-        this.alerts = alerts == null ? null : new AlertEngine(id, alerts);
+    private final HealthStore store;
+
+    CameraHealth(String id, String modelId, Duration frequency, FrameSource source, AlertOptions alerts, HealthStore store) {
+        this.store = store;
+        this.alerts = alerts == null ? null
+                : new AlertEngine(id, alerts, store == null ? null : store.baseline(id, modelId));
         this.id = id;
         this.modelId = modelId;
         this.frequency = frequency;
@@ -57,7 +61,11 @@ final class CameraHealth {
         if (alerts == null) {
             return List.of();
         }
+        boolean learning = alerts.baseline() == null;
         List<AlertEvent> events = alerts.onWindow(report);
+        if (learning && alerts.baseline() != null && store != null) {
+            store.saveBaseline(id, modelId, alerts.baseline());
+        }
         for (AlertEvent e : events) {
             if (e.firing()) {
                 active.put(e.signal(), e);

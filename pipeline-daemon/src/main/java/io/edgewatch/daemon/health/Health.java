@@ -55,12 +55,22 @@ public final class Health implements ReportSink {
     private final Instant started;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private volatile Supplier<OutboxStats> outbox;
+    private final HealthStore store;
     private static final int HISTORY = 500;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Health.class);
     private final java.util.Deque<AlertEvent> history = new java.util.ArrayDeque<>();
 
     public Health(Clock clock) {
+        this(clock, null);
+    }
+
+    /** With a store, baselines and the alert history survive a restart. */
+    public Health(Clock clock, HealthStore store) {
         this.clock = clock;
+        this.store = store;
+        if (store != null) {
+            history.addAll(store.recentAlerts(HISTORY));
+        }
         this.started = clock.instant();
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -87,7 +97,7 @@ public final class Health implements ReportSink {
 
     /** Registers a camera before it starts, so it is listed (and its source state served) from the start. */
     public void camera(String id, String modelId, Duration frequency, FrameSource source, AlertOptions alerts) {
-        CameraHealth c = new CameraHealth(id, modelId, frequency, source, alerts);
+        CameraHealth c = new CameraHealth(id, modelId, frequency, source, alerts, store);
         cameras.put(id, c);
         for (SourceStatus.State state : SourceStatus.State.values()) {
             Gauge.builder("edgewatch.source.state", c, h -> h.source().state() == state ? 1 : 0)
@@ -159,6 +169,9 @@ public final class Health implements ReportSink {
             log.warn("camera {}: ALERT {}: {}", e.cameraId(), e.signal(), e.message());
         } else {
             log.info("camera {}: alert {} cleared: {}", e.cameraId(), e.signal(), e.message());
+        }
+        if (store != null) {
+            store.saveAlert(e);
         }
         synchronized (history) {
             history.addFirst(e);

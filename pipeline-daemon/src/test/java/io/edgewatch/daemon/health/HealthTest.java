@@ -109,6 +109,38 @@ class HealthTest {
     }
 
     @Test
+    void aLearntBaselineAndTheAlertHistorySurviveARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.edgewatch.daemon.health.alert.AlertOptions options = new io.edgewatch.daemon.health.alert.AlertOptions(
+                2, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO);
+        MovingClock clock = new MovingClock();
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), options);
+            health.record(window(T0.plusSeconds(5), 50, 50, 0));
+            health.record(window(T0.plusSeconds(10), 50, 50, 0)); // baseline learnt: 10 fps
+            health.record(window(T0.plusSeconds(15), 50, 10, 0)); // 2 fps: throughput drop fires
+            assertThat(health.alerts().get("active")).hasSize(1);
+        }
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), options);
+            // no learning this time: the first window is already judged against the kept baseline
+            health.record(window(T0.plusSeconds(20), 50, 10, 0));
+            var alerts = health.alerts();
+            assertThat(alerts.get("active")).singleElement().satisfies(a -> {
+                assertThat(a.get("signal").asText()).isEqualTo("throughput_drop");
+                assertThat(a.get("baseline").asDouble()).isEqualTo(10.0);
+            });
+            assertThat(alerts.get("recent")).hasSize(2);
+            assertThat(alerts.get("recent").get(1).get("at").asText()).isEqualTo(T0.plusSeconds(15).toString());
+        }
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            // another model on the camera: the old baseline does not apply
+            health.camera("cam-1", "m/2", Duration.ofSeconds(5), new Camera(), options);
+            health.record(window(T0.plusSeconds(25), 50, 10, 0));
+            assertThat(health.alerts().get("active")).isEmpty();
+        }
+    }
+
+    @Test
     void theMetersCountEveryWindowAndTheOutboxIsServedWhenThereIsOne() {
         MovingClock clock = new MovingClock();
         try (Health health = new Health(clock)) {

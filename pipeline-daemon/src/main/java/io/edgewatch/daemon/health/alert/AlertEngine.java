@@ -45,8 +45,14 @@ public final class AlertEngine {
     private final Map<String, Condition> conditions = new LinkedHashMap<>();
 
     public AlertEngine(String cameraId, AlertOptions options) {
+        this(cameraId, options, null);
+    }
+
+    /** An engine that starts from a baseline kept from before (null: learn one). */
+    public AlertEngine(String cameraId, AlertOptions options, Baseline kept) {
         this.cameraId = cameraId;
         this.options = options;
+        this.baseline = kept;
     }
 
     /** Alerts as an operator: window reports in, alert events out. */
