@@ -25,6 +25,7 @@ import io.edgewatch.daemon.config.SourceConfig;
 import io.edgewatch.daemon.health.Health;
 import io.edgewatch.daemon.health.HealthServer;
 import io.edgewatch.daemon.health.HealthStore;
+import io.edgewatch.daemon.health.alert.AlertWebhook;
 import io.edgewatch.inference.Detectors;
 import io.edgewatch.inference.onnx.OnnxModel;
 import io.edgewatch.inference.server.InferenceServerClient;
@@ -60,6 +61,7 @@ public final class Daemon implements AutoCloseable {
     private final EdgewatchConfig config;
     private final Health health;
     private final HealthStore healthStore;
+    private final AlertWebhook webhook;
     private final HealthServer healthServer;
     private final Sinks.One<Boolean> stop = Sinks.one();
     private final Outbox outbox;
@@ -80,14 +82,24 @@ public final class Daemon implements AutoCloseable {
         if (config.jsonl() != null) {
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
         }
-        if (config.roboflow() != null) {
+        if (config.roboflow() != null || config.alertWebhook() != null) {
             this.outbox = Outbox.open(config.storagePath(), config.outboxMaxEntries(), Clock.systemUTC());
             health.outbox(outbox::stats);
-            sinks.put("roboflow", RoboflowSink.start(outbox, config.roboflow(), metadata));
         } else {
             this.outbox = null;
+        }
+        if (config.roboflow() != null) {
+            sinks.put("roboflow", RoboflowSink.start(outbox, config.roboflow(), metadata));
+        } else {
             log.info("Roboflow reporting is off: no roboflow.api_key in {} (set ROBOFLOW_API_KEY to turn it on)",
                     config.directory().resolve("edgewatch.yaml"));
+        }
+        if (config.alertWebhook() != null) {
+            EdgewatchConfig.WebhookConfig w = config.alertWebhook();
+            this.webhook = new AlertWebhook(outbox, w.url(), w.token(), config.deviceId(), w.timeout());
+            health.onAlert(webhook::send);
+        } else {
+            this.webhook = null;
         }
         ReportSink summary = new LogSummarySink();
         List<Mono<Void>> runs = new ArrayList<>();
@@ -256,6 +268,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (healthServer != null) {
             healthServer.close();
+        }
+        if (webhook != null) {
+            webhook.close();
         }
         health.close();
         if (healthStore != null) {

@@ -161,6 +161,20 @@ class HealthEndToEndTest {
             server.answer(r -> io.edgewatch.inference.server.InferenceServerStandIn.Answer.ok(
                     io.edgewatch.inference.server.InferenceServerStandIn.detections(r, "person",
                             "edgewatch-startup-check".equals(r.field("id")) || frames.incrementAndGet() <= 30 ? 0.9 : 0.5)));
+            // the alert webhook: refuses the first delivery (503), takes the next
+            java.util.List<String> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.List<String> auth = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger posts = new java.util.concurrent.atomic.AtomicInteger();
+            reactor.netty.DisposableServer hook = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+                    .handle((req, res) -> req.receive().aggregate().asString().defaultIfEmpty("").flatMap(body -> {
+                        if (posts.incrementAndGet() == 1) {
+                            return res.status(503).send().then();
+                        }
+                        delivered.add(body);
+                        auth.add(String.valueOf(req.requestHeaders().get("Authorization")));
+                        return res.status(204).send().then();
+                    }))
+                    .bindNow();
             Path cfg = ConfigFolder.write(dir, "", """
                     id: gate
                     source:
@@ -177,6 +191,12 @@ class HealthEndToEndTest {
                       baseline_period: 2s
                       sustain: 2s
                     """.formatted(server.url()));
+            Files.writeString(cfg.resolve("edgewatch.yaml"), Files.readString(cfg.resolve("edgewatch.yaml")) + """
+                    alerts:
+                      webhook:
+                        url: http://127.0.0.1:%d/hooks/edgewatch
+                        token: hook-token-1
+                    """.formatted(hook.port()));
             try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
                 String url = daemon.healthUrl().orElseThrow();
                 JsonNode alerts = null;
@@ -200,7 +220,22 @@ class HealthEndToEndTest {
                 assertThat(h.get("cameras").get("gate").asText()).contains("alert confidence_slide:person");
                 assertThat(get(url + "/metrics", null).body())
                         .contains("edgewatch_alerts_total{camera=\"gate\",signal=\"confidence_slide\",state=\"firing\"} 1.0");
+                for (long until = System.nanoTime() + 30_000_000_000L; delivered.isEmpty() && System.nanoTime() < until; ) {
+                    Thread.sleep(100);
+                }
+            } finally {
+                hook.disposeNow();
             }
+            assertThat(posts.get()).isGreaterThanOrEqualTo(2);
+            assertThat(delivered).first().satisfies(body -> {
+                JsonNode a = JSON.readTree(body);
+                assertThat(a.get("device_id").asText()).isEqualTo("test-box");
+                assertThat(a.get("camera_id").asText()).isEqualTo("gate");
+                assertThat(a.get("signal").asText()).isEqualTo("confidence_slide:person");
+                assertThat(a.get("state").asText()).isEqualTo("firing");
+                assertThat(a.get("message").asText()).contains("baseline 0.900");
+            });
+            assertThat(auth).first().isEqualTo("Bearer hook-token-1");
         }
     }
 

@@ -79,7 +79,9 @@ public final class ConfigLoader {
             sinks.rejectUnknownKeys();
             RoboflowOptions roboflow = roboflow(main.section("roboflow"), deviceId);
             EdgewatchConfig.HealthConfig health = health(main.section("health"));
-            AlertSettings alerts = alerts(main.section("alerts"), AlertSettings.DEFAULTS);
+            Section alertsSection = main.section("alerts");
+            EdgewatchConfig.WebhookConfig webhook = webhook(alertsSection.section("webhook"));
+            AlertSettings alerts = alerts(alertsSection, AlertSettings.DEFAULTS);
             String camerasDir = main.string("cameras_dir", "cameras");
             main.rejectUnknownKeys();
             List<String> sinkNames = new ArrayList<>();
@@ -91,7 +93,7 @@ public final class ConfigLoader {
             }
             List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, workers, alerts, errors);
             config = new EdgewatchConfig(directory, deviceId, storage, workers, opencvThreads, serverMaxInFlight, onnxThreads,
-                    outboxMax, jsonl, roboflow, health,
+                    outboxMax, jsonl, roboflow, health, webhook,
                     cameras);
         }
         if (!errors.isEmpty()) {
@@ -125,6 +127,22 @@ public final class ConfigLoader {
                 s.duration("sustain", d.sustain(), Duration.ZERO));
         s.rejectUnknownKeys();
         return a;
+    }
+
+    /** {@code alerts.webhook}; null when it has no URL. */
+    private static EdgewatchConfig.WebhookConfig webhook(Section s) {
+        String url = s.string("url", "");
+        String token = s.string("token", "");
+        Duration timeout = s.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(100));
+        s.rejectUnknownKeys();
+        if (url.isEmpty()) {
+            return null;
+        }
+        if (!url.matches("https?://[^/\\s]+.*")) {
+            s.error("url", "'" + url + "' is not an http(s) URL");
+            return null;
+        }
+        return new EdgewatchConfig.WebhookConfig(url, token.isEmpty() ? null : token, timeout);
     }
 
     /** The {@code health} section; null when disabled. */

@@ -21,6 +21,7 @@ import io.edgewatch.sink.roboflow.RoboflowOptions;
 public record EdgewatchConfig(Path directory, String deviceId, Path storagePath, int workers, int opencvThreads,
                               int serverMaxInFlight, int onnxThreads,
                               long outboxMaxEntries, JsonlConfig jsonl, RoboflowOptions roboflow, HealthConfig health,
+                              WebhookConfig alertWebhook,
                               List<CameraConfig> cameras) {
 
     /**
@@ -32,6 +33,14 @@ public record EdgewatchConfig(Path directory, String deviceId, Path storagePath,
         @Override
         public String toString() {
             return "HealthConfig[host=" + host + ", port=" + port + ", token=" + (token == null ? "none" : "***") + "]";
+        }
+    }
+
+    /** {@code alerts.webhook}: where alerts are POSTed; the token is never printed. */
+    public record WebhookConfig(String url, String token, java.time.Duration timeout) {
+        @Override
+        public String toString() {
+            return "WebhookConfig[url=" + url + ", token=" + (token == null ? "none" : "***") + ", timeout=" + timeout + "]";
         }
     }
 

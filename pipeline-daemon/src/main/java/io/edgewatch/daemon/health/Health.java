@@ -56,6 +56,7 @@ public final class Health implements ReportSink {
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private volatile Supplier<OutboxStats> outbox;
     private final HealthStore store;
+    private volatile java.util.function.Consumer<AlertEvent> listener;
     private static final int HISTORY = 500;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Health.class);
     private final java.util.Deque<AlertEvent> history = new java.util.ArrayDeque<>();
@@ -164,7 +165,16 @@ public final class Health implements ReportSink {
         gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "inferred").set(r.framesInferred() / seconds);
     }
 
+    /** Also hands every alert start and clear to {@code listener} (a webhook), on the reporting thread. */
+    public void onAlert(java.util.function.Consumer<AlertEvent> listener) {
+        this.listener = listener;
+    }
+
     private void alerted(AlertEvent e) {
+        java.util.function.Consumer<AlertEvent> l = listener;
+        if (l != null) {
+            l.accept(e);
+        }
         if (e.firing()) {
             log.warn("camera {}: ALERT {}: {}", e.cameraId(), e.signal(), e.message());
         } else {
