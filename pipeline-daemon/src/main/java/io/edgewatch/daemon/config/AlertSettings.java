@@ -13,11 +13,12 @@ import io.edgewatch.daemon.health.alert.AlertOptions;
  */
 public record AlertSettings(boolean enabled, Duration baselinePeriod, double confidenceDrop, double psiLimit,
                             int recentWindows, double latencyFactor, double throughputDrop, double errorRate,
-                            Duration sustain) {
+                            Duration sustain, Duration sourceDown) {
 
     public static final AlertSettings DEFAULTS = new AlertSettings(true, Duration.ofHours(1), AlertOptions.DEFAULTS.confidenceDrop(),
             AlertOptions.DEFAULTS.psiLimit(), AlertOptions.DEFAULTS.recentWindows(), AlertOptions.DEFAULTS.latencyFactor(),
-            AlertOptions.DEFAULTS.throughputDrop(), AlertOptions.DEFAULTS.errorRate(), AlertOptions.DEFAULTS.sustain());
+            AlertOptions.DEFAULTS.throughputDrop(), AlertOptions.DEFAULTS.errorRate(), AlertOptions.DEFAULTS.sustain(),
+            AlertOptions.DEFAULTS.sourceDown());
 
     /** The engine's options for a camera whose windows are {@code frequency} long; null when disabled. */
     public AlertOptions options(Duration frequency) {
@@ -25,6 +26,6 @@ public record AlertSettings(boolean enabled, Duration baselinePeriod, double con
             return null;
         }
         int windows = (int) Math.max(1, Math.min(Integer.MAX_VALUE, baselinePeriod.toMillis() / Math.max(1, frequency.toMillis())));
-        return new AlertOptions(windows, confidenceDrop, psiLimit, recentWindows, latencyFactor, throughputDrop, errorRate, sustain);
+        return new AlertOptions(windows, confidenceDrop, psiLimit, recentWindows, latencyFactor, throughputDrop, errorRate, sustain, sourceDown);
     }
 }

@@ -124,7 +124,7 @@ public final class ConfigLoader {
                 s.number("confidence_drop", d.confidenceDrop(), 0, 1), s.number("psi_limit", d.psiLimit(), 0, 100),
                 s.integer("recent_windows", d.recentWindows(), 1, 100_000), s.number("latency_factor", d.latencyFactor(), 1, 1000),
                 s.number("throughput_drop", d.throughputDrop(), 0, 1), s.number("error_rate", d.errorRate(), 0, 1),
-                s.duration("sustain", d.sustain(), Duration.ZERO));
+                s.duration("sustain", d.sustain(), Duration.ZERO), s.duration("source_down", d.sourceDown(), Duration.ZERO));
         s.rejectUnknownKeys();
         return a;
     }

@@ -62,7 +62,7 @@ final class CameraHealth {
             return List.of();
         }
         boolean learning = alerts.baseline() == null;
-        List<AlertEvent> events = alerts.onWindow(report);
+        List<AlertEvent> events = alerts.onWindow(report, live() ? source() : null);
         if (learning && alerts.baseline() != null && store != null) {
             store.saveBaseline(id, modelId, alerts.baseline());
         }

@@ -111,7 +111,7 @@ class HealthTest {
     @Test
     void aLearntBaselineAndTheAlertHistorySurviveARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         io.edgewatch.daemon.health.alert.AlertOptions options = new io.edgewatch.daemon.health.alert.AlertOptions(
-                2, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO);
+                2, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
         MovingClock clock = new MovingClock();
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
             health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), options);

@@ -13,6 +13,7 @@ import java.util.Map;
 
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.source.SourceStatus;
 import reactor.core.publisher.Flux;
 
 /**
@@ -24,8 +25,9 @@ import reactor.core.publisher.Flux;
  *   <li>{@code confidence_slide:CLASS}: the class's mean confidence is below its baseline by more than the drop;</li>
  *   <li>{@code class_shift}: the PSI of the class mix of the recent windows against the baseline's is above the limit;</li>
  *   <li>{@code latency_creep}: inference p95 is above the baseline by more than the factor;</li>
- *   <li>{@code throughput_drop}: inferred frames a second are below the share of the baseline;</li>
- *   <li>{@code error_rate}: failed inferences are above the share of frames seen (needs no baseline).</li>
+ *   <li>{@code throughput_drop}: inferred frames a second are below the share of the baseline (not while the source is down);</li>
+ *   <li>{@code error_rate}: failed inferences are above the share of frames seen (needs no baseline);</li>
+ *   <li>{@code source_down}: the source has not been streaming for longer than the limit (no baseline; fires and clears at once).</li>
  * </ul>
  * An alert fires once its condition has held for {@code sustain} and clears once it has been gone
  * for {@code sustain}: a condition that flickers neither fires nor clears on every window.
@@ -75,8 +77,24 @@ public final class AlertEngine {
 
     /** Takes one window; what started or cleared because of it. */
     public List<AlertEvent> onWindow(WindowReport r) {
+        return onWindow(r, null);
+    }
+
+    /** Takes one window and the source's state at its end (null when unknown). */
+    public List<AlertEvent> onWindow(WindowReport r, SourceStatus source) {
         Instant at = r.windowEnd();
         List<AlertEvent> events = new ArrayList<>();
+        boolean notStreaming = source != null && (source.state() == SourceStatus.State.CONNECTING
+                || source.state() == SourceStatus.State.RECONNECTING || source.state() == SourceStatus.State.FAILED);
+        if (source != null) {
+            double downSeconds = notStreaming ? Math.max(0, Duration.between(source.since(), at).toMillis() / 1000.0) : 0;
+            String message = notStreaming
+                    ? String.format(Locale.ROOT, "source %s for %.0f s (limit %d s)%s", source.state().name().toLowerCase(Locale.ROOT),
+                            downSeconds, options.sourceDown().toSeconds(), source.lastError() == null ? "" : ": " + source.lastError())
+                    : "source " + source.state().name().toLowerCase(Locale.ROOT) + " again";
+            check(events, "source_down", notStreaming && downSeconds >= options.sourceDown().toMillis() / 1000.0, at,
+                    options.sourceDown().toSeconds(), downSeconds, message, Duration.ZERO);
+        }
         double seconds = Math.max(1e-3, Duration.between(r.windowStart(), r.windowEnd()).toNanos() / 1e9);
         if (r.framesSeen() > 0) {
             double rate = (double) r.inferenceErrors() / r.framesSeen();
@@ -131,7 +149,8 @@ public final class AlertEngine {
                     String.format(Locale.ROOT, "inference p95 %.1f ms, baseline %.1f ms (alert above %.1fx)", p95,
                             baseline.p95Millis(), options.latencyFactor()));
         }
-        if (baseline.fps() > 0) {
+        // a source that is down already says why nothing is inferred: no throughput alert on top of it
+        if (baseline.fps() > 0 && !notStreaming) {
             double fps = r.framesInferred() / seconds;
             check(events, "throughput_drop", fps < baseline.fps() * options.throughputDrop(), at, baseline.fps(), fps,
                     String.format(Locale.ROOT, "%.2f frames a second inferred, baseline %.2f (alert below %.0f %%)", fps,
@@ -142,13 +161,18 @@ public final class AlertEngine {
 
     private void check(List<AlertEvent> events, String signal, boolean holds, Instant at, double base, double current,
                        String message) {
+        check(events, signal, holds, at, base, current, message, options.sustain());
+    }
+
+    private void check(List<AlertEvent> events, String signal, boolean holds, Instant at, double base, double current,
+                       String message, Duration sustain) {
         Condition c = conditions.computeIfAbsent(signal, k -> new Condition());
         if (holds) {
             c.falseSince = null;
             if (c.trueSince == null) {
                 c.trueSince = at;
             }
-            if (!c.firing && !Duration.between(c.trueSince, at).minus(options.sustain()).isNegative()) {
+            if (!c.firing && !Duration.between(c.trueSince, at).minus(sustain).isNegative()) {
                 c.firing = true;
                 events.add(new AlertEvent(cameraId, signal, true, at, base, current, message));
             }
@@ -157,7 +181,7 @@ public final class AlertEngine {
             if (c.falseSince == null) {
                 c.falseSince = at;
             }
-            if (c.firing && !Duration.between(c.falseSince, at).minus(options.sustain()).isNegative()) {
+            if (c.firing && !Duration.between(c.falseSince, at).minus(sustain).isNegative()) {
                 c.firing = false;
                 events.add(new AlertEvent(cameraId, signal, false, at, base, current, "cleared: " + message));
             }

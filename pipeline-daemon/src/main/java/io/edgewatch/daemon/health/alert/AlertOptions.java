@@ -14,19 +14,22 @@ import java.time.Duration;
  * @param throughputDrop inferred frames a second below this share of the baseline is a throughput drop
  * @param errorRate failed inferences above this share of the frames seen in a window
  * @param sustain a condition must hold this long before its alert fires, and be gone this long before it clears
+ * @param sourceDown a source not streaming (connecting, reconnecting, failed) for this long fires at once, and clears as soon as it streams
  */
 public record AlertOptions(int baselineWindows, double confidenceDrop, double psiLimit, int recentWindows,
-                           double latencyFactor, double throughputDrop, double errorRate, Duration sustain) {
+                           double latencyFactor, double throughputDrop, double errorRate, Duration sustain,
+                           Duration sourceDown) {
 
-    /** A baseline from the first hour at 5 s windows (720), slide 0.15, PSI 0.25 over 12 windows, 2x latency, half throughput, 20 % errors, 2 min. */
-    public static final AlertOptions DEFAULTS = new AlertOptions(720, 0.15, 0.25, 12, 2.0, 0.5, 0.2, Duration.ofMinutes(2));
+    /** A baseline from the first hour at 5 s windows (720), slide 0.15, PSI 0.25 over 12 windows, 2x latency, half throughput, 20 % errors, 2 min; source down 1 min. */
+    public static final AlertOptions DEFAULTS = new AlertOptions(720, 0.15, 0.25, 12, 2.0, 0.5, 0.2, Duration.ofMinutes(2),
+            Duration.ofMinutes(1));
 
     public AlertOptions {
         if (baselineWindows < 1 || recentWindows < 1) {
             throw new IllegalArgumentException("baseline and recent windows must be at least 1");
         }
-        if (sustain.isNegative()) {
-            throw new IllegalArgumentException("sustain must not be negative");
+        if (sustain.isNegative() || sourceDown.isNegative()) {
+            throw new IllegalArgumentException("sustain and source down must not be negative");
         }
     }
 }

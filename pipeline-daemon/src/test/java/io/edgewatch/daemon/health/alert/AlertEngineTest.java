@@ -26,7 +26,7 @@ import reactor.test.StepVerifier;
 class AlertEngineTest {
 
     private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
-    private static final AlertOptions OPTIONS = new AlertOptions(10, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ofSeconds(30));
+    private static final AlertOptions OPTIONS = new AlertOptions(10, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ofSeconds(30), Duration.ofSeconds(20));
 
     /** A window: {@code classes} maps class to {count, mean confidence}. */
     private static WindowReport window(long i, long seen, long inferred, long errors, double p95, Map<String, double[]> classes) {
@@ -115,6 +115,34 @@ class AlertEngineTest {
             assertThat(e.signal()).isEqualTo("error_rate");
             assertThat(e.message()).contains("60 % of frames failed", "timeout");
         });
+    }
+
+    @Test
+    void aSourceDownLongerThanTheLimitFiresAtOnceAndClearsWhenItStreamsAgain() {
+        AlertEngine engine = new AlertEngine("cam-1", OPTIONS);
+        io.edgewatch.core.source.SourceStatus up = new io.edgewatch.core.source.SourceStatus(
+                io.edgewatch.core.source.SourceStatus.State.STREAMING, T0, 0, null);
+        io.edgewatch.core.source.SourceStatus down = new io.edgewatch.core.source.SourceStatus(
+                io.edgewatch.core.source.SourceStatus.State.RECONNECTING, T0.plusSeconds(60), 2, "connection refused");
+        List<AlertEvent> events = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            // windows end at 5 s, 10 s, ...; down from 60 s to 100 s (empty windows meanwhile)
+            boolean isDown = 5 * (i + 1) > 60 && 5 * (i + 1) <= 100;
+            events.addAll(engine.onWindow(isDown ? window(i, 0, 0, 0, 0, Map.of()) : normal(i, 0.8), isDown ? down : up));
+        }
+        assertThat(events).hasSize(2);
+        assertThat(events.get(0)).satisfies(e -> {
+            assertThat(e.signal()).isEqualTo("source_down");
+            assertThat(e.firing()).isTrue();
+            assertThat(e.at()).isEqualTo(T0.plusSeconds(80)); // down 20 s: the limit
+            assertThat(e.message()).contains("source reconnecting for 20 s", "connection refused");
+        });
+        assertThat(events.get(1)).satisfies(e -> {
+            assertThat(e.firing()).isFalse();
+            assertThat(e.at()).isEqualTo(T0.plusSeconds(105)); // the first window streaming again
+            assertThat(e.message()).isEqualTo("cleared: source streaming again");
+        });
+        // 40 s without frames is also a throughput drop, but the source being down already says why
     }
 
     @Test
