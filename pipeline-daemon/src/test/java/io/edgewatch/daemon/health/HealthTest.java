@@ -2,10 +2,8 @@ package io.edgewatch.daemon.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +15,7 @@ import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.core.testing.MovingClock;
 import io.edgewatch.sink.outbox.OutboxStats;
 import reactor.core.publisher.Flux;
 
@@ -24,25 +23,6 @@ import reactor.core.publisher.Flux;
 class HealthTest {
 
     private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
-
-    private static final class MovingClock extends Clock {
-        Instant now = T0;
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     private static final class Camera implements FrameSource {
         volatile SourceStatus status = new SourceStatus(SourceStatus.State.STREAMING, T0, 0, null);
@@ -77,14 +57,14 @@ class HealthTest {
 
     @Test
     void aCameraIsDegradedWhileItsSourceReconnectsItsInferencesMostlyFailOrItsWindowsStop() {
-        MovingClock clock = new MovingClock();
+        MovingClock clock = new MovingClock(T0);
         Camera source = new Camera();
         try (Health health = new Health(clock)) {
             health.camera("cam-1", "m/1", Duration.ofSeconds(5), source, null);
             assertThat(health.degraded()).isEmpty();
 
-            clock.now = T0.plusSeconds(5);
-            health.record(window(clock.now, 100, 100, 0));
+            clock.set(T0.plusSeconds(5));
+            health.record(window(clock.instant(), 100, 100, 0));
             assertThat(health.healthz().get("status").asText()).isEqualTo("ok");
 
             source.status = new SourceStatus(SourceStatus.State.RECONNECTING, T0.plusSeconds(6), 3, "connection refused");
@@ -92,14 +72,14 @@ class HealthTest {
                     .contains("source reconnecting", "connection refused");
 
             source.status = new SourceStatus(SourceStatus.State.STREAMING, T0.plusSeconds(8), 3, null);
-            clock.now = T0.plusSeconds(10);
-            health.record(window(clock.now, 100, 40, 60));
+            clock.set(T0.plusSeconds(10));
+            health.record(window(clock.instant(), 100, 40, 60));
             assertThat(health.degraded().get("cam-1")).singleElement().asString()
                     .contains("inference failed on 60 of 100 frames", "unavailable");
-            health.record(window(clock.now, 100, 51, 49));
+            health.record(window(clock.instant(), 100, 51, 49));
             assertThat(health.degraded()).isEmpty();
 
-            clock.now = T0.plusSeconds(26); // 16 s after the last window: more than 3 windows of 5 s
+            clock.set(T0.plusSeconds(26)); // 16 s after the last window: more than 3 windows of 5 s
             assertThat(health.degraded().get("cam-1")).singleElement().asString().contains("no window reported for 16 s");
             assertThat(health.healthz().get("cameras").get("cam-1").asText()).startsWith("degraded: ");
 
@@ -112,7 +92,7 @@ class HealthTest {
     void aLearntBaselineAndTheAlertHistorySurviveARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         io.edgewatch.daemon.health.alert.AlertOptions options = new io.edgewatch.daemon.health.alert.AlertOptions(
                 2, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
-        MovingClock clock = new MovingClock();
+        MovingClock clock = new MovingClock(T0);
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
             health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), options);
             health.record(window(T0.plusSeconds(5), 50, 50, 0));
@@ -142,7 +122,7 @@ class HealthTest {
 
     @Test
     void theMetersCountEveryWindowAndTheOutboxIsServedWhenThereIsOne() {
-        MovingClock clock = new MovingClock();
+        MovingClock clock = new MovingClock(T0);
         try (Health health = new Health(clock)) {
             health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
             assertThat(health.scrape()).doesNotContain("edgewatch_outbox_depth");

@@ -57,27 +57,11 @@ class OutboxTest {
 
     @Test
     void oldestAgeIsMeasuredFromTheClock() {
-        Instant[] now = {Instant.parse("2026-11-23T10:00:00Z")};
-        Clock clock = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now[0];
-            }
-        };
+        io.edgewatch.core.testing.MovingClock clock = new io.edgewatch.core.testing.MovingClock(Instant.parse("2026-11-23T10:00:00Z"));
         try (Outbox o = Outbox.open(dir, 10, clock)) {
             assertThat(o.stats().oldestAgeMillis()).isZero();
             o.append("rf", "a", "report", b("1"));
-            now[0] = now[0].plusSeconds(42);
+            clock.advance(java.time.Duration.ofSeconds(42));
             assertThat(o.stats().oldestAgeMillis()).isEqualTo(42_000);
         }
     }
