@@ -1,6 +1,7 @@
 package io.edgewatch.core.pipeline;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 
 import org.slf4j.Logger;
@@ -8,8 +9,11 @@ import org.slf4j.LoggerFactory;
 
 import io.edgewatch.core.event.FrameEvent;
 import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.inference.Box;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.inference.InferenceException;
+import io.edgewatch.core.inference.InferenceResult;
+import io.edgewatch.core.inference.Prediction;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -68,11 +72,44 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
             return Mono.just(event);
         }
         VideoFrame frame = captured.frame();
+        int width = frame.width();
+        int height = frame.height();
         return Mono.defer(() -> adapter.infer(frame))
                 .timeout(timeout, timer)
+                .doOnNext(result -> checkOutputs(result, width, height))
                 .<FrameEvent>map(FrameEvent.Inferred::new)
                 .onErrorResume(e -> Mono.just(failure(frame.sequence(), e)))
                 .doFinally(signal -> frame.release());
+    }
+
+    /**
+     * A model's answer that cannot be right makes the frame a {@code malformed} failure, so a broken
+     * model shows in the error counts (and the error-rate alert) instead of in the results: a
+     * confidence outside 0..1, a detection with no class name, a box with no area, or one wholly
+     * outside the frame. (A box reaching past an edge is normal and kept.)
+     */
+    static void checkOutputs(InferenceResult result, int width, int height) {
+        List<Prediction> predictions = result.predictions();
+        for (int i = 0; i < predictions.size(); i++) {
+            Prediction p = predictions.get(i);
+            String problem = null;
+            if (p.confidence() < 0 || p.confidence() > 1) {
+                problem = "confidence " + p.confidence() + " is outside 0..1";
+            } else if (p.box() != null) {
+                Box b = p.box();
+                if (p.className().isEmpty()) {
+                    problem = "a detection has no class name";
+                } else if (!(b.width() > 0 && b.height() > 0) || !Double.isFinite(b.x()) || !Double.isFinite(b.y())) {
+                    problem = "box " + b + " has no area";
+                } else if (b.left() + b.width() <= 0 || b.top() + b.height() <= 0 || b.left() >= width || b.top() >= height) {
+                    problem = "box " + b + " lies wholly outside the " + width + "x" + height + " frame";
+                }
+            }
+            if (problem != null) {
+                throw new InferenceException(InferenceException.Kind.MALFORMED, "model " + result.modelId()
+                        + " answered a malformed prediction (" + i + ": '" + p.className() + "'): " + problem);
+            }
+        }
     }
 
     private FrameEvent failure(long sequence, Throwable e) {
