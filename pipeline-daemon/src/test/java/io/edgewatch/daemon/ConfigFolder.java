@@ -51,6 +51,17 @@ final class ConfigFolder {
         return out;
     }
 
+    /**
+     * A file of {@code ../shared/fixtures}, from the folder in the system property
+     * {@code edgewatch.fixtures} (Maven sets it; override with {@code -Dedgewatch.fixtures=DIR}).
+     */
+    static Path fixture(String name) {
+        Path file = Path.of(System.getProperty("edgewatch.fixtures", "../../shared/fixtures"), name).toAbsolutePath().normalize();
+        org.assertj.core.api.Assertions.assertThat(file)
+                .as("fixture missing: run with -Dedgewatch.fixtures=DIR pointing at ../shared/fixtures").isReadable();
+        return file;
+    }
+
     /** {@code edgewatch ARGS} in this JVM; its standard error goes to {@code err}. */
     static int run(StringWriter err, String... args) {
         return Edgewatch.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);

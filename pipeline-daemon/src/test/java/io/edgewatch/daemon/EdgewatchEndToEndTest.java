@@ -96,9 +96,7 @@ class EdgewatchEndToEndTest {
 
     @Test
     void hogOnTheFixtureAtOneFrameInTenMatchesTheReferenceFigure() throws Exception {
-        Path vtest = Path.of(System.getProperty("edgewatch.fixtures", "../../shared/fixtures"), "vtest.avi")
-                .toAbsolutePath().normalize();
-        assertThat(vtest).as("fixture missing: run with -Dedgewatch.fixtures=DIR pointing at ../shared/fixtures").isReadable();
+        Path vtest = ConfigFolder.fixture("vtest.avi");
         // vtest.avi is 10 fps: max_fps 1 keeps frames 0, 10, ..., 790 (80 frames), as in the fixtures README
         Path cfg = config("""
                 id: lobby

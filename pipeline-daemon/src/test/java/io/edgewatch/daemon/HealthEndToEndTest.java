@@ -50,9 +50,7 @@ class HealthEndToEndTest {
 
     @Test
     void theEndpointServesWhatTheReportsSayOnRealFootage() throws Exception {
-        Path vtest = Path.of(System.getProperty("edgewatch.fixtures", "../../shared/fixtures"), "vtest.avi")
-                .toAbsolutePath().normalize();
-        assertThat(vtest).as("fixture missing: run with -Dedgewatch.fixtures=DIR pointing at ../shared/fixtures").isReadable();
+        Path vtest = ConfigFolder.fixture("vtest.avi");
         Path cfg = ConfigFolder.write(dir, "", """
                 id: lobby
                 source:

@@ -43,6 +43,11 @@ public record WindowReport(String cameraId, String modelId, String modelType, In
     }
 
     /** The distinct inference ids of {@link #inferenceResults()}, in order: what custom metadata attaches to. */
+    /** The window's length in seconds (at least a millisecond, so rates can divide by it). */
+    public double seconds() {
+        return Math.max(1e-3, java.time.Duration.between(windowStart, windowEnd).toNanos() / 1e9);
+    }
+
     public List<String> reportedInferenceIds() {
         return inferenceResults.stream().map(ClassResult::inferenceId).distinct().toList();
     }

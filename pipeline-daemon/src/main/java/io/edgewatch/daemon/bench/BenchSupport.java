@@ -105,6 +105,18 @@ final class BenchSupport {
     }
 
     /** The daemon's own per-camera pipeline, on the first {@code maxFrames} frames of the clip. */
+    /** The first {@code frames} frames of a clip, decoded and copied out (the caller closes them). */
+    static List<org.bytedeco.opencv.opencv_core.Mat> decode(Path clip, int frames) {
+        List<org.bytedeco.opencv.opencv_core.Mat> out = new ArrayList<>();
+        VideoSources.file("decode", clip, false).frames().take(frames)
+                .doOnNext(f -> {
+                    out.add(f.pixels().clone());
+                    f.release();
+                })
+                .blockLast(Duration.ofMinutes(1));
+        return out;
+    }
+
     static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work) {
         return pipeline(clip, adapter, maxFrames, inFlight, work, List.of());
     }

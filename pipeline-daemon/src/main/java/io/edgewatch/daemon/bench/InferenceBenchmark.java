@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -109,7 +108,7 @@ public final class InferenceBenchmark {
                 }
             }
             System.out.printf(Locale.ROOT, "   (the server answered %d requests)%n", answered.get());
-            List<Mat> frames = decode(clip, 100);
+            List<Mat> frames = BenchSupport.decode(clip, 100);
             double jpeg = BenchSupport.measure(runs, () -> jpegLoop(frames)).get(0).fps();
             System.out.printf(Locale.ROOT, "   for reference: JPEG encoding alone (quality 85, one thread) %7.1f fps%n", jpeg);
             frames.forEach(Mat::close);
@@ -128,7 +127,7 @@ public final class InferenceBenchmark {
         }
         System.out.printf(Locale.ROOT, "2. ONNX Runtime adapter (%s), first %d frames%n",
                 given == null ? "generated YOLOv8-shaped conv detector, 640x640, 80 classes" : model, ONNX_FRAMES);
-        List<Mat> frames = decode(clip, ONNX_FRAMES);
+        List<Mat> frames = BenchSupport.decode(clip, ONNX_FRAMES);
         OnnxOptions options = OnnxOptions.defaults(model);
         Scheduler workers = Schedulers.newBoundedElastic(cores, 1000, "bench-onnx");
         try (OnnxModel oneThread = OnnxModel.load(model, OnnxOptions.Provider.CPU, 1, 0);
@@ -146,16 +145,6 @@ public final class InferenceBenchmark {
             workers.dispose();
             frames.forEach(Mat::close);
         }
-    }
-
-    private static List<Mat> decode(Path clip, int count) {
-        List<Mat> frames = new ArrayList<>();
-        VideoSources.file("decode", clip, false).frames().take(count)
-                .doOnNext(f -> {
-                    frames.add(f.pixels().clone());
-                    f.release();
-                }).blockLast();
-        return frames;
     }
 
     private static long jpegLoop(List<Mat> frames) {

@@ -3,7 +3,6 @@ package io.edgewatch.daemon.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -90,7 +89,7 @@ public final class PipelineBenchmark {
             int frames = 60;
             System.out.println();
             System.out.printf(Locale.ROOT, "2. HOG people detector on the first %d frames of vtest.avi (OpenCV threads: 1)%n", frames);
-            List<Mat> decoded = decode(vtest, frames);
+            List<Mat> decoded = BenchSupport.decode(vtest, frames);
             Scheduler workers = Schedulers.newBoundedElastic(cores, 1000, "bench-hog");
             try (InferenceAdapter hog = Detectors.hog("hog", HogOptions.DEFAULTS, workers)) {
                 List<BenchSupport.Result> r = BenchSupport.measure(Math.max(1, runs / 2), () -> hogLoop(decoded),
@@ -131,17 +130,6 @@ public final class PipelineBenchmark {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static List<Mat> decode(Path clip, int frames) {
-        List<Mat> out = new ArrayList<>();
-        VideoSources.file("decode", clip, false).frames().take(frames)
-                .doOnNext(f -> {
-                    out.add(f.pixels().clone());
-                    f.release();
-                })
-                .blockLast(Duration.ofMinutes(1));
-        return out;
     }
 
     private static long hogLoop(List<Mat> frames) {

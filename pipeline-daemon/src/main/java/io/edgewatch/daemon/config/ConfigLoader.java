@@ -129,6 +129,21 @@ public final class ConfigLoader {
         return a;
     }
 
+    /** True when {@code url} is an http(s) URL with a host; else records an error on {@code key} and says false. */
+    private static boolean httpUrl(Section s, String key, String url, String example) {
+        URI u;
+        try {
+            u = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            u = null;
+        }
+        if (u == null || u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null) {
+            s.error(key, "'" + url + "' is not an http(s) URL (such as " + example + ")");
+            return false;
+        }
+        return true;
+    }
+
     /** {@code alerts.webhook}; null when it has no URL. */
     private static EdgewatchConfig.WebhookConfig webhook(Section s) {
         String url = s.string("url", "");
@@ -138,8 +153,7 @@ public final class ConfigLoader {
         if (url.isEmpty()) {
             return null;
         }
-        if (!url.matches("https?://[^/\\s]+.*")) {
-            s.error("url", "'" + url + "' is not an http(s) URL");
+        if (!httpUrl(s, "url", url, "https://hooks.example.com/edgewatch")) {
             return null;
         }
         return new EdgewatchConfig.WebhookConfig(url, token.isEmpty() ? null : token, timeout);
@@ -413,14 +427,7 @@ public final class ConfigLoader {
             s.error("model_id", "'" + modelId + "' is not a Roboflow model id (project/version, such as people-detection/3)");
             valid = false;
         }
-        URI u = null;
-        try {
-            u = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            // reported below
-        }
-        if (u == null || u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null) {
-            s.error("url", "'" + url + "' is not an http(s) URL (such as " + InferenceServerOptions.DEFAULT_URL + ")");
+        if (!httpUrl(s, "url", url, InferenceServerOptions.DEFAULT_URL)) {
             valid = false;
         }
         if (legacy && task != null && !task.equals(ModelType.OBJECT_DETECTION.wireName())) {
@@ -478,6 +485,6 @@ public final class ConfigLoader {
         }
         return new OnnxOptions(modelPath, names, inputSize, confidence, iou, maxDetections,
                 OnnxOptions.Layout.valueOf(layout.toUpperCase(java.util.Locale.ROOT)),
-                OnnxOptions.Provider.valueOf(provider.toUpperCase(java.util.Locale.ROOT)), 0);
+                OnnxOptions.Provider.valueOf(provider.toUpperCase(java.util.Locale.ROOT)));
     }
 }

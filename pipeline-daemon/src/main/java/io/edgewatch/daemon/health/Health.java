@@ -151,7 +151,7 @@ public final class Health implements ReportSink {
             gauge("edgewatch.confidence.max", "highest confidence of the class over the last window", cam, model, "class",
                     s.className()).set(s.maxConfidence());
         }
-        LatencyStats[] stages = {r.inferenceLatency(), r.callLatency(), r.endToEndLatency()};
+        LatencyStats[] stages = stages(r);
         for (int i = 0; i < STAGES.length; i++) {
             for (String q : new String[] {"0.5", "0.95", "0.99"}) {
                 LatencyStats l = stages[i];
@@ -160,7 +160,7 @@ public final class Health implements ReportSink {
                         .set(ms / 1000.0);
             }
         }
-        double seconds = Math.max(1e-3, Duration.between(r.windowStart(), r.windowEnd()).toNanos() / 1e9);
+        double seconds = r.seconds();
         gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "seen").set(r.framesSeen() / seconds);
         gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "inferred").set(r.framesInferred() / seconds);
     }
@@ -306,12 +306,12 @@ public final class Health implements ReportSink {
             w.put("window_start", r.windowStart().toString()).put("window_end", r.windowEnd().toString());
             w.put("frames_seen", r.framesSeen()).put("frames_inferred", r.framesInferred())
                     .put("frames_dropped", r.framesDropped()).put("inference_errors", r.inferenceErrors());
-            double seconds = Math.max(1e-3, Duration.between(r.windowStart(), r.windowEnd()).toNanos() / 1e9);
+            double seconds = r.seconds();
             w.put("fps_seen", round(r.framesSeen() / seconds)).put("fps_inferred", round(r.framesInferred() / seconds));
             w.set("dropped_by_reason", JSON.valueToTree(r.droppedByReason()));
             w.set("errors_by_kind", JSON.valueToTree(r.errorsByKind()));
             ObjectNode lat = w.putObject("latency_ms");
-            LatencyStats[] stages = {r.inferenceLatency(), r.callLatency(), r.endToEndLatency()};
+            LatencyStats[] stages = stages(r);
             for (int i = 0; i < STAGES.length; i++) {
                 lat.putObject(STAGES[i]).put("p50", stages[i].p50Millis()).put("p95", stages[i].p95Millis())
                         .put("p99", stages[i].p99Millis());
@@ -323,6 +323,11 @@ public final class Health implements ReportSink {
             }
         });
         return out;
+    }
+
+    /** The report's latencies in the order of {@link #STAGES}. */
+    private static LatencyStats[] stages(WindowReport r) {
+        return new LatencyStats[] {r.inferenceLatency(), r.callLatency(), r.endToEndLatency()};
     }
 
     private static double round(double v) {

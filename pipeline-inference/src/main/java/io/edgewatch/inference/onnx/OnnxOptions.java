@@ -15,11 +15,10 @@ import java.util.Objects;
  * @param iouThreshold boxes of one class overlapping more than this are suppressed, 0 to 1
  * @param maxDetections most boxes per frame
  * @param layout how the output is laid out
- * @param provider where the model runs
- * @param intraOpThreads ONNX Runtime's threads for one inference; 0 for its default
+ * @param provider where the model runs (ONNX Runtime's threads are the daemon's {@code onnx_threads}, given to {@link OnnxModel#load})
  */
 public record OnnxOptions(Path model, List<String> classNames, int inputSize, double confidence, double iouThreshold,
-                          int maxDetections, Layout layout, Provider provider, int intraOpThreads) {
+                          int maxDetections, Layout layout, Provider provider) {
 
     /** The output layouts of the common exports. */
     public enum Layout {
@@ -56,6 +55,6 @@ public record OnnxOptions(Path model, List<String> classNames, int inputSize, do
 
     /** Confidence 0.25, IoU 0.45, 300 boxes, the model's input size and names, layout from the shape, CPU. */
     public static OnnxOptions defaults(Path model) {
-        return new OnnxOptions(model, List.of(), 0, 0.25, 0.45, 300, Layout.AUTO, Provider.CPU, 0);
+        return new OnnxOptions(model, List.of(), 0, 0.25, 0.45, 300, Layout.AUTO, Provider.CPU);
     }
 }

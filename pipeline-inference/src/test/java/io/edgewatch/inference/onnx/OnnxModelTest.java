@@ -64,7 +64,7 @@ class OnnxModelTest {
     }
 
     private static OnnxOptions options(Path model, List<String> names, OnnxOptions.Layout layout) {
-        return new OnnxOptions(model, names, 0, 0.5, 0.3, 100, layout, OnnxOptions.Provider.CPU, 1);
+        return new OnnxOptions(model, names, 0, 0.5, 0.3, 100, layout, OnnxOptions.Provider.CPU);
     }
 
     private static List<Prediction> infer(InferenceAdapter adapter) {

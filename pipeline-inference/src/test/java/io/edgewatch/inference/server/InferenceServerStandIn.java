@@ -235,10 +235,6 @@ public final class InferenceServerStandIn implements AutoCloseable {
         return out;
     }
 
-    static List<String> names(List<Request> rs) {
-        return new ArrayList<>(rs.stream().map(Request::path).toList());
-    }
-
     /** Stops listening and closes every connection, kept-alive ones too, as a server that goes down does. */
     public synchronized void stop() {
         server.disposeNow(Duration.ofSeconds(10));

@@ -9,7 +9,6 @@ import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.edgewatch.sink.roboflow.RoboflowException;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -148,8 +147,8 @@ public final class OutboxSender implements AutoCloseable {
         if (closed) {
             return;
         }
-        RoboflowException e = error instanceof RoboflowException re ? re
-                : new RoboflowException(String.valueOf(error.getMessage()), 0, true, 0);
+        DeliveryException e = error instanceof DeliveryException de ? de
+                : new DeliveryException(String.valueOf(error.getMessage()), 0, true, 0);
         if (e.retryable()) {
             outbox.failedAttempt(entry.id());
             failures++;

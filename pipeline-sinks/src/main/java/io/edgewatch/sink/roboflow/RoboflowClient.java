@@ -1,11 +1,8 @@
 package io.edgewatch.sink.roboflow;
 
-import io.edgewatch.core.secret.ApiKeys;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
@@ -14,6 +11,8 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.edgewatch.core.secret.ApiKeys;
+import io.edgewatch.sink.outbox.DeliveryException;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -128,7 +127,7 @@ public final class RoboflowClient implements AutoCloseable {
     private RoboflowException httpFailure(String url, int status, HttpHeaders headers) {
         boolean retryable = status >= 500 || status == 429 || status == 408;
         return new RoboflowException(RoboflowException.describe(status) + " (" + ApiKeys.redact(url, options.apiKey()) + ")",
-                status, retryable, retryAfterMillis(headers.get("Retry-After")));
+                status, retryable, DeliveryException.retryAfterMillis(headers.get("Retry-After")));
     }
 
     private RoboflowException transportFailure(String url, Throwable e) {
@@ -137,23 +136,6 @@ public final class RoboflowClient implements AutoCloseable {
                 : e.getClass().getSimpleName() + ": " + e.getMessage();
         return new RoboflowException("request to " + ApiKeys.redact(url, options.apiKey()) + " failed: "
                 + ApiKeys.redact(what, options.apiKey()), 0, true, 0);
-    }
-
-    /** Seconds, or an HTTP date; 0 when absent or unreadable. */
-    static long retryAfterMillis(String value) {
-        if (value == null || value.isBlank()) {
-            return 0;
-        }
-        try {
-            return Math.max(0, (long) (Double.parseDouble(value.trim()) * 1000));
-        } catch (NumberFormatException e) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
-                return Math.max(0, at.toInstant().toEpochMilli() - System.currentTimeMillis());
-            } catch (Exception ignored) {
-                return 0;
-            }
-        }
     }
 
     private static String enc(String s) {

@@ -95,7 +95,7 @@ public final class AlertEngine {
             check(events, "source_down", notStreaming && downSeconds >= options.sourceDown().toMillis() / 1000.0, at,
                     options.sourceDown().toSeconds(), downSeconds, message, Duration.ZERO);
         }
-        double seconds = Math.max(1e-3, Duration.between(r.windowStart(), r.windowEnd()).toNanos() / 1e9);
+        double seconds = r.seconds();
         if (r.framesSeen() > 0) {
             double rate = (double) r.inferenceErrors() / r.framesSeen();
             check(events, "error_rate", rate > options.errorRate(), at, options.errorRate(), rate,

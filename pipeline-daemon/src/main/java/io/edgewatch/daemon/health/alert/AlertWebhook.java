@@ -10,9 +10,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgewatch.sink.outbox.DeliveryException;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxSender;
-import io.edgewatch.sink.roboflow.RoboflowException;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import reactor.core.publisher.Mono;
@@ -60,17 +60,13 @@ public final class AlertWebhook implements AutoCloseable {
                         return Mono.<Void>empty();
                     }
                     boolean retry = status == 429 || status >= 500;
-                    long after = 0;
-                    String retryAfter = res.responseHeaders().get("Retry-After");
-                    if (retryAfter != null && retryAfter.matches("\\d+")) {
-                        after = Long.parseLong(retryAfter) * 1000;
-                    }
-                    return Mono.<Void>error(new RoboflowException("alert webhook " + url + " answered HTTP " + status
-                            + (RoboflowException.stopsDestination(status) ? " (check alerts.webhook.url and token)" : ""),
+                    long after = DeliveryException.retryAfterMillis(res.responseHeaders().get("Retry-After"));
+                    return Mono.<Void>error(new DeliveryException("alert webhook " + url + " answered HTTP " + status
+                            + (DeliveryException.stopsDestination(status) ? " (check alerts.webhook.url and token)" : ""),
                             status, retry, after));
                 }))
-                .onErrorMap(e -> !(e instanceof RoboflowException),
-                        e -> new RoboflowException("alert webhook " + url + " unreachable: " + e.getMessage(), 0, true, 0));
+                .onErrorMap(e -> !(e instanceof DeliveryException),
+                        e -> new DeliveryException("alert webhook " + url + " unreachable: " + e.getMessage(), 0, true, 0));
         this.sender = new OutboxSender(outbox, DESTINATION, transport, Duration.ofMillis(500), Duration.ofSeconds(60),
                 Duration.ofSeconds(60), false).start();
         log.info("alerts go to the webhook {}{}", url, token == null ? "" : " (with a bearer token)");
