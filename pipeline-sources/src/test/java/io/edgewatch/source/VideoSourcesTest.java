@@ -48,6 +48,7 @@ class VideoSourcesTest {
             assertThat(f.width()).isEqualTo(320);
             assertThat(f.height()).isEqualTo(240);
             assertThat(f.cameraId()).isEqualTo("cam-f");
+            assertThat(f.decodeNanos()).isPositive();
         });
         assertThat(frames.get(49).mediaTimestampMicros()).isBetween(1_900_000L, 2_000_000L);
         // frames were all held at once: had they shared the grabber's buffer, they would all be equal

@@ -16,6 +16,7 @@ import java.util.TreeMap;
  * @param windowEnd when it closed (exclusive)
  * @param framesSeen every frame of the camera that reached the aggregator in the window
  * @param framesInferred frames this model returned a result for
+ * @param framesEmpty of those, frames the model predicted nothing in
  * @param framesDropped frames the camera's pipeline did not infer, whatever the reason
  * @param inferenceErrors frames whose inference failed
  * @param droppedByReason {@code framesDropped} by reason label, only reasons that occurred
@@ -24,16 +25,20 @@ import java.util.TreeMap;
  *                         appeared in the window (ties keep the earliest): the reference
  *                         aggregator's semantics
  * @param classStats per class, in the same order
+ * @param decodeLatency the source's time to grab, decode and copy each inferred frame (for a
+ *                      live source, also waiting for the camera's next packet)
+ * @param waitLatency from an inferred frame being ready to its inference starting: time spent
+ *                    queued behind other frames
  * @param inferenceLatency the detector's own time per frame (the server's {@code time} for a remote model)
  * @param callLatency the adapter's whole call per frame (encoding, round trip and parsing for a remote model)
  * @param endToEndLatency capture to result per frame
  */
 public record WindowReport(String cameraId, String modelId, String modelType, Instant windowStart,
-                           Instant windowEnd, long framesSeen, long framesInferred, long framesDropped,
-                           long inferenceErrors, Map<String, Long> droppedByReason,
+                           Instant windowEnd, long framesSeen, long framesInferred, long framesEmpty,
+                           long framesDropped, long inferenceErrors, Map<String, Long> droppedByReason,
                            Map<String, Long> errorsByKind, List<ClassResult> inferenceResults,
-                           List<ClassStats> classStats, LatencyStats inferenceLatency,
-                           LatencyStats callLatency, LatencyStats endToEndLatency) {
+                           List<ClassStats> classStats, LatencyStats decodeLatency, LatencyStats waitLatency,
+                           LatencyStats inferenceLatency, LatencyStats callLatency, LatencyStats endToEndLatency) {
 
     public WindowReport {
         droppedByReason = Collections.unmodifiableSortedMap(new TreeMap<>(droppedByReason));
@@ -42,12 +47,27 @@ public record WindowReport(String cameraId, String modelId, String modelType, In
         classStats = List.copyOf(classStats);
     }
 
-    /** The distinct inference ids of {@link #inferenceResults()}, in order: what custom metadata attaches to. */
+    /**
+     * A report without decode and wait times, whose inferred frames all predicted something unless
+     * there are no classes at all (synthetic windows, tests).
+     */
+    public WindowReport(String cameraId, String modelId, String modelType, Instant windowStart, Instant windowEnd,
+                        long framesSeen, long framesInferred, long framesDropped, long inferenceErrors,
+                        Map<String, Long> droppedByReason, Map<String, Long> errorsByKind,
+                        List<ClassResult> inferenceResults, List<ClassStats> classStats, LatencyStats inferenceLatency,
+                        LatencyStats callLatency, LatencyStats endToEndLatency) {
+        this(cameraId, modelId, modelType, windowStart, windowEnd, framesSeen, framesInferred,
+                classStats.isEmpty() ? framesInferred : 0, framesDropped, inferenceErrors, droppedByReason, errorsByKind,
+                inferenceResults, classStats, LatencyStats.EMPTY, LatencyStats.EMPTY, inferenceLatency, callLatency,
+                endToEndLatency);
+    }
+
     /** The window's length in seconds (at least a millisecond, so rates can divide by it). */
     public double seconds() {
         return Math.max(1e-3, java.time.Duration.between(windowStart, windowEnd).toNanos() / 1e9);
     }
 
+    /** The distinct inference ids of {@link #inferenceResults()}, in order: what custom metadata attaches to. */
     public List<String> reportedInferenceIds() {
         return inferenceResults.stream().map(ClassResult::inferenceId).distinct().toList();
     }

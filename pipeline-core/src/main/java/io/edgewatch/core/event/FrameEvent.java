@@ -26,8 +26,21 @@ public sealed interface FrameEvent {
     record Dropped(long sequence, DropReason reason) implements FrameEvent {
     }
 
-    /** A frame whose inference succeeded. */
-    record Inferred(InferenceResult result) implements FrameEvent {
+    /**
+     * A frame whose inference succeeded.
+     *
+     * @param result what the model said
+     * @param decodeNanos how long the source took to produce the frame, -1 when unknown
+     * @param waitNanos from the frame being ready to its inference starting (queued behind other
+     *                  frames), -1 when unknown
+     */
+    record Inferred(InferenceResult result, long decodeNanos, long waitNanos) implements FrameEvent {
+
+        /** A result whose decode and wait times are unknown. */
+        public Inferred(InferenceResult result) {
+            this(result, -1, -1);
+        }
+
         @Override
         public long sequence() {
             return result.frameSequence();

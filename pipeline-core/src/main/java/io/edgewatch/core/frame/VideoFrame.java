@@ -26,6 +26,7 @@ public final class VideoFrame implements AutoCloseable {
     private final long mediaTimestampMicros;
     private final Mat pixels;
     private final FramePool pool;
+    private final long decodeNanos;
     private final AtomicInteger references = new AtomicInteger(1);
 
     /**
@@ -44,6 +45,17 @@ public final class VideoFrame implements AutoCloseable {
     /** As above, with pixels that go back to {@code pool} (when not null) on the last release. */
     public VideoFrame(String cameraId, long sequence, long capturedNanos, Instant capturedAt,
                       long mediaTimestampMicros, Mat pixels, FramePool pool) {
+        this(cameraId, sequence, capturedNanos, capturedAt, mediaTimestampMicros, pixels, pool, -1);
+    }
+
+    /**
+     * As above, with how long the source took to produce the frame: grabbing and decoding it and
+     * copying its pixels out (for a live source, also waiting for the camera's next packet); -1
+     * when unknown.
+     */
+    public VideoFrame(String cameraId, long sequence, long capturedNanos, Instant capturedAt,
+                      long mediaTimestampMicros, Mat pixels, FramePool pool, long decodeNanos) {
+        this.decodeNanos = decodeNanos;
         this.cameraId = cameraId;
         this.sequence = sequence;
         this.capturedNanos = capturedNanos;
@@ -55,6 +67,11 @@ public final class VideoFrame implements AutoCloseable {
 
     public String cameraId() {
         return cameraId;
+    }
+
+    /** Nanoseconds the source took to grab, decode and copy this frame; -1 when unknown. */
+    public long decodeNanos() {
+        return decodeNanos;
     }
 
     public long sequence() {

@@ -74,10 +74,14 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
         VideoFrame frame = captured.frame();
         int width = frame.width();
         int height = frame.height();
-        return Mono.defer(() -> adapter.infer(frame))
-                .timeout(timeout, timer)
-                .doOnNext(result -> checkOutputs(result, width, height))
-                .<FrameEvent>map(FrameEvent.Inferred::new)
+        return Mono.defer(() -> {
+                    long started = System.nanoTime();
+                    return adapter.infer(frame)
+                            .timeout(timeout, timer)
+                            .doOnNext(result -> checkOutputs(result, width, height))
+                            .<FrameEvent>map(result -> new FrameEvent.Inferred(result, frame.decodeNanos(),
+                                    Math.max(0, started - frame.capturedNanos())));
+                })
                 .onErrorResume(e -> Mono.just(failure(frame.sequence(), e)))
                 .doFinally(signal -> frame.release());
     }

@@ -3,6 +3,9 @@ package io.edgewatch.core.aggregate;
 import static io.edgewatch.core.testing.Results.det;
 import static io.edgewatch.core.testing.Results.inferred;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -76,15 +79,66 @@ class WindowAggregatorTest {
                             new ClassResult("m/1", "dog", 0.2, "b", "object-detection"));
                     assertThat(r.framesSeen()).isEqualTo(3);
                     assertThat(r.framesInferred()).isEqualTo(3);
-                    assertThat(r.classStats()).containsExactly(
-                            new ClassStats("car", 3, 2, 0.1, 0.5, 0.9),
-                            new ClassStats("person", 2, 2, 0.7, 0.7, 0.7),
-                            new ClassStats("dog", 1, 1, 0.2, 0.2, 0.2));
+                    assertThat(r.classStats()).extracting(ClassStats::className, ClassStats::count, ClassStats::frames,
+                                    ClassStats::minConfidence, ClassStats::meanConfidence, ClassStats::maxConfidence)
+                            .containsExactly(tuple("car", 3L, 2L, 0.1, 0.5, 0.9), tuple("person", 2L, 2L, 0.7, 0.7, 0.7),
+                                    tuple("dog", 1L, 1L, 0.2, 0.2, 0.2));
+                    ClassStats car = r.classStats().get(0);
+                    assertThat(car.confidence().sparse()).containsExactly(entry(10, 1L), entry(50, 1L), entry(90, 1L));
+                    assertThat(car.medianConfidence()).isCloseTo(0.5, within(0.01));
+                    // the result builder's call takes 25 ms
+                    assertThat(car.meanCallMillis()).isEqualTo(25.0);
+                    assertThat(r.classStats().get(1).medianConfidence()).isEqualTo(0.7);
+                    assertThat(r.framesEmpty()).isZero();
                     assertThat(r.reportedInferenceIds()).containsExactly("c", "a", "b");
                 })
                 .thenCancel()
                 .verify(VERIFY_TIMEOUT);
         frames.assertCancelled();
+    }
+
+    @Test
+    void countsFramesWithoutPredictionsAndTimesDecodeAndWaitOfInferredFrames() {
+        FrameEvent.Inferred withTimes = new FrameEvent.Inferred(
+                inferred("cam-1", "m/1", 0, "a", det("car", 0.8)).result(), 4_000_000, 11_000_000);
+        FrameEvent.Inferred nothing = new FrameEvent.Inferred(inferred("cam-1", "m/1", 1, "b").result(), 6_000_000, 1_000_000);
+        // a result with unknown times (-1) adds to neither histogram
+        FrameEvent.Inferred unknown = inferred("cam-1", "m/1", 2, "c");
+        StepVerifier.withVirtualTime(() -> Flux.<FrameEvent>just(withTimes, nothing, unknown,
+                                new FrameEvent.Dropped(3, FrameEvent.DropReason.RATE_LIMIT))
+                        .concatWith(Flux.never()).transform(aggregator("m/1")))
+                .thenAwait(FIVE)
+                .assertNext(r -> {
+                    assertThat(r.framesInferred()).isEqualTo(3);
+                    assertThat(r.framesEmpty()).isEqualTo(2);
+                    assertThat(r.decodeLatency().count()).isEqualTo(2);
+                    assertThat(r.decodeLatency().meanMillis()).isCloseTo(5.0, within(0.05));
+                    assertThat(r.waitLatency().count()).isEqualTo(2);
+                    assertThat(r.waitLatency().maxMillis()).isCloseTo(11.0, within(0.1));
+                    assertThat(r.inferenceLatency().count()).isEqualTo(3);
+                })
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+    }
+
+    @Test
+    void confidenceDistributionOfAWindowSpansFramesAndBatches() {
+        List<FrameEvent> events = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            // 0.300 .. 0.599 by 0.001: median 0.4495, a third of them in each tenth from 0.3 to 0.6
+            events.add(inferred("cam-1", "m/1", i, "i" + i, det("person", 0.3 + i / 1000.0)));
+        }
+        StepVerifier.withVirtualTime(() -> Flux.fromIterable(events).concatWith(Flux.never()).transform(aggregator("m/1")))
+                .thenAwait(FIVE)
+                .assertNext(r -> {
+                    ClassStats p = r.classStats().get(0);
+                    assertThat(p.count()).isEqualTo(300);
+                    assertThat(p.confidence().total()).isEqualTo(300);
+                    assertThat(p.medianConfidence()).isCloseTo(0.4495, within(0.01));
+                    assertThat(p.confidence().buckets(10)).containsExactly(0, 0, 0, 100, 100, 100, 0, 0, 0, 0);
+                })
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
     }
 
     @Test

@@ -82,7 +82,11 @@ class InferenceStageTest {
         List<VideoFrame> frames = List.of(Frames.black(0), Frames.black(1), Frames.black(2));
         Flux<FrameEvent> events = Flux.fromIterable(frames).map(FrameEvent.Captured::new);
         StepVerifier.create(events.transform(InferenceStage.create("cam-1", adapter, 2, Duration.ofSeconds(5), Schedulers.parallel())))
-                .assertNext(e -> assertThat(e).isInstanceOf(FrameEvent.Inferred.class))
+                .assertNext(e -> assertThat(e).isInstanceOfSatisfying(FrameEvent.Inferred.class, i -> {
+                    // the frames were made before the stage started: they waited; their decode time is unknown
+                    assertThat(i.waitNanos()).isPositive();
+                    assertThat(i.decodeNanos()).isEqualTo(-1);
+                }))
                 .assertNext(e -> assertThat(e).isInstanceOfSatisfying(FrameEvent.Failed.class, f -> {
                     assertThat(f.kind()).isEqualTo(InferenceException.Kind.MALFORMED);
                     assertThat(f.message()).contains("confidence 7.0");

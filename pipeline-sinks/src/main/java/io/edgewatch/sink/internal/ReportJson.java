@@ -29,6 +29,7 @@ public final class ReportJson {
         m.put("window_end", r.windowEnd().toString());
         m.put("frames_seen", r.framesSeen());
         m.put("frames_inferred", r.framesInferred());
+        m.put("frames_empty", r.framesEmpty());
         m.put("frames_dropped", r.framesDropped());
         m.put("inference_errors", r.inferenceErrors());
         m.put("dropped_by_reason", r.droppedByReason());
@@ -36,6 +37,8 @@ public final class ReportJson {
         m.put("inference_results", results(r.inferenceResults()));
         m.put("class_stats", stats(r.classStats()));
         Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("decode", latency(r.decodeLatency()));
+        latency.put("wait", latency(r.waitLatency()));
         latency.put("inference", latency(r.inferenceLatency()));
         latency.put("call", latency(r.callLatency()));
         latency.put("end_to_end", latency(r.endToEndLatency()));
@@ -66,6 +69,10 @@ public final class ReportJson {
             e.put("min_confidence", s.minConfidence());
             e.put("mean_confidence", s.meanConfidence());
             e.put("max_confidence", s.maxConfidence());
+            e.put("median_confidence", s.medianConfidence());
+            // ten buckets of 0.1 over 0..1: enough to see a distribution move, small enough to read
+            e.put("confidence_histogram", s.confidence().buckets(10));
+            e.put("mean_call_ms", s.meanCallMillis());
             return e;
         }).toList();
     }

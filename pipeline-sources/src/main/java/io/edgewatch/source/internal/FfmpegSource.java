@@ -236,6 +236,7 @@ public final class FfmpegSource implements FrameSource {
 
         Session next(SynchronousSink<VideoFrame> sink) {
             try {
+                long begun = System.nanoTime();
                 Frame frame = grabber.grabImage();
                 if (frame == null && options.loop() && framesThisPass > 0) {
                     closeQuietly(grabber);
@@ -252,8 +253,9 @@ public final class FfmpegSource implements FrameSource {
                 Mat copy = pool.take(view.rows(), view.cols(), view.type());
                 view.copyTo(copy);
                 framesThisPass++;
-                sink.next(new VideoFrame(options.cameraId(), sequence.getAndIncrement(), System.nanoTime(), Instant.now(),
-                        grabber.getTimestamp(), copy, pool));
+                long ready = System.nanoTime();
+                sink.next(new VideoFrame(options.cameraId(), sequence.getAndIncrement(), ready, Instant.now(),
+                        grabber.getTimestamp(), copy, pool, ready - begun));
             } catch (SourceException e) {
                 sink.error(e);
             } catch (Exception | Error e) {

@@ -95,8 +95,8 @@ public final class WindowAccumulator {
                 }
             }
             reports.add(new WindowReport(cameraId, e.getKey(), primary ? primaryModelType : m.modelType, start, end,
-                    seen, m.inferred, dropped, errorCount, dropLabels, errorLabels, results, stats,
-                    stats(m.inference), stats(m.call), stats(m.endToEnd)));
+                    seen, m.inferred, m.empty, dropped, errorCount, dropLabels, errorLabels, results, stats,
+                    stats(m.decode), stats(m.wait), stats(m.inference), stats(m.call), stats(m.endToEnd)));
         }
         return reports;
     }
@@ -114,6 +114,9 @@ public final class WindowAccumulator {
         final String modelType;
         final Map<String, ClassTally> classes = new LinkedHashMap<>();
         long inferred;
+        long empty;
+        IntCountsHistogram decode;
+        IntCountsHistogram wait;
         IntCountsHistogram inference;
         IntCountsHistogram call;
         IntCountsHistogram endToEnd;
@@ -124,6 +127,9 @@ public final class WindowAccumulator {
 
         void add(FrameSummary s) {
             inferred++;
+            if (s.classes.isEmpty()) {
+                empty++;
+            }
             for (ClassTally t : s.tallies()) {
                 ClassTally mine = classes.get(t.className);
                 if (mine == null) {
@@ -136,6 +142,14 @@ public final class WindowAccumulator {
                 inference = new IntCountsHistogram(MAX_LATENCY_MICROS, 2);
                 call = new IntCountsHistogram(MAX_LATENCY_MICROS, 2);
                 endToEnd = new IntCountsHistogram(MAX_LATENCY_MICROS, 2);
+                decode = new IntCountsHistogram(MAX_LATENCY_MICROS, 2);
+                wait = new IntCountsHistogram(MAX_LATENCY_MICROS, 2);
+            }
+            if (s.decodeMicros >= 0) {
+                decode.recordValue(Math.min(s.decodeMicros, MAX_LATENCY_MICROS));
+            }
+            if (s.waitMicros >= 0) {
+                wait.recordValue(Math.min(s.waitMicros, MAX_LATENCY_MICROS));
             }
             inference.recordValue(Math.min(s.inferenceMicros, MAX_LATENCY_MICROS));
             call.recordValue(Math.min(s.callMicros, MAX_LATENCY_MICROS));
