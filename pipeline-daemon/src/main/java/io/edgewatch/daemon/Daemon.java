@@ -72,7 +72,11 @@ public final class Daemon implements AutoCloseable {
     private Daemon(EdgewatchConfig config) {
         this.config = config;
         this.healthStore = openHealthStore(config);
-        this.health = new Health(Clock.systemUTC(), healthStore);
+        // local time: the statistics endpoint reads and writes times as Roboflow's reports carry them
+        this.health = new Health(Clock.systemDefaultZone(), healthStore);
+        if (config.roboflow() != null && config.roboflow().workspace() != null) {
+            health.workspace(config.roboflow().workspace());
+        }
         opencv_core.setNumThreads(config.opencvThreads());
         this.workers = Schedulers.newBoundedElastic(config.workers(), 100_000, "edgewatch-inference");
         List<CameraConfig> cameras = config.enabledCameras();
@@ -130,7 +134,7 @@ public final class Daemon implements AutoCloseable {
 
     private static HealthStore openHealthStore(EdgewatchConfig config) {
         try {
-            return HealthStore.open(config.storagePath());
+            return HealthStore.open(config.storagePath(), config.healthHistory());
         } catch (IllegalStateException e) {
             log.error("{}; baselines and alerts are kept in memory only", e.getMessage());
             return null;
@@ -143,7 +147,7 @@ public final class Daemon implements AutoCloseable {
         }
         try {
             HealthServer server = HealthServer.start(health, h.host(), h.port(), h.token());
-            log.info("health endpoint on {}: /healthz, /metrics, /api/cameras, /api/alerts{}", server.url(),
+            log.info("health endpoint on {}: /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats{}", server.url(),
                     h.token() == null ? "" : " (bearer token required)");
             return server;
         } catch (IllegalStateException e) {

@@ -17,6 +17,7 @@ import java.util.TreeMap;
  * @param framesSeen every frame of the camera that reached the aggregator in the window
  * @param framesInferred frames this model returned a result for
  * @param framesEmpty of those, frames the model predicted nothing in
+ * @param emptyCallMillis the adapter's call time summed over the {@code framesEmpty}
  * @param framesDropped frames the camera's pipeline did not infer, whatever the reason
  * @param inferenceErrors frames whose inference failed
  * @param droppedByReason {@code framesDropped} by reason label, only reasons that occurred
@@ -35,7 +36,7 @@ import java.util.TreeMap;
  */
 public record WindowReport(String cameraId, String modelId, String modelType, Instant windowStart,
                            Instant windowEnd, long framesSeen, long framesInferred, long framesEmpty,
-                           long framesDropped, long inferenceErrors, Map<String, Long> droppedByReason,
+                           double emptyCallMillis, long framesDropped, long inferenceErrors, Map<String, Long> droppedByReason,
                            Map<String, Long> errorsByKind, List<ClassResult> inferenceResults,
                            List<ClassStats> classStats, LatencyStats decodeLatency, LatencyStats waitLatency,
                            LatencyStats inferenceLatency, LatencyStats callLatency, LatencyStats endToEndLatency) {
@@ -57,7 +58,7 @@ public record WindowReport(String cameraId, String modelId, String modelType, In
                         List<ClassResult> inferenceResults, List<ClassStats> classStats, LatencyStats inferenceLatency,
                         LatencyStats callLatency, LatencyStats endToEndLatency) {
         this(cameraId, modelId, modelType, windowStart, windowEnd, framesSeen, framesInferred,
-                classStats.isEmpty() ? framesInferred : 0, framesDropped, inferenceErrors, droppedByReason, errorsByKind,
+                classStats.isEmpty() ? framesInferred : 0, 0, framesDropped, inferenceErrors, droppedByReason, errorsByKind,
                 inferenceResults, classStats, LatencyStats.EMPTY, LatencyStats.EMPTY, inferenceLatency, callLatency,
                 endToEndLatency);
     }

@@ -111,6 +111,7 @@ class WindowAggregatorTest {
                 .assertNext(r -> {
                     assertThat(r.framesInferred()).isEqualTo(3);
                     assertThat(r.framesEmpty()).isEqualTo(2);
+                    assertThat(r.emptyCallMillis()).isEqualTo(50.0);
                     assertThat(r.decodeLatency().count()).isEqualTo(2);
                     assertThat(r.decodeLatency().meanMillis()).isCloseTo(5.0, within(0.05));
                     assertThat(r.waitLatency().count()).isEqualTo(2);

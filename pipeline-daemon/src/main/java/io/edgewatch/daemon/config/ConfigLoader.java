@@ -61,6 +61,8 @@ public final class ConfigLoader {
             Section storageSection = main.section("storage");
             Path storage = Path.of(storageSection.string("path", "var"));
             long outboxMax = storageSection.integer("outbox_max_entries", 100_000, 10, 100_000_000);
+            java.time.Duration healthHistory = storageSection.duration("health_history", java.time.Duration.ofDays(30),
+                    java.time.Duration.ofHours(1));
             storageSection.rejectUnknownKeys();
             Section inference = main.section("inference");
             int cores = Runtime.getRuntime().availableProcessors();
@@ -93,7 +95,7 @@ public final class ConfigLoader {
             }
             List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, workers, alerts, errors);
             config = new EdgewatchConfig(directory, deviceId, storage, workers, opencvThreads, serverMaxInFlight, onnxThreads,
-                    outboxMax, jsonl, roboflow, health, webhook,
+                    outboxMax, healthHistory, jsonl, roboflow, health, webhook,
                     cameras);
         }
         if (!errors.isEmpty()) {

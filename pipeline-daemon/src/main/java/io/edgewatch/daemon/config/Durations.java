@@ -5,10 +5,10 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as people write them: {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h}, or plain seconds ({@code 2.5}). */
+/** Durations as people write them: {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h}, {@code 30d}, or plain seconds ({@code 2.5}). */
 public final class Durations {
 
-    private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
+    private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)?");
 
     private Durations() {
     }
@@ -16,7 +16,7 @@ public final class Durations {
     public static Duration parse(String text) {
         Matcher m = FORM.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new IllegalArgumentException("expected a duration such as 500ms, 10s, 2m or 1h, found '" + text + "'");
+            throw new IllegalArgumentException("expected a duration such as 500ms, 10s, 2m, 1h or 30d, found '" + text + "'");
         }
         double value = Double.parseDouble(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
@@ -24,7 +24,8 @@ public final class Durations {
             case "ms" -> value;
             case "s" -> value * 1_000;
             case "m" -> value * 60_000;
-            default -> value * 3_600_000;
+            case "h" -> value * 3_600_000;
+            default -> value * 86_400_000;
         };
         return Duration.ofNanos(Math.round(millis * 1_000_000));
     }

@@ -14,13 +14,14 @@ import io.edgewatch.sink.roboflow.RoboflowOptions;
  * @param workers inference worker threads shared by all cameras
  * @param opencvThreads threads OpenCV may use inside one call (1: parallelism comes from frames)
  * @param outboxMaxEntries how many requests the outbox keeps at most before evicting the oldest
+ * @param healthHistory how long window figures are kept for the local statistics
  * @param jsonl the JSONL sink, or null when off
  * @param roboflow Roboflow Model Monitoring, or null when off (no API key)
  * @param cameras every camera file, enabled or not, sorted by file name
  */
 public record EdgewatchConfig(Path directory, String deviceId, Path storagePath, int workers, int opencvThreads,
                               int serverMaxInFlight, int onnxThreads,
-                              long outboxMaxEntries, JsonlConfig jsonl, RoboflowOptions roboflow, HealthConfig health,
+                              long outboxMaxEntries, java.time.Duration healthHistory, JsonlConfig jsonl, RoboflowOptions roboflow, HealthConfig health,
                               WebhookConfig alertWebhook,
                               List<CameraConfig> cameras) {
 

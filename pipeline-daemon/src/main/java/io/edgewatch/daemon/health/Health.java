@@ -25,6 +25,7 @@ import io.edgewatch.daemon.health.alert.AlertEngine;
 import io.edgewatch.daemon.health.alert.AlertEvent;
 import io.edgewatch.daemon.health.alert.AlertOptions;
 import io.edgewatch.sink.outbox.OutboxStats;
+import io.edgewatch.sink.roboflow.RoboflowOptions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -45,7 +46,7 @@ import reactor.core.publisher.Mono;
 public final class Health implements ReportSink {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] STAGES = {"inference", "call", "end_to_end"};
+    private static final String[] STAGES = {"decode", "wait", "inference", "call", "end_to_end"};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, CameraHealth> cameras = new ConcurrentHashMap<>();
@@ -130,6 +131,9 @@ public final class Health implements ReportSink {
     }
 
     void record(WindowReport r) {
+        if (store != null) {
+            store.saveWindow(r, RoboflowOptions.VERSION);
+        }
         CameraHealth c = cameras.get(r.cameraId());
         if (c != null) {
             for (AlertEvent e : c.record(r, clock.instant())) {
@@ -150,6 +154,9 @@ public final class Health implements ReportSink {
                     s.className()).set(s.meanConfidence());
             gauge("edgewatch.confidence.max", "highest confidence of the class over the last window", cam, model, "class",
                     s.className()).set(s.maxConfidence());
+            gauge("edgewatch.confidence.median", "median confidence of the class over the last window", cam, model, "class",
+                    s.className()).set(s.medianConfidence());
+            confidence(cam, model, s);
         }
         LatencyStats[] stages = stages(r);
         for (int i = 0; i < STAGES.length; i++) {
@@ -163,6 +170,29 @@ public final class Health implements ReportSink {
         double seconds = r.seconds();
         gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "seen").set(r.framesSeen() / seconds);
         gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "inferred").set(r.framesInferred() / seconds);
+    }
+
+    private static final double[] CONFIDENCE_BUCKETS = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
+
+    /**
+     * The class's confidences into a Prometheus histogram in percent (buckets of 10: Micrometer
+     * rounds what a summary records to whole numbers before bucketing, so fractions of one would
+     * all land in the last bucket). Each of the window's 0.01 bins is recorded at its middle, so
+     * bucket counts are exact and the sum is within half a percent a prediction.
+     */
+    private void confidence(String cam, String model, ClassStats s) {
+        io.micrometer.core.instrument.DistributionSummary d = io.micrometer.core.instrument.DistributionSummary
+                .builder("edgewatch.prediction.confidence").baseUnit("percent")
+                .description("confidence of every prediction in percent, by class").scale(100)
+                .tags("camera", cam, "model", model, "class", s.className()).serviceLevelObjectives(CONFIDENCE_BUCKETS)
+                .register(registry);
+        for (int i = 0; i < io.edgewatch.core.aggregate.ConfidenceHistogram.BINS; i++) {
+            long n = s.confidence().count(i);
+            double middle = (i + 0.5) / io.edgewatch.core.aggregate.ConfidenceHistogram.BINS;
+            for (long k = 0; k < n; k++) {
+                d.record(middle);
+            }
+        }
     }
 
     /** Also hands every alert start and clear to {@code listener} (a webhook), on the reporting thread. */
@@ -238,6 +268,36 @@ public final class Health implements ReportSink {
         void set(double v);
     }
 
+    private volatile String workspace;
+
+    /** The Roboflow workspace this daemon reports to, when configured: the statistics endpoint answers for it alone. */
+    public void workspace(String slug) {
+        this.workspace = slug;
+    }
+
+    /**
+     * {@code GET /{workspace}/inference-stats}: Roboflow's statistics computed from the kept window
+     * history, read on a thread that may block.
+     *
+     * @throws InferenceStats.BadRequest (as the Mono's error) for a bad parameter
+     * @throws NoSuchElementException (as the Mono's error) for another workspace, or with no history kept
+     */
+    public Mono<ObjectNode> inferenceStats(String workspace, String startTime, String endTime, String modelNames) {
+        return Mono.fromCallable(() -> {
+            String mine = this.workspace;
+            if (mine != null && !mine.equals(workspace)) {
+                throw new java.util.NoSuchElementException("workspace '" + workspace + "' is not this daemon's (it reports to '"
+                        + mine + "')");
+            }
+            if (store == null) {
+                throw new java.util.NoSuchElementException("no window history is kept (the health store could not be opened)");
+            }
+            InferenceStats.Query q = InferenceStats.Query.parse(startTime, endTime, modelNames, clock.instant(), clock.getZone());
+            store.flush();
+            return InferenceStats.compute(q, store.windows(q.from(), q.to()), store.windows(q.previousFrom(), q.from()));
+        }).subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic());
+    }
+
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
         return registry.scrape();
@@ -304,7 +364,7 @@ public final class Health implements ReportSink {
             }
             ObjectNode w = n.putObject("last_window");
             w.put("window_start", r.windowStart().toString()).put("window_end", r.windowEnd().toString());
-            w.put("frames_seen", r.framesSeen()).put("frames_inferred", r.framesInferred())
+            w.put("frames_seen", r.framesSeen()).put("frames_inferred", r.framesInferred()).put("frames_empty", r.framesEmpty())
                     .put("frames_dropped", r.framesDropped()).put("inference_errors", r.inferenceErrors());
             double seconds = r.seconds();
             w.put("fps_seen", round(r.framesSeen() / seconds)).put("fps_inferred", round(r.framesInferred() / seconds));
@@ -318,8 +378,13 @@ public final class Health implements ReportSink {
             }
             ArrayNode classes = w.putArray("classes");
             for (ClassStats cs : r.classStats()) {
-                classes.addObject().put("class_name", cs.className()).put("count", cs.count()).put("frames", cs.frames())
-                        .put("mean_confidence", cs.meanConfidence()).put("max_confidence", cs.maxConfidence());
+                ObjectNode entry = classes.addObject().put("class_name", cs.className()).put("count", cs.count()).put("frames", cs.frames())
+                        .put("min_confidence", cs.minConfidence()).put("mean_confidence", cs.meanConfidence())
+                        .put("median_confidence", cs.medianConfidence()).put("max_confidence", cs.maxConfidence());
+                ArrayNode hist = entry.putArray("confidence_histogram");
+                for (long count : cs.confidence().buckets(10)) {
+                    hist.add(count);
+                }
             }
         });
         return out;
@@ -327,7 +392,7 @@ public final class Health implements ReportSink {
 
     /** The report's latencies in the order of {@link #STAGES}. */
     private static LatencyStats[] stages(WindowReport r) {
-        return new LatencyStats[] {r.inferenceLatency(), r.callLatency(), r.endToEndLatency()};
+        return new LatencyStats[] {r.decodeLatency(), r.waitLatency(), r.inferenceLatency(), r.callLatency(), r.endToEndLatency()};
     }
 
     private static double round(double v) {

@@ -4,12 +4,15 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -18,12 +21,14 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The local HTTP endpoint (Reactor Netty): {@code GET /healthz}, {@code GET /metrics} (Prometheus
- * text format), {@code GET /api/cameras} and {@code GET /api/alerts}. Bound to loopback by default; on any other address
+ * text format), {@code GET /api/cameras}, {@code GET /api/alerts} and
+ * {@code GET /{workspace}/inference-stats} (Roboflow's statistics, from the local history). Bound to loopback by default; on any other address
  * every request must carry {@code Authorization: Bearer <token>}.
  */
 public final class HealthServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HealthServer.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final DisposableServer server;
     private final String host;
@@ -62,16 +67,40 @@ public final class HealthServer implements AutoCloseable {
                                     () -> json(res, HttpResponseStatus.OK, health.cameras().toString())))
                             .get("/api/alerts", (req, res) -> guarded(req, res, expected,
                                     () -> json(res, HttpResponseStatus.OK, health.alerts().toString())))
+                            .get("/{workspace}/inference-stats", (req, res) -> guarded(req, res, expected,
+                                    () -> inferenceStats(health, req, res)))
                             .route(req -> true, (req, res) -> guarded(req, res, expected,
                                     () -> json(res, HttpResponseStatus.NOT_FOUND,
                                             "{\"error\":\"not found: " + req.method() + " " + req.path()
-                                                    .replace("\"", "") + " (try /healthz, /metrics, /api/cameras, /api/alerts)\"}"))))
+                                                    .replace("\"", "") + " (try /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats)\"}"))))
                     .bindNow(Duration.ofSeconds(10));
             return new HealthServer(server, host);
         } catch (RuntimeException e) {
             throw new IllegalStateException("the health endpoint cannot listen on " + host + ":" + port + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + " (set health.port, or health.enabled: false)", e);
         }
+    }
+
+    private static Mono<Void> inferenceStats(Health health, HttpServerRequest req, HttpServerResponse res) {
+        Map<String, List<String>> query = new QueryStringDecoder(req.uri()).parameters();
+        return health.inferenceStats(req.param("workspace"), first(query, "startTime"), first(query, "endTime"),
+                        first(query, "modelNames"))
+                .flatMap(stats -> json(res, HttpResponseStatus.OK, stats.toString()))
+                .onErrorResume(InferenceStats.BadRequest.class, e -> json(res, HttpResponseStatus.BAD_REQUEST, error(e.getMessage())))
+                .onErrorResume(java.util.NoSuchElementException.class, e -> json(res, HttpResponseStatus.NOT_FOUND, error(e.getMessage())))
+                .onErrorResume(e -> {
+                    log.warn("inference statistics failed: {}", e.getMessage());
+                    return json(res, HttpResponseStatus.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+                });
+    }
+
+    private static String first(Map<String, List<String>> query, String name) {
+        List<String> v = query.get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    private static String error(String message) {
+        return JSON.createObjectNode().put("error", message).toString();
     }
 
     private static Mono<Void> guarded(HttpServerRequest req, HttpServerResponse res, byte[] expected,

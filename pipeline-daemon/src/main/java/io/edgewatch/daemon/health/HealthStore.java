@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,12 +21,15 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.daemon.health.alert.AlertEngine;
 import io.edgewatch.daemon.health.alert.AlertEvent;
 
 /**
  * What health must not forget over a restart, in SQLite ({@code health.db} in the storage folder):
- * each camera's learnt baseline (with the model it was learnt for) and the alert history. Reads
+ * each camera's learnt baseline (with the model it was learnt for), the alert history, and every
+ * window's figures (counts, per class confidence distributions, response times), kept for
+ * {@code retention} and read back by the local statistics endpoint. Reads
  * happen at start; writes go to one thread of their own, in order, so no pipeline thread waits on
  * the disk. A write that fails is logged; the daemon goes on.
  */
@@ -42,13 +46,22 @@ public final class HealthStore implements AutoCloseable {
         return t;
     });
 
-    private HealthStore(Path file, Connection db) {
+    private final Duration retention;
+    private long prunedAt = Long.MIN_VALUE;
+
+    private HealthStore(Path file, Connection db, Duration retention) {
         this.file = file;
         this.db = db;
+        this.retention = retention;
     }
 
-    /** Opens (or creates) {@code folder/health.db}. */
+    /** Opens (or creates) {@code folder/health.db}, keeping window history for 30 days. */
     public static HealthStore open(Path folder) {
+        return open(folder, Duration.ofDays(30));
+    }
+
+    /** Opens (or creates) {@code folder/health.db}, keeping window history for {@code retention}. */
+    public static HealthStore open(Path folder, Duration retention) {
         Path file = folder.resolve("health.db");
         try {
             Files.createDirectories(folder);
@@ -57,10 +70,15 @@ public final class HealthStore implements AutoCloseable {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("CREATE TABLE IF NOT EXISTS baseline (camera TEXT PRIMARY KEY, model TEXT NOT NULL, "
                         + "learnt_at TEXT NOT NULL, json TEXT NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS windows (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
+                        + "model TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, seen INTEGER NOT NULL, "
+                        + "inferred INTEGER NOT NULL, empty INTEGER NOT NULL, empty_call_ms REAL NOT NULL, errors INTEGER NOT NULL, "
+                        + "call_ms REAL NOT NULL, version TEXT NOT NULL, classes TEXT NOT NULL)");
+                s.execute("CREATE INDEX IF NOT EXISTS windows_end ON windows (end_ms)");
                 s.execute("CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
                         + "signal TEXT NOT NULL, firing INTEGER NOT NULL, at TEXT NOT NULL, baseline REAL, current REAL, message TEXT)");
             }
-            return new HealthStore(file, db);
+            return new HealthStore(file, db, retention);
         } catch (java.io.IOException | SQLException e) {
             throw new IllegalStateException("health store " + file + " cannot be opened: " + e.getMessage(), e);
         }
@@ -119,6 +137,83 @@ public final class HealthStore implements AutoCloseable {
                 u.executeUpdate();
             }
         });
+    }
+
+    /**
+     * Keeps a window's figures: one row per report (camera and model), the classes as JSON with
+     * their confidence histograms in sparse form. Windows older than the retention are pruned
+     * at most once an hour.
+     */
+    public void saveWindow(WindowReport r, String version) {
+        write("window of " + r.cameraId() + " ending " + r.windowEnd(), () -> {
+            List<StoredWindow.ClassRow> classes = r.classStats().stream().map(c -> new StoredWindow.ClassRow(c.className(),
+                    c.count(), c.frames(), c.meanConfidence() * c.count(), c.meanCallMillis() * c.frames(),
+                    c.minConfidence(), c.maxConfidence(), c.confidence().sparse())).toList();
+            try (PreparedStatement u = db.prepareStatement("INSERT INTO windows (camera, model, start_ms, end_ms, seen, inferred, "
+                    + "empty, empty_call_ms, errors, call_ms, version, classes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                u.setString(1, r.cameraId());
+                u.setString(2, r.modelId());
+                u.setLong(3, r.windowStart().toEpochMilli());
+                u.setLong(4, r.windowEnd().toEpochMilli());
+                u.setLong(5, r.framesSeen());
+                u.setLong(6, r.framesInferred());
+                u.setLong(7, r.framesEmpty());
+                u.setDouble(8, r.emptyCallMillis());
+                u.setLong(9, r.inferenceErrors());
+                u.setDouble(10, r.callLatency().meanMillis() * r.callLatency().count());
+                u.setString(11, version);
+                u.setString(12, JSON.writeValueAsString(classes));
+                u.executeUpdate();
+            }
+            long now = r.windowEnd().toEpochMilli();
+            if (prunedAt == Long.MIN_VALUE || now - prunedAt > 3_600_000L) {
+                prunedAt = now;
+                try (PreparedStatement d = db.prepareStatement("DELETE FROM windows WHERE end_ms < ?")) {
+                    d.setLong(1, now - retention.toMillis());
+                    int n = d.executeUpdate();
+                    if (n > 0) {
+                        log.debug("pruned {} windows older than {} from {}", n, retention, file);
+                    }
+                }
+            }
+        });
+    }
+
+    /** The windows whose end lies in {@code [from, to)}, oldest first. Blocking: call off event loops. */
+    public synchronized List<StoredWindow> windows(Instant from, Instant to) {
+        List<StoredWindow> out = new ArrayList<>();
+        try (PreparedStatement q = db.prepareStatement("SELECT camera, model, start_ms, end_ms, seen, inferred, empty, "
+                + "empty_call_ms, errors, call_ms, version, classes FROM windows WHERE end_ms >= ? AND end_ms < ? ORDER BY end_ms, id")) {
+            q.setLong(1, from.toEpochMilli());
+            q.setLong(2, to.toEpochMilli());
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new StoredWindow(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)),
+                            Instant.ofEpochMilli(rs.getLong(4)), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getDouble(8),
+                            rs.getLong(9), rs.getDouble(10), rs.getString(11),
+                            JSON.readValue(rs.getString(12), CLASS_ROWS)));
+                }
+            }
+        } catch (SQLException | java.io.IOException e) {
+            throw new IllegalStateException("the window history in " + file + " cannot be read: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<List<StoredWindow.ClassRow>> CLASS_ROWS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {
+            };
+
+    /** Waits until every write queued so far is done (tests, and reads that must see the last window). */
+    public void flush() {
+        try {
+            writer.submit(() -> { }).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                 | java.util.concurrent.RejectedExecutionException e) {
+            log.debug("health store flush: {}", e.toString());
+        }
     }
 
     /** The last {@code limit} alert starts and clears, newest first. */

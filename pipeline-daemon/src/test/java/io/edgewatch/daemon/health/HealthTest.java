@@ -137,6 +137,11 @@ class HealthTest {
                     .contains("edgewatch_inference_errors_total{camera=\"cam-1\",kind=\"unavailable\",model=\"m/1\"} 10.0")
                     .contains("edgewatch_detections_total{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 14.0")
                     .contains("edgewatch_confidence_mean{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 0.6")
+                    .contains("edgewatch_confidence_median{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 0.6")
+                    // 7 predictions at 0.6 in each window: all in the bucket up to 0.7, none up to 0.6
+                    .contains("edgewatch_prediction_confidence_percent_bucket{camera=\"cam-1\",class=\"person\",model=\"m/1\",le=\"60.0\"} 0")
+                    .contains("edgewatch_prediction_confidence_percent_bucket{camera=\"cam-1\",class=\"person\",model=\"m/1\",le=\"70.0\"} 14")
+                    .contains("edgewatch_prediction_confidence_percent_count{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 14")
                     .contains("edgewatch_latency_seconds{camera=\"cam-1\",model=\"m/1\",quantile=\"0.95\",stage=\"end_to_end\"} 0.03")
                     .contains("edgewatch_fps{camera=\"cam-1\",model=\"m/1\",outcome=\"seen\"} 10.0")
                     .contains("edgewatch_outbox_depth 12.0")

@@ -37,8 +37,11 @@ public record RoboflowOptions(String apiKey, String apiUrl, String workspace, St
     public static RoboflowOptions of(String apiKey, String apiUrl, String workspace, String deviceId) {
         return new RoboflowOptions(apiKey, apiUrl, workspace, DEFAULT_SOURCE, DEFAULT_SOURCE_INFO, deviceId, true,
                 Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofSeconds(60), Duration.ofSeconds(60),
-                "edgewatch-0.1.0");
+                VERSION);
     }
+
+    /** This daemon as an inference server version: what reports and the local statistics name it. */
+    public static final String VERSION = "edgewatch-0.1.0";
 
     public RoboflowOptions withRetry(Duration min, Duration max, Duration probe) {
         return new RoboflowOptions(apiKey, apiUrl, workspace, source, sourceInfo, deviceId, fireAndForget,

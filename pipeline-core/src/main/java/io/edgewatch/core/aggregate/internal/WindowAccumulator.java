@@ -95,7 +95,7 @@ public final class WindowAccumulator {
                 }
             }
             reports.add(new WindowReport(cameraId, e.getKey(), primary ? primaryModelType : m.modelType, start, end,
-                    seen, m.inferred, m.empty, dropped, errorCount, dropLabels, errorLabels, results, stats,
+                    seen, m.inferred, m.empty, m.emptyCallMicros / 1000.0, dropped, errorCount, dropLabels, errorLabels, results, stats,
                     stats(m.decode), stats(m.wait), stats(m.inference), stats(m.call), stats(m.endToEnd)));
         }
         return reports;
@@ -115,6 +115,7 @@ public final class WindowAccumulator {
         final Map<String, ClassTally> classes = new LinkedHashMap<>();
         long inferred;
         long empty;
+        long emptyCallMicros;
         IntCountsHistogram decode;
         IntCountsHistogram wait;
         IntCountsHistogram inference;
@@ -129,6 +130,7 @@ public final class WindowAccumulator {
             inferred++;
             if (s.classes.isEmpty()) {
                 empty++;
+                emptyCallMicros += s.callMicros;
             }
             for (ClassTally t : s.tallies()) {
                 ClassTally mine = classes.get(t.className);
