@@ -1,6 +1,7 @@
 package io.edgewatch.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,6 +68,9 @@ class HealthEndToEndTest {
         Answer metrics;
         Answer cameras;
         Answer unknown;
+        Answer stats;
+        Answer badTime;
+        Answer emptyPeriod;
         try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
             String url = daemon.healthUrl().orElseThrow();
             assertThat(url).startsWith("http://127.0.0.1:");
@@ -75,6 +79,11 @@ class HealthEndToEndTest {
             metrics = get(url + "/metrics", null);
             cameras = get(url + "/api/cameras", null);
             unknown = get(url + "/nope", null);
+            // no workspace configured: any workspace is this daemon's; no times: the last 24 hours
+            stats = get(url + "/my-workspace/inference-stats?api_key=ignored", null);
+            badTime = get(url + "/my-workspace/inference-stats?startTime=yesterday", null);
+            emptyPeriod = get(url + "/my-workspace/inference-stats?startTime=2020-01-01%2000:00:00&endTime=2020-01-02%2000:00:00"
+                    + "&modelNames=opencv-hog-people", null);
         }
         List<JsonNode> reports = ConfigFolder.reports(dir);
         long seen = reports.stream().mapToLong(r -> r.get("frames_seen").asLong()).sum();
@@ -119,6 +128,69 @@ class HealthEndToEndTest {
 
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.body()).contains("/healthz");
+
+        // the decode and wait stages are timed too
+        assertThat(window.get("latency_ms").get("decode").get("p50").asDouble()).isPositive();
+        assertThat(window.get("latency_ms").has("wait")).isTrue();
+
+        // Roboflow's statistics from the local history agree with the JSONL reports of the run
+        assertThat(stats.status()).as(stats.body()).isEqualTo(200);
+        JsonNode st = JSON.readTree(stats.body());
+        double confidenceSum = 0;
+        double callSum = 0;
+        long personFrames = 0;
+        long empty = 0;
+        long errors = 0;
+        long[] tenths = new long[10];
+        for (JsonNode r : reports) {
+            empty += r.get("frames_empty").asLong();
+            errors += r.get("inference_errors").asLong();
+            JsonNode call = r.get("latency_ms").get("call");
+            callSum += call.get("mean").asDouble() * call.get("count").asLong();
+            for (JsonNode c : r.get("class_stats")) {
+                confidenceSum += c.get("mean_confidence").asDouble() * c.get("count").asLong();
+                personFrames += c.get("frames").asLong();
+                for (int i = 0; i < 10; i++) {
+                    tenths[i] += c.get("confidence_histogram").get(i).asLong();
+                }
+            }
+        }
+        assertThat(st.get("num_inferences").asLong()).isEqualTo(inferred);
+        assertThat(st.get("prev_num_inferences").asLong()).isZero();
+        assertThat(st.get("num_errors").asLong()).isEqualTo(errors);
+        assertThat(st.get("avg_confidence").asDouble()).isCloseTo(confidenceSum / people, within(1e-9));
+        assertThat(st.get("prev_avg_confidence").isNull()).isTrue();
+        assertThat(st.get("avg_response_time").asDouble()).isCloseTo(callSum / inferred / 1000, within(1e-9));
+        JsonNode rows = st.get("inference_stats");
+        JsonNode person = rows.get(0);
+        assertThat(person.get("model_name").asText()).isEqualTo("opencv-hog-people");
+        assertThat(person.get("predicted_class").asText()).isEqualTo("person");
+        assertThat(person.get("class_count").asLong()).isEqualTo(people);
+        assertThat(person.get("num_inferences").asLong()).isEqualTo(personFrames);
+        assertThat(person.get("model_num_inferences").asLong()).isEqualTo(inferred);
+        assertThat(person.get("inference_server_versions").asText()).isEqualTo("edgewatch-0.1.0");
+        // the median lies in the tenth where the reports' histograms put half of the predictions
+        long below = 0;
+        int tenth = 0;
+        while (below + tenths[tenth] < people / 2.0) {
+            below += tenths[tenth++];
+        }
+        assertThat(person.get("median_confidence").asDouble()).isBetween(tenth / 10.0, (tenth + 1) / 10.0);
+        if (empty > 0) {
+            assertThat(rows).hasSize(2);
+            assertThat(rows.get(1).get("predicted_class").asText()).isEmpty();
+            assertThat(rows.get(1).get("num_inferences").asLong()).isEqualTo(empty);
+        }
+        // every inferred frame either saw a person or nothing
+        assertThat(personFrames + empty).isEqualTo(inferred);
+
+        assertThat(badTime.status()).isEqualTo(400);
+        assertThat(badTime.body()).contains("startTime", "'yesterday'", "YYYY-MM-DD HH:mm:ss");
+        assertThat(emptyPeriod.status()).isEqualTo(200);
+        JsonNode none = JSON.readTree(emptyPeriod.body());
+        assertThat(none.get("num_inferences").asLong()).isZero();
+        assertThat(none.get("avg_confidence").isNull()).isTrue();
+        assertThat(none.get("inference_stats")).isEmpty();
     }
 
     @Test

@@ -121,6 +121,25 @@ class HealthTest {
     }
 
     @Test
+    void theStatisticsAnswerForThisDaemonsWorkspaceAloneAndNeedTheStore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        MovingClock clock = new MovingClock(T0);
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            health.record(window(T0.minusSeconds(60), 10, 10, 0));
+            health.workspace("acme");
+            assertThat(health.inferenceStats("acme", null, null, null).block().get("num_inferences").asLong()).isEqualTo(10);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.inferenceStats("other", null, null, null).block())
+                    .isInstanceOf(java.util.NoSuchElementException.class).hasMessageContaining("'other'").hasMessageContaining("'acme'");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.inferenceStats("acme", "soon", null, null).block())
+                    .isInstanceOf(InferenceStats.BadRequest.class).hasMessageContaining("startTime");
+        }
+        try (Health health = new Health(clock)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.inferenceStats("acme", null, null, null).block())
+                    .isInstanceOf(java.util.NoSuchElementException.class).hasMessageContaining("no window history");
+        }
+    }
+
+    @Test
     void theMetersCountEveryWindowAndTheOutboxIsServedWhenThereIsOne() {
         MovingClock clock = new MovingClock(T0);
         try (Health health = new Health(clock)) {
