@@ -50,6 +50,34 @@ final class CameraHealth {
         this.source = source;
     }
 
+    /** Signals that need no baseline: they carry over a restart even when the baseline is learnt again. */
+    private static final java.util.Set<String> WITHOUT_BASELINE = java.util.Set.of("source_down", "error_rate", "malformed");
+
+    /**
+     * Takes back the alerts that were firing when the daemon stopped (from the store). Those that
+     * cannot carry over, because alerts are now off for the camera or because they were judged
+     * against a baseline that is being learnt again (another model), are cleared: the clears are
+     * returned, to be sent like any other.
+     */
+    synchronized List<AlertEvent> restore(Instant now) {
+        if (store == null) {
+            return List.of();
+        }
+        List<AlertEvent> clears = new ArrayList<>();
+        for (AlertEvent e : store.firingAlerts(id)) {
+            String why = alerts == null ? "alerts are off for this camera"
+                    : alerts.baseline() == null && !WITHOUT_BASELINE.contains(e.signal())
+                    ? "the baseline is being learnt again (model " + modelId + ")" : null;
+            if (why != null) {
+                clears.add(new AlertEvent(id, e.signal(), false, now, e.baseline(), e.current(), "cleared after a restart: " + why));
+            } else {
+                alerts.restore(e);
+                active.put(e.signal(), e);
+            }
+        }
+        return clears;
+    }
+
     /** Takes a window; the alerts it started or cleared. */
     synchronized List<AlertEvent> record(WindowReport report, Instant now) {
         last = report;

@@ -101,6 +101,13 @@ public final class Health implements ReportSink {
     public void camera(String id, String modelId, Duration frequency, FrameSource source, AlertOptions alerts) {
         CameraHealth c = new CameraHealth(id, modelId, frequency, source, alerts, store);
         cameras.put(id, c);
+        for (AlertEvent e : c.restore(clock.instant())) {
+            alerted(e);
+        }
+        if (!c.activeAlerts().isEmpty()) {
+            log.info("camera {}: still firing from before the restart: {}", id,
+                    c.activeAlerts().stream().map(AlertEvent::signal).toList());
+        }
         for (SourceStatus.State state : SourceStatus.State.values()) {
             Gauge.builder("edgewatch.source.state", c, h -> h.source().state() == state ? 1 : 0)
                     .tags("camera", id, "state", state.name().toLowerCase(java.util.Locale.ROOT))

@@ -216,6 +216,24 @@ public final class HealthStore implements AutoCloseable {
         }
     }
 
+    /** The camera's alerts whose last event is a start: what was firing when the daemon stopped. */
+    public synchronized List<AlertEvent> firingAlerts(String camera) {
+        List<AlertEvent> out = new ArrayList<>();
+        try (PreparedStatement q = db.prepareStatement("SELECT camera, signal, firing, at, baseline, current, message FROM alerts "
+                + "WHERE id IN (SELECT MAX(id) FROM alerts WHERE camera = ? GROUP BY signal) AND firing = 1 ORDER BY signal")) {
+            q.setString(1, camera);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new AlertEvent(rs.getString(1), rs.getString(2), true, Instant.parse(rs.getString(4)),
+                            rs.getDouble(5), rs.getDouble(6), rs.getString(7)));
+                }
+            }
+        } catch (SQLException e) {
+            log.warn("camera {}: the alerts firing before the restart cannot be read from {}: {}", camera, file, e.getMessage());
+        }
+        return out;
+    }
+
     /** The last {@code limit} alert starts and clears, newest first. */
     public synchronized List<AlertEvent> recentAlerts(int limit) {
         List<AlertEvent> out = new ArrayList<>();

@@ -102,6 +102,9 @@ class HealthTest {
         }
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
             health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), options);
+            // the alert firing at the stop is firing again from the start, without being fired twice
+            assertThat(health.alerts().get("active")).singleElement()
+                    .satisfies(a -> assertThat(a.get("at").asText()).isEqualTo(T0.plusSeconds(15).toString()));
             // no learning this time: the first window is already judged against the kept baseline
             health.record(window(T0.plusSeconds(20), 50, 10, 0));
             var alerts = health.alerts();
@@ -109,13 +112,21 @@ class HealthTest {
                 assertThat(a.get("signal").asText()).isEqualTo("throughput_drop");
                 assertThat(a.get("baseline").asDouble()).isEqualTo(10.0);
             });
-            assertThat(alerts.get("recent")).hasSize(2);
-            assertThat(alerts.get("recent").get(1).get("at").asText()).isEqualTo(T0.plusSeconds(15).toString());
+            assertThat(alerts.get("recent")).hasSize(1);
+            assertThat(alerts.get("recent").get(0).get("at").asText()).isEqualTo(T0.plusSeconds(15).toString());
+            // and it clears as any other once the throughput is back
+            health.record(window(T0.plusSeconds(25), 50, 50, 0));
+            assertThat(health.alerts().get("active")).isEmpty();
+            health.record(window(T0.plusSeconds(30), 50, 10, 0)); // fires again
         }
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
-            // another model on the camera: the old baseline does not apply
+            // another model on the camera: the old baseline does not apply, nor the alert judged against it
             health.camera("cam-1", "m/2", Duration.ofSeconds(5), new Camera(), options);
-            health.record(window(T0.plusSeconds(25), 50, 10, 0));
+            assertThat(health.alerts().get("active")).isEmpty();
+            var cleared = health.alerts().get("recent").get(0);
+            assertThat(cleared.get("state").asText()).isEqualTo("cleared");
+            assertThat(cleared.get("message").asText()).contains("baseline is being learnt again (model m/2)");
+            health.record(window(T0.plusSeconds(35), 50, 10, 0));
             assertThat(health.alerts().get("active")).isEmpty();
         }
     }

@@ -70,6 +70,17 @@ public final class AlertEngine {
         return baseline;
     }
 
+    /**
+     * Takes back an alert that was firing when the daemon stopped, so it is neither fired a second
+     * time nor forgotten: it clears like any other once its condition has been gone for {@code sustain}.
+     */
+    public void restore(AlertEvent firing) {
+        Condition c = new Condition();
+        c.firing = true;
+        c.trueSince = firing.at();
+        conditions.put(firing.signal(), c);
+    }
+
     /** The signals firing now. */
     public List<String> active() {
         return conditions.entrySet().stream().filter(e -> e.getValue().firing).map(Map.Entry::getKey).toList();
