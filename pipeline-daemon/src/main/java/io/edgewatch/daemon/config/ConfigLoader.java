@@ -126,9 +126,40 @@ public final class ConfigLoader {
                 s.number("confidence_drop", d.confidenceDrop(), 0, 1), s.number("psi_limit", d.psiLimit(), 0, 100),
                 s.integer("recent_windows", d.recentWindows(), 1, 100_000), s.number("latency_factor", d.latencyFactor(), 1, 1000),
                 s.number("throughput_drop", d.throughputDrop(), 0, 1), s.number("error_rate", d.errorRate(), 0, 1),
-                s.duration("sustain", d.sustain(), Duration.ZERO), s.duration("source_down", d.sourceDown(), Duration.ZERO));
+                s.duration("sustain", d.sustain(), Duration.ZERO), s.duration("source_down", d.sourceDown(), Duration.ZERO),
+                s.number("malformed_rate", d.malformedRate(), 0, 1),
+                localTime(s, "baseline_from", d.baselineFrom()), localTime(s, "baseline_to", d.baselineTo()));
+        boolean oneSided = (a.baselineFrom() == null) != (a.baselineTo() == null);
+        if (oneSided) {
+            s.error(a.baselineFrom() == null ? "baseline_from" : "baseline_to",
+                    "baseline_from and baseline_to pin the baseline together: set both, or neither to learn it");
+        } else if (a.baselineFrom() != null && !a.baselineFrom().isBefore(a.baselineTo())) {
+            s.error("baseline_to", "must be after baseline_from (" + a.baselineFrom().format(LOCAL_TIME) + ")");
+        }
+        if (oneSided || a.baselineFrom() != null && !a.baselineFrom().isBefore(a.baselineTo())) {
+            // the error is recorded; what goes on being checked must not break on it
+            a = new AlertSettings(a.enabled(), a.baselinePeriod(), a.confidenceDrop(), a.psiLimit(), a.recentWindows(),
+                    a.latencyFactor(), a.throughputDrop(), a.errorRate(), a.sustain(), a.sourceDown(), a.malformedRate(), null, null);
+        }
         s.rejectUnknownKeys();
         return a;
+    }
+
+    private static final java.time.format.DateTimeFormatter LOCAL_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("uuuu-MM-dd HH:mm:ss").withResolverStyle(java.time.format.ResolverStyle.STRICT);
+
+    /** A local time written {@code YYYY-MM-DD HH:mm:ss} (as the statistics endpoint takes them), or {@code def}. */
+    private static java.time.LocalDateTime localTime(Section s, String key, java.time.LocalDateTime def) {
+        String t = s.string(key, null);
+        if (t == null || t.isBlank()) {
+            return def;
+        }
+        try {
+            return java.time.LocalDateTime.parse(t.trim(), LOCAL_TIME);
+        } catch (java.time.DateTimeException e) {
+            s.error(key, "'" + t + "' is not a local time of the form YYYY-MM-DD HH:mm:ss, such as 2026-11-20 08:00:00");
+            return def;
+        }
     }
 
     /** True when {@code url} is an http(s) URL with a host; else records an error on {@code key} and says false. */

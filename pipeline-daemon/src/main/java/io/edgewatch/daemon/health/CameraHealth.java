@@ -42,13 +42,53 @@ final class CameraHealth {
 
     CameraHealth(String id, String modelId, Duration frequency, FrameSource source, AlertOptions alerts, HealthStore store) {
         this.store = store;
-        this.alerts = alerts == null ? null
-                : new AlertEngine(id, alerts, store == null ? null : store.baseline(id, modelId));
+        this.alerts = alerts == null ? null : new AlertEngine(id, alerts, startingBaseline(id, modelId, alerts, store));
         this.id = id;
         this.modelId = modelId;
         this.frequency = frequency;
         this.source = source;
     }
+
+    /**
+     * The baseline the camera starts from: pinned to a period of its kept windows when the options
+     * say so (and kept as its baseline from then on), else the one kept from before, else none
+     * (learn it).
+     */
+    private static AlertEngine.Baseline startingBaseline(String id, String modelId, AlertOptions options, HealthStore store) {
+        if (store == null) {
+            if (options.pinned()) {
+                log.warn("camera {}: the baseline cannot be pinned without the health store: learning it from the start", id);
+            }
+            return null;
+        }
+        if (options.pinned()) {
+            AlertEngine.Learner learner = new AlertEngine.Learner();
+            for (StoredWindow w : store.windows(options.baselineFrom(), options.baselineTo())) {
+                if (!w.camera().equals(id) || !w.model().equals(modelId) || w.inferred() == 0) {
+                    continue;
+                }
+                java.util.Map<String, double[]> classes = new java.util.LinkedHashMap<>();
+                for (StoredWindow.ClassRow c : w.classes()) {
+                    classes.put(c.name(), new double[] {c.confidenceSum(), c.count()});
+                }
+                double seconds = Math.max(1e-3, Duration.between(w.start(), w.end()).toMillis() / 1000.0);
+                learner.add(classes, w.inferenceP95Millis(), w.inferred() / seconds);
+            }
+            if (learner.windows() > 0) {
+                AlertEngine.Baseline pinned = learner.baseline();
+                log.info("camera {}: baseline pinned to {} .. {} ({} windows of model {})", id, options.baselineFrom(),
+                        options.baselineTo(), learner.windows(), modelId);
+                store.saveBaseline(id, modelId, pinned);
+                return pinned;
+            }
+            log.warn("camera {}: no windows of model {} are kept between {} and {} to pin the baseline to (storage.health_history "
+                    + "keeps them; check alerts.baseline_from/baseline_to): using the baseline kept from before, or learning one",
+                    id, modelId, options.baselineFrom(), options.baselineTo());
+        }
+        return store.baseline(id, modelId);
+    }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CameraHealth.class);
 
     /** Signals that need no baseline: they carry over a restart even when the baseline is learnt again. */
     private static final java.util.Set<String> WITHOUT_BASELINE = java.util.Set.of("source_down", "error_rate", "malformed");

@@ -73,7 +73,7 @@ public final class HealthStore implements AutoCloseable {
                 s.execute("CREATE TABLE IF NOT EXISTS windows (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
                         + "model TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, seen INTEGER NOT NULL, "
                         + "inferred INTEGER NOT NULL, empty INTEGER NOT NULL, empty_call_ms REAL NOT NULL, errors INTEGER NOT NULL, "
-                        + "call_ms REAL NOT NULL, version TEXT NOT NULL, classes TEXT NOT NULL)");
+                        + "call_ms REAL NOT NULL, inference_p95_ms REAL NOT NULL, version TEXT NOT NULL, classes TEXT NOT NULL)");
                 s.execute("CREATE INDEX IF NOT EXISTS windows_end ON windows (end_ms)");
                 s.execute("CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
                         + "signal TEXT NOT NULL, firing INTEGER NOT NULL, at TEXT NOT NULL, baseline REAL, current REAL, message TEXT)");
@@ -150,7 +150,7 @@ public final class HealthStore implements AutoCloseable {
                     c.count(), c.frames(), c.meanConfidence() * c.count(), c.meanCallMillis() * c.frames(),
                     c.minConfidence(), c.maxConfidence(), c.confidence().sparse())).toList();
             try (PreparedStatement u = db.prepareStatement("INSERT INTO windows (camera, model, start_ms, end_ms, seen, inferred, "
-                    + "empty, empty_call_ms, errors, call_ms, version, classes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "empty, empty_call_ms, errors, call_ms, inference_p95_ms, version, classes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 u.setString(1, r.cameraId());
                 u.setString(2, r.modelId());
                 u.setLong(3, r.windowStart().toEpochMilli());
@@ -161,8 +161,9 @@ public final class HealthStore implements AutoCloseable {
                 u.setDouble(8, r.emptyCallMillis());
                 u.setLong(9, r.inferenceErrors());
                 u.setDouble(10, r.callLatency().meanMillis() * r.callLatency().count());
-                u.setString(11, version);
-                u.setString(12, JSON.writeValueAsString(classes));
+                u.setDouble(11, r.inferenceLatency().p95Millis());
+                u.setString(12, version);
+                u.setString(13, JSON.writeValueAsString(classes));
                 u.executeUpdate();
             }
             long now = r.windowEnd().toEpochMilli();
@@ -183,15 +184,15 @@ public final class HealthStore implements AutoCloseable {
     public synchronized List<StoredWindow> windows(Instant from, Instant to) {
         List<StoredWindow> out = new ArrayList<>();
         try (PreparedStatement q = db.prepareStatement("SELECT camera, model, start_ms, end_ms, seen, inferred, empty, "
-                + "empty_call_ms, errors, call_ms, version, classes FROM windows WHERE end_ms >= ? AND end_ms < ? ORDER BY end_ms, id")) {
+                + "empty_call_ms, errors, call_ms, inference_p95_ms, version, classes FROM windows WHERE end_ms >= ? AND end_ms < ? ORDER BY end_ms, id")) {
             q.setLong(1, from.toEpochMilli());
             q.setLong(2, to.toEpochMilli());
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     out.add(new StoredWindow(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)),
                             Instant.ofEpochMilli(rs.getLong(4)), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getDouble(8),
-                            rs.getLong(9), rs.getDouble(10), rs.getString(11),
-                            JSON.readValue(rs.getString(12), CLASS_ROWS)));
+                            rs.getLong(9), rs.getDouble(10), rs.getDouble(11), rs.getString(12),
+                            JSON.readValue(rs.getString(13), CLASS_ROWS)));
                 }
             }
         } catch (SQLException | java.io.IOException e) {

@@ -18,11 +18,12 @@ import java.util.Map;
  * @param emptyCallMillis call time summed over the {@code empty} frames
  * @param errors failed inferences
  * @param callMillis call time summed over the {@code inferred} frames
+ * @param inferenceP95Millis the window's inference p95 (0 with nothing inferred)
  * @param version the daemon's version that saw the window
  * @param classes per class
  */
 public record StoredWindow(String camera, String model, Instant start, Instant end, long seen, long inferred, long empty,
-                           double emptyCallMillis, long errors, double callMillis, String version, List<ClassRow> classes) {
+                           double emptyCallMillis, long errors, double callMillis, double inferenceP95Millis, String version, List<ClassRow> classes) {
 
     /**
      * One class in one window.

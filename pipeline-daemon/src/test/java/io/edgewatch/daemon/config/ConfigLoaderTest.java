@@ -249,6 +249,56 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aBaselineIsPinnedByTwoLocalTimesAndMalformedAnswersHaveALimit() throws Exception {
+        write("edgewatch.yaml", MAIN + "alerts:\n  malformed_rate: 0.01\n");
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference: {type: none}
+                alerts:
+                  baseline_from: 2026-11-20 08:00:00
+                  baseline_to: "2026-11-20 16:30:00"
+                """);
+        EdgewatchConfig c = new ConfigLoader(Map.of()).read(dir);
+        io.edgewatch.daemon.health.alert.AlertOptions a = c.cameras().get(0).alerts();
+        java.time.ZoneId zone = java.time.ZoneId.systemDefault();
+        assertThat(a.pinned()).isTrue();
+        assertThat(a.baselineFrom()).isEqualTo(java.time.LocalDateTime.of(2026, 11, 20, 8, 0).atZone(zone).toInstant());
+        assertThat(a.baselineTo()).isEqualTo(java.time.LocalDateTime.of(2026, 11, 20, 16, 30).atZone(zone).toInstant());
+        assertThat(a.malformedRate()).isEqualTo(0.01);
+
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference: {type: none}
+                alerts:
+                  baseline_from: yesterday
+                """);
+        write("cameras/b.yaml", """
+                id: b
+                source: {type: test_pattern}
+                inference: {type: none}
+                alerts:
+                  baseline_from: 2026-11-20 08:00:00
+                """);
+        write("cameras/c.yaml", """
+                id: c
+                source: {type: test_pattern}
+                inference: {type: none}
+                alerts:
+                  baseline_from: 2026-11-20 08:00:00
+                  baseline_to: 2026-11-20 07:00:00
+                  malformed_rate: 2
+                """);
+        List<String> messages = errors(Map.of()).stream().map(e -> e.file().getFileName() + ": " + e.key() + ": " + e.message()).toList();
+        assertThat(messages).containsExactlyInAnyOrder(
+                "a.yaml: alerts.baseline_from: 'yesterday' is not a local time of the form YYYY-MM-DD HH:mm:ss, such as 2026-11-20 08:00:00",
+                "b.yaml: alerts.baseline_to: baseline_from and baseline_to pin the baseline together: set both, or neither to learn it",
+                "c.yaml: alerts.baseline_to: must be after baseline_from (2026-11-20 08:00:00)",
+                "c.yaml: alerts.malformed_rate: must be between 0 and 1, found 2");
+    }
+
+    @Test
     void liveSourcesTakeReconnectSettings() throws Exception {
         write("edgewatch.yaml", MAIN);
         write("cameras/a.yaml", """

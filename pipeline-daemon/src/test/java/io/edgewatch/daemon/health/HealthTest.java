@@ -1,6 +1,7 @@
 package io.edgewatch.daemon.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -128,6 +129,43 @@ class HealthTest {
             assertThat(cleared.get("message").asText()).contains("baseline is being learnt again (model m/2)");
             health.record(window(T0.plusSeconds(35), 50, 10, 0));
             assertThat(health.alerts().get("active")).isEmpty();
+        }
+    }
+
+    @Test
+    void aBaselinePinnedToAPeriodIsTakenFromTheKeptWindowsOfThatPeriod(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.edgewatch.daemon.health.alert.AlertOptions learn = new io.edgewatch.daemon.health.alert.AlertOptions(
+                100, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
+        MovingClock clock = new MovingClock(T0);
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            // a good hour at 10 fps (windows ending 10:00:05 .. 10:00:20), then a poor one at 4 fps
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), learn);
+            for (int i = 1; i <= 4; i++) {
+                health.record(window(T0.plusSeconds(5L * i), 50, 50, 0));
+            }
+            for (int i = 5; i <= 8; i++) {
+                health.record(window(T0.plusSeconds(5L * i), 50, 20, 0));
+            }
+            assertThat(health.alerts().get("active")).isEmpty(); // still learning: 100 windows
+        }
+        io.edgewatch.daemon.health.alert.AlertOptions pinned = new io.edgewatch.daemon.health.alert.AlertOptions(
+                100, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1), 0, T0, T0.plusSeconds(21));
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), pinned);
+            var baseline = health.cameras().get(0).get("baseline");
+            assertThat(baseline.get("windows").asInt()).isEqualTo(4);
+            assertThat(baseline.get("fps").asDouble()).isCloseTo(10.0, within(1e-9));
+            assertThat(baseline.get("meanConfidence").get("person").asDouble()).isCloseTo(0.6, within(1e-9));
+            health.record(window(T0.plusSeconds(45), 50, 20, 0));
+            assertThat(health.alerts().get("active")).singleElement()
+                    .satisfies(a -> assertThat(a.get("signal").asText()).isEqualTo("throughput_drop"));
+        }
+        io.edgewatch.daemon.health.alert.AlertOptions nothingThere = new io.edgewatch.daemon.health.alert.AlertOptions(
+                100, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1), 0, T0.minusSeconds(7200), T0.minusSeconds(3600));
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            // nothing kept in that period: the baseline pinned before is kept
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), nothingThere);
+            assertThat(health.cameras().get(0).get("baseline").get("fps").asDouble()).isCloseTo(10.0, within(1e-9));
         }
     }
 

@@ -27,6 +27,7 @@ import reactor.core.publisher.Flux;
  *   <li>{@code latency_creep}: inference p95 is above the baseline by more than the factor;</li>
  *   <li>{@code throughput_drop}: inferred frames a second are below the share of the baseline (not while the source is down);</li>
  *   <li>{@code error_rate}: failed inferences are above the share of frames seen (needs no baseline);</li>
+ *   <li>{@code malformed}: answers that cannot be right are above the share of answers (needs no baseline);</li>
  *   <li>{@code source_down}: the source has not been streaming for longer than the limit (no baseline; fires and clears at once).</li>
  * </ul>
  * An alert fires once its condition has held for {@code sustain} and clears once it has been gone
@@ -112,6 +113,14 @@ public final class AlertEngine {
             check(events, "error_rate", rate > options.errorRate(), at, options.errorRate(), rate,
                     String.format(Locale.ROOT, "%.0f %% of frames failed inference in the window (limit %.0f %%) %s",
                             rate * 100, options.errorRate() * 100, r.errorsByKind()));
+        }
+        long judged = r.framesInferred() + r.inferenceErrors();
+        if (judged > 0) {
+            long malformed = r.errorsByKind().getOrDefault("malformed", 0L);
+            double share = (double) malformed / judged;
+            check(events, "malformed", share > options.malformedRate(), at, options.malformedRate(), share,
+                    String.format(Locale.ROOT, "%d of %d answers of model %s were malformed in the window (limit %.1f %%)",
+                            malformed, judged, r.modelId(), options.malformedRate() * 100));
         }
         if (baseline == null) {
             if (r.framesInferred() == 0) {
@@ -229,37 +238,56 @@ public final class AlertEngine {
         boolean firing;
     }
 
-    /** Running sums over the learning windows. */
-    private static final class Learner {
+    /** Running sums over the learning windows; also what a pinned baseline is computed with. */
+    public static final class Learner {
         int windows;
-        final Map<String, double[]> confidence = new LinkedHashMap<>(); // sum of mean*count, count
+        final Map<String, double[]> confidence = new LinkedHashMap<>(); // sum of confidences, count
         double p95Sum;
         int p95Windows;
         double fpsSum;
 
         void add(WindowReport r, double seconds) {
-            windows++;
+            Map<String, double[]> classes = new LinkedHashMap<>();
             for (ClassStats s : r.classStats()) {
-                double[] a = confidence.computeIfAbsent(s.className(), k -> new double[2]);
-                a[0] += s.meanConfidence() * s.count();
-                a[1] += s.count();
+                classes.put(s.className(), new double[] {s.meanConfidence() * s.count(), s.count()});
             }
-            if (r.inferenceLatency().count() > 0) {
-                p95Sum += r.inferenceLatency().p95Millis();
-                p95Windows++;
-            }
-            fpsSum += r.framesInferred() / seconds;
+            add(classes, r.inferenceLatency().count() > 0 ? r.inferenceLatency().p95Millis() : Double.NaN, r.framesInferred() / seconds);
         }
 
-        Baseline baseline() {
+        /**
+         * One window with inferred frames.
+         *
+         * @param classes per class: the sum of its confidences and its count of predictions
+         * @param p95Millis the window's inference p95, NaN when unknown
+         * @param fps inferred frames a second
+         */
+        public void add(Map<String, double[]> classes, double p95Millis, double fps) {
+            windows++;
+            classes.forEach((cls, a) -> {
+                double[] sum = confidence.computeIfAbsent(cls, k -> new double[2]);
+                sum[0] += a[0];
+                sum[1] += a[1];
+            });
+            if (!Double.isNaN(p95Millis)) {
+                p95Sum += p95Millis;
+                p95Windows++;
+            }
+            fpsSum += fps;
+        }
+
+        public int windows() {
+            return windows;
+        }
+
+        public Baseline baseline() {
             Map<String, Double> mean = new LinkedHashMap<>();
             Map<String, Double> share = new LinkedHashMap<>();
             double all = confidence.values().stream().mapToDouble(a -> a[1]).sum();
             confidence.forEach((cls, a) -> {
-                mean.put(cls, a[0] / a[1]);
+                mean.put(cls, a[1] == 0 ? 0 : a[0] / a[1]);
                 share.put(cls, all == 0 ? 0 : a[1] / all);
             });
-            return new Baseline(windows, mean, share, p95Windows == 0 ? 0 : p95Sum / p95Windows, fpsSum / windows);
+            return new Baseline(windows, mean, share, p95Windows == 0 ? 0 : p95Sum / p95Windows, windows == 0 ? 0 : fpsSum / windows);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.edgewatch.daemon.health.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
@@ -115,6 +116,31 @@ class AlertEngineTest {
             assertThat(e.signal()).isEqualTo("error_rate");
             assertThat(e.message()).contains("60 % of frames failed", "timeout");
         });
+    }
+
+    @Test
+    void malformedAnswersFireEvenWhenTooFewForTheErrorRateAndClearWhenTheyStop() {
+        // 10 clean windows, 10 with one malformed answer in 50 (2 %: far below the 20 % error rate), 10 clean
+        java.util.function.Function<Integer, WindowReport> make = i -> {
+            WindowReport w = normal(i, 0.8);
+            boolean bad = i >= 10 && i < 20;
+            return new WindowReport(w.cameraId(), w.modelId(), w.modelType(), w.windowStart(), w.windowEnd(), 50, bad ? 49 : 50,
+                    0, bad ? 1 : 0, Map.of(), bad ? Map.of("malformed", 1L) : Map.of(), List.of(), w.classStats(),
+                    w.inferenceLatency(), w.callLatency(), w.endToEndLatency());
+        };
+        List<AlertEvent> events = AlertEngine.alerts(Flux.range(0, 30).map(make), "cam-1", OPTIONS).collectList().block();
+        assertThat(events).extracting(AlertEvent::signal, AlertEvent::firing)
+                .containsExactly(tuple("malformed", true), tuple("malformed", false));
+        // first malformed window ends at 55 s, held 30 s; first clean one at 105 s, gone 30 s
+        assertThat(events.get(0).at()).isEqualTo(T0.plusSeconds(85));
+        assertThat(events.get(0).current()).isCloseTo(0.02, within(1e-9));
+        assertThat(events.get(0).message()).contains("1 of 50 answers of model m/1 were malformed");
+        assertThat(events.get(1).at()).isEqualTo(T0.plusSeconds(135));
+
+        // with a limit of 5 %, the same windows stay quiet
+        AlertOptions tolerant = new AlertOptions(10, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ofSeconds(30), Duration.ofSeconds(20),
+                0.05, null, null);
+        assertThat(AlertEngine.alerts(Flux.range(0, 30).map(make), "cam-1", tolerant).collectList().block()).isEmpty();
     }
 
     @Test
