@@ -71,10 +71,20 @@ class RtspSourceTest {
             List<VideoFrame> frames = new CopyOnWriteArrayList<>();
             Disposable running = collect(camera, frames);
             try {
-                await("retrying", () -> camera.status().reconnects() >= 2);
-                assertThat(camera.status().lastError()).contains("gate").contains("127.0.0.1:" + server.port());
+                await("retrying", () -> camera.status().reconnects() >= 1);
+                java.time.Instant downSince = camera.status().downSince();
+                assertThat(downSince).isNotNull();
+                await("retrying again", () -> camera.status().reconnects() >= 3);
+                SourceStatus retrying = camera.status();
+                assertThat(retrying.lastError()).contains("gate").contains("127.0.0.1:" + server.port());
+                // every attempt is a state of its own, but the source has been down since the first
+                assertThat(retrying.downSince()).isEqualTo(downSince);
+                assertThat(retrying.since()).isAfter(downSince);
                 server.start();
                 await("frames", () -> frames.size() >= 10);
+                SourceStatus up = camera.status();
+                assertThat(up.downSince()).isNull();
+                assertThat(up.timeIn(SourceStatus.State.RECONNECTING, java.time.Instant.now())).isPositive();
             } finally {
                 running.dispose();
             }

@@ -185,7 +185,8 @@ final class CameraHealth {
         SourceStatus s = source();
         switch (s.state()) {
             case CONNECTING, RECONNECTING -> out.add("source " + s.state().name().toLowerCase(java.util.Locale.ROOT)
-                    + " since " + s.since() + (s.lastError() == null ? "" : ": " + s.lastError()));
+                    + ", not streaming since " + (s.downSince() != null ? s.downSince() : s.since())
+                    + (s.lastError() == null ? "" : ": " + s.lastError()));
             case FAILED -> out.add("source failed" + (s.lastError() == null ? "" : ": " + s.lastError()));
             case STOPPED -> {
                 if (live()) {

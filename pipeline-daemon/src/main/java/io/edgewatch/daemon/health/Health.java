@@ -113,6 +113,11 @@ public final class Health implements ReportSink {
                     .tags("camera", id, "state", state.name().toLowerCase(java.util.Locale.ROOT))
                     .description("1 for the source's current state").register(registry);
         }
+        for (SourceStatus.State state : SourceStatus.State.values()) {
+            FunctionCounter.builder("edgewatch.source.time", c, h -> h.source().timeIn(state, clock.instant()).toMillis() / 1000.0)
+                    .tags("camera", id, "state", state.name().toLowerCase(java.util.Locale.ROOT)).baseUnit("seconds")
+                    .description("time the source spent in each state").register(registry);
+        }
         FunctionCounter.builder("edgewatch.source.reconnects", c, h -> h.source().reconnects()).tags("camera", id)
                 .description("reconnect attempts of the source").register(registry);
         Gauge.builder("edgewatch.alerts.active", c, h -> h.activeAlerts().size()).tags("camera", id)
@@ -352,6 +357,13 @@ public final class Health implements ReportSink {
             src.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
             src.put("since", s.since().toString());
             src.put("reconnects", s.reconnects());
+            if (s.downSince() != null) {
+                src.put("down_since", s.downSince().toString());
+            }
+            ObjectNode times = src.putObject("seconds_in_state");
+            for (SourceStatus.State state : SourceStatus.State.values()) {
+                times.put(state.name().toLowerCase(java.util.Locale.ROOT), s.timeIn(state, now).toMillis() / 1000.0);
+            }
             if (s.lastError() != null) {
                 src.put("last_error", s.lastError());
             }

@@ -136,7 +136,7 @@ public final class FfmpegSource implements FrameSource {
         String prefix = "camera " + options.cameraId() + ": ";
         String message = failure.getMessage() != null && failure.getMessage().startsWith(prefix) ? failure.getMessage()
                 : prefix + failure;
-        status.set(new SourceStatus(SourceStatus.State.RECONNECTING, Instant.now(), before.reconnects() + 1, message));
+        status.set(before.next(SourceStatus.State.RECONNECTING, Instant.now(), before.reconnects() + 1, message));
         if (before.state() != SourceStatus.State.RECONNECTING || !java.util.Objects.equals(before.lastError(), message)) {
             // the message names the camera already
             log.warn("{}; reconnecting in {} ms (attempt {})", message, delayMillis, before.reconnects() + 1);
@@ -152,7 +152,7 @@ public final class FfmpegSource implements FrameSource {
         if (before.state() == state) {
             return;
         }
-        status.set(new SourceStatus(state, Instant.now(), before.reconnects(), error != null ? error : before.lastError()));
+        status.set(before.next(state, Instant.now(), before.reconnects(), error != null ? error : before.lastError()));
         if (state == SourceStatus.State.STREAMING && before.reconnects() > 0) {
             log.info("camera {}: streaming again from {} after {} reconnect(s)", options.cameraId(), options.description(),
                     before.reconnects());

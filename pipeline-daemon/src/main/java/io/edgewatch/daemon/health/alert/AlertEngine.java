@@ -99,9 +99,10 @@ public final class AlertEngine {
         boolean notStreaming = source != null && (source.state() == SourceStatus.State.CONNECTING
                 || source.state() == SourceStatus.State.RECONNECTING || source.state() == SourceStatus.State.FAILED);
         if (source != null) {
-            double downSeconds = notStreaming ? Math.max(0, Duration.between(source.since(), at).toMillis() / 1000.0) : 0;
+            // since it last streamed, across every reconnect attempt (each attempt is a state of its own)
+            double downSeconds = notStreaming ? source.down(at).toMillis() / 1000.0 : 0;
             String message = notStreaming
-                    ? String.format(Locale.ROOT, "source %s for %.0f s (limit %d s)%s", source.state().name().toLowerCase(Locale.ROOT),
+                    ? String.format(Locale.ROOT, "source %s, not streaming for %.0f s (limit %d s)%s", source.state().name().toLowerCase(Locale.ROOT),
                             downSeconds, options.sourceDown().toSeconds(), source.lastError() == null ? "" : ": " + source.lastError())
                     : "source " + source.state().name().toLowerCase(Locale.ROOT) + " again";
             check(events, "source_down", notStreaming && downSeconds >= options.sourceDown().toMillis() / 1000.0, at,

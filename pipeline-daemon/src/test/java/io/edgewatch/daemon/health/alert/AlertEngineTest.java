@@ -161,7 +161,7 @@ class AlertEngineTest {
             assertThat(e.signal()).isEqualTo("source_down");
             assertThat(e.firing()).isTrue();
             assertThat(e.at()).isEqualTo(T0.plusSeconds(80)); // down 20 s: the limit
-            assertThat(e.message()).contains("source reconnecting for 20 s", "connection refused");
+            assertThat(e.message()).contains("source reconnecting, not streaming for 20 s", "connection refused");
         });
         assertThat(events.get(1)).satisfies(e -> {
             assertThat(e.firing()).isFalse();
@@ -169,6 +169,27 @@ class AlertEngineTest {
             assertThat(e.message()).isEqualTo("cleared: source streaming again");
         });
         // 40 s without frames is also a throughput drop, but the source being down already says why
+    }
+
+    @Test
+    void aSourceThatKeepsRetryingIsDownSinceItLastStreamedNotSinceItsLastAttempt() {
+        AlertEngine engine = new AlertEngine("cam-1", OPTIONS);
+        io.edgewatch.core.source.SourceStatus s = new io.edgewatch.core.source.SourceStatus(
+                io.edgewatch.core.source.SourceStatus.State.STREAMING, T0, 0, null);
+        List<AlertEvent> events = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Instant end = T0.plusSeconds(5L * (i + 1));
+            // lost at 5 s; from then on a new attempt every 5 s, each state shorter than the 20 s limit
+            if (i >= 1) {
+                s = s.next(i % 2 == 0 ? io.edgewatch.core.source.SourceStatus.State.RECONNECTING
+                        : io.edgewatch.core.source.SourceStatus.State.CONNECTING, end.minusSeconds(5), i, "connection refused");
+            }
+            events.addAll(engine.onWindow(window(i, 0, 0, 0, 0, Map.of()), s));
+        }
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.signal()).isEqualTo("source_down");
+            assertThat(e.at()).isEqualTo(T0.plusSeconds(25)); // down since 5 s: 20 s at the window ending 25 s
+        });
     }
 
     @Test
