@@ -42,7 +42,9 @@ public final class HealthBenchmark {
         System.out.printf(Locale.ROOT, "edgewatch health benchmark: %d cores, %d runs (median), %s%n", cores, runs, clip.getFileName());
         AtomicLong scrapes = new AtomicLong();
         try (InferenceAdapter noop = Detectors.noop("noop");
-             Health health = new Health(Clock.systemUTC());
+             // with its store, as the daemon runs it: every window is also written to health.db
+             io.edgewatch.daemon.health.HealthStore store = io.edgewatch.daemon.health.HealthStore.open(work.resolve("health"));
+             Health health = new Health(Clock.systemUTC(), store);
              HealthServer server = HealthServer.start(health, "127.0.0.1", 0, null)) {
             health.camera("bench", "noop", Duration.ofSeconds(1), VideoSources.file("bench", clip, false),
                     io.edgewatch.daemon.health.alert.AlertOptions.DEFAULTS);
