@@ -59,6 +59,38 @@ class VideoSourcesTest {
     }
 
     @Test
+    void framesHoldExactlyThePixelsJavaCvsOwnBgrConversionGives() throws Exception {
+        // the source converts the decoder's picture to BGR itself, straight into the frame's buffer
+        Path h264 = dir.resolve("clip-h264.mp4");
+        SyntheticClip.write(h264, 320, 240, 25, 20, SyntheticClip.Codec.H264);
+        for (Path file : List.of(clip, h264)) {
+            List<VideoFrame> frames = new ArrayList<>();
+            VideoSources.file("cam-x", file, false).frames().doOnNext(frames::add).blockLast(TIMEOUT);
+            try (var grabber = new org.bytedeco.javacv.FFmpegFrameGrabber(file.toString());
+                 var converter = new org.bytedeco.javacv.OpenCVFrameConverter.ToMat()) {
+                grabber.start();
+                int i = 0;
+                org.bytedeco.javacv.Frame f;
+                while ((f = grabber.grabImage()) != null) {
+                    org.bytedeco.opencv.opencv_core.Mat expected = converter.convert(f);
+                    VideoFrame mine = frames.get(i);
+                    assertThat(mine.pixels().type()).isEqualTo(expected.type());
+                    assertThat(mine.pixels().size().width()).isEqualTo(expected.size().width());
+                    try (var diff = new org.bytedeco.opencv.opencv_core.Mat()) {
+                        opencv_core.absdiff(mine.pixels(), expected, diff);
+                        assertThat(opencv_core.countNonZero(diff.reshape(1, 0))).as("%s frame %d", file.getFileName(), i).isZero();
+                    }
+                    i++;
+                }
+                grabber.stop();
+                assertThat(i).isEqualTo(frames.size()).isPositive();
+            } finally {
+                frames.forEach(VideoFrame::release);
+            }
+        }
+    }
+
+    @Test
     void loopsAFileWhenAsked() {
         StepVerifier.create(VideoSources.file("cam-l", clip, true).frames().take(120).doOnNext(VideoFrame::release))
                 .expectNextCount(120)

@@ -104,7 +104,6 @@ final class BenchSupport {
         return out;
     }
 
-    /** The daemon's own per-camera pipeline, on the first {@code maxFrames} frames of the clip. */
     /** The first {@code frames} frames of a clip, decoded and copied out (the caller closes them). */
     static List<org.bytedeco.opencv.opencv_core.Mat> decode(Path clip, int frames) {
         List<org.bytedeco.opencv.opencv_core.Mat> out = new ArrayList<>();
@@ -117,6 +116,7 @@ final class BenchSupport {
         return out;
     }
 
+    /** The daemon's own per-camera pipeline, on the first {@code maxFrames} frames of the clip. */
     static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work) {
         return pipeline(clip, adapter, maxFrames, inFlight, work, List.of());
     }

@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
-import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -206,7 +205,7 @@ public final class FfmpegSource implements FrameSource {
     /** One opened grabber and its position. Touched only by the owner thread. */
     private final class Session {
         private FFmpegFrameGrabber grabber;
-        private final OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        private final BgrConverter converter = new BgrConverter();
         private final FramePool pool = new FramePool(POOLED_FRAMES);
         private final AtomicLong sequence;
         private long framesThisPass;
@@ -221,6 +220,8 @@ public final class FfmpegSource implements FrameSource {
                 g.setFormat(options.format());
             }
             options.ffmpegOptions().forEach(g::setOption);
+            // the decoder's own picture: converted to BGR by us, straight into a buffer the frame owns
+            g.setImageMode(org.bytedeco.javacv.FrameGrabber.ImageMode.RAW);
             try {
                 g.startUnsafe();
             } catch (Exception | Error e) {
@@ -248,10 +249,8 @@ public final class FfmpegSource implements FrameSource {
                     sink.complete();
                     return this;
                 }
-                Mat view = converter.convert(frame);
-                // the grabber reuses its buffer on the next grab: the frame gets a copy of its own
-                Mat copy = pool.take(view.rows(), view.cols(), view.type());
-                view.copyTo(copy);
+                // the grabber reuses its picture on the next grab: the frame gets a BGR buffer of its own
+                Mat copy = converter.convert((org.bytedeco.ffmpeg.avutil.AVFrame) frame.opaque, pool);
                 framesThisPass++;
                 long ready = System.nanoTime();
                 sink.next(new VideoFrame(options.cameraId(), sequence.getAndIncrement(), ready, Instant.now(),

@@ -1,0 +1,62 @@
+package io.edgewatch.source.internal;
+
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.ffmpeg.global.swscale;
+import org.bytedeco.ffmpeg.swscale.SwsContext;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+import io.edgewatch.core.frame.FramePool;
+
+/**
+ * Converts a decoded picture (the grabber's own frame, in the decoder's pixel format) to BGR
+ * straight into a pooled buffer with swscale: the same conversion {@code FFmpegFrameGrabber} does
+ * in its colour mode (same flags, so the same pixels), but into a buffer the frame owns, which
+ * saves copying every frame out of the grabber's reused one. Not thread-safe: one per grabber
+ * session, used on its owner thread.
+ */
+final class BgrConverter implements AutoCloseable {
+
+    private SwsContext context;
+    private final PointerPointer<?> target = new PointerPointer<>(4);
+    private final IntPointer targetStride = new IntPointer(4);
+
+    /**
+     * A new frame-sized BGR buffer from {@code pool} holding {@code picture} converted.
+     *
+     * @throws IllegalStateException when swscale cannot convert from the picture's format
+     */
+    Mat convert(AVFrame picture, FramePool pool) {
+        int width = picture.width();
+        int height = picture.height();
+        context = swscale.sws_getCachedContext(context, width, height, picture.format(), width, height,
+                avutil.AV_PIX_FMT_BGR24, swscale.SWS_BILINEAR, null, null, (DoublePointer) null);
+        if (context == null) {
+            throw new IllegalStateException("swscale cannot convert " + width + "x" + height + " pictures of pixel format "
+                    + picture.format() + " to BGR");
+        }
+        Mat out = pool.take(height, width, opencv_core.CV_8UC3);
+        target.put(0, out.data());
+        targetStride.put(0, (int) out.step());
+        int rows = swscale.sws_scale(context, picture.data(), picture.linesize(), 0, height, target, targetStride);
+        if (rows != height) {
+            out.close();
+            throw new IllegalStateException("swscale converted " + rows + " of " + height + " rows");
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (context != null) {
+            swscale.sws_freeContext(context);
+            context = null;
+        }
+        target.close();
+        targetStride.close();
+    }
+}
