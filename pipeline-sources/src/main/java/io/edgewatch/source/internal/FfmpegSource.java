@@ -26,6 +26,7 @@ import io.edgewatch.source.SourceException;
 import io.edgewatch.source.SourceOptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.publisher.SynchronousSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -100,9 +101,11 @@ public final class FfmpegSource implements FrameSource {
             int[] failures = {0};
             // frame numbers go on across reconnects
             AtomicLong sequence = new AtomicLong();
-            return Flux.defer(() -> attempt(sequence))
-                    .timeout(Mono.delay(reconnect.connectTimeout().plus(reconnect.watchdog())),
-                            frame -> Mono.delay(reconnect.watchdog()))
+            return Flux.defer(() -> {
+                        Sinks.One<Boolean> opened = Sinks.one();
+                        return watchdog(attempt(sequence, () -> opened.tryEmitValue(true)), opened.asMono(), reconnect,
+                                Schedulers.parallel());
+                    })
                     .onErrorMap(TimeoutException.class, e -> new SourceException("camera " + options.cameraId()
                             + ": no frame from " + options.description() + " for " + reconnect.watchdog().toSeconds()
                             + " s; abandoning this connection", e))
@@ -121,6 +124,19 @@ public final class FfmpegSource implements FrameSource {
                     .doOnCancel(() -> change(SourceStatus.State.STOPPED, null))
                     .doOnComplete(() -> change(SourceStatus.State.STOPPED, null));
         });
+    }
+
+    /**
+     * One connection's watchdog: it must open within the connect timeout, then send its first frame
+     * within the watchdog period of opening, and each next frame within the watchdog period of the
+     * one before; else it errors with a {@link TimeoutException} (and is abandoned). A connection that
+     * opened but never sends a frame is thus replaced after the watchdog period, not after connect
+     * timeout plus watchdog.
+     */
+    static <T> Flux<T> watchdog(Flux<T> connection, Mono<?> opened, Reconnect r, Scheduler timer) {
+        Mono<Long> first = Mono.firstWithSignal(Mono.delay(r.connectTimeout().plus(r.watchdog()), timer),
+                opened.then(Mono.delay(r.watchdog(), timer)));
+        return connection.timeout(first, item -> Mono.delay(r.watchdog(), timer));
     }
 
     /** min * 2^failures, capped, with +-25 % jitter so cameras behind one switch do not reconnect in step. */
@@ -164,6 +180,11 @@ public final class FfmpegSource implements FrameSource {
 
     /** One connection: a grabber on a thread of its own, from open to close. */
     private Flux<VideoFrame> attempt(AtomicLong sequence) {
+        return attempt(sequence, () -> { });
+    }
+
+    /** As above; {@code onOpen} runs once the grabber has opened, before its first frame. */
+    private Flux<VideoFrame> attempt(AtomicLong sequence, Runnable onOpen) {
         return Flux.defer(() -> {
             String threadName = "edgewatch-source-" + options.cameraId() + "-" + THREADS.incrementAndGet();
             ExecutorService owner = Executors.newSingleThreadExecutor(r -> {
@@ -172,7 +193,11 @@ public final class FfmpegSource implements FrameSource {
                 return t;
             });
             Scheduler scheduler = Schedulers.fromExecutorService(owner, threadName);
-            return Flux.<VideoFrame, Session>generate(() -> open(sequence), Session::next, session -> closeOnOwner(session, owner, threadName))
+            return Flux.<VideoFrame, Session>generate(() -> {
+                        Session opened = open(sequence);
+                        onOpen.run();
+                        return opened;
+                    }, Session::next, session -> closeOnOwner(session, owner, threadName))
                     .subscribeOn(scheduler)
                     .doFinally(signal -> owner.shutdown());
         });

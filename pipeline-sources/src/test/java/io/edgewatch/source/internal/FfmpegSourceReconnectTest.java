@@ -159,6 +159,45 @@ class FfmpegSourceReconnectTest {
     }
 
     @Test
+    void theWatchdogGivesAnOpenedConnectionTheWatchdogPeriodForItsFirstFrameNotTheConnectTimeoutToo() {
+        // connect timeout 15 s, watchdog 10 s
+        Reconnect r = new Reconnect(Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofSeconds(10),
+                Duration.ofSeconds(15));
+        // opens after 2 s and then sends nothing: abandoned at 2 + 10 s
+        StepVerifier.withVirtualTime(() -> {
+                    reactor.core.publisher.Sinks.One<Boolean> opened = reactor.core.publisher.Sinks.one();
+                    reactor.test.scheduler.VirtualTimeScheduler.get().schedule(() -> opened.tryEmitValue(true), 2, TimeUnit.SECONDS);
+                    return FfmpegSource.watchdog(reactor.core.publisher.Flux.never(), opened.asMono(), r,
+                            reactor.test.scheduler.VirtualTimeScheduler.get());
+                })
+                .expectSubscription()
+                .expectNoEvent(Duration.ofSeconds(12).minusMillis(1))
+                .thenAwait(Duration.ofMillis(1))
+                .expectError(java.util.concurrent.TimeoutException.class)
+                .verify(Duration.ofSeconds(10));
+        // never opens (stuck in the handshake): abandoned at 15 + 10 s
+        StepVerifier.withVirtualTime(() -> FfmpegSource.watchdog(reactor.core.publisher.Flux.never(),
+                        reactor.core.publisher.Mono.never(), r, reactor.test.scheduler.VirtualTimeScheduler.get()))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofSeconds(25).minusMillis(1))
+                .thenAwait(Duration.ofMillis(1))
+                .expectError(java.util.concurrent.TimeoutException.class)
+                .verify(Duration.ofSeconds(10));
+        // opens at once, then a frame every 9 s: never abandoned; silent after the third: abandoned 10 s later
+        StepVerifier.withVirtualTime(() -> FfmpegSource.watchdog(
+                        reactor.core.publisher.Flux.interval(Duration.ofSeconds(9), reactor.test.scheduler.VirtualTimeScheduler.get())
+                                .take(3).concatWith(reactor.core.publisher.Flux.never()),
+                        reactor.core.publisher.Mono.just(true), r, reactor.test.scheduler.VirtualTimeScheduler.get()))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(27))
+                .expectNextCount(3)
+                .expectNoEvent(Duration.ofSeconds(10).minusMillis(1))
+                .thenAwait(Duration.ofMillis(1))
+                .expectError(java.util.concurrent.TimeoutException.class)
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
     void backoffDoublesUpToTheCapWithJitter() {
         for (int i = 0; i < 20; i++) {
             assertThat(FfmpegSource.delayMillis(FAST, 0)).isBetween(75L, 125L);
