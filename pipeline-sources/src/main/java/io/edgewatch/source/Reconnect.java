@@ -15,5 +15,5 @@ public record Reconnect(Duration minDelay, Duration maxDelay, Duration healthyAf
                         Duration connectTimeout) {
 
     public static final Reconnect DEFAULTS = new Reconnect(Duration.ofMillis(500), Duration.ofSeconds(30),
-            Duration.ofMinutes(1), Duration.ofSeconds(10), Duration.ofSeconds(15));
+            Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(15));
 }

@@ -317,7 +317,7 @@ class ConfigLoaderTest {
         assertThat(r.minDelay()).isEqualTo(Duration.ofSeconds(2));
         assertThat(r.maxDelay()).isEqualTo(Duration.ofMinutes(1));
         assertThat(r.watchdog()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(r.healthyAfter()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(r.healthyAfter()).isEqualTo(Duration.ofSeconds(10)); // the default
 
         write("cameras/a.yaml", "id: a\nsource:\n  type: rtsp\n  url: rtsp://h/x\n  reconnect:\n    min_delay: 5s\n"
                 + "    max_delay: 1s\n    watchdg: 2s\ninference:\n  type: none\n");
