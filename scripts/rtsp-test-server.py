@@ -23,7 +23,9 @@ factory.set_launch(
     f"( videotestsrc is-live=true pattern=ball ! video/x-raw,width={width},height={height},framerate={fps}/1 "
     f"! videoconvert ! video/x-raw,format=I420 "
     f"! jpegenc quality=80 ! rtpjpegpay name=pay0 pt=26 )")
-factory.set_shared(True)
+# One pipeline per client: with a shared media, gst-rtsp-server 1.22 (Debian 12) aborts
+# (gst_rtsp_media_get_rates: assertion failed) when clients arrive as others leave.
+factory.set_shared(False)
 server.get_mount_points().add_factory("/test", factory)
 if server.attach(None) == 0:
     sys.exit("cannot listen on 127.0.0.1:" + port)
