@@ -93,6 +93,24 @@ final class CameraHealth {
     /** Signals that need no baseline: they carry over a restart even when the baseline is learnt again. */
     private static final java.util.Set<String> WITHOUT_BASELINE = java.util.Set.of("source_down", "error_rate", "malformed");
 
+    /** True when the camera has alerts on (and so a baseline to relearn). */
+    boolean alertsOn() {
+        return alerts != null;
+    }
+
+    /** Drops the baseline (here and on disk) to learn a new one; the clears of the alerts judged against it. */
+    synchronized List<AlertEvent> relearn(Instant now) {
+        if (alerts == null) {
+            return List.of();
+        }
+        List<AlertEvent> clears = alerts.relearn(now);
+        clears.forEach(e -> active.remove(e.signal()));
+        if (store != null) {
+            store.deleteBaseline(id);
+        }
+        return clears;
+    }
+
     /**
      * Takes back the alerts that were firing when the daemon stopped (from the store). Those that
      * cannot carry over, because alerts are now off for the camera or because they were judged

@@ -124,6 +124,31 @@ public final class Health implements ReportSink {
                 .description("alerts firing now").register(registry);
     }
 
+    /**
+     * {@code POST /api/cameras/{id}/baseline/relearn}: the camera forgets its baseline and learns a
+     * new one from its next windows (after a camera was moved or the scene changed for good).
+     *
+     * @return what to answer: null when there is no such camera
+     */
+    public ObjectNode relearn(String id) {
+        CameraHealth c = cameras.get(id);
+        if (c == null) {
+            return null;
+        }
+        ObjectNode out = JSON.createObjectNode().put("camera_id", id);
+        if (!c.alertsOn()) {
+            return out.put("learning", false).put("message", "alerts are off for camera " + id + ": there is no baseline");
+        }
+        List<AlertEvent> clears = c.relearn(clock.instant());
+        log.info("camera {}: baseline dropped on request; learning a new one", id);
+        for (AlertEvent e : clears) {
+            alerted(e);
+        }
+        ArrayNode cleared = out.put("learning", true).putArray("cleared");
+        clears.forEach(e -> cleared.add(e.signal()));
+        return out;
+    }
+
     /** Marks a registered camera as stopped for good, with why. */
     public void failed(String id, String why) {
         CameraHealth c = cameras.get(id);

@@ -67,6 +67,14 @@ public final class HealthServer implements AutoCloseable {
                                     () -> json(res, HttpResponseStatus.OK, health.cameras().toString())))
                             .get("/api/alerts", (req, res) -> guarded(req, res, expected,
                                     () -> json(res, HttpResponseStatus.OK, health.alerts().toString())))
+                            .post("/api/cameras/{id}/baseline/relearn", (req, res) -> guarded(req, res, expected, () ->
+                                    // off the event loop: the clears are written to disk (and to the webhook's outbox)
+                                    Mono.fromCallable(() -> java.util.Optional.ofNullable(health.relearn(req.param("id"))))
+                                            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+                                            .flatMap(answer -> answer.isEmpty()
+                                                    ? json(res, HttpResponseStatus.NOT_FOUND, error("no camera '" + req.param("id") + "'"))
+                                                    : json(res, answer.get().get("learning").asBoolean() ? HttpResponseStatus.OK
+                                                            : HttpResponseStatus.CONFLICT, answer.get().toString()))))
                             .get("/{workspace}/inference-stats", (req, res) -> guarded(req, res, expected,
                                     () -> inferenceStats(health, req, res)))
                             .route(req -> true, (req, res) -> guarded(req, res, expected,

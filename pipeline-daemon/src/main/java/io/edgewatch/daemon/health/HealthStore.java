@@ -122,6 +122,16 @@ public final class HealthStore implements AutoCloseable {
         });
     }
 
+    /** Forgets a camera's baseline. */
+    public void deleteBaseline(String camera) {
+        write("baseline of " + camera, () -> {
+            try (PreparedStatement u = db.prepareStatement("DELETE FROM baseline WHERE camera = ?")) {
+                u.setString(1, camera);
+                u.executeUpdate();
+            }
+        });
+    }
+
     /** Appends an alert's start or clear to the history. */
     public void saveAlert(AlertEvent e) {
         write("alert " + e.signal() + " of " + e.cameraId(), () -> {

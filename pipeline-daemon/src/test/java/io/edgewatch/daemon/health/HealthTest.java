@@ -170,6 +170,48 @@ class HealthTest {
     }
 
     @Test
+    void anOperatorCanHaveACameraLearnItsBaselineAgainOverHttp(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.edgewatch.daemon.health.alert.AlertOptions options = new io.edgewatch.daemon.health.alert.AlertOptions(
+                2, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
+        MovingClock clock = new MovingClock(T0);
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store);
+             HealthServer server = HealthServer.start(health, "127.0.0.1", 0, null)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), options);
+            health.camera("cam-2", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            health.record(window(T0.plusSeconds(5), 50, 50, 0));
+            health.record(window(T0.plusSeconds(10), 50, 50, 0)); // baseline: 10 fps
+            health.record(window(T0.plusSeconds(15), 50, 10, 0)); // 2 fps: throughput drop fires
+            assertThat(health.alerts().get("active")).hasSize(1);
+
+            reactor.netty.http.client.HttpClient client = reactor.netty.http.client.HttpClient.create();
+            String[] answer = client.post().uri(server.url() + "/api/cameras/cam-1/baseline/relearn")
+                    .responseSingle((res, body) -> body.asString().defaultIfEmpty("").map(b -> res.status().code() + " " + b))
+                    .block(Duration.ofSeconds(10)).split(" ", 2);
+            assertThat(answer[0]).isEqualTo("200");
+            assertThat(answer[1]).contains("\"learning\":true", "throughput_drop");
+            // the alert judged against the old baseline cleared, and the baseline is gone here and on disk
+            assertThat(health.alerts().get("active")).isEmpty();
+            assertThat(health.alerts().get("recent").get(0).get("message").asText()).contains("learnt again");
+            assertThat(health.cameras().get(0).has("baseline")).isFalse();
+            store.flush();
+            assertThat(store.baseline("cam-1", "m/1")).isNull();
+            // the next windows teach the new one: 2 fps is normal now
+            health.record(window(T0.plusSeconds(20), 50, 10, 0));
+            health.record(window(T0.plusSeconds(25), 50, 10, 0));
+            health.record(window(T0.plusSeconds(30), 50, 10, 0));
+            assertThat(health.cameras().get(0).get("baseline").get("fps").asDouble()).isCloseTo(2.0, within(1e-9));
+            assertThat(health.alerts().get("active")).isEmpty();
+
+            String none = client.post().uri(server.url() + "/api/cameras/nope/baseline/relearn")
+                    .responseSingle((res, body) -> body.asString().map(b -> res.status().code() + " " + b)).block(Duration.ofSeconds(10));
+            assertThat(none).startsWith("404").contains("no camera 'nope'");
+            String off = client.post().uri(server.url() + "/api/cameras/cam-2/baseline/relearn")
+                    .responseSingle((res, body) -> body.asString().map(b -> res.status().code() + " " + b)).block(Duration.ofSeconds(10));
+            assertThat(off).startsWith("409").contains("alerts are off for camera cam-2");
+        }
+    }
+
+    @Test
     void theStatisticsAnswerForThisDaemonsWorkspaceAloneAndNeedTheStore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         MovingClock clock = new MovingClock(T0);
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {

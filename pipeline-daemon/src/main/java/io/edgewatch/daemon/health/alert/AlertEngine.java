@@ -42,7 +42,7 @@ public final class AlertEngine {
 
     private final String cameraId;
     private final AlertOptions options;
-    private final Learner learner = new Learner();
+    private Learner learner = new Learner();
     private Baseline baseline;
     private final Deque<Map<String, Long>> recent = new ArrayDeque<>();
     private final Map<String, Condition> conditions = new LinkedHashMap<>();
@@ -80,6 +80,33 @@ public final class AlertEngine {
         c.firing = true;
         c.trueSince = firing.at();
         conditions.put(firing.signal(), c);
+    }
+
+    /** Signals judged without a baseline: they go on through a relearn. */
+    private static final java.util.Set<String> WITHOUT_BASELINE = java.util.Set.of("source_down", "error_rate", "malformed");
+
+    /**
+     * Forgets the baseline and learns a new one from the next windows (an operator's request after
+     * the scene or the camera changed). Alerts judged against the old baseline clear now; the
+     * returned events say so.
+     */
+    public List<AlertEvent> relearn(Instant at) {
+        baseline = null;
+        learner = new Learner();
+        recent.clear();
+        List<AlertEvent> events = new ArrayList<>();
+        var it = conditions.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, Condition> e = it.next();
+            if (WITHOUT_BASELINE.contains(e.getKey())) {
+                continue;
+            }
+            if (e.getValue().firing) {
+                events.add(new AlertEvent(cameraId, e.getKey(), false, at, 0, 0, "cleared: the baseline is being learnt again"));
+            }
+            it.remove();
+        }
+        return events;
     }
 
     /** The signals firing now. */
