@@ -73,7 +73,8 @@ public final class HealthStore implements AutoCloseable {
                 s.execute("CREATE TABLE IF NOT EXISTS windows (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
                         + "model TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, seen INTEGER NOT NULL, "
                         + "inferred INTEGER NOT NULL, empty INTEGER NOT NULL, empty_call_ms REAL NOT NULL, errors INTEGER NOT NULL, "
-                        + "call_ms REAL NOT NULL, inference_p95_ms REAL NOT NULL, version TEXT NOT NULL, classes TEXT NOT NULL)");
+                        + "call_ms REAL NOT NULL, inference_p95_ms REAL NOT NULL, version TEXT NOT NULL, classes TEXT NOT NULL, "
+                        + "rolled INTEGER NOT NULL DEFAULT 0)");
                 s.execute("CREATE INDEX IF NOT EXISTS windows_end ON windows (end_ms)");
                 s.execute("CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
                         + "signal TEXT NOT NULL, firing INTEGER NOT NULL, at TEXT NOT NULL, baseline REAL, current REAL, message TEXT)");
@@ -186,8 +187,132 @@ public final class HealthStore implements AutoCloseable {
                         log.debug("pruned {} windows older than {} from {}", n, retention, file);
                     }
                 }
+                compact(now - DETAIL.toMillis());
             }
         });
+    }
+
+    /** Windows are kept as they came for this long; older ones are rolled up into one row an hour. */
+    static final Duration DETAIL = Duration.ofHours(24);
+    private static final long HOUR = 3_600_000L;
+
+    /**
+     * Rolls the windows that ended before {@code before} up into one row per camera, model and
+     * hour (by window end): counts, sums and histograms add, so the statistics of any period of
+     * whole hours stay exact; the inference p95 becomes the mean of the windows' p95s weighted by
+     * inferences (for pinned baselines). A day of 5 s windows with a few classes is ~15 MB; rolled
+     * up, ~0.2 MB. Runs on the writer thread, in one transaction.
+     */
+    void compact(long before) throws SQLException, java.io.IOException {
+        List<StoredWindow> fine = new ArrayList<>();
+        List<Long> ids = new ArrayList<>();
+        try (PreparedStatement q = db.prepareStatement("SELECT id, camera, model, start_ms, end_ms, seen, inferred, empty, "
+                + "empty_call_ms, errors, call_ms, inference_p95_ms, version, classes FROM windows "
+                + "WHERE end_ms < ? AND rolled = 0 ORDER BY end_ms, id")) {
+            q.setLong(1, before - Math.floorMod(before, HOUR)); // whole hours only
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                    fine.add(new StoredWindow(rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)),
+                            Instant.ofEpochMilli(rs.getLong(5)), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getDouble(9),
+                            rs.getLong(10), rs.getDouble(11), rs.getDouble(12), rs.getString(13),
+                            JSON.readValue(rs.getString(14), CLASS_ROWS)));
+                }
+            }
+        }
+        if (fine.isEmpty()) {
+            return;
+        }
+        java.util.Map<String, List<StoredWindow>> groups = new java.util.LinkedHashMap<>();
+        for (StoredWindow w : fine) {
+            long hour = Math.floorDiv(w.end().toEpochMilli(), HOUR); // as queries count them: [h, h + 1)
+            groups.computeIfAbsent(w.camera() + "\u0000" + w.model() + "\u0000" + hour, k -> new ArrayList<>()).add(w);
+        }
+        boolean auto = db.getAutoCommit();
+        db.setAutoCommit(false);
+        try {
+            try (PreparedStatement u = db.prepareStatement("INSERT INTO windows (camera, model, start_ms, end_ms, seen, inferred, "
+                    + "empty, empty_call_ms, errors, call_ms, inference_p95_ms, version, classes, rolled) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")) {
+                for (List<StoredWindow> g : groups.values()) {
+                    insert(u, rollUp(g));
+                }
+            }
+            try (PreparedStatement d = db.prepareStatement("DELETE FROM windows WHERE id = ?")) {
+                for (long id : ids) {
+                    d.setLong(1, id);
+                    d.addBatch();
+                }
+                d.executeBatch();
+            }
+            db.commit();
+            log.debug("rolled {} windows up into {} hourly rows in {}", fine.size(), groups.size(), file);
+        } catch (SQLException | RuntimeException e) {
+            db.rollback();
+            throw e;
+        } finally {
+            db.setAutoCommit(auto);
+        }
+    }
+
+    /** One row for windows of one camera, model and hour. */
+    static StoredWindow rollUp(List<StoredWindow> g) {
+        StoredWindow first = g.get(0);
+        Instant start = first.start();
+        Instant end = first.end();
+        long seen = 0;
+        long inferred = 0;
+        long empty = 0;
+        long errors = 0;
+        double emptyCall = 0;
+        double call = 0;
+        double p95Weighted = 0;
+        java.util.Map<String, double[]> sums = new java.util.LinkedHashMap<>(); // count, frames, conf, call, min, max
+        java.util.Map<String, java.util.Map<Integer, Long>> bins = new java.util.LinkedHashMap<>();
+        for (StoredWindow w : g) {
+            start = w.start().isBefore(start) ? w.start() : start;
+            end = w.end().isAfter(end) ? w.end() : end;
+            seen += w.seen();
+            inferred += w.inferred();
+            empty += w.empty();
+            errors += w.errors();
+            emptyCall += w.emptyCallMillis();
+            call += w.callMillis();
+            p95Weighted += w.inferenceP95Millis() * w.inferred();
+            for (StoredWindow.ClassRow c : w.classes()) {
+                double[] a = sums.computeIfAbsent(c.name(), k -> new double[] {0, 0, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY});
+                a[0] += c.count();
+                a[1] += c.frames();
+                a[2] += c.confidenceSum();
+                a[3] += c.callMillis();
+                a[4] = Math.min(a[4], c.min());
+                a[5] = Math.max(a[5], c.max());
+                java.util.Map<Integer, Long> b = bins.computeIfAbsent(c.name(), k -> new java.util.TreeMap<>());
+                c.bins().forEach((i, n) -> b.merge(i, n, Long::sum));
+            }
+        }
+        List<StoredWindow.ClassRow> classes = new ArrayList<>();
+        sums.forEach((name, a) -> classes.add(new StoredWindow.ClassRow(name, (long) a[0], (long) a[1], a[2], a[3], a[4], a[5],
+                bins.get(name))));
+        return new StoredWindow(first.camera(), first.model(), start, end, seen, inferred, empty, emptyCall, errors, call,
+                inferred == 0 ? 0 : p95Weighted / inferred, g.get(g.size() - 1).version(), classes);
+    }
+
+    private static void insert(PreparedStatement u, StoredWindow w) throws SQLException, java.io.IOException {
+        u.setString(1, w.camera());
+        u.setString(2, w.model());
+        u.setLong(3, w.start().toEpochMilli());
+        u.setLong(4, w.end().toEpochMilli());
+        u.setLong(5, w.seen());
+        u.setLong(6, w.inferred());
+        u.setLong(7, w.empty());
+        u.setDouble(8, w.emptyCallMillis());
+        u.setLong(9, w.errors());
+        u.setDouble(10, w.callMillis());
+        u.setDouble(11, w.inferenceP95Millis());
+        u.setString(12, w.version());
+        u.setString(13, JSON.writeValueAsString(w.classes()));
+        u.executeUpdate();
     }
 
     /** The windows whose end lies in {@code [from, to)}, oldest first. Blocking: call off event loops. */

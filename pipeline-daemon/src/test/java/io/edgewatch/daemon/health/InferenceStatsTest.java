@@ -195,6 +195,65 @@ class InferenceStatsTest {
     }
 
     @Test
+    void windowsOlderThanADayAreRolledUpIntoHoursAndTheStatisticsOfWholeHoursStayTheSame() throws Exception {
+        Instant day = Instant.parse("2026-11-20T00:00:00Z");
+        try (HealthStore store = HealthStore.open(dir)) {
+            // two hours of 5 s windows on two cameras (10:00-12:00), classes and empty frames varying
+            for (int i = 0; i < 1440; i++) {
+                Instant end = day.plusSeconds(36_000 + 5L * i);
+                double c = 0.5 + (i % 40) / 100.0;
+                store.saveWindow(window(i % 2 == 0 ? "cam-1" : "cam-2", "m/1", end, 10, i % 3, i % 7 == 0 ? 1 : 0, 10 + i % 5,
+                        cls("person", 6, 12, c, c + 0.05, c - 0.1), cls(i % 4 == 0 ? "dog" : "cat", 1, 30, c)), "v1");
+            }
+            store.flush();
+            InferenceStats.Query all = InferenceStats.Query.parse("2026-11-20 10:00:00", "2026-11-20 12:00:00", null,
+                    day.plusSeconds(86_400 * 3), UTC);
+            InferenceStats.Query firstHour = InferenceStats.Query.parse("2026-11-20 10:00:00", "2026-11-20 11:00:00", null,
+                    day.plusSeconds(86_400 * 3), UTC);
+            JsonNode before = InferenceStats.compute(all, store.windows(all.from(), all.to()), List.of());
+            JsonNode beforeFirst = InferenceStats.compute(firstHour, store.windows(firstHour.from(), firstHour.to()), List.of());
+            assertThat(store.windows(all.from(), all.to())).hasSize(1440);
+
+            // two days later: the next window written rolls everything older than a day up
+            store.saveWindow(window("cam-1", "m/1", day.plusSeconds(86_400 * 3), 1, 0, 0, 10), "v2");
+            store.flush();
+            List<StoredWindow> rolled = store.windows(all.from(), all.to());
+            // one row per camera and hour
+            assertThat(rolled).hasSize(4);
+            assertThat(rolled).extracting(StoredWindow::camera).containsExactlyInAnyOrder("cam-1", "cam-2", "cam-1", "cam-2");
+            assertThat(rolled).extracting(StoredWindow::inferred).containsOnly(3600L); // 360 windows of 10 inferences a camera and hour
+            JsonNode after = InferenceStats.compute(all, rolled, List.of());
+            JsonNode afterFirst = InferenceStats.compute(firstHour, store.windows(firstHour.from(), firstHour.to()), List.of());
+            assertSameStats(after, before);
+            assertSameStats(afterFirst, beforeFirst);
+            // and a later compaction leaves rolled rows alone
+            store.saveWindow(window("cam-1", "m/1", day.plusSeconds(86_400 * 4), 1, 0, 0, 10), "v2");
+            store.flush();
+            assertThat(store.windows(all.from(), all.to())).hasSize(4);
+        }
+    }
+
+    /** Counts equal; averages and medians equal but for the order floating-point sums were taken in. */
+    private static void assertSameStats(JsonNode actual, JsonNode expected) {
+        List<String> keys = new ArrayList<>();
+        expected.fieldNames().forEachRemaining(keys::add);
+        for (String k : keys) {
+            JsonNode e = expected.get(k);
+            JsonNode a = actual.get(k);
+            if (e.isArray()) {
+                assertThat(a).hasSameSizeAs(e);
+                for (int i = 0; i < e.size(); i++) {
+                    assertSameStats(a.get(i), e.get(i));
+                }
+            } else if (e.isFloatingPointNumber()) {
+                assertThat(a.asDouble()).as(k).isCloseTo(e.asDouble(), within(1e-9));
+            } else {
+                assertThat(a).as(k).isEqualTo(e);
+            }
+        }
+    }
+
+    @Test
     void windowsOlderThanTheRetentionArePruned() {
         try (HealthStore store = HealthStore.open(dir, Duration.ofHours(2))) {
             store.saveWindow(window("cam-1", "m/1", T0, 1, 1, 0, 1), "v");
