@@ -93,7 +93,10 @@ public final class Daemon implements AutoCloseable {
             this.outbox = null;
         }
         if (config.roboflow() != null) {
-            sinks.put("roboflow", RoboflowSink.start(outbox, config.roboflow(), metadata));
+            RoboflowSink roboflow = RoboflowSink.start(outbox, config.roboflow(), metadata);
+            sinks.put("roboflow", roboflow);
+            health.delivery(RoboflowSink.DESTINATION, roboflow::stopped, config.alertSustain(),
+                    "check roboflow.api_key, the workspace and its credits");
         } else {
             log.info("Roboflow reporting is off: no roboflow.api_key in {} (set ROBOFLOW_API_KEY to turn it on)",
                     config.directory().resolve("edgewatch.yaml"));

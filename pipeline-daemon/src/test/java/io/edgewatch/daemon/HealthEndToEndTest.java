@@ -309,6 +309,65 @@ class HealthEndToEndTest {
         }
     }
 
+    @Test
+    void aRefusedRoboflowKeyRaisesTheDaemonsDeliveryAlertWhichClearsOnceItIsFixed() throws Exception {
+        io.edgewatch.sink.roboflow.RoboflowStandIn roboflow = new io.edgewatch.sink.roboflow.RoboflowStandIn("ws");
+        java.util.concurrent.atomic.AtomicBoolean fixed = new java.util.concurrent.atomic.AtomicBoolean();
+        roboflow.answer(r -> fixed.get() ? io.edgewatch.sink.roboflow.RoboflowStandIn.Answer.ok("{}")
+                : io.edgewatch.sink.roboflow.RoboflowStandIn.Answer.status(401));
+        Path cfg = ConfigFolder.write(dir, "", """
+                id: pattern
+                source:
+                  type: test_pattern
+                  size: 160x120
+                inference:
+                  type: none
+                aggregation:
+                  frequency: 1
+                """);
+        Files.writeString(cfg.resolve("edgewatch.yaml"), Files.readString(cfg.resolve("edgewatch.yaml")) + """
+                roboflow:
+                  api_key: rf_bad_key_0000
+                  api_url: %s
+                  workspace: ws
+                  probe_interval: 500ms
+                alerts:
+                  sustain: 2s
+                """.formatted(roboflow.url()));
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            String url = daemon.healthUrl().orElseThrow();
+            JsonNode alerts = poll(url, a -> a.get("active").size() > 0);
+            assertThat(alerts.get("active")).singleElement().satisfies(a -> {
+                assertThat(a.get("camera_id").asText()).isEqualTo("daemon");
+                assertThat(a.get("signal").asText()).isEqualTo("delivery_stopped:roboflow");
+                assertThat(a.get("message").asText()).contains("check roboflow.api_key").doesNotContain("rf_bad_key_0000");
+            });
+            JsonNode h = JSON.readTree(get(url + "/healthz", null).body());
+            assertThat(h.get("status").asText()).isEqualTo("degraded");
+            assertThat(h.get("problems").get(0).asText()).contains("delivery_stopped:roboflow");
+            // the key is fixed: the next probe delivers, and 2 s later the alert clears
+            fixed.set(true);
+            JsonNode cleared = poll(url, a -> a.get("active").size() == 0);
+            assertThat(cleared.get("recent").get(0).get("state").asText()).isEqualTo("cleared");
+            assertThat(cleared.get("recent").get(0).get("signal").asText()).isEqualTo("delivery_stopped:roboflow");
+            assertThat(JSON.readTree(get(url + "/healthz", null).body()).get("status").asText()).isEqualTo("ok");
+        } finally {
+            roboflow.close();
+        }
+    }
+
+    /** {@code /api/alerts} once {@code until} holds (within 60 s). */
+    private static JsonNode poll(String url, java.util.function.Predicate<JsonNode> until) throws Exception {
+        JsonNode alerts = null;
+        for (long deadline = System.nanoTime() + 60_000_000_000L; System.nanoTime() < deadline; Thread.sleep(200)) {
+            alerts = JSON.readTree(get(url + "/api/alerts", null).body());
+            if (until.test(alerts)) {
+                return alerts;
+            }
+        }
+        throw new AssertionError("not reached within 60 s: " + alerts);
+    }
+
     /** The value of the one sample of {@code name} for camera lobby whose labels include {@code label}. */
     private static long metric(String text, String name, String label) {
         Pattern p = Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);

@@ -95,7 +95,7 @@ public final class ConfigLoader {
             }
             List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, workers, alerts, errors);
             config = new EdgewatchConfig(directory, deviceId, storage, workers, opencvThreads, serverMaxInFlight, onnxThreads,
-                    outboxMax, healthHistory, jsonl, roboflow, health, webhook,
+                    outboxMax, healthHistory, jsonl, roboflow, health, webhook, alerts.sustain(),
                     cameras);
         }
         if (!errors.isEmpty()) {

@@ -17,12 +17,14 @@ import io.edgewatch.sink.roboflow.RoboflowOptions;
  * @param healthHistory how long window figures are kept for the local statistics
  * @param jsonl the JSONL sink, or null when off
  * @param roboflow Roboflow Model Monitoring, or null when off (no API key)
+ * @param alertSustain the daemon-wide {@code alerts.sustain}: how long the daemon's own alerts (delivery stopped)
+ *                     must be gone before they clear
  * @param cameras every camera file, enabled or not, sorted by file name
  */
 public record EdgewatchConfig(Path directory, String deviceId, Path storagePath, int workers, int opencvThreads,
                               int serverMaxInFlight, int onnxThreads,
                               long outboxMaxEntries, java.time.Duration healthHistory, JsonlConfig jsonl, RoboflowOptions roboflow, HealthConfig health,
-                              WebhookConfig alertWebhook,
+                              WebhookConfig alertWebhook, java.time.Duration alertSustain,
                               List<CameraConfig> cameras) {
 
     /**

@@ -97,6 +97,60 @@ public final class Health implements ReportSink {
                 .description("Roboflow requests evicted because the outbox was full").register(registry);
     }
 
+    /** The camera id the daemon's own alerts (not any one camera's) are filed under. */
+    public static final String DAEMON = "daemon";
+
+    private record Destination(String name, java.util.function.BooleanSupplier stopped, Duration clearAfter, String hint) {
+    }
+
+    private final List<Destination> destinations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The daemon's firing alerts by signal, and since when each one's condition has been gone. */
+    private final Map<String, AlertEvent> daemonActive = new ConcurrentHashMap<>();
+    private final Map<String, Instant> daemonClearing = new ConcurrentHashMap<>();
+
+    /**
+     * Watches a delivery destination: while it is stopped (the far end refused the key, credits or
+     * workspace and a person must act) the alert {@code delivery_stopped:NAME} fires, at once; it
+     * clears once the destination has delivered again for {@code clearAfter}. Checked with every
+     * window. An alert that was firing at the last stop is firing again at the start.
+     */
+    public void delivery(String name, java.util.function.BooleanSupplier stopped, Duration clearAfter, String hint) {
+        destinations.add(new Destination(name, stopped, clearAfter, hint));
+        if (store != null) {
+            for (AlertEvent e : store.firingAlerts(DAEMON)) {
+                if (e.signal().equals("delivery_stopped:" + name)) {
+                    daemonActive.put(e.signal(), e);
+                }
+            }
+        }
+    }
+
+    private synchronized void checkDelivery(Instant now) {
+        for (Destination d : destinations) {
+            String signal = "delivery_stopped:" + d.name();
+            boolean stopped = d.stopped().getAsBoolean();
+            long waiting = outbox == null ? 0 : outbox.get().depth();
+            if (stopped) {
+                daemonClearing.remove(signal);
+                if (!daemonActive.containsKey(signal)) {
+                    AlertEvent e = new AlertEvent(DAEMON, signal, true, now, 0, waiting, "delivery to " + d.name()
+                            + " stopped: it refused this daemon's credentials or account (" + d.hint() + "); " + waiting
+                            + " requests are kept in the outbox and go out once it is fixed");
+                    daemonActive.put(signal, e);
+                    alerted(e);
+                }
+            } else if (daemonActive.containsKey(signal)) {
+                Instant since = daemonClearing.computeIfAbsent(signal, k -> now);
+                if (!Duration.between(since, now).minus(d.clearAfter()).isNegative()) {
+                    daemonActive.remove(signal);
+                    daemonClearing.remove(signal);
+                    alerted(new AlertEvent(DAEMON, signal, false, now, 0, waiting, "cleared: delivery to " + d.name()
+                            + " works again (" + waiting + " requests waiting)"));
+                }
+            }
+        }
+    }
+
     /** Registers a camera before it starts, so it is listed (and its source state served) from the start. */
     public void camera(String id, String modelId, Duration frequency, FrameSource source, AlertOptions alerts) {
         CameraHealth c = new CameraHealth(id, modelId, frequency, source, alerts, store);
@@ -168,6 +222,9 @@ public final class Health implements ReportSink {
     }
 
     void record(WindowReport r) {
+        if (!destinations.isEmpty()) {
+            checkDelivery(clock.instant());
+        }
         if (store != null) {
             store.saveWindow(r, RoboflowOptions.VERSION);
         }
@@ -267,6 +324,7 @@ public final class Health implements ReportSink {
         ArrayNode active = root.putArray("active");
         cameras.values().stream().sorted(java.util.Comparator.comparing(c -> c.id))
                 .forEach(c -> c.activeAlerts().forEach(a -> active.add(alertJson(a))));
+        daemonActive.values().stream().sorted(java.util.Comparator.comparing(AlertEvent::signal)).forEach(a -> active.add(alertJson(a)));
         ArrayNode recent = root.putArray("recent");
         synchronized (history) {
             history.forEach(a -> recent.add(alertJson(a)));
@@ -357,7 +415,12 @@ public final class Health implements ReportSink {
     public ObjectNode healthz() {
         Map<String, List<String>> degraded = degraded();
         ObjectNode root = JSON.createObjectNode();
-        root.put("status", degraded.isEmpty() ? "ok" : "degraded");
+        List<AlertEvent> daemonAlerts = daemonActive.values().stream().sorted(java.util.Comparator.comparing(AlertEvent::signal)).toList();
+        root.put("status", degraded.isEmpty() && daemonAlerts.isEmpty() ? "ok" : "degraded");
+        if (!daemonAlerts.isEmpty()) {
+            ArrayNode problems = root.putArray("problems");
+            daemonAlerts.forEach(a -> problems.add("alert " + a.signal() + ": " + a.message()));
+        }
         root.put("uptime_s", Duration.between(started, clock.instant()).toSeconds());
         ObjectNode cams = root.putObject("cameras");
         cameras.keySet().stream().sorted().forEach(id -> cams.put(id, degraded.containsKey(id)

@@ -212,6 +212,47 @@ class HealthTest {
     }
 
     @Test
+    void theDaemonsDeliveryAlertFiresAtOnceSurvivesARestartAndClearsAfterItHeld(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        MovingClock clock = new MovingClock(T0);
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            health.delivery("roboflow", stopped::get, Duration.ofSeconds(10), "check the key");
+            health.record(window(T0.plusSeconds(5), 50, 50, 0));
+            assertThat(health.alerts().get("active")).isEmpty();
+            stopped.set(true);
+            clock.set(T0.plusSeconds(10));
+            health.record(window(T0.plusSeconds(10), 50, 50, 0));
+            assertThat(health.alerts().get("active")).singleElement().satisfies(a -> {
+                assertThat(a.get("camera_id").asText()).isEqualTo(Health.DAEMON);
+                assertThat(a.get("signal").asText()).isEqualTo("delivery_stopped:roboflow");
+                assertThat(a.get("message").asText()).contains("check the key");
+            });
+            assertThat(health.healthz().get("status").asText()).isEqualTo("degraded");
+        }
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            stopped.set(false); // not tried yet after the restart
+            health.delivery("roboflow", stopped::get, Duration.ofSeconds(10), "check the key");
+            assertThat(health.alerts().get("active")).hasSize(1);
+            clock.set(T0.plusSeconds(15));
+            health.record(window(T0.plusSeconds(15), 50, 50, 0));
+            stopped.set(true); // the first attempt is refused again: still the same alert, not a new one
+            clock.set(T0.plusSeconds(20));
+            health.record(window(T0.plusSeconds(20), 50, 50, 0));
+            assertThat(health.alerts().get("recent")).hasSize(1);
+            stopped.set(false); // fixed: it clears once that held 10 s
+            for (int t = 25; t <= 35; t += 5) {
+                clock.set(T0.plusSeconds(t));
+                health.record(window(T0.plusSeconds(t), 50, 50, 0));
+                assertThat(health.alerts().get("active")).as("at %d s", t).hasSize(t < 35 ? 1 : 0);
+            }
+            assertThat(health.alerts().get("recent").get(0).get("message").asText()).contains("works again");
+            assertThat(health.healthz().get("status").asText()).isEqualTo("ok");
+        }
+    }
+
+    @Test
     void theStatisticsAnswerForThisDaemonsWorkspaceAloneAndNeedTheStore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         MovingClock clock = new MovingClock(T0);
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
