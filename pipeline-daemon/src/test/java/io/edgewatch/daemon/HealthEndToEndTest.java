@@ -269,15 +269,7 @@ class HealthEndToEndTest {
                     """.formatted(hook.port()));
             try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
                 String url = daemon.healthUrl().orElseThrow();
-                JsonNode alerts = null;
-                long deadline = System.nanoTime() + 60_000_000_000L;
-                while (System.nanoTime() < deadline) {
-                    alerts = JSON.readTree(get(url + "/api/alerts", null).body());
-                    if (alerts.get("active").size() > 0) {
-                        break;
-                    }
-                    Thread.sleep(200);
-                }
+                JsonNode alerts = poll(url, a -> a.get("active").size() > 0);
                 assertThat(alerts.get("active")).as("%s", alerts).singleElement().satisfies(a -> {
                     assertThat(a.get("camera_id").asText()).isEqualTo("gate");
                     assertThat(a.get("signal").asText()).isEqualTo("confidence_slide:person");

@@ -63,6 +63,20 @@ public record WindowReport(String cameraId, String modelId, String modelType, In
                 endToEndLatency);
     }
 
+    /**
+     * The latency stages in pipeline order, by their label: {@code decode}, {@code wait},
+     * {@code inference}, {@code call}, {@code end_to_end}.
+     */
+    public Map<String, LatencyStats> latencies() {
+        Map<String, LatencyStats> m = new java.util.LinkedHashMap<>();
+        m.put("decode", decodeLatency);
+        m.put("wait", waitLatency);
+        m.put("inference", inferenceLatency);
+        m.put("call", callLatency);
+        m.put("end_to_end", endToEndLatency);
+        return Collections.unmodifiableMap(m);
+    }
+
     /** The window's length in seconds (at least a millisecond, so rates can divide by it). */
     public double seconds() {
         return Math.max(1e-3, java.time.Duration.between(windowStart, windowEnd).toNanos() / 1e9);

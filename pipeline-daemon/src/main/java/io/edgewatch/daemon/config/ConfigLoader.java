@@ -134,7 +134,7 @@ public final class ConfigLoader {
             s.error(a.baselineFrom() == null ? "baseline_from" : "baseline_to",
                     "baseline_from and baseline_to pin the baseline together: set both, or neither to learn it");
         } else if (a.baselineFrom() != null && !a.baselineFrom().isBefore(a.baselineTo())) {
-            s.error("baseline_to", "must be after baseline_from (" + a.baselineFrom().format(LOCAL_TIME) + ")");
+            s.error("baseline_to", "must be after baseline_from (" + a.baselineFrom().format(io.edgewatch.daemon.health.InferenceStats.TIME) + ")");
         }
         if (oneSided || a.baselineFrom() != null && !a.baselineFrom().isBefore(a.baselineTo())) {
             // the error is recorded; what goes on being checked must not break on it
@@ -145,9 +145,6 @@ public final class ConfigLoader {
         return a;
     }
 
-    private static final java.time.format.DateTimeFormatter LOCAL_TIME = java.time.format.DateTimeFormatter
-            .ofPattern("uuuu-MM-dd HH:mm:ss").withResolverStyle(java.time.format.ResolverStyle.STRICT);
-
     /** A local time written {@code YYYY-MM-DD HH:mm:ss} (as the statistics endpoint takes them), or {@code def}. */
     private static java.time.LocalDateTime localTime(Section s, String key, java.time.LocalDateTime def) {
         String t = s.string(key, null);
@@ -155,7 +152,7 @@ public final class ConfigLoader {
             return def;
         }
         try {
-            return java.time.LocalDateTime.parse(t.trim(), LOCAL_TIME);
+            return java.time.LocalDateTime.parse(t.trim(), io.edgewatch.daemon.health.InferenceStats.TIME);
         } catch (java.time.DateTimeException e) {
             s.error(key, "'" + t + "' is not a local time of the form YYYY-MM-DD HH:mm:ss, such as 2026-11-20 08:00:00");
             return def;

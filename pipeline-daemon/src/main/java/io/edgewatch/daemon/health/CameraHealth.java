@@ -90,9 +90,6 @@ final class CameraHealth {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CameraHealth.class);
 
-    /** Signals that need no baseline: they carry over a restart even when the baseline is learnt again. */
-    private static final java.util.Set<String> WITHOUT_BASELINE = java.util.Set.of("source_down", "error_rate", "malformed");
-
     /** True when the camera has alerts on (and so a baseline to relearn). */
     boolean alertsOn() {
         return alerts != null;
@@ -124,7 +121,7 @@ final class CameraHealth {
         List<AlertEvent> clears = new ArrayList<>();
         for (AlertEvent e : store.firingAlerts(id)) {
             String why = alerts == null ? "alerts are off for this camera"
-                    : alerts.baseline() == null && !WITHOUT_BASELINE.contains(e.signal())
+                    : alerts.baseline() == null && AlertEngine.needsBaseline(e.signal())
                     ? "the baseline is being learnt again (model " + modelId + ")" : null;
             if (why != null) {
                 clears.add(new AlertEvent(id, e.signal(), false, now, e.baseline(), e.current(), "cleared after a restart: " + why));

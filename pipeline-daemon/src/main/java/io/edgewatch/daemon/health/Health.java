@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgewatch.core.aggregate.ClassStats;
-import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
@@ -24,6 +23,8 @@ import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.daemon.health.alert.AlertEngine;
 import io.edgewatch.daemon.health.alert.AlertEvent;
 import io.edgewatch.daemon.health.alert.AlertOptions;
+import io.edgewatch.daemon.health.alert.Hysteresis;
+import io.edgewatch.sink.internal.ReportJson;
 import io.edgewatch.sink.outbox.OutboxStats;
 import io.edgewatch.sink.roboflow.RoboflowOptions;
 import io.micrometer.core.instrument.Counter;
@@ -46,7 +47,6 @@ import reactor.core.publisher.Mono;
 public final class Health implements ReportSink {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] STAGES = {"decode", "wait", "inference", "call", "end_to_end"};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, CameraHealth> cameras = new ConcurrentHashMap<>();
@@ -100,13 +100,16 @@ public final class Health implements ReportSink {
     /** The camera id the daemon's own alerts (not any one camera's) are filed under. */
     public static final String DAEMON = "daemon";
 
-    private record Destination(String name, java.util.function.BooleanSupplier stopped, Duration clearAfter, String hint) {
+    private record Destination(String name, java.util.function.BooleanSupplier stopped, Duration clearAfter, String hint,
+                               Hysteresis state) {
+        String signal() {
+            return "delivery_stopped:" + name;
+        }
     }
 
     private final List<Destination> destinations = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** The daemon's firing alerts by signal, and since when each one's condition has been gone. */
+    /** The daemon's firing alerts by signal. */
     private final Map<String, AlertEvent> daemonActive = new ConcurrentHashMap<>();
-    private final Map<String, Instant> daemonClearing = new ConcurrentHashMap<>();
 
     /**
      * Watches a delivery destination: while it is stopped (the far end refused the key, credits or
@@ -115,38 +118,36 @@ public final class Health implements ReportSink {
      * window. An alert that was firing at the last stop is firing again at the start.
      */
     public void delivery(String name, java.util.function.BooleanSupplier stopped, Duration clearAfter, String hint) {
-        destinations.add(new Destination(name, stopped, clearAfter, hint));
+        Destination d = new Destination(name, stopped, clearAfter, hint, new Hysteresis());
         if (store != null) {
             for (AlertEvent e : store.firingAlerts(DAEMON)) {
-                if (e.signal().equals("delivery_stopped:" + name)) {
+                if (e.signal().equals(d.signal())) {
+                    d.state().restore(e.at());
                     daemonActive.put(e.signal(), e);
                 }
             }
         }
+        destinations.add(d);
     }
 
     private synchronized void checkDelivery(Instant now) {
         for (Destination d : destinations) {
-            String signal = "delivery_stopped:" + d.name();
-            boolean stopped = d.stopped().getAsBoolean();
+            String signal = d.signal();
             long waiting = outbox == null ? 0 : outbox.get().depth();
-            if (stopped) {
-                daemonClearing.remove(signal);
-                if (!daemonActive.containsKey(signal)) {
+            switch (d.state().step(d.stopped().getAsBoolean(), now, Duration.ZERO, d.clearAfter())) {
+                case FIRED -> {
                     AlertEvent e = new AlertEvent(DAEMON, signal, true, now, 0, waiting, "delivery to " + d.name()
                             + " stopped: it refused this daemon's credentials or account (" + d.hint() + "); " + waiting
                             + " requests are kept in the outbox and go out once it is fixed");
                     daemonActive.put(signal, e);
                     alerted(e);
                 }
-            } else if (daemonActive.containsKey(signal)) {
-                Instant since = daemonClearing.computeIfAbsent(signal, k -> now);
-                if (!Duration.between(since, now).minus(d.clearAfter()).isNegative()) {
+                case CLEARED -> {
                     daemonActive.remove(signal);
-                    daemonClearing.remove(signal);
                     alerted(new AlertEvent(DAEMON, signal, false, now, 0, waiting, "cleared: delivery to " + d.name()
                             + " works again (" + waiting + " requests waiting)"));
                 }
+                case NONE -> { }
             }
         }
     }
@@ -252,15 +253,13 @@ public final class Health implements ReportSink {
                     s.className()).set(s.medianConfidence());
             confidence(cam, model, s);
         }
-        LatencyStats[] stages = stages(r);
-        for (int i = 0; i < STAGES.length; i++) {
+        r.latencies().forEach((stage, l) -> {
             for (String q : new String[] {"0.5", "0.95", "0.99"}) {
-                LatencyStats l = stages[i];
                 double ms = q.equals("0.5") ? l.p50Millis() : q.equals("0.95") ? l.p95Millis() : l.p99Millis();
-                gauge("edgewatch.latency", "latency percentiles over the last window", cam, model, "stage", STAGES[i], "quantile", q)
+                gauge("edgewatch.latency", "latency percentiles over the last window", cam, model, "stage", stage, "quantile", q)
                         .set(ms / 1000.0);
             }
-        }
+        });
         double seconds = r.seconds();
         gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "seen").set(r.framesSeen() / seconds);
         gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "inferred").set(r.framesInferred() / seconds);
@@ -477,29 +476,11 @@ public final class Health implements ReportSink {
             w.put("fps_seen", round(r.framesSeen() / seconds)).put("fps_inferred", round(r.framesInferred() / seconds));
             w.set("dropped_by_reason", JSON.valueToTree(r.droppedByReason()));
             w.set("errors_by_kind", JSON.valueToTree(r.errorsByKind()));
-            ObjectNode lat = w.putObject("latency_ms");
-            LatencyStats[] stages = stages(r);
-            for (int i = 0; i < STAGES.length; i++) {
-                lat.putObject(STAGES[i]).put("p50", stages[i].p50Millis()).put("p95", stages[i].p95Millis())
-                        .put("p99", stages[i].p99Millis());
-            }
-            ArrayNode classes = w.putArray("classes");
-            for (ClassStats cs : r.classStats()) {
-                ObjectNode entry = classes.addObject().put("class_name", cs.className()).put("count", cs.count()).put("frames", cs.frames())
-                        .put("min_confidence", cs.minConfidence()).put("mean_confidence", cs.meanConfidence())
-                        .put("median_confidence", cs.medianConfidence()).put("max_confidence", cs.maxConfidence());
-                ArrayNode hist = entry.putArray("confidence_histogram");
-                for (long count : cs.confidence().buckets(10)) {
-                    hist.add(count);
-                }
-            }
+            // the same shapes as the JSONL report's
+            w.set("latency_ms", JSON.valueToTree(ReportJson.latencies(r)));
+            w.set("classes", JSON.valueToTree(ReportJson.stats(r.classStats())));
         });
         return out;
-    }
-
-    /** The report's latencies in the order of {@link #STAGES}. */
-    private static LatencyStats[] stages(WindowReport r) {
-        return new LatencyStats[] {r.decodeLatency(), r.waitLatency(), r.inferenceLatency(), r.callLatency(), r.endToEndLatency()};
     }
 
     private static double round(double v) {

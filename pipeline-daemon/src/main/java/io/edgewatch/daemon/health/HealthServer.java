@@ -78,9 +78,8 @@ public final class HealthServer implements AutoCloseable {
                             .get("/{workspace}/inference-stats", (req, res) -> guarded(req, res, expected,
                                     () -> inferenceStats(health, req, res)))
                             .route(req -> true, (req, res) -> guarded(req, res, expected,
-                                    () -> json(res, HttpResponseStatus.NOT_FOUND,
-                                            "{\"error\":\"not found: " + req.method() + " " + req.path()
-                                                    .replace("\"", "") + " (try /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats)\"}"))))
+                                    () -> json(res, HttpResponseStatus.NOT_FOUND, error("not found: " + req.method() + " " + req.path()
+                                            + " (try /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats)")))))
                     .bindNow(Duration.ofSeconds(10));
             return new HealthServer(server, host);
         } catch (RuntimeException e) {
@@ -117,7 +116,7 @@ public final class HealthServer implements AutoCloseable {
             String given = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
             if (given == null || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
                 return json(res.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"), HttpResponseStatus.UNAUTHORIZED,
-                        "{\"error\":\"a bearer token is required (health.token)\"}");
+                        error("a bearer token is required (health.token)"));
             }
         }
         return handler.get();

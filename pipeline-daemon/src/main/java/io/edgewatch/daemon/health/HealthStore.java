@@ -157,25 +157,8 @@ public final class HealthStore implements AutoCloseable {
      */
     public void saveWindow(WindowReport r, String version) {
         write("window of " + r.cameraId() + " ending " + r.windowEnd(), () -> {
-            List<StoredWindow.ClassRow> classes = r.classStats().stream().map(c -> new StoredWindow.ClassRow(c.className(),
-                    c.count(), c.frames(), c.meanConfidence() * c.count(), c.meanCallMillis() * c.frames(),
-                    c.minConfidence(), c.maxConfidence(), c.confidence().sparse())).toList();
-            try (PreparedStatement u = db.prepareStatement("INSERT INTO windows (camera, model, start_ms, end_ms, seen, inferred, "
-                    + "empty, empty_call_ms, errors, call_ms, inference_p95_ms, version, classes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                u.setString(1, r.cameraId());
-                u.setString(2, r.modelId());
-                u.setLong(3, r.windowStart().toEpochMilli());
-                u.setLong(4, r.windowEnd().toEpochMilli());
-                u.setLong(5, r.framesSeen());
-                u.setLong(6, r.framesInferred());
-                u.setLong(7, r.framesEmpty());
-                u.setDouble(8, r.emptyCallMillis());
-                u.setLong(9, r.inferenceErrors());
-                u.setDouble(10, r.callLatency().meanMillis() * r.callLatency().count());
-                u.setDouble(11, r.inferenceLatency().p95Millis());
-                u.setString(12, version);
-                u.setString(13, JSON.writeValueAsString(classes));
-                u.executeUpdate();
+            try (PreparedStatement u = db.prepareStatement(INSERT)) {
+                insert(u, StoredWindow.of(r, version), false);
             }
             long now = r.windowEnd().toEpochMilli();
             if (prunedAt == Long.MIN_VALUE || now - prunedAt > 3_600_000L) {
@@ -206,17 +189,13 @@ public final class HealthStore implements AutoCloseable {
     void compact(long before) throws SQLException, java.io.IOException {
         List<StoredWindow> fine = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT id, camera, model, start_ms, end_ms, seen, inferred, empty, "
-                + "empty_call_ms, errors, call_ms, inference_p95_ms, version, classes FROM windows "
+        try (PreparedStatement q = db.prepareStatement("SELECT " + COLUMNS + ", id FROM windows "
                 + "WHERE end_ms < ? AND rolled = 0 ORDER BY end_ms, id")) {
             q.setLong(1, before - Math.floorMod(before, HOUR)); // whole hours only
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    ids.add(rs.getLong(1));
-                    fine.add(new StoredWindow(rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)),
-                            Instant.ofEpochMilli(rs.getLong(5)), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getDouble(9),
-                            rs.getLong(10), rs.getDouble(11), rs.getDouble(12), rs.getString(13),
-                            JSON.readValue(rs.getString(14), CLASS_ROWS)));
+                    fine.add(window(rs));
+                    ids.add(rs.getLong(14));
                 }
             }
         }
@@ -231,11 +210,9 @@ public final class HealthStore implements AutoCloseable {
         boolean auto = db.getAutoCommit();
         db.setAutoCommit(false);
         try {
-            try (PreparedStatement u = db.prepareStatement("INSERT INTO windows (camera, model, start_ms, end_ms, seen, inferred, "
-                    + "empty, empty_call_ms, errors, call_ms, inference_p95_ms, version, classes, rolled) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")) {
+            try (PreparedStatement u = db.prepareStatement(INSERT)) {
                 for (List<StoredWindow> g : groups.values()) {
-                    insert(u, rollUp(g));
+                    insert(u, rollUp(g), true);
                 }
             }
             try (PreparedStatement d = db.prepareStatement("DELETE FROM windows WHERE id = ?")) {
@@ -298,7 +275,12 @@ public final class HealthStore implements AutoCloseable {
                 inferred == 0 ? 0 : p95Weighted / inferred, g.get(g.size() - 1).version(), classes);
     }
 
-    private static void insert(PreparedStatement u, StoredWindow w) throws SQLException, java.io.IOException {
+    /** A window row's columns, in the order {@link #insert} writes and {@link #window} reads them. */
+    private static final String COLUMNS = "camera, model, start_ms, end_ms, seen, inferred, empty, empty_call_ms, errors, call_ms, "
+            + "inference_p95_ms, version, classes";
+    private static final String INSERT = "INSERT INTO windows (" + COLUMNS + ", rolled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private static void insert(PreparedStatement u, StoredWindow w, boolean rolled) throws SQLException, java.io.IOException {
         u.setString(1, w.camera());
         u.setString(2, w.model());
         u.setLong(3, w.start().toEpochMilli());
@@ -312,22 +294,27 @@ public final class HealthStore implements AutoCloseable {
         u.setDouble(11, w.inferenceP95Millis());
         u.setString(12, w.version());
         u.setString(13, JSON.writeValueAsString(w.classes()));
+        u.setInt(14, rolled ? 1 : 0);
         u.executeUpdate();
+    }
+
+    /** The window in the current row, selected as {@link #COLUMNS} first. */
+    private static StoredWindow window(ResultSet rs) throws SQLException, java.io.IOException {
+        return new StoredWindow(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)),
+                Instant.ofEpochMilli(rs.getLong(4)), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getDouble(8),
+                rs.getLong(9), rs.getDouble(10), rs.getDouble(11), rs.getString(12), JSON.readValue(rs.getString(13), CLASS_ROWS));
     }
 
     /** The windows whose end lies in {@code [from, to)}, oldest first. Blocking: call off event loops. */
     public synchronized List<StoredWindow> windows(Instant from, Instant to) {
         List<StoredWindow> out = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT camera, model, start_ms, end_ms, seen, inferred, empty, "
-                + "empty_call_ms, errors, call_ms, inference_p95_ms, version, classes FROM windows WHERE end_ms >= ? AND end_ms < ? ORDER BY end_ms, id")) {
+        try (PreparedStatement q = db.prepareStatement("SELECT " + COLUMNS + " FROM windows WHERE end_ms >= ? AND end_ms < ? "
+                + "ORDER BY end_ms, id")) {
             q.setLong(1, from.toEpochMilli());
             q.setLong(2, to.toEpochMilli());
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new StoredWindow(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)),
-                            Instant.ofEpochMilli(rs.getLong(4)), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getDouble(8),
-                            rs.getLong(9), rs.getDouble(10), rs.getDouble(11), rs.getString(12),
-                            JSON.readValue(rs.getString(13), CLASS_ROWS)));
+                    out.add(window(rs));
                 }
             }
         } catch (SQLException | java.io.IOException e) {
@@ -360,14 +347,19 @@ public final class HealthStore implements AutoCloseable {
             q.setString(1, camera);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new AlertEvent(rs.getString(1), rs.getString(2), true, Instant.parse(rs.getString(4)),
-                            rs.getDouble(5), rs.getDouble(6), rs.getString(7)));
+                    out.add(alert(rs));
                 }
             }
         } catch (SQLException e) {
             log.warn("camera {}: the alerts firing before the restart cannot be read from {}: {}", camera, file, e.getMessage());
         }
         return out;
+    }
+
+    /** The alert in the current row, selected as {@code camera, signal, firing, at, baseline, current, message}. */
+    private static AlertEvent alert(ResultSet rs) throws SQLException {
+        return new AlertEvent(rs.getString(1), rs.getString(2), rs.getInt(3) == 1, Instant.parse(rs.getString(4)),
+                rs.getDouble(5), rs.getDouble(6), rs.getString(7));
     }
 
     /** The last {@code limit} alert starts and clears, newest first. */
@@ -378,8 +370,7 @@ public final class HealthStore implements AutoCloseable {
             q.setInt(1, limit);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new AlertEvent(rs.getString(1), rs.getString(2), rs.getInt(3) == 1, Instant.parse(rs.getString(4)),
-                            rs.getDouble(5), rs.getDouble(6), rs.getString(7)));
+                    out.add(alert(rs));
                 }
             }
         } catch (SQLException e) {

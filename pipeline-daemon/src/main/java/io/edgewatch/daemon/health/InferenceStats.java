@@ -38,7 +38,8 @@ import io.edgewatch.core.aggregate.ConfidenceHistogram;
  */
 public final class InferenceStats {
 
-    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss").withResolverStyle(ResolverStyle.STRICT);
+    /** {@code YYYY-MM-DD HH:mm:ss}: how the endpoint (and the configuration's pinned baselines) write local times. */
+    public static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss").withResolverStyle(ResolverStyle.STRICT);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** What {@code deployment_types} says of every row: these inferences ran on an edge box. */
     static final String DEPLOYMENT_TYPE = "edge";
@@ -141,6 +142,11 @@ public final class InferenceStats {
         return root;
     }
 
+    /** A (model, class) row's key. */
+    private static String key(String model, String className) {
+        return model + "\u0000" + className;
+    }
+
     private static void putRatio(ObjectNode n, String key, double sum, long count) {
         if (count == 0) {
             n.putNull(key);
@@ -173,7 +179,7 @@ public final class InferenceStats {
                 for (StoredWindow.ClassRow c : w.classes()) {
                     p.predictions += c.count();
                     p.confidenceSum += c.confidenceSum();
-                    Row r = p.classes.computeIfAbsent(w.model() + "\u0000" + c.name(), k -> new Row(w.model(), c.name()));
+                    Row r = p.classes.computeIfAbsent(key(w.model(), c.name()), k -> new Row(w.model(), c.name()));
                     r.frames += c.frames();
                     r.count += c.count();
                     r.confidenceSum += c.confidenceSum();
@@ -184,7 +190,7 @@ public final class InferenceStats {
                 }
                 if (w.empty() > 0) {
                     // inferences that predicted nothing: the row whose predicted_class is ""
-                    Row r = p.classes.computeIfAbsent(w.model() + "\u0000", k -> new Row(w.model(), ""));
+                    Row r = p.classes.computeIfAbsent(key(w.model(), ""), k -> new Row(w.model(), ""));
                     r.frames += w.empty();
                     r.callMillis += w.emptyCallMillis();
                 }
@@ -211,7 +217,7 @@ public final class InferenceStats {
         }
 
         String key() {
-            return model + "\u0000" + className;
+            return InferenceStats.key(model, className);
         }
 
         ConfidenceHistogram histogram() {

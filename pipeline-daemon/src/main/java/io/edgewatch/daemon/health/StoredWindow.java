@@ -25,6 +25,16 @@ import java.util.Map;
 public record StoredWindow(String camera, String model, Instant start, Instant end, long seen, long inferred, long empty,
                            double emptyCallMillis, long errors, double callMillis, double inferenceP95Millis, String version, List<ClassRow> classes) {
 
+    /** What is kept of a window report: its means turned back into sums. */
+    static StoredWindow of(io.edgewatch.core.aggregate.WindowReport r, String version) {
+        List<ClassRow> classes = r.classStats().stream().map(c -> new ClassRow(c.className(), c.count(), c.frames(),
+                c.meanConfidence() * c.count(), c.meanCallMillis() * c.frames(), c.minConfidence(), c.maxConfidence(),
+                c.confidence().sparse())).toList();
+        return new StoredWindow(r.cameraId(), r.modelId(), r.windowStart(), r.windowEnd(), r.framesSeen(), r.framesInferred(),
+                r.framesEmpty(), r.emptyCallMillis(), r.inferenceErrors(), r.callLatency().meanMillis() * r.callLatency().count(),
+                r.inferenceLatency().p95Millis(), version, classes);
+    }
+
     /**
      * One class in one window.
      *

@@ -10,7 +10,8 @@ import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowReport;
 
 /**
- * The JSON shape of a window report, with snake_case keys in a fixed order.
+ * The JSON shape of a window report, with snake_case keys in a fixed order (also what the health
+ * endpoint's {@code /api/cameras} shows of a camera's last window).
  * {@code inference_results} entries have Model Monitoring's keys in its order:
  * {@code model_id, class_name, confidence, inference_id, model_type}.
  */
@@ -36,13 +37,7 @@ public final class ReportJson {
         m.put("errors_by_kind", r.errorsByKind());
         m.put("inference_results", results(r.inferenceResults()));
         m.put("class_stats", stats(r.classStats()));
-        Map<String, Object> latency = new LinkedHashMap<>();
-        latency.put("decode", latency(r.decodeLatency()));
-        latency.put("wait", latency(r.waitLatency()));
-        latency.put("inference", latency(r.inferenceLatency()));
-        latency.put("call", latency(r.callLatency()));
-        latency.put("end_to_end", latency(r.endToEndLatency()));
-        m.put("latency_ms", latency);
+        m.put("latency_ms", latencies(r));
         m.put("metadata", metadata);
         return m;
     }
@@ -60,7 +55,8 @@ public final class ReportJson {
         }).toList();
     }
 
-    private static List<Map<String, Object>> stats(List<ClassStats> stats) {
+    /** {@code class_stats}: per class its count, frames, confidences (min, mean, max, median, ten-bucket histogram) and call time. */
+    public static List<Map<String, Object>> stats(List<ClassStats> stats) {
         return stats.stream().map(s -> {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("class_name", s.className());
@@ -75,6 +71,13 @@ public final class ReportJson {
             e.put("mean_call_ms", s.meanCallMillis());
             return e;
         }).toList();
+    }
+
+    /** {@code latency_ms}: every stage of {@link WindowReport#latencies()} with its count, mean and percentiles. */
+    public static Map<String, Object> latencies(WindowReport r) {
+        Map<String, Object> latency = new LinkedHashMap<>();
+        r.latencies().forEach((stage, l) -> latency.put(stage, latency(l)));
+        return latency;
     }
 
     private static Map<String, Object> latency(LatencyStats l) {

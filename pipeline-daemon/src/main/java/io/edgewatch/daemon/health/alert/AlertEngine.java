@@ -45,7 +45,7 @@ public final class AlertEngine {
     private Learner learner = new Learner();
     private Baseline baseline;
     private final Deque<Map<String, Long>> recent = new ArrayDeque<>();
-    private final Map<String, Condition> conditions = new LinkedHashMap<>();
+    private final Map<String, Hysteresis> conditions = new LinkedHashMap<>();
 
     public AlertEngine(String cameraId, AlertOptions options) {
         this(cameraId, options, null);
@@ -76,14 +76,15 @@ public final class AlertEngine {
      * time nor forgotten: it clears like any other once its condition has been gone for {@code sustain}.
      */
     public void restore(AlertEvent firing) {
-        Condition c = new Condition();
-        c.firing = true;
-        c.trueSince = firing.at();
-        conditions.put(firing.signal(), c);
+        conditions.computeIfAbsent(firing.signal(), k -> new Hysteresis()).restore(firing.at());
     }
 
-    /** Signals judged without a baseline: they go on through a relearn. */
     private static final java.util.Set<String> WITHOUT_BASELINE = java.util.Set.of("source_down", "error_rate", "malformed");
+
+    /** Whether the signal is judged against the baseline (and so means nothing once it is learnt again). */
+    public static boolean needsBaseline(String signal) {
+        return !WITHOUT_BASELINE.contains(signal);
+    }
 
     /**
      * Forgets the baseline and learns a new one from the next windows (an operator's request after
@@ -97,11 +98,11 @@ public final class AlertEngine {
         List<AlertEvent> events = new ArrayList<>();
         var it = conditions.entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<String, Condition> e = it.next();
-            if (WITHOUT_BASELINE.contains(e.getKey())) {
+            Map.Entry<String, Hysteresis> e = it.next();
+            if (!needsBaseline(e.getKey())) {
                 continue;
             }
-            if (e.getValue().firing) {
+            if (e.getValue().firing()) {
                 events.add(new AlertEvent(cameraId, e.getKey(), false, at, 0, 0, "cleared: the baseline is being learnt again"));
             }
             it.remove();
@@ -111,7 +112,7 @@ public final class AlertEngine {
 
     /** The signals firing now. */
     public List<String> active() {
-        return conditions.entrySet().stream().filter(e -> e.getValue().firing).map(Map.Entry::getKey).toList();
+        return conditions.entrySet().stream().filter(e -> e.getValue().firing()).map(Map.Entry::getKey).toList();
     }
 
     /** Takes one window; what started or cleared because of it. */
@@ -214,25 +215,10 @@ public final class AlertEngine {
 
     private void check(List<AlertEvent> events, String signal, boolean holds, Instant at, double base, double current,
                        String message, Duration sustain) {
-        Condition c = conditions.computeIfAbsent(signal, k -> new Condition());
-        if (holds) {
-            c.falseSince = null;
-            if (c.trueSince == null) {
-                c.trueSince = at;
-            }
-            if (!c.firing && !Duration.between(c.trueSince, at).minus(sustain).isNegative()) {
-                c.firing = true;
-                events.add(new AlertEvent(cameraId, signal, true, at, base, current, message));
-            }
-        } else {
-            c.trueSince = null;
-            if (c.falseSince == null) {
-                c.falseSince = at;
-            }
-            if (c.firing && !Duration.between(c.falseSince, at).minus(sustain).isNegative()) {
-                c.firing = false;
-                events.add(new AlertEvent(cameraId, signal, false, at, base, current, "cleared: " + message));
-            }
+        switch (conditions.computeIfAbsent(signal, k -> new Hysteresis()).step(holds, at, sustain, sustain)) {
+            case FIRED -> events.add(new AlertEvent(cameraId, signal, true, at, base, current, message));
+            case CLEARED -> events.add(new AlertEvent(cameraId, signal, false, at, base, current, "cleared: " + message));
+            case NONE -> { }
         }
     }
 
@@ -258,12 +244,6 @@ public final class AlertEngine {
             psi += (a - e) * Math.log(a / e);
         }
         return psi;
-    }
-
-    private static final class Condition {
-        Instant trueSince;
-        Instant falseSince;
-        boolean firing;
     }
 
     /** Running sums over the learning windows; also what a pinned baseline is computed with. */
