@@ -12,6 +12,7 @@ import org.bytedeco.opencv.global.opencv_core;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgewatch.inference.opencv.OpenCvDetectors;
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.pipeline.CameraPipeline;
@@ -22,10 +23,10 @@ import io.edgewatch.daemon.config.CameraConfig;
 import io.edgewatch.daemon.config.EdgewatchConfig;
 import io.edgewatch.daemon.config.InferenceConfig;
 import io.edgewatch.daemon.config.SourceConfig;
-import io.edgewatch.daemon.health.Health;
-import io.edgewatch.daemon.health.HealthServer;
-import io.edgewatch.daemon.health.HealthStore;
-import io.edgewatch.daemon.health.alert.AlertWebhook;
+import io.edgewatch.health.Health;
+import io.edgewatch.health.HealthServer;
+import io.edgewatch.health.HealthStore;
+import io.edgewatch.health.alert.AlertWebhook;
 import io.edgewatch.inference.Detectors;
 import io.edgewatch.inference.onnx.OnnxModel;
 import io.edgewatch.inference.server.InferenceServerClient;
@@ -33,6 +34,7 @@ import io.edgewatch.sink.JsonlSink;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxStats;
 import io.edgewatch.sink.roboflow.RoboflowSink;
+import io.edgewatch.sink.webhook.Webhook;
 import io.edgewatch.source.VideoSources;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -61,7 +63,7 @@ public final class Daemon implements AutoCloseable {
     private final EdgewatchConfig config;
     private final Health health;
     private final HealthStore healthStore;
-    private final AlertWebhook webhook;
+    private final Webhook webhook;
     private final HealthServer healthServer;
     private final Sinks.One<Boolean> stop = Sinks.one();
     private final Outbox outbox;
@@ -102,9 +104,8 @@ public final class Daemon implements AutoCloseable {
                     config.directory().resolve("edgewatch.yaml"));
         }
         if (config.alertWebhook() != null) {
-            EdgewatchConfig.WebhookConfig w = config.alertWebhook();
-            this.webhook = new AlertWebhook(outbox, w.url(), w.token(), config.deviceId(), w.timeout());
-            health.onAlert(webhook::send);
+            this.webhook = new Webhook(outbox, config.alertWebhook());
+            health.onAlert(new AlertWebhook(webhook, config.deviceId()));
         } else {
             this.webhook = null;
         }
@@ -221,9 +222,9 @@ public final class Daemon implements AutoCloseable {
                             + "|" + i.onnx().inputSize(),
                             k -> OnnxModel.load(i.onnx().model(), i.onnx().provider(), config.onnxThreads(), i.onnx().inputSize()))
                     .adapter(i.modelId(), i.onnx(), workers);
-            case "hog" -> Detectors.hog(i.modelId(), i.hog(), workers);
-            case "cascade" -> Detectors.cascade(i.modelId(), i.cascade(), workers);
-            case "motion" -> Detectors.motion(i.modelId(), i.motion(), workers);
+            case "hog" -> OpenCvDetectors.hog(i.modelId(), i.hog(), workers);
+            case "cascade" -> OpenCvDetectors.cascade(i.modelId(), i.cascade(), workers);
+            case "motion" -> OpenCvDetectors.motion(i.modelId(), i.motion(), workers);
             default -> Detectors.noop(i.modelId());
         };
     }

@@ -1,5 +1,8 @@
 package io.edgewatch.daemon;
 
+import io.edgewatch.testkit.DaemonProcess;
+import io.edgewatch.testkit.RoboflowStandIn;
+import io.edgewatch.testkit.SyntheticClip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.StringWriter;
@@ -14,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.edgewatch.source.SyntheticClip;
 
 /**
  * The {@code edgewatch} command end to end: real configuration folders, real video through FFmpeg,
@@ -165,8 +167,8 @@ class EdgewatchEndToEndTest {
 
     @Test
     void whileRoboflowIsDownThePipelineDoesNotWaitAndEveryWindowIsKeptForLater() throws Exception {
-        io.edgewatch.sink.roboflow.RoboflowStandIn roboflow = new io.edgewatch.sink.roboflow.RoboflowStandIn("ws");
-        roboflow.answer(r -> io.edgewatch.sink.roboflow.RoboflowStandIn.Answer.status(503));
+        io.edgewatch.testkit.RoboflowStandIn roboflow = new io.edgewatch.testkit.RoboflowStandIn("ws");
+        roboflow.answer(r -> io.edgewatch.testkit.RoboflowStandIn.Answer.status(503));
         Path clip = dir.resolve("clip.avi");
         SyntheticClip.write(clip, 160, 120, 25, 250, SyntheticClip.Codec.MPEG4);
         Path cfg = config("""
@@ -236,7 +238,7 @@ class EdgewatchEndToEndTest {
                 aggregation:
                   frequency: 60
                 """);
-        Process daemon = DaemonProcess.run(cfg, dir.resolve("daemon.log"), java.util.Map.of());
+        Process daemon = DaemonProcess.run(Edgewatch.class, cfg, dir.resolve("daemon.log"), java.util.Map.of());
         try {
             // wait until frames flow, then stop it long before its 60 s window closes on its own
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

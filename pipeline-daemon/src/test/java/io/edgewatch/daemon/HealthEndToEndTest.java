@@ -1,5 +1,7 @@
 package io.edgewatch.daemon;
 
+import io.edgewatch.testkit.InferenceServerStandIn;
+import io.edgewatch.testkit.RoboflowStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -226,10 +228,10 @@ class HealthEndToEndTest {
     @Test
     void aDetectorWhoseConfidenceFallsPartWayRaisesTheConfidenceSlideAlert() throws Exception {
         java.util.concurrent.atomic.AtomicInteger frames = new java.util.concurrent.atomic.AtomicInteger();
-        try (io.edgewatch.inference.server.InferenceServerStandIn server = new io.edgewatch.inference.server.InferenceServerStandIn()) {
+        try (io.edgewatch.testkit.InferenceServerStandIn server = new io.edgewatch.testkit.InferenceServerStandIn()) {
             // confident for the first 30 frames (3 s at 10 fps; the baseline learns from the first 2 windows), then much less
-            server.answer(r -> io.edgewatch.inference.server.InferenceServerStandIn.Answer.ok(
-                    io.edgewatch.inference.server.InferenceServerStandIn.detections(r, "person",
+            server.answer(r -> io.edgewatch.testkit.InferenceServerStandIn.Answer.ok(
+                    io.edgewatch.testkit.InferenceServerStandIn.detections(r, "person",
                             "edgewatch-startup-check".equals(r.field("id")) || frames.incrementAndGet() <= 30 ? 0.9 : 0.5)));
             // the alert webhook: refuses the first delivery (503), takes the next
             java.util.List<String> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -303,10 +305,10 @@ class HealthEndToEndTest {
 
     @Test
     void aRefusedRoboflowKeyRaisesTheDaemonsDeliveryAlertWhichClearsOnceItIsFixed() throws Exception {
-        io.edgewatch.sink.roboflow.RoboflowStandIn roboflow = new io.edgewatch.sink.roboflow.RoboflowStandIn("ws");
+        io.edgewatch.testkit.RoboflowStandIn roboflow = new io.edgewatch.testkit.RoboflowStandIn("ws");
         java.util.concurrent.atomic.AtomicBoolean fixed = new java.util.concurrent.atomic.AtomicBoolean();
-        roboflow.answer(r -> fixed.get() ? io.edgewatch.sink.roboflow.RoboflowStandIn.Answer.ok("{}")
-                : io.edgewatch.sink.roboflow.RoboflowStandIn.Answer.status(401));
+        roboflow.answer(r -> fixed.get() ? io.edgewatch.testkit.RoboflowStandIn.Answer.ok("{}")
+                : io.edgewatch.testkit.RoboflowStandIn.Answer.status(401));
         Path cfg = ConfigFolder.write(dir, "", """
                 id: pattern
                 source:

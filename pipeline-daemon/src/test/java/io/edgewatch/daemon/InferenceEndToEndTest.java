@@ -1,5 +1,8 @@
 package io.edgewatch.daemon;
 
+import io.edgewatch.testkit.InferenceServerStandIn;
+import io.edgewatch.testkit.SyntheticModels;
+import io.edgewatch.testkit.SyntheticClip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.StringWriter;
@@ -14,9 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.edgewatch.inference.onnx.SyntheticModels;
-import io.edgewatch.inference.server.InferenceServerStandIn;
-import io.edgewatch.source.SyntheticClip;
 
 /**
  * The real detectors through the {@code edgewatch} command: a camera whose model is on a Roboflow

@@ -1,5 +1,7 @@
 package io.edgewatch.daemon;
 
+import io.edgewatch.testkit.DaemonProcess;
+import io.edgewatch.testkit.RoboflowStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -15,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.edgewatch.sink.roboflow.RoboflowStandIn;
 
 /**
  * The daemon as a child process, reporting to a Roboflow stand-in that is down, killed with
@@ -29,7 +30,7 @@ class RoboflowCrashTest {
     Path dir;
 
     private Process daemon(Path cfg, boolean cameraOn) throws Exception {
-        return DaemonProcess.run(cfg, dir.resolve("daemon.log"),
+        return DaemonProcess.run(Edgewatch.class, cfg, dir.resolve("daemon.log"),
                 java.util.Map.of("ROBOFLOW_API_KEY", KEY, "CAMERA_ON", Boolean.toString(cameraOn)));
     }
 

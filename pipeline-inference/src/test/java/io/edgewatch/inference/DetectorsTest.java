@@ -1,5 +1,11 @@
 package io.edgewatch.inference;
 
+import io.edgewatch.inference.opencv.MotionOptions;
+import io.edgewatch.inference.opencv.CascadeOptions;
+import io.edgewatch.inference.opencv.HogOptions;
+import io.edgewatch.inference.opencv.OpenCvDetectors;
+import io.edgewatch.testkit.Fixtures;
+import io.edgewatch.testkit.SyntheticClip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,7 +29,6 @@ import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.inference.InferenceResult;
 import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.core.inference.Prediction;
-import io.edgewatch.source.SyntheticClip;
 import io.edgewatch.source.VideoSources;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
@@ -50,7 +55,7 @@ class DetectorsTest {
     void hogOnTheFixtureMatchesTheReferenceFigure() {
         // fixtures README: every 10th frame, 80 frames, default detectMultiScale: 250 detections
         List<InferenceResult> results = new ArrayList<>();
-        try (InferenceAdapter hog = Detectors.hog("opencv-hog-people", HogOptions.DEFAULTS, workers)) {
+        try (InferenceAdapter hog = OpenCvDetectors.hog("opencv-hog-people", HogOptions.DEFAULTS, workers)) {
             StepVerifier.create(VideoSources.file("vtest", Fixtures.vtest(), false).frames()
                             .filter(f -> {
                                 boolean keep = f.sequence() % 10 == 0;
@@ -86,7 +91,7 @@ class DetectorsTest {
         Path clip = dir.resolve("moving.avi");
         SyntheticClip.write(clip, 320, 240, 25, 40, SyntheticClip.Codec.MPEG4);
         List<InferenceResult> results = new ArrayList<>();
-        try (InferenceAdapter motion = Detectors.motion("opencv-motion", MotionOptions.DEFAULTS, workers)) {
+        try (InferenceAdapter motion = OpenCvDetectors.motion("opencv-motion", MotionOptions.DEFAULTS, workers)) {
             StepVerifier.create(VideoSources.file("syn", clip, false).frames()
                             .concatMap(f -> motion.infer(f).doFinally(s -> f.release()), 1))
                     .recordWith(() -> results)
@@ -109,7 +114,7 @@ class DetectorsTest {
 
     @Test
     void cascadesLoadByNameOrPathAndBadOnesFailAtCreation() {
-        try (InferenceAdapter faces = Detectors.cascade("opencv-faces",
+        try (InferenceAdapter faces = OpenCvDetectors.cascade("opencv-faces",
                 new CascadeOptions("haarcascade_frontalface_default.xml", "face", 1.1, 3, 0), workers)) {
             VideoFrame frame = io.edgewatch.core.testing.Frames.black(0);
             StepVerifier.create(faces.infer(frame))
@@ -117,9 +122,9 @@ class DetectorsTest {
                     .verifyComplete();
             frame.release();
         }
-        assertThatThrownBy(() -> Detectors.cascade("x", new CascadeOptions("haarcascade_nothing.xml", "x", 1.1, 3, 0), workers))
+        assertThatThrownBy(() -> OpenCvDetectors.cascade("x", new CascadeOptions("haarcascade_nothing.xml", "x", 1.1, 3, 0), workers))
                 .hasMessageContaining("haarcascade_nothing.xml");
-        assertThatThrownBy(() -> Detectors.cascade("x", new CascadeOptions("/no/such/cascade.xml", "x", 1.1, 3, 0), workers))
+        assertThatThrownBy(() -> OpenCvDetectors.cascade("x", new CascadeOptions("/no/such/cascade.xml", "x", 1.1, 3, 0), workers))
                 .hasMessageContaining("/no/such/cascade.xml");
     }
 

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.sink.ReportSink;
-import io.edgewatch.sink.internal.ReportJson;
+import io.edgewatch.sink.json.ReportJson;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;

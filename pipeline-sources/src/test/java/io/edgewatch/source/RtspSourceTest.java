@@ -1,5 +1,6 @@
 package io.edgewatch.source;
 
+import io.edgewatch.testkit.RtspServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -2,7 +2,7 @@ package io.edgewatch.daemon.config;
 
 import java.time.Duration;
 
-import io.edgewatch.daemon.health.alert.AlertOptions;
+import io.edgewatch.health.alert.AlertOptions;
 
 /**
  * An {@code alerts:} section: daemon-wide in {@code edgewatch.yaml}, overridden key by key in a

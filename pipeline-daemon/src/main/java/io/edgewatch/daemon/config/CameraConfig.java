@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import io.edgewatch.daemon.health.alert.AlertOptions;
+import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.source.Reconnect;
 
 /**

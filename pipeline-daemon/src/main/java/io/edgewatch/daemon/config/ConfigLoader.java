@@ -15,12 +15,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import io.edgewatch.core.inference.ModelType;
-import io.edgewatch.inference.CascadeOptions;
-import io.edgewatch.inference.HogOptions;
-import io.edgewatch.inference.MotionOptions;
+import io.edgewatch.inference.opencv.CascadeOptions;
+import io.edgewatch.inference.opencv.HogOptions;
+import io.edgewatch.inference.opencv.MotionOptions;
 import io.edgewatch.inference.onnx.OnnxOptions;
 import io.edgewatch.inference.server.InferenceServerOptions;
 import io.edgewatch.sink.roboflow.RoboflowOptions;
+import io.edgewatch.sink.webhook.WebhookOptions;
 import io.edgewatch.source.Reconnect;
 
 /**
@@ -82,7 +83,7 @@ public final class ConfigLoader {
             RoboflowOptions roboflow = roboflow(main.section("roboflow"), deviceId);
             EdgewatchConfig.HealthConfig health = health(main.section("health"));
             Section alertsSection = main.section("alerts");
-            EdgewatchConfig.WebhookConfig webhook = webhook(alertsSection.section("webhook"));
+            WebhookOptions webhook = webhook(alertsSection.section("webhook"));
             AlertSettings alerts = alerts(alertsSection, AlertSettings.DEFAULTS);
             String camerasDir = main.string("cameras_dir", "cameras");
             main.rejectUnknownKeys();
@@ -134,7 +135,7 @@ public final class ConfigLoader {
             s.error(a.baselineFrom() == null ? "baseline_from" : "baseline_to",
                     "baseline_from and baseline_to pin the baseline together: set both, or neither to learn it");
         } else if (a.baselineFrom() != null && !a.baselineFrom().isBefore(a.baselineTo())) {
-            s.error("baseline_to", "must be after baseline_from (" + a.baselineFrom().format(io.edgewatch.daemon.health.InferenceStats.TIME) + ")");
+            s.error("baseline_to", "must be after baseline_from (" + a.baselineFrom().format(io.edgewatch.health.InferenceStats.TIME) + ")");
         }
         if (oneSided || a.baselineFrom() != null && !a.baselineFrom().isBefore(a.baselineTo())) {
             // the error is recorded; what goes on being checked must not break on it
@@ -152,7 +153,7 @@ public final class ConfigLoader {
             return def;
         }
         try {
-            return java.time.LocalDateTime.parse(t.trim(), io.edgewatch.daemon.health.InferenceStats.TIME);
+            return java.time.LocalDateTime.parse(t.trim(), io.edgewatch.health.InferenceStats.TIME);
         } catch (java.time.DateTimeException e) {
             s.error(key, "'" + t + "' is not a local time of the form YYYY-MM-DD HH:mm:ss, such as 2026-11-20 08:00:00");
             return def;
@@ -175,10 +176,10 @@ public final class ConfigLoader {
     }
 
     /** {@code alerts.webhook}; null when it has no URL. */
-    private static EdgewatchConfig.WebhookConfig webhook(Section s) {
+    private static WebhookOptions webhook(Section s) {
         String url = s.string("url", "");
         String token = s.string("token", "");
-        Duration timeout = s.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(100));
+        Duration timeout = s.duration("timeout", WebhookOptions.DEFAULT_TIMEOUT, Duration.ofMillis(100));
         s.rejectUnknownKeys();
         if (url.isEmpty()) {
             return null;
@@ -186,7 +187,7 @@ public final class ConfigLoader {
         if (!httpUrl(s, "url", url, "https://hooks.example.com/edgewatch")) {
             return null;
         }
-        return new EdgewatchConfig.WebhookConfig(url, token.isEmpty() ? null : token, timeout);
+        return new WebhookOptions(url, token.isEmpty() ? null : token, timeout);
     }
 
     /** The {@code health} section; null when disabled. */
@@ -199,7 +200,7 @@ public final class ConfigLoader {
         if (token.isEmpty()) {
             token = null;
         }
-        if (enabled && token == null && !io.edgewatch.daemon.health.HealthServer.loopback(host)) {
+        if (enabled && token == null && !io.edgewatch.health.HealthServer.loopback(host)) {
             s.error("token", "required when health.host (" + host + ") is not a loopback address: "
                     + "set it from the environment, such as token: ${EDGEWATCH_HEALTH_TOKEN}");
         }

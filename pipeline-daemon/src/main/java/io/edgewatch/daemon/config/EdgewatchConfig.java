@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import io.edgewatch.sink.roboflow.RoboflowOptions;
+import io.edgewatch.sink.webhook.WebhookOptions;
 
 /**
  * The whole configuration, validated: {@code edgewatch.yaml} and every camera file.
@@ -24,7 +25,7 @@ import io.edgewatch.sink.roboflow.RoboflowOptions;
 public record EdgewatchConfig(Path directory, String deviceId, Path storagePath, int workers, int opencvThreads,
                               int serverMaxInFlight, int onnxThreads,
                               long outboxMaxEntries, java.time.Duration healthHistory, JsonlConfig jsonl, RoboflowOptions roboflow, HealthConfig health,
-                              WebhookConfig alertWebhook, java.time.Duration alertSustain,
+                              WebhookOptions alertWebhook, java.time.Duration alertSustain,
                               List<CameraConfig> cameras) {
 
     /**

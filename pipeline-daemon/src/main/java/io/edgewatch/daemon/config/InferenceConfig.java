@@ -2,9 +2,9 @@ package io.edgewatch.daemon.config;
 
 import java.time.Duration;
 
-import io.edgewatch.inference.CascadeOptions;
-import io.edgewatch.inference.HogOptions;
-import io.edgewatch.inference.MotionOptions;
+import io.edgewatch.inference.opencv.CascadeOptions;
+import io.edgewatch.inference.opencv.HogOptions;
+import io.edgewatch.inference.opencv.MotionOptions;
 import io.edgewatch.inference.onnx.OnnxOptions;
 import io.edgewatch.inference.server.InferenceServerOptions;
 

@@ -260,7 +260,7 @@ class ConfigLoaderTest {
                   baseline_to: "2026-11-20 16:30:00"
                 """);
         EdgewatchConfig c = new ConfigLoader(Map.of()).read(dir);
-        io.edgewatch.daemon.health.alert.AlertOptions a = c.cameras().get(0).alerts();
+        io.edgewatch.health.alert.AlertOptions a = c.cameras().get(0).alerts();
         java.time.ZoneId zone = java.time.ZoneId.systemDefault();
         assertThat(a.pinned()).isTrue();
         assertThat(a.baselineFrom()).isEqualTo(java.time.LocalDateTime.of(2026, 11, 20, 8, 0).atZone(zone).toInstant());

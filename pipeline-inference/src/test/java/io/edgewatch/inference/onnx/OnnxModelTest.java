@@ -1,5 +1,6 @@
 package io.edgewatch.inference.onnx;
 
+import io.edgewatch.testkit.SyntheticModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

@@ -1,6 +1,7 @@
 package io.edgewatch.inference.server;
 
-import static io.edgewatch.inference.server.InferenceServerStandIn.Answer;
+import io.edgewatch.testkit.InferenceServerStandIn;
+import static io.edgewatch.testkit.InferenceServerStandIn.Answer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

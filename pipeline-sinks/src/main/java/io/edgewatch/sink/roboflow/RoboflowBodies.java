@@ -12,7 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.core.aggregate.WindowReport;
-import io.edgewatch.sink.internal.ReportJson;
+import io.edgewatch.sink.json.ReportJson;
 
 /**
  * The request bodies of Model Monitoring (roboflow-api.md §2 and §3), byte for byte in the

@@ -1,5 +1,6 @@
 package io.edgewatch.sink.roboflow;
 
+import io.edgewatch.testkit.RoboflowStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxSender;
-import io.edgewatch.sink.roboflow.RoboflowStandIn.Answer;
+import io.edgewatch.testkit.RoboflowStandIn.Answer;
 
 class RoboflowSinkTest {
 

@@ -1,5 +1,6 @@
 package io.edgewatch.source.internal;
 
+import io.edgewatch.testkit.SyntheticClip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;
@@ -20,7 +21,6 @@ import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.source.Reconnect;
 import io.edgewatch.source.SourceOptions;
-import io.edgewatch.source.SyntheticClip;
 import reactor.core.Disposable;
 import reactor.test.StepVerifier;
 

@@ -1,0 +1,129 @@
+package io.edgewatch.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+import io.edgewatch.core.aggregate.WindowOptions;
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.PipelineOptions;
+import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.sink.JsonlSink;
+import io.edgewatch.source.VideoSources;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** What the benchmark harnesses share. */
+final class BenchSupport {
+
+    private BenchSupport() {
+    }
+
+    /** A sink that hands each report to {@code onReport} and keeps nothing. */
+    static ReportSink sink(Consumer<WindowReport> onReport) {
+        return new ReportSink() {
+            @Override
+            public String name() {
+                return "bench";
+            }
+
+            @Override
+            public Mono<Void> write(WindowReport report) {
+                return Mono.fromRunnable(() -> onReport.accept(report));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    record Result(double fps) {
+    }
+
+    /**
+     * Each run returns the frames it processed. After one warm-up of each, the contenders run in
+     * turn {@code runs} times (so drifts of a shared machine hit all alike); the figure of each is
+     * its median fps.
+     */
+    static List<Result> measure(int runs, LongSupplier... contenders) {
+        List<List<Double>> fps = new ArrayList<>();
+        for (LongSupplier c : contenders) {
+            c.getAsLong();
+            fps.add(new ArrayList<>());
+        }
+        for (int i = 0; i < runs; i++) {
+            for (int k = 0; k < contenders.length; k++) {
+                long start = System.nanoTime();
+                long frames = contenders[k].getAsLong();
+                fps.get(k).add(frames / ((System.nanoTime() - start) / 1e9));
+            }
+        }
+        List<Result> out = new ArrayList<>();
+        for (List<Double> f : fps) {
+            Collections.sort(f);
+            out.add(new Result(f.get(f.size() / 2)));
+        }
+        return out;
+    }
+
+    /** The first {@code frames} frames of a clip, decoded and copied out (the caller closes them). */
+    static List<org.bytedeco.opencv.opencv_core.Mat> decode(Path clip, int frames) {
+        List<org.bytedeco.opencv.opencv_core.Mat> out = new ArrayList<>();
+        VideoSources.file("decode", clip, false).frames().take(frames)
+                .doOnNext(f -> {
+                    out.add(f.pixels().clone());
+                    f.release();
+                })
+                .blockLast(Duration.ofMinutes(1));
+        return out;
+    }
+
+    /** The daemon's own per-camera pipeline, on the first {@code maxFrames} frames of the clip. */
+    static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work) {
+        return pipeline(clip, adapter, maxFrames, inFlight, work, List.of());
+    }
+
+    /** The same, with {@code extra} sinks after the JSONL one. */
+    static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work, List<ReportSink> extra) {
+        FrameSource file = VideoSources.file("bench", clip, false);
+        FrameSource limited = new FrameSource() {
+            @Override
+            public Flux<VideoFrame> frames() {
+                return file.frames().take(maxFrames);
+            }
+
+            @Override
+            public String describe() {
+                return file.describe();
+            }
+
+            @Override
+            public boolean live() {
+                return false;
+            }
+        };
+        AtomicLong seen = new AtomicLong();
+        try (JsonlSink sink = JsonlSink.open(work.resolve("bench.jsonl"), "bench", Map.of())) {
+            ReportSink counting = sink(report -> seen.addAndGet(report.framesSeen()));
+            PipelineOptions options = new PipelineOptions(WindowOptions.of("bench", adapter.modelId(), adapter.modelType(),
+                    Duration.ofSeconds(1)), 0, inFlight, Duration.ofSeconds(30));
+            List<ReportSink> sinks = new ArrayList<>(List.of(sink, counting));
+            sinks.addAll(extra);
+            new CameraPipeline(options, limited, adapter, sinks).run(Mono.never())
+                    .block(Duration.ofMinutes(10));
+        }
+        return seen.get();
+    }
+
+}

@@ -1,0 +1,141 @@
+package io.edgewatch.bench;
+
+import java.nio.file.Path;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.bytedeco.javacpp.Loader;
+
+import com.sun.management.OperatingSystemMXBean;
+
+import io.edgewatch.testkit.RtspServer;
+import io.edgewatch.core.aggregate.WindowOptions;
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.PipelineOptions;
+import io.edgewatch.inference.Detectors;
+import io.edgewatch.source.VideoSources;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * N live cameras (1, 2, 4, 8) streamed at 25 fps from a local RTSP server (GStreamer's test server):
+ * frames per second delivered per camera, CPU per camera and capture-to-result latency through
+ * edgewatch with a no-op detector, against the {@code ffmpeg} program shipped with JavaCV pulling the
+ * same streams to {@code -f null} with {@code -pix_fmt bgr24}, in the same run.
+ * Usage: {@code CameraBenchmark SERVER_SCRIPT [seconds]}.
+ */
+public final class CameraBenchmark {
+
+    private CameraBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String script = args[0];
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+        String ffmpeg = Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
+        RtspServer server = new RtspServer(Path.of(script), "640x480").start();
+        String url = server.url();
+        System.out.printf(Locale.ROOT, "edgewatch live cameras: 640x480 MJPEG at 25 fps over RTSP/TCP from 127.0.0.1, %d s per run, %d cores%n",
+                seconds, Runtime.getRuntime().availableProcessors());
+        edgewatch(url, 1, 5); // warm-up: JIT compilation would otherwise count as the first run's CPU
+        System.out.println("cameras | edgewatch fps/cam  CPU%/cam  latency p50  p99 | ffmpeg fps/cam  CPU%/cam | fps ratio  CPU ratio");
+        try {
+            for (int n : new int[] {1, 2, 4, 8}) {
+                double[] ours = edgewatch(url, n, seconds);
+                double[] theirs = ffmpeg(ffmpeg, url, n, seconds);
+                System.out.printf(Locale.ROOT, "%7d | %17.1f %9.1f %9.2f ms %4.1f ms | %14.1f %9.1f | %9.2f %10.2f%n",
+                        n, ours[0], ours[1], ours[2], ours[3], theirs[0], theirs[1], ours[0] / theirs[0], ours[1] / theirs[1]);
+            }
+        } finally {
+            server.close();
+        }
+    }
+
+    /** fps per camera, CPU % of one core per camera, mean of window p50 latencies, worst window p99. */
+    private static double[] edgewatch(String url, int n, int seconds) {
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        List<WindowReport> reports = new CopyOnWriteArrayList<>();
+        List<InferenceAdapter> adapters = new ArrayList<>();
+        List<Mono<Void>> runs = new ArrayList<>();
+        Mono<Long> stop = Mono.delay(Duration.ofSeconds(seconds)).cache();
+        for (int i = 0; i < n; i++) {
+            InferenceAdapter noop = Detectors.noop("noop");
+            adapters.add(noop);
+            PipelineOptions options = new PipelineOptions(WindowOptions.of("cam" + i, "noop", noop.modelType(),
+                    Duration.ofSeconds(1)), 0, 1, Duration.ofSeconds(10));
+            runs.add(new CameraPipeline(options, VideoSources.rtsp("cam" + i, url, "tcp", 5_000_000), noop, List.of())
+                    .reports(stop).doOnNext(reports::add).then());
+        }
+        long cpu0 = os.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        Mono.when(runs).block(Duration.ofSeconds(seconds + 30));
+        double wall = (System.nanoTime() - t0) / 1e9;
+        double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+        long frames = reports.stream().mapToLong(WindowReport::framesSeen).sum();
+        List<WindowReport> withFrames = reports.stream().filter(r -> r.endToEndLatency().count() > 0).toList();
+        double p50 = withFrames.stream().mapToDouble(r -> r.endToEndLatency().p50Millis()).average().orElse(0);
+        double p99 = withFrames.stream().mapToDouble(r -> r.endToEndLatency().p99Millis()).max().orElse(0);
+        adapters.forEach(InferenceAdapter::close);
+        return new double[] {frames / wall / n, 100 * cpu / wall / n, p50, p99};
+    }
+
+    /** fps per camera and CPU % of one core per camera of N ffmpeg processes. */
+    private static double[] ffmpeg(String ffmpeg, String url, int n, int seconds) throws Exception {
+        List<Process> processes = new ArrayList<>();
+        List<AtomicLong> frames = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            Process p = new ProcessBuilder(ffmpeg, "-nostdin", "-loglevel", "error", "-progress", "pipe:1",
+                    "-rtsp_transport", "tcp", "-i", url, "-t", Integer.toString(seconds), "-pix_fmt", "bgr24", "-f", "null", "-")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            AtomicLong count = new AtomicLong();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        if (line.startsWith("frame=")) {
+                            count.set(Long.parseLong(line.substring(6).trim()));
+                        }
+                    }
+                } catch (Exception ignored) {
+                    // ended
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            processes.add(p);
+            frames.add(count);
+        }
+        // CPU time as the processes report it, sampled until they exit
+        double[] cpu = new double[n];
+        Flux.interval(Duration.ofMillis(200)).takeUntil(t -> processes.stream().noneMatch(Process::isAlive))
+                .doOnNext(t -> {
+                    for (int i = 0; i < n; i++) {
+                        int k = i;
+                        processes.get(i).info().totalCpuDuration().ifPresent(d -> cpu[k] = d.toNanos() / 1e9);
+                    }
+                })
+                .blockLast(Duration.ofSeconds(seconds + 60));
+        for (Process p : processes) {
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        long total = frames.stream().mapToLong(AtomicLong::get).sum();
+        double cpuTotal = 0;
+        for (double c : cpu) {
+            cpuTotal += c;
+        }
+        return new double[] {total / wall / n, 100 * cpuTotal / wall / n};
+    }
+}

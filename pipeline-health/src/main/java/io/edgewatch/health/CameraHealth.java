@@ -1,0 +1,229 @@
+package io.edgewatch.health;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.health.alert.AlertEngine;
+import io.edgewatch.health.alert.AlertEvent;
+import io.edgewatch.health.alert.AlertOptions;
+
+/**
+ * What is known of one camera's health: its source's state and the last window, with running
+ * totals. Updated once per window from the report, never per frame.
+ */
+final class CameraHealth {
+
+    /** A window whose inferences failed more than this share is degraded. */
+    static final double MAX_ERROR_SHARE = 0.5;
+
+    final String id;
+    final String modelId;
+    final Duration frequency;
+    private final FrameSource source;
+    private volatile WindowReport last;
+    private volatile Instant lastAt;
+    private long seen;
+    private long inferred;
+    private long dropped;
+    private long errors;
+    private volatile String failure;
+    private final AlertEngine alerts;
+    /** Firing alerts by signal. */
+    private final Map<String, AlertEvent> active = new ConcurrentHashMap<>();
+
+    private final HealthStore store;
+
+    CameraHealth(String id, String modelId, Duration frequency, FrameSource source, AlertOptions alerts, HealthStore store) {
+        this.store = store;
+        this.alerts = alerts == null ? null : new AlertEngine(id, alerts, startingBaseline(id, modelId, alerts, store));
+        this.id = id;
+        this.modelId = modelId;
+        this.frequency = frequency;
+        this.source = source;
+    }
+
+    /**
+     * The baseline the camera starts from: pinned to a period of its kept windows when the options
+     * say so (and kept as its baseline from then on), else the one kept from before, else none
+     * (learn it).
+     */
+    private static AlertEngine.Baseline startingBaseline(String id, String modelId, AlertOptions options, HealthStore store) {
+        if (store == null) {
+            if (options.pinned()) {
+                log.warn("camera {}: the baseline cannot be pinned without the health store: learning it from the start", id);
+            }
+            return null;
+        }
+        if (options.pinned()) {
+            AlertEngine.Learner learner = new AlertEngine.Learner();
+            for (StoredWindow w : store.windows(options.baselineFrom(), options.baselineTo())) {
+                if (!w.camera().equals(id) || !w.model().equals(modelId) || w.inferred() == 0) {
+                    continue;
+                }
+                java.util.Map<String, double[]> classes = new java.util.LinkedHashMap<>();
+                for (StoredWindow.ClassRow c : w.classes()) {
+                    classes.put(c.name(), new double[] {c.confidenceSum(), c.count()});
+                }
+                double seconds = Math.max(1e-3, Duration.between(w.start(), w.end()).toMillis() / 1000.0);
+                learner.add(classes, w.inferenceP95Millis(), w.inferred() / seconds);
+            }
+            if (learner.windows() > 0) {
+                AlertEngine.Baseline pinned = learner.baseline();
+                log.info("camera {}: baseline pinned to {} .. {} ({} windows of model {})", id, options.baselineFrom(),
+                        options.baselineTo(), learner.windows(), modelId);
+                store.saveBaseline(id, modelId, pinned);
+                return pinned;
+            }
+            log.warn("camera {}: no windows of model {} are kept between {} and {} to pin the baseline to (storage.health_history "
+                    + "keeps them; check alerts.baseline_from/baseline_to): using the baseline kept from before, or learning one",
+                    id, modelId, options.baselineFrom(), options.baselineTo());
+        }
+        return store.baseline(id, modelId);
+    }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CameraHealth.class);
+
+    /** True when the camera has alerts on (and so a baseline to relearn). */
+    boolean alertsOn() {
+        return alerts != null;
+    }
+
+    /** Drops the baseline (here and on disk) to learn a new one; the clears of the alerts judged against it. */
+    synchronized List<AlertEvent> relearn(Instant now) {
+        if (alerts == null) {
+            return List.of();
+        }
+        List<AlertEvent> clears = alerts.relearn(now);
+        clears.forEach(e -> active.remove(e.signal()));
+        if (store != null) {
+            store.deleteBaseline(id);
+        }
+        return clears;
+    }
+
+    /**
+     * Takes back the alerts that were firing when the daemon stopped (from the store). Those that
+     * cannot carry over, because alerts are now off for the camera or because they were judged
+     * against a baseline that is being learnt again (another model), are cleared: the clears are
+     * returned, to be sent like any other.
+     */
+    synchronized List<AlertEvent> restore(Instant now) {
+        if (store == null) {
+            return List.of();
+        }
+        List<AlertEvent> clears = new ArrayList<>();
+        for (AlertEvent e : store.firingAlerts(id)) {
+            String why = alerts == null ? "alerts are off for this camera"
+                    : alerts.baseline() == null && AlertEngine.needsBaseline(e.signal())
+                    ? "the baseline is being learnt again (model " + modelId + ")" : null;
+            if (why != null) {
+                clears.add(new AlertEvent(id, e.signal(), false, now, e.baseline(), e.current(), "cleared after a restart: " + why));
+            } else {
+                alerts.restore(e);
+                active.put(e.signal(), e);
+            }
+        }
+        return clears;
+    }
+
+    /** Takes a window; the alerts it started or cleared. */
+    synchronized List<AlertEvent> record(WindowReport report, Instant now) {
+        last = report;
+        lastAt = now;
+        seen += report.framesSeen();
+        inferred += report.framesInferred();
+        dropped += report.framesDropped();
+        errors += report.inferenceErrors();
+        if (alerts == null) {
+            return List.of();
+        }
+        boolean learning = alerts.baseline() == null;
+        List<AlertEvent> events = alerts.onWindow(report, live() ? source() : null);
+        if (learning && alerts.baseline() != null && store != null) {
+            store.saveBaseline(id, modelId, alerts.baseline());
+        }
+        for (AlertEvent e : events) {
+            if (e.firing()) {
+                active.put(e.signal(), e);
+            } else {
+                active.remove(e.signal());
+            }
+        }
+        return events;
+    }
+
+    /** The alerts firing now, by signal. */
+    List<AlertEvent> activeAlerts() {
+        return active.values().stream().sorted(java.util.Comparator.comparing(AlertEvent::signal)).toList();
+    }
+
+    /** The learnt baseline, or null while learning or with alerts off. */
+    AlertEngine.Baseline baseline() {
+        return alerts == null ? null : alerts.baseline();
+    }
+
+    /** The camera stopped for good (could not start, or its pipeline ended with an error). */
+    void failed(String why) {
+        failure = why;
+    }
+
+    SourceStatus source() {
+        return source.status();
+    }
+
+    boolean live() {
+        return source.live();
+    }
+
+    WindowReport last() {
+        return last;
+    }
+
+    synchronized long[] totals() {
+        return new long[] {seen, inferred, dropped, errors};
+    }
+
+    /** Why this camera is not healthy now, empty when it is. */
+    List<String> problems(Instant now, Instant started) {
+        List<String> out = new ArrayList<>();
+        if (failure != null) {
+            out.add("camera stopped: " + failure);
+            return out;
+        }
+        SourceStatus s = source();
+        switch (s.state()) {
+            case CONNECTING, RECONNECTING -> out.add("source " + s.state().name().toLowerCase(java.util.Locale.ROOT)
+                    + ", not streaming since " + (s.downSince() != null ? s.downSince() : s.since())
+                    + (s.lastError() == null ? "" : ": " + s.lastError()));
+            case FAILED -> out.add("source failed" + (s.lastError() == null ? "" : ": " + s.lastError()));
+            case STOPPED -> {
+                if (live()) {
+                    out.add("source stopped");
+                }
+            }
+            default -> {
+            }
+        }
+        for (AlertEvent a : activeAlerts()) {
+            out.add("alert " + a.signal() + ": " + a.message());
+        }
+        WindowReport r = last;
+        if (r != null && r.framesSeen() > 0 && r.inferenceErrors() > MAX_ERROR_SHARE * r.framesSeen()) {
+            out.add("inference failed on " + r.inferenceErrors() + " of " + r.framesSeen() + " frames in the last window "
+                    + r.errorsByKind());
+        }
+        Instant since = lastAt != null ? lastAt : started;
+        boolean ended = s.state() == SourceStatus.State.STOPPED && !live();
+        if (!ended && Duration.between(since, now).compareTo(frequency.multipliedBy(3)) > 0) {
+            out.add("no window reported for " + Duration.between(since, now).toSeconds() + " s");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,143 @@
+package io.edgewatch.health;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * The local HTTP endpoint (Reactor Netty): {@code GET /healthz}, {@code GET /metrics} (Prometheus
+ * text format), {@code GET /api/cameras}, {@code GET /api/alerts} and
+ * {@code GET /{workspace}/inference-stats} (Roboflow's statistics, from the local history). Bound to loopback by default; on any other address
+ * every request must carry {@code Authorization: Bearer <token>}.
+ */
+public final class HealthServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HealthServer.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private final DisposableServer server;
+    private final String host;
+
+    private HealthServer(DisposableServer server, String host) {
+        this.server = server;
+        this.host = host;
+    }
+
+    /** True for 127.0.0.0/8, ::1 and {@code localhost}. */
+    public static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Starts serving {@code health} on {@code host:port} (0: any free port); {@code token} is
+     * required for every request when not null.
+     *
+     * @throws IllegalStateException when the address cannot be bound, naming it
+     */
+    public static HealthServer start(Health health, String host, int port, String token) {
+        byte[] expected = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        try {
+            DisposableServer server = HttpServer.create().host(host).port(port)
+                    .route(routes -> routes
+                            .get("/healthz", (req, res) -> guarded(req, res, expected,
+                                    () -> json(res, HttpResponseStatus.OK, health.healthz().toString())))
+                            .get("/metrics", (req, res) -> guarded(req, res, expected,
+                                    () -> res.header(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                                            .sendString(Mono.fromCallable(health::scrape)).then()))
+                            .get("/api/cameras", (req, res) -> guarded(req, res, expected,
+                                    () -> json(res, HttpResponseStatus.OK, health.cameras().toString())))
+                            .get("/api/alerts", (req, res) -> guarded(req, res, expected,
+                                    () -> json(res, HttpResponseStatus.OK, health.alerts().toString())))
+                            .post("/api/cameras/{id}/baseline/relearn", (req, res) -> guarded(req, res, expected, () ->
+                                    // off the event loop: the clears are written to disk (and to the webhook's outbox)
+                                    Mono.fromCallable(() -> java.util.Optional.ofNullable(health.relearn(req.param("id"))))
+                                            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+                                            .flatMap(answer -> answer.isEmpty()
+                                                    ? json(res, HttpResponseStatus.NOT_FOUND, error("no camera '" + req.param("id") + "'"))
+                                                    : json(res, answer.get().get("learning").asBoolean() ? HttpResponseStatus.OK
+                                                            : HttpResponseStatus.CONFLICT, answer.get().toString()))))
+                            .get("/{workspace}/inference-stats", (req, res) -> guarded(req, res, expected,
+                                    () -> inferenceStats(health, req, res)))
+                            .route(req -> true, (req, res) -> guarded(req, res, expected,
+                                    () -> json(res, HttpResponseStatus.NOT_FOUND, error("not found: " + req.method() + " " + req.path()
+                                            + " (try /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats)")))))
+                    .bindNow(Duration.ofSeconds(10));
+            return new HealthServer(server, host);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the health endpoint cannot listen on " + host + ":" + port + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + " (set health.port, or health.enabled: false)", e);
+        }
+    }
+
+    private static Mono<Void> inferenceStats(Health health, HttpServerRequest req, HttpServerResponse res) {
+        Map<String, List<String>> query = new QueryStringDecoder(req.uri()).parameters();
+        return health.inferenceStats(req.param("workspace"), first(query, "startTime"), first(query, "endTime"),
+                        first(query, "modelNames"))
+                .flatMap(stats -> json(res, HttpResponseStatus.OK, stats.toString()))
+                .onErrorResume(InferenceStats.BadRequest.class, e -> json(res, HttpResponseStatus.BAD_REQUEST, error(e.getMessage())))
+                .onErrorResume(java.util.NoSuchElementException.class, e -> json(res, HttpResponseStatus.NOT_FOUND, error(e.getMessage())))
+                .onErrorResume(e -> {
+                    log.warn("inference statistics failed: {}", e.getMessage());
+                    return json(res, HttpResponseStatus.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+                });
+    }
+
+    private static String first(Map<String, List<String>> query, String name) {
+        List<String> v = query.get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    private static String error(String message) {
+        return JSON.createObjectNode().put("error", message).toString();
+    }
+
+    private static Mono<Void> guarded(HttpServerRequest req, HttpServerResponse res, byte[] expected,
+                                      java.util.function.Supplier<Mono<Void>> handler) {
+        if (expected != null) {
+            String given = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+            if (given == null || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+                return json(res.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"), HttpResponseStatus.UNAUTHORIZED,
+                        error("a bearer token is required (health.token)"));
+            }
+        }
+        return handler.get();
+    }
+
+    private static Mono<Void> json(HttpServerResponse res, HttpResponseStatus status, String body) {
+        return res.status(status).header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                .sendString(Mono.just(body)).then();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public String url() {
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    }
+
+    @Override
+    public void close() {
+        server.disposeNow(Duration.ofSeconds(5));
+        log.debug("health endpoint on {} closed", url());
+    }
+}

@@ -1,0 +1,305 @@
+package io.edgewatch.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.edgewatch.core.aggregate.ClassStats;
+import io.edgewatch.core.aggregate.LatencyStats;
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.core.testing.MovingClock;
+import io.edgewatch.sink.outbox.OutboxStats;
+import reactor.core.publisher.Flux;
+
+/** When a camera counts as degraded, and what the meters say, on a clock the test moves. */
+class HealthTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
+
+    private static final class Camera implements FrameSource {
+        volatile SourceStatus status = new SourceStatus(SourceStatus.State.STREAMING, T0, 0, null);
+
+        @Override
+        public Flux<VideoFrame> frames() {
+            return Flux.empty();
+        }
+
+        @Override
+        public String describe() {
+            return "test camera";
+        }
+
+        @Override
+        public boolean live() {
+            return true;
+        }
+
+        @Override
+        public SourceStatus status() {
+            return status;
+        }
+    }
+
+    private static WindowReport window(Instant end, long seen, long inferred, long errors) {
+        LatencyStats lat = new LatencyStats(inferred, 20, 18, 30, 40, 45);
+        return new WindowReport("cam-1", "m/1", "object-detection", end.minusSeconds(5), end, seen, inferred, 0, errors,
+                Map.of(), errors == 0 ? Map.of() : Map.of("unavailable", errors), List.of(),
+                List.of(new ClassStats("person", 7, 5, 0.4, 0.6, 0.9)), lat, lat, lat);
+    }
+
+    @Test
+    void aCameraIsDegradedWhileItsSourceReconnectsItsInferencesMostlyFailOrItsWindowsStop() {
+        MovingClock clock = new MovingClock(T0);
+        Camera source = new Camera();
+        try (Health health = new Health(clock)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), source, null);
+            assertThat(health.degraded()).isEmpty();
+
+            clock.set(T0.plusSeconds(5));
+            health.record(window(clock.instant(), 100, 100, 0));
+            assertThat(health.healthz().get("status").asText()).isEqualTo("ok");
+
+            source.status = new SourceStatus(SourceStatus.State.RECONNECTING, T0.plusSeconds(6), 3, "connection refused");
+            assertThat(health.degraded().get("cam-1")).singleElement().asString()
+                    .contains("source reconnecting", "connection refused");
+
+            source.status = new SourceStatus(SourceStatus.State.STREAMING, T0.plusSeconds(8), 3, null);
+            clock.set(T0.plusSeconds(10));
+            health.record(window(clock.instant(), 100, 40, 60));
+            assertThat(health.degraded().get("cam-1")).singleElement().asString()
+                    .contains("inference failed on 60 of 100 frames", "unavailable");
+            health.record(window(clock.instant(), 100, 51, 49));
+            assertThat(health.degraded()).isEmpty();
+
+            clock.set(T0.plusSeconds(26)); // 16 s after the last window: more than 3 windows of 5 s
+            assertThat(health.degraded().get("cam-1")).singleElement().asString().contains("no window reported for 16 s");
+            assertThat(health.healthz().get("cameras").get("cam-1").asText()).startsWith("degraded: ");
+
+            health.failed("cam-1", "ONNX model m.onnx cannot be loaded");
+            assertThat(health.degraded().get("cam-1")).containsExactly("camera stopped: ONNX model m.onnx cannot be loaded");
+        }
+    }
+
+    @Test
+    void aLearntBaselineAndTheAlertHistorySurviveARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.edgewatch.health.alert.AlertOptions options = new io.edgewatch.health.alert.AlertOptions(
+                2, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
+        MovingClock clock = new MovingClock(T0);
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), options);
+            health.record(window(T0.plusSeconds(5), 50, 50, 0));
+            health.record(window(T0.plusSeconds(10), 50, 50, 0)); // baseline learnt: 10 fps
+            health.record(window(T0.plusSeconds(15), 50, 10, 0)); // 2 fps: throughput drop fires
+            assertThat(health.alerts().get("active")).hasSize(1);
+        }
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), options);
+            // the alert firing at the stop is firing again from the start, without being fired twice
+            assertThat(health.alerts().get("active")).singleElement()
+                    .satisfies(a -> assertThat(a.get("at").asText()).isEqualTo(T0.plusSeconds(15).toString()));
+            // no learning this time: the first window is already judged against the kept baseline
+            health.record(window(T0.plusSeconds(20), 50, 10, 0));
+            var alerts = health.alerts();
+            assertThat(alerts.get("active")).singleElement().satisfies(a -> {
+                assertThat(a.get("signal").asText()).isEqualTo("throughput_drop");
+                assertThat(a.get("baseline").asDouble()).isEqualTo(10.0);
+            });
+            assertThat(alerts.get("recent")).hasSize(1);
+            assertThat(alerts.get("recent").get(0).get("at").asText()).isEqualTo(T0.plusSeconds(15).toString());
+            // and it clears as any other once the throughput is back
+            health.record(window(T0.plusSeconds(25), 50, 50, 0));
+            assertThat(health.alerts().get("active")).isEmpty();
+            health.record(window(T0.plusSeconds(30), 50, 10, 0)); // fires again
+        }
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            // another model on the camera: the old baseline does not apply, nor the alert judged against it
+            health.camera("cam-1", "m/2", Duration.ofSeconds(5), new Camera(), options);
+            assertThat(health.alerts().get("active")).isEmpty();
+            var cleared = health.alerts().get("recent").get(0);
+            assertThat(cleared.get("state").asText()).isEqualTo("cleared");
+            assertThat(cleared.get("message").asText()).contains("baseline is being learnt again (model m/2)");
+            health.record(window(T0.plusSeconds(35), 50, 10, 0));
+            assertThat(health.alerts().get("active")).isEmpty();
+        }
+    }
+
+    @Test
+    void aBaselinePinnedToAPeriodIsTakenFromTheKeptWindowsOfThatPeriod(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.edgewatch.health.alert.AlertOptions learn = new io.edgewatch.health.alert.AlertOptions(
+                100, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
+        MovingClock clock = new MovingClock(T0);
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            // a good hour at 10 fps (windows ending 10:00:05 .. 10:00:20), then a poor one at 4 fps
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), learn);
+            for (int i = 1; i <= 4; i++) {
+                health.record(window(T0.plusSeconds(5L * i), 50, 50, 0));
+            }
+            for (int i = 5; i <= 8; i++) {
+                health.record(window(T0.plusSeconds(5L * i), 50, 20, 0));
+            }
+            assertThat(health.alerts().get("active")).isEmpty(); // still learning: 100 windows
+        }
+        io.edgewatch.health.alert.AlertOptions pinned = new io.edgewatch.health.alert.AlertOptions(
+                100, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1), 0, T0, T0.plusSeconds(21));
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), pinned);
+            var baseline = health.cameras().get(0).get("baseline");
+            assertThat(baseline.get("windows").asInt()).isEqualTo(4);
+            assertThat(baseline.get("fps").asDouble()).isCloseTo(10.0, within(1e-9));
+            assertThat(baseline.get("meanConfidence").get("person").asDouble()).isCloseTo(0.6, within(1e-9));
+            health.record(window(T0.plusSeconds(45), 50, 20, 0));
+            assertThat(health.alerts().get("active")).singleElement()
+                    .satisfies(a -> assertThat(a.get("signal").asText()).isEqualTo("throughput_drop"));
+        }
+        io.edgewatch.health.alert.AlertOptions nothingThere = new io.edgewatch.health.alert.AlertOptions(
+                100, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1), 0, T0.minusSeconds(7200), T0.minusSeconds(3600));
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            // nothing kept in that period: the baseline pinned before is kept
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), nothingThere);
+            assertThat(health.cameras().get(0).get("baseline").get("fps").asDouble()).isCloseTo(10.0, within(1e-9));
+        }
+    }
+
+    @Test
+    void anOperatorCanHaveACameraLearnItsBaselineAgainOverHttp(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.edgewatch.health.alert.AlertOptions options = new io.edgewatch.health.alert.AlertOptions(
+                2, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
+        MovingClock clock = new MovingClock(T0);
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store);
+             HealthServer server = HealthServer.start(health, "127.0.0.1", 0, null)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), options);
+            health.camera("cam-2", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            health.record(window(T0.plusSeconds(5), 50, 50, 0));
+            health.record(window(T0.plusSeconds(10), 50, 50, 0)); // baseline: 10 fps
+            health.record(window(T0.plusSeconds(15), 50, 10, 0)); // 2 fps: throughput drop fires
+            assertThat(health.alerts().get("active")).hasSize(1);
+
+            reactor.netty.http.client.HttpClient client = reactor.netty.http.client.HttpClient.create();
+            String[] answer = client.post().uri(server.url() + "/api/cameras/cam-1/baseline/relearn")
+                    .responseSingle((res, body) -> body.asString().defaultIfEmpty("").map(b -> res.status().code() + " " + b))
+                    .block(Duration.ofSeconds(10)).split(" ", 2);
+            assertThat(answer[0]).isEqualTo("200");
+            assertThat(answer[1]).contains("\"learning\":true", "throughput_drop");
+            // the alert judged against the old baseline cleared, and the baseline is gone here and on disk
+            assertThat(health.alerts().get("active")).isEmpty();
+            assertThat(health.alerts().get("recent").get(0).get("message").asText()).contains("learnt again");
+            assertThat(health.cameras().get(0).has("baseline")).isFalse();
+            store.flush();
+            assertThat(store.baseline("cam-1", "m/1")).isNull();
+            // the next windows teach the new one: 2 fps is normal now
+            health.record(window(T0.plusSeconds(20), 50, 10, 0));
+            health.record(window(T0.plusSeconds(25), 50, 10, 0));
+            health.record(window(T0.plusSeconds(30), 50, 10, 0));
+            assertThat(health.cameras().get(0).get("baseline").get("fps").asDouble()).isCloseTo(2.0, within(1e-9));
+            assertThat(health.alerts().get("active")).isEmpty();
+
+            String none = client.post().uri(server.url() + "/api/cameras/nope/baseline/relearn")
+                    .responseSingle((res, body) -> body.asString().map(b -> res.status().code() + " " + b)).block(Duration.ofSeconds(10));
+            assertThat(none).startsWith("404").contains("no camera 'nope'");
+            String off = client.post().uri(server.url() + "/api/cameras/cam-2/baseline/relearn")
+                    .responseSingle((res, body) -> body.asString().map(b -> res.status().code() + " " + b)).block(Duration.ofSeconds(10));
+            assertThat(off).startsWith("409").contains("alerts are off for camera cam-2");
+        }
+    }
+
+    @Test
+    void theDaemonsDeliveryAlertFiresAtOnceSurvivesARestartAndClearsAfterItHeld(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        MovingClock clock = new MovingClock(T0);
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            health.delivery("roboflow", stopped::get, Duration.ofSeconds(10), "check the key");
+            health.record(window(T0.plusSeconds(5), 50, 50, 0));
+            assertThat(health.alerts().get("active")).isEmpty();
+            stopped.set(true);
+            clock.set(T0.plusSeconds(10));
+            health.record(window(T0.plusSeconds(10), 50, 50, 0));
+            assertThat(health.alerts().get("active")).singleElement().satisfies(a -> {
+                assertThat(a.get("camera_id").asText()).isEqualTo(Health.DAEMON);
+                assertThat(a.get("signal").asText()).isEqualTo("delivery_stopped:roboflow");
+                assertThat(a.get("message").asText()).contains("check the key");
+            });
+            assertThat(health.healthz().get("status").asText()).isEqualTo("degraded");
+        }
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            stopped.set(false); // not tried yet after the restart
+            health.delivery("roboflow", stopped::get, Duration.ofSeconds(10), "check the key");
+            assertThat(health.alerts().get("active")).hasSize(1);
+            clock.set(T0.plusSeconds(15));
+            health.record(window(T0.plusSeconds(15), 50, 50, 0));
+            stopped.set(true); // the first attempt is refused again: still the same alert, not a new one
+            clock.set(T0.plusSeconds(20));
+            health.record(window(T0.plusSeconds(20), 50, 50, 0));
+            assertThat(health.alerts().get("recent")).hasSize(1);
+            stopped.set(false); // fixed: it clears once that held 10 s
+            for (int t = 25; t <= 35; t += 5) {
+                clock.set(T0.plusSeconds(t));
+                health.record(window(T0.plusSeconds(t), 50, 50, 0));
+                assertThat(health.alerts().get("active")).as("at %d s", t).hasSize(t < 35 ? 1 : 0);
+            }
+            assertThat(health.alerts().get("recent").get(0).get("message").asText()).contains("works again");
+            assertThat(health.healthz().get("status").asText()).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void theStatisticsAnswerForThisDaemonsWorkspaceAloneAndNeedTheStore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        MovingClock clock = new MovingClock(T0);
+        try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            health.record(window(T0.minusSeconds(60), 10, 10, 0));
+            health.workspace("acme");
+            assertThat(health.inferenceStats("acme", null, null, null).block().get("num_inferences").asLong()).isEqualTo(10);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.inferenceStats("other", null, null, null).block())
+                    .isInstanceOf(java.util.NoSuchElementException.class).hasMessageContaining("'other'").hasMessageContaining("'acme'");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.inferenceStats("acme", "soon", null, null).block())
+                    .isInstanceOf(InferenceStats.BadRequest.class).hasMessageContaining("startTime");
+        }
+        try (Health health = new Health(clock)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.inferenceStats("acme", null, null, null).block())
+                    .isInstanceOf(java.util.NoSuchElementException.class).hasMessageContaining("no window history");
+        }
+    }
+
+    @Test
+    void theMetersCountEveryWindowAndTheOutboxIsServedWhenThereIsOne() {
+        MovingClock clock = new MovingClock(T0);
+        try (Health health = new Health(clock)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            assertThat(health.scrape()).doesNotContain("edgewatch_outbox_depth");
+            OutboxStats[] stats = {new OutboxStats(12, 30_000, 40, 28, 3, 0)};
+            health.outbox(() -> stats[0]);
+            health.record(window(T0.plusSeconds(5), 100, 90, 10));
+            health.record(window(T0.plusSeconds(10), 50, 50, 0));
+
+            String text = health.scrape();
+            assertThat(text).contains("edgewatch_frames_total{camera=\"cam-1\",model=\"m/1\",outcome=\"seen\"} 150.0")
+                    .contains("edgewatch_frames_total{camera=\"cam-1\",model=\"m/1\",outcome=\"inferred\"} 140.0")
+                    .contains("edgewatch_inference_errors_total{camera=\"cam-1\",kind=\"unavailable\",model=\"m/1\"} 10.0")
+                    .contains("edgewatch_detections_total{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 14.0")
+                    .contains("edgewatch_confidence_mean{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 0.6")
+                    .contains("edgewatch_confidence_median{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 0.6")
+                    // 7 predictions at 0.6 in each window: all in the bucket up to 0.7, none up to 0.6
+                    .contains("edgewatch_prediction_confidence_percent_bucket{camera=\"cam-1\",class=\"person\",model=\"m/1\",le=\"60.0\"} 0")
+                    .contains("edgewatch_prediction_confidence_percent_bucket{camera=\"cam-1\",class=\"person\",model=\"m/1\",le=\"70.0\"} 14")
+                    .contains("edgewatch_prediction_confidence_percent_count{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 14")
+                    .contains("edgewatch_latency_seconds{camera=\"cam-1\",model=\"m/1\",quantile=\"0.95\",stage=\"end_to_end\"} 0.03")
+                    .contains("edgewatch_fps{camera=\"cam-1\",model=\"m/1\",outcome=\"seen\"} 10.0")
+                    .contains("edgewatch_outbox_depth 12.0")
+                    .contains("edgewatch_outbox_oldest_age_seconds 30.0")
+                    .contains("edgewatch_source_state{camera=\"cam-1\",state=\"streaming\"} 1.0");
+            stats[0] = new OutboxStats(0, 0, 40, 40, 3, 0);
+            assertThat(health.scrape()).contains("edgewatch_outbox_depth 0.0");
+        }
+    }
+}
