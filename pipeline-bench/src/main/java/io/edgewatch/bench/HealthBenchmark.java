@@ -11,7 +11,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.opencv.global.opencv_core;
 
 import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.health.Health;
+import io.edgewatch.health.HealthStore;
+import io.edgewatch.health.SourceProbe;
+import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.health.HealthServer;
 import io.edgewatch.inference.Detectors;
 import io.edgewatch.source.VideoSources;
@@ -43,15 +48,16 @@ public final class HealthBenchmark {
         AtomicLong scrapes = new AtomicLong();
         try (InferenceAdapter noop = Detectors.noop("noop");
              // with its store, as the daemon runs it: every window is also written to health.db
-             io.edgewatch.health.HealthStore store = io.edgewatch.health.HealthStore.open(work.resolve("health"));
+             HealthStore store = HealthStore.open(work.resolve("health"));
              Health health = new Health(Clock.systemUTC(), store);
              HealthServer server = HealthServer.start(health, "127.0.0.1", 0, null)) {
-            health.camera("bench", "noop", Duration.ofSeconds(1), VideoSources.file("bench", clip, false),
-                    io.edgewatch.health.alert.AlertOptions.DEFAULTS);
+            FrameSource file = VideoSources.file("bench", clip, false);
+            ReportSink watch = BenchSupport.sink(health.camera("bench", "noop", Duration.ofSeconds(1),
+                    SourceProbe.of(file.live(), file::status), AlertOptions.DEFAULTS)::window);
             HttpClient client = HttpClient.create();
             List<BenchSupport.Result> r = BenchSupport.measure(runs,
                     () -> BenchSupport.pipeline(clip, noop, Integer.MAX_VALUE, cores, work),
-                    () -> BenchSupport.pipeline(clip, noop, Integer.MAX_VALUE, cores, work, List.of(health)),
+                    () -> BenchSupport.pipeline(clip, noop, Integer.MAX_VALUE, cores, work, List.of(watch)),
                     () -> {
                         // scraped only while this contender runs
                         Disposable scraper = Flux.interval(Duration.ofMillis(100)).onBackpressureDrop()
@@ -59,7 +65,7 @@ public final class HealthBenchmark {
                                         client.get().uri(server.url() + path).responseContent().aggregate().asString()))
                                 .subscribe(body -> scrapes.incrementAndGet());
                         try {
-                            return BenchSupport.pipeline(clip, noop, Integer.MAX_VALUE, cores, work, List.of(health));
+                            return BenchSupport.pipeline(clip, noop, Integer.MAX_VALUE, cores, work, List.of(watch));
                         } finally {
                             scraper.dispose();
                         }

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgewatch.core.Version;
 import io.edgewatch.daemon.config.ConfigError;
 import io.edgewatch.daemon.config.ConfigException;
 import io.edgewatch.daemon.config.ConfigLoader;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code edgewatch} command. Exit codes: 0 done, 1 failed, 2 invalid configuration or usage. */
-@Command(name = "edgewatch", mixinStandardHelpOptions = true, version = "edgewatch 0.1.0",
+@Command(name = "edgewatch", mixinStandardHelpOptions = true, versionProvider = Edgewatch.VersionProvider.class,
         description = "Watches cameras, runs a detector on their frames and reports what it sees.",
         subcommands = {Edgewatch.Run.class, Edgewatch.Validate.class})
 public final class Edgewatch {
@@ -148,6 +149,14 @@ public final class Edgewatch {
             } catch (ReflectiveOperationException | RuntimeException e) {
                 log.debug("cannot handle SIG{} ({}); the JVM's default applies", name, e.toString());
             }
+        }
+    }
+
+    /** {@code --version}: the build's version. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"edgewatch " + Version.NUMBER};
         }
     }
 

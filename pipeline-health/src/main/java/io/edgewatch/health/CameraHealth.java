@@ -3,12 +3,17 @@ package io.edgewatch.health;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.edgewatch.core.aggregate.WindowReport;
-import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
@@ -20,13 +25,15 @@ import io.edgewatch.health.alert.AlertOptions;
  */
 final class CameraHealth {
 
+    private static final Logger log = LoggerFactory.getLogger(CameraHealth.class);
+
     /** A window whose inferences failed more than this share is degraded. */
     static final double MAX_ERROR_SHARE = 0.5;
 
     final String id;
     final String modelId;
     final Duration frequency;
-    private final FrameSource source;
+    private final SourceProbe source;
     private volatile WindowReport last;
     private volatile Instant lastAt;
     private long seen;
@@ -40,9 +47,10 @@ final class CameraHealth {
 
     private final HealthStore store;
 
-    CameraHealth(String id, String modelId, Duration frequency, FrameSource source, AlertOptions alerts, HealthStore store) {
+    CameraHealth(String id, String modelId, Duration frequency, SourceProbe source, AlertOptions alerts, HealthStore store) {
         this.store = store;
-        this.alerts = alerts == null ? null : new AlertEngine(id, alerts, startingBaseline(id, modelId, alerts, store));
+        this.alerts = alerts == null || !alerts.enabled() ? null
+                : new AlertEngine(id, alerts, frequency, startingBaseline(id, modelId, alerts, store));
         this.id = id;
         this.modelId = modelId;
         this.frequency = frequency;
@@ -55,7 +63,7 @@ final class CameraHealth {
      * (learn it).
      */
     private static AlertEngine.Baseline startingBaseline(String id, String modelId, AlertOptions options, HealthStore store) {
-        if (store == null) {
+        if (!store.keepsHistory()) {
             if (options.pinned()) {
                 log.warn("camera {}: the baseline cannot be pinned without the health store: learning it from the start", id);
             }
@@ -67,7 +75,7 @@ final class CameraHealth {
                 if (!w.camera().equals(id) || !w.model().equals(modelId) || w.inferred() == 0) {
                     continue;
                 }
-                java.util.Map<String, double[]> classes = new java.util.LinkedHashMap<>();
+                Map<String, double[]> classes = new LinkedHashMap<>();
                 for (StoredWindow.ClassRow c : w.classes()) {
                     classes.put(c.name(), new double[] {c.confidenceSum(), c.count()});
                 }
@@ -88,8 +96,6 @@ final class CameraHealth {
         return store.baseline(id, modelId);
     }
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CameraHealth.class);
-
     /** True when the camera has alerts on (and so a baseline to relearn). */
     boolean alertsOn() {
         return alerts != null;
@@ -102,9 +108,7 @@ final class CameraHealth {
         }
         List<AlertEvent> clears = alerts.relearn(now);
         clears.forEach(e -> active.remove(e.signal()));
-        if (store != null) {
-            store.deleteBaseline(id);
-        }
+        store.deleteBaseline(id);
         return clears;
     }
 
@@ -115,9 +119,6 @@ final class CameraHealth {
      * returned, to be sent like any other.
      */
     synchronized List<AlertEvent> restore(Instant now) {
-        if (store == null) {
-            return List.of();
-        }
         List<AlertEvent> clears = new ArrayList<>();
         for (AlertEvent e : store.firingAlerts(id)) {
             String why = alerts == null ? "alerts are off for this camera"
@@ -146,7 +147,7 @@ final class CameraHealth {
         }
         boolean learning = alerts.baseline() == null;
         List<AlertEvent> events = alerts.onWindow(report, live() ? source() : null);
-        if (learning && alerts.baseline() != null && store != null) {
+        if (learning && alerts.baseline() != null) {
             store.saveBaseline(id, modelId, alerts.baseline());
         }
         for (AlertEvent e : events) {
@@ -161,7 +162,7 @@ final class CameraHealth {
 
     /** The alerts firing now, by signal. */
     List<AlertEvent> activeAlerts() {
-        return active.values().stream().sorted(java.util.Comparator.comparing(AlertEvent::signal)).toList();
+        return active.values().stream().sorted(Comparator.comparing(AlertEvent::signal)).toList();
     }
 
     /** The learnt baseline, or null while learning or with alerts off. */
@@ -199,7 +200,7 @@ final class CameraHealth {
         }
         SourceStatus s = source();
         switch (s.state()) {
-            case CONNECTING, RECONNECTING -> out.add("source " + s.state().name().toLowerCase(java.util.Locale.ROOT)
+            case CONNECTING, RECONNECTING -> out.add("source " + s.state().name().toLowerCase(Locale.ROOT)
                     + ", not streaming since " + (s.downSince() != null ? s.downSince() : s.since())
                     + (s.lastError() == null ? "" : ": " + s.lastError()));
             case FAILED -> out.add("source failed" + (s.lastError() == null ? "" : ": " + s.lastError()));

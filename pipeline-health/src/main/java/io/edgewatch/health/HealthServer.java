@@ -1,6 +1,5 @@
 package io.edgewatch.health;
 
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -36,15 +35,6 @@ public final class HealthServer implements AutoCloseable {
     private HealthServer(DisposableServer server, String host) {
         this.server = server;
         this.host = host;
-    }
-
-    /** True for 127.0.0.0/8, ::1 and {@code localhost}. */
-    public static boolean loopback(String host) {
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
     }
 
     /**

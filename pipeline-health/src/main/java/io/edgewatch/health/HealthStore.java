@@ -1,421 +1,79 @@
 package io.edgewatch.health;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
 
 /**
- * What health must not forget over a restart, in SQLite ({@code health.db} in the storage folder):
- * each camera's learnt baseline (with the model it was learnt for), the alert history, and every
- * window's figures (counts, per class confidence distributions, response times), kept for
- * {@code retention} and read back by the local statistics endpoint. Reads
- * happen at start; writes go to one thread of their own, in order, so no pipeline thread waits on
- * the disk. A write that fails is logged; the daemon goes on.
+ * What health must not forget over a restart: each camera's learnt baseline (with the model it
+ * was learnt for), the alert history, and every window's figures for the local statistics. Writes
+ * never make a pipeline thread wait on the disk; one that fails is logged and the daemon goes on.
+ * {@link #open} keeps it in SQLite; {@link #none()} stands in when that cannot be opened, and
+ * keeps nothing.
  */
-public final class HealthStore implements AutoCloseable {
+public interface HealthStore extends AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(HealthStore.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final Path file;
-    private final Connection db;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "edgewatch-health-store");
-        t.setDaemon(true);
-        return t;
-    });
-
-    private final Duration retention;
-    private long prunedAt = Long.MIN_VALUE;
-
-    private HealthStore(Path file, Connection db, Duration retention) {
-        this.file = file;
-        this.db = db;
-        this.retention = retention;
-    }
+    /** How long window figures are kept when {@code storage.health_history} is not set. */
+    Duration DEFAULT_RETENTION = Duration.ofDays(30);
 
     /** Opens (or creates) {@code folder/health.db}, keeping window history for 30 days. */
-    public static HealthStore open(Path folder) {
-        return open(folder, Duration.ofDays(30));
+    static HealthStore open(Path folder) {
+        return open(folder, DEFAULT_RETENTION);
     }
 
-    /** Opens (or creates) {@code folder/health.db}, keeping window history for {@code retention}. */
-    public static HealthStore open(Path folder, Duration retention) {
-        Path file = folder.resolve("health.db");
-        try {
-            Files.createDirectories(folder);
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("CREATE TABLE IF NOT EXISTS baseline (camera TEXT PRIMARY KEY, model TEXT NOT NULL, "
-                        + "learnt_at TEXT NOT NULL, json TEXT NOT NULL)");
-                s.execute("CREATE TABLE IF NOT EXISTS windows (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
-                        + "model TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, seen INTEGER NOT NULL, "
-                        + "inferred INTEGER NOT NULL, empty INTEGER NOT NULL, empty_call_ms REAL NOT NULL, errors INTEGER NOT NULL, "
-                        + "call_ms REAL NOT NULL, inference_p95_ms REAL NOT NULL, version TEXT NOT NULL, classes TEXT NOT NULL, "
-                        + "rolled INTEGER NOT NULL DEFAULT 0)");
-                s.execute("CREATE INDEX IF NOT EXISTS windows_end ON windows (end_ms)");
-                s.execute("CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
-                        + "signal TEXT NOT NULL, firing INTEGER NOT NULL, at TEXT NOT NULL, baseline REAL, current REAL, message TEXT)");
-            }
-            return new HealthStore(file, db, retention);
-        } catch (java.io.IOException | SQLException e) {
-            throw new IllegalStateException("health store " + file + " cannot be opened: " + e.getMessage(), e);
-        }
+    /**
+     * Opens (or creates) {@code folder/health.db}, keeping window history for {@code retention}.
+     *
+     * @throws IllegalStateException when it cannot be opened, naming the file
+     */
+    static HealthStore open(Path folder, Duration retention) {
+        return SqliteHealthStore.open(folder, retention);
     }
 
-    public Path file() {
-        return file;
+    /** A store that keeps nothing: baselines are learnt anew at each start, no history is served. */
+    static HealthStore none() {
+        return NoHealthStore.INSTANCE;
     }
+
+    /** False for {@link #none()}: no window history is kept and no baseline can be pinned. */
+    boolean keepsHistory();
+
+    /** The database file, or null when nothing is kept. */
+    Path file();
 
     /** The baseline kept for the camera, if it was learnt for this model; else null (learn again). */
-    public synchronized AlertEngine.Baseline baseline(String camera, String model) {
-        try (PreparedStatement q = db.prepareStatement("SELECT model, json FROM baseline WHERE camera = ?")) {
-            q.setString(1, camera);
-            try (ResultSet rs = q.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                if (!rs.getString(1).equals(model)) {
-                    log.info("camera {}: the kept baseline was learnt for model {}, not {}: learning again", camera,
-                            rs.getString(1), model);
-                    return null;
-                }
-                return JSON.readValue(rs.getString(2), AlertEngine.Baseline.class);
-            }
-        } catch (SQLException | java.io.IOException e) {
-            log.warn("camera {}: the kept baseline in {} cannot be read ({}): learning again", camera, file, e.getMessage());
-            return null;
-        }
-    }
+    AlertEngine.Baseline baseline(String camera, String model);
 
     /** Keeps a camera's baseline, replacing the one before. */
-    public void saveBaseline(String camera, String model, AlertEngine.Baseline baseline) {
-        write("baseline of " + camera, () -> {
-            try (PreparedStatement u = db.prepareStatement("INSERT OR REPLACE INTO baseline VALUES (?, ?, ?, ?)")) {
-                u.setString(1, camera);
-                u.setString(2, model);
-                u.setString(3, Instant.now().toString());
-                u.setString(4, JSON.writeValueAsString(baseline));
-                u.executeUpdate();
-            }
-        });
-    }
+    void saveBaseline(String camera, String model, AlertEngine.Baseline baseline);
 
     /** Forgets a camera's baseline. */
-    public void deleteBaseline(String camera) {
-        write("baseline of " + camera, () -> {
-            try (PreparedStatement u = db.prepareStatement("DELETE FROM baseline WHERE camera = ?")) {
-                u.setString(1, camera);
-                u.executeUpdate();
-            }
-        });
-    }
+    void deleteBaseline(String camera);
 
     /** Appends an alert's start or clear to the history. */
-    public void saveAlert(AlertEvent e) {
-        write("alert " + e.signal() + " of " + e.cameraId(), () -> {
-            try (PreparedStatement u = db.prepareStatement(
-                    "INSERT INTO alerts (camera, signal, firing, at, baseline, current, message) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                u.setString(1, e.cameraId());
-                u.setString(2, e.signal());
-                u.setInt(3, e.firing() ? 1 : 0);
-                u.setString(4, e.at().toString());
-                u.setDouble(5, e.baseline());
-                u.setDouble(6, e.current());
-                u.setString(7, e.message());
-                u.executeUpdate();
-            }
-        });
-    }
+    void saveAlert(AlertEvent e);
 
-    /**
-     * Keeps a window's figures: one row per report (camera and model), the classes as JSON with
-     * their confidence histograms in sparse form. Windows older than the retention are pruned
-     * at most once an hour.
-     */
-    public void saveWindow(WindowReport r, String version) {
-        write("window of " + r.cameraId() + " ending " + r.windowEnd(), () -> {
-            try (PreparedStatement u = db.prepareStatement(INSERT)) {
-                insert(u, StoredWindow.of(r, version), false);
-            }
-            long now = r.windowEnd().toEpochMilli();
-            if (prunedAt == Long.MIN_VALUE || now - prunedAt > 3_600_000L) {
-                prunedAt = now;
-                try (PreparedStatement d = db.prepareStatement("DELETE FROM windows WHERE end_ms < ?")) {
-                    d.setLong(1, now - retention.toMillis());
-                    int n = d.executeUpdate();
-                    if (n > 0) {
-                        log.debug("pruned {} windows older than {} from {}", n, retention, file);
-                    }
-                }
-                compact(now - DETAIL.toMillis());
-            }
-        });
-    }
-
-    /** Windows are kept as they came for this long; older ones are rolled up into one row an hour. */
-    static final Duration DETAIL = Duration.ofHours(24);
-    private static final long HOUR = 3_600_000L;
-
-    /**
-     * Rolls the windows that ended before {@code before} up into one row per camera, model and
-     * hour (by window end): counts, sums and histograms add, so the statistics of any period of
-     * whole hours stay exact; the inference p95 becomes the mean of the windows' p95s weighted by
-     * inferences (for pinned baselines). A day of 5 s windows with a few classes is ~15 MB; rolled
-     * up, ~0.2 MB. Runs on the writer thread, in one transaction.
-     */
-    void compact(long before) throws SQLException, java.io.IOException {
-        List<StoredWindow> fine = new ArrayList<>();
-        List<Long> ids = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT " + COLUMNS + ", id FROM windows "
-                + "WHERE end_ms < ? AND rolled = 0 ORDER BY end_ms, id")) {
-            q.setLong(1, before - Math.floorMod(before, HOUR)); // whole hours only
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    fine.add(window(rs));
-                    ids.add(rs.getLong(14));
-                }
-            }
-        }
-        if (fine.isEmpty()) {
-            return;
-        }
-        java.util.Map<String, List<StoredWindow>> groups = new java.util.LinkedHashMap<>();
-        for (StoredWindow w : fine) {
-            long hour = Math.floorDiv(w.end().toEpochMilli(), HOUR); // as queries count them: [h, h + 1)
-            groups.computeIfAbsent(w.camera() + "\u0000" + w.model() + "\u0000" + hour, k -> new ArrayList<>()).add(w);
-        }
-        boolean auto = db.getAutoCommit();
-        db.setAutoCommit(false);
-        try {
-            try (PreparedStatement u = db.prepareStatement(INSERT)) {
-                for (List<StoredWindow> g : groups.values()) {
-                    insert(u, rollUp(g), true);
-                }
-            }
-            try (PreparedStatement d = db.prepareStatement("DELETE FROM windows WHERE id = ?")) {
-                for (long id : ids) {
-                    d.setLong(1, id);
-                    d.addBatch();
-                }
-                d.executeBatch();
-            }
-            db.commit();
-            log.debug("rolled {} windows up into {} hourly rows in {}", fine.size(), groups.size(), file);
-        } catch (SQLException | RuntimeException e) {
-            db.rollback();
-            throw e;
-        } finally {
-            db.setAutoCommit(auto);
-        }
-    }
-
-    /** One row for windows of one camera, model and hour. */
-    static StoredWindow rollUp(List<StoredWindow> g) {
-        StoredWindow first = g.get(0);
-        Instant start = first.start();
-        Instant end = first.end();
-        long seen = 0;
-        long inferred = 0;
-        long empty = 0;
-        long errors = 0;
-        double emptyCall = 0;
-        double call = 0;
-        double p95Weighted = 0;
-        java.util.Map<String, double[]> sums = new java.util.LinkedHashMap<>(); // count, frames, conf, call, min, max
-        java.util.Map<String, java.util.Map<Integer, Long>> bins = new java.util.LinkedHashMap<>();
-        for (StoredWindow w : g) {
-            start = w.start().isBefore(start) ? w.start() : start;
-            end = w.end().isAfter(end) ? w.end() : end;
-            seen += w.seen();
-            inferred += w.inferred();
-            empty += w.empty();
-            errors += w.errors();
-            emptyCall += w.emptyCallMillis();
-            call += w.callMillis();
-            p95Weighted += w.inferenceP95Millis() * w.inferred();
-            for (StoredWindow.ClassRow c : w.classes()) {
-                double[] a = sums.computeIfAbsent(c.name(), k -> new double[] {0, 0, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY});
-                a[0] += c.count();
-                a[1] += c.frames();
-                a[2] += c.confidenceSum();
-                a[3] += c.callMillis();
-                a[4] = Math.min(a[4], c.min());
-                a[5] = Math.max(a[5], c.max());
-                java.util.Map<Integer, Long> b = bins.computeIfAbsent(c.name(), k -> new java.util.TreeMap<>());
-                c.bins().forEach((i, n) -> b.merge(i, n, Long::sum));
-            }
-        }
-        List<StoredWindow.ClassRow> classes = new ArrayList<>();
-        sums.forEach((name, a) -> classes.add(new StoredWindow.ClassRow(name, (long) a[0], (long) a[1], a[2], a[3], a[4], a[5],
-                bins.get(name))));
-        return new StoredWindow(first.camera(), first.model(), start, end, seen, inferred, empty, emptyCall, errors, call,
-                inferred == 0 ? 0 : p95Weighted / inferred, g.get(g.size() - 1).version(), classes);
-    }
-
-    /** A window row's columns, in the order {@link #insert} writes and {@link #window} reads them. */
-    private static final String COLUMNS = "camera, model, start_ms, end_ms, seen, inferred, empty, empty_call_ms, errors, call_ms, "
-            + "inference_p95_ms, version, classes";
-    private static final String INSERT = "INSERT INTO windows (" + COLUMNS + ", rolled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-    private static void insert(PreparedStatement u, StoredWindow w, boolean rolled) throws SQLException, java.io.IOException {
-        u.setString(1, w.camera());
-        u.setString(2, w.model());
-        u.setLong(3, w.start().toEpochMilli());
-        u.setLong(4, w.end().toEpochMilli());
-        u.setLong(5, w.seen());
-        u.setLong(6, w.inferred());
-        u.setLong(7, w.empty());
-        u.setDouble(8, w.emptyCallMillis());
-        u.setLong(9, w.errors());
-        u.setDouble(10, w.callMillis());
-        u.setDouble(11, w.inferenceP95Millis());
-        u.setString(12, w.version());
-        u.setString(13, JSON.writeValueAsString(w.classes()));
-        u.setInt(14, rolled ? 1 : 0);
-        u.executeUpdate();
-    }
-
-    /** The window in the current row, selected as {@link #COLUMNS} first. */
-    private static StoredWindow window(ResultSet rs) throws SQLException, java.io.IOException {
-        return new StoredWindow(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)),
-                Instant.ofEpochMilli(rs.getLong(4)), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getDouble(8),
-                rs.getLong(9), rs.getDouble(10), rs.getDouble(11), rs.getString(12), JSON.readValue(rs.getString(13), CLASS_ROWS));
-    }
+    /** Keeps a window's figures, with the version of the daemon that measured them. */
+    void saveWindow(WindowReport r, String version);
 
     /** The windows whose end lies in {@code [from, to)}, oldest first. Blocking: call off event loops. */
-    public synchronized List<StoredWindow> windows(Instant from, Instant to) {
-        List<StoredWindow> out = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT " + COLUMNS + " FROM windows WHERE end_ms >= ? AND end_ms < ? "
-                + "ORDER BY end_ms, id")) {
-            q.setLong(1, from.toEpochMilli());
-            q.setLong(2, to.toEpochMilli());
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    out.add(window(rs));
-                }
-            }
-        } catch (SQLException | java.io.IOException e) {
-            throw new IllegalStateException("the window history in " + file + " cannot be read: " + e.getMessage(), e);
-        }
-        return out;
-    }
+    List<StoredWindow> windows(Instant from, Instant to);
 
-    private static final com.fasterxml.jackson.core.type.TypeReference<List<StoredWindow.ClassRow>> CLASS_ROWS =
-            new com.fasterxml.jackson.core.type.TypeReference<>() {
-            };
-
-    /** Waits until every write queued so far is done (tests, and reads that must see the last window). */
-    public void flush() {
-        try {
-            writer.submit(() -> { }).get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
-                 | java.util.concurrent.RejectedExecutionException e) {
-            log.debug("health store flush: {}", e.toString());
-        }
-    }
+    /** Waits until every write queued so far is done. */
+    void flush();
 
     /** The camera's alerts whose last event is a start: what was firing when the daemon stopped. */
-    public synchronized List<AlertEvent> firingAlerts(String camera) {
-        List<AlertEvent> out = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT camera, signal, firing, at, baseline, current, message FROM alerts "
-                + "WHERE id IN (SELECT MAX(id) FROM alerts WHERE camera = ? GROUP BY signal) AND firing = 1 ORDER BY signal")) {
-            q.setString(1, camera);
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    out.add(alert(rs));
-                }
-            }
-        } catch (SQLException e) {
-            log.warn("camera {}: the alerts firing before the restart cannot be read from {}: {}", camera, file, e.getMessage());
-        }
-        return out;
-    }
-
-    /** The alert in the current row, selected as {@code camera, signal, firing, at, baseline, current, message}. */
-    private static AlertEvent alert(ResultSet rs) throws SQLException {
-        return new AlertEvent(rs.getString(1), rs.getString(2), rs.getInt(3) == 1, Instant.parse(rs.getString(4)),
-                rs.getDouble(5), rs.getDouble(6), rs.getString(7));
-    }
+    List<AlertEvent> firingAlerts(String camera);
 
     /** The last {@code limit} alert starts and clears, newest first. */
-    public synchronized List<AlertEvent> recentAlerts(int limit) {
-        List<AlertEvent> out = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement(
-                "SELECT camera, signal, firing, at, baseline, current, message FROM alerts ORDER BY id DESC LIMIT ?")) {
-            q.setInt(1, limit);
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    out.add(alert(rs));
-                }
-            }
-        } catch (SQLException e) {
-            log.warn("the alert history in {} cannot be read: {}", file, e.getMessage());
-        }
-        return out;
-    }
-
-    private interface Write {
-        void run() throws Exception;
-    }
-
-    private void write(String what, Write w) {
-        try {
-            writer.execute(() -> {
-                synchronized (this) {
-                    try {
-                        w.run();
-                    } catch (Exception e) {
-                        log.warn("{} could not be kept in {}: {}", what, file, e.getMessage());
-                    }
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            log.warn("{} not kept: the health store {} is closed", what, file);
-        }
-    }
+    List<AlertEvent> recentAlerts(int limit);
 
     /** Finishes the pending writes, then closes. */
     @Override
-    public void close() {
-        writer.shutdown();
-        try {
-            if (!writer.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("health store {}: writes still pending at close", file);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        synchronized (this) {
-            try {
-                db.close();
-            } catch (SQLException e) {
-                log.warn("closing {} failed: {}", file, e.getMessage());
-            }
-        }
-    }
+    void close();
 }

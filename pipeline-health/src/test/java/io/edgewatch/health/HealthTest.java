@@ -13,30 +13,21 @@ import org.junit.jupiter.api.Test;
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowReport;
-import io.edgewatch.core.frame.VideoFrame;
-import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.core.testing.MovingClock;
 import io.edgewatch.sink.outbox.OutboxStats;
-import reactor.core.publisher.Flux;
 
 /** When a camera counts as degraded, and what the meters say, on a clock the test moves. */
 class HealthTest {
 
+    /** The cameras' window length, as registered. */
+    private static final Duration WINDOW = Duration.ofSeconds(5);
+
     private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
 
-    private static final class Camera implements FrameSource {
+    private static final class Camera implements SourceProbe {
         volatile SourceStatus status = new SourceStatus(SourceStatus.State.STREAMING, T0, 0, null);
-
-        @Override
-        public Flux<VideoFrame> frames() {
-            return Flux.empty();
-        }
-
-        @Override
-        public String describe() {
-            return "test camera";
-        }
 
         @Override
         public boolean live() {
@@ -91,8 +82,8 @@ class HealthTest {
 
     @Test
     void aLearntBaselineAndTheAlertHistorySurviveARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        io.edgewatch.health.alert.AlertOptions options = new io.edgewatch.health.alert.AlertOptions(
-                2, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
+        AlertOptions options = new AlertOptions(
+                WINDOW.multipliedBy(2), 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
         MovingClock clock = new MovingClock(T0);
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
             health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), options);
@@ -134,8 +125,8 @@ class HealthTest {
 
     @Test
     void aBaselinePinnedToAPeriodIsTakenFromTheKeptWindowsOfThatPeriod(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        io.edgewatch.health.alert.AlertOptions learn = new io.edgewatch.health.alert.AlertOptions(
-                100, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
+        AlertOptions learn = new AlertOptions(
+                WINDOW.multipliedBy(100), 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
         MovingClock clock = new MovingClock(T0);
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
             // a good hour at 10 fps (windows ending 10:00:05 .. 10:00:20), then a poor one at 4 fps
@@ -148,8 +139,8 @@ class HealthTest {
             }
             assertThat(health.alerts().get("active")).isEmpty(); // still learning: 100 windows
         }
-        io.edgewatch.health.alert.AlertOptions pinned = new io.edgewatch.health.alert.AlertOptions(
-                100, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1), 0, T0, T0.plusSeconds(21));
+        AlertOptions pinned = new AlertOptions(true,
+                WINDOW.multipliedBy(100), 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1), 0, T0, T0.plusSeconds(21));
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
             health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), pinned);
             var baseline = health.cameras().get(0).get("baseline");
@@ -160,8 +151,8 @@ class HealthTest {
             assertThat(health.alerts().get("active")).singleElement()
                     .satisfies(a -> assertThat(a.get("signal").asText()).isEqualTo("throughput_drop"));
         }
-        io.edgewatch.health.alert.AlertOptions nothingThere = new io.edgewatch.health.alert.AlertOptions(
-                100, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1), 0, T0.minusSeconds(7200), T0.minusSeconds(3600));
+        AlertOptions nothingThere = new AlertOptions(true,
+                WINDOW.multipliedBy(100), 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1), 0, T0.minusSeconds(7200), T0.minusSeconds(3600));
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
             // nothing kept in that period: the baseline pinned before is kept
             health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), nothingThere);
@@ -171,8 +162,8 @@ class HealthTest {
 
     @Test
     void anOperatorCanHaveACameraLearnItsBaselineAgainOverHttp(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        io.edgewatch.health.alert.AlertOptions options = new io.edgewatch.health.alert.AlertOptions(
-                2, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
+        AlertOptions options = new AlertOptions(
+                WINDOW.multipliedBy(2), 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
         MovingClock clock = new MovingClock(T0);
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store);
              HealthServer server = HealthServer.start(health, "127.0.0.1", 0, null)) {

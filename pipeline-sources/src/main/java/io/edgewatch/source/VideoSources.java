@@ -25,10 +25,15 @@ public final class VideoSources {
      * paced to real time like a camera.
      */
     public static FrameSource testPattern(String cameraId, String pattern, int width, int height, double rate) {
+        return testPattern(cameraId, pattern, width, height, rate, Reconnect.DEFAULTS);
+    }
+
+    /** The test pattern, reopened as {@code reconnect} says if FFmpeg's graph ever ends. */
+    public static FrameSource testPattern(String cameraId, String pattern, int width, int height, double rate, Reconnect reconnect) {
         String graph = String.format(Locale.ROOT, "%s=size=%dx%d:rate=%s,realtime", pattern, width, height,
                 stripZeros(rate));
         return new FfmpegSource(new SourceOptions(cameraId, graph, "lavfi", Map.of(), true, false,
-                "test pattern " + pattern + " " + width + "x" + height + "@" + stripZeros(rate), Reconnect.DEFAULTS));
+                "test pattern " + pattern + " " + width + "x" + height + "@" + stripZeros(rate), reconnect));
     }
 
     /** An RTSP camera; {@code transport} is {@code tcp} or {@code udp}; socket timeout in microseconds. */
@@ -47,13 +52,22 @@ public final class VideoSources {
 
     /** A stream FFmpeg reads from a URL (MJPEG over HTTP, HLS). */
     public static FrameSource http(String cameraId, String url, long timeoutMicros) {
+        return http(cameraId, url, timeoutMicros, Reconnect.DEFAULTS);
+    }
+
+    /** A stream from a URL that reconnects as {@code reconnect} says. */
+    public static FrameSource http(String cameraId, String url, long timeoutMicros, Reconnect reconnect) {
         return new FfmpegSource(new SourceOptions(cameraId, url, null,
-                Map.of("rw_timeout", Long.toString(timeoutMicros)), true, false, "http " + redactUrl(url),
-                Reconnect.DEFAULTS));
+                Map.of("rw_timeout", Long.toString(timeoutMicros)), true, false, "http " + redactUrl(url), reconnect));
     }
 
     /** A V4L2 device such as {@code /dev/video0}, with optional {@code input_format}, size ({@code 1280x720}) and fps. */
     public static FrameSource usb(String cameraId, String device, String inputFormat, String size, Double fps) {
+        return usb(cameraId, device, inputFormat, size, fps, Reconnect.DEFAULTS);
+    }
+
+    /** A V4L2 device that reconnects as {@code reconnect} says. */
+    public static FrameSource usb(String cameraId, String device, String inputFormat, String size, Double fps, Reconnect reconnect) {
         Map<String, String> options = new LinkedHashMap<>();
         if (inputFormat != null) {
             options.put("input_format", inputFormat);
@@ -65,17 +79,7 @@ public final class VideoSources {
             options.put("framerate", stripZeros(fps));
         }
         return new FfmpegSource(new SourceOptions(cameraId, device, "video4linux2", options, true, false,
-                "usb " + device, Reconnect.DEFAULTS));
-    }
-
-    /** The same source reconnecting as {@code reconnect} says; files (which do not reconnect) are returned as they are. */
-    public static FrameSource withReconnect(FrameSource source, Reconnect reconnect) {
-        if (source instanceof FfmpegSource f && f.options().live()) {
-            SourceOptions o = f.options();
-            return new FfmpegSource(new SourceOptions(o.cameraId(), o.input(), o.format(), o.ffmpegOptions(), o.live(),
-                    o.loop(), o.description(), reconnect));
-        }
-        return source;
+                "usb " + device, reconnect));
     }
 
     /** {@code scheme://user:password@host/...} becomes {@code scheme://***@host/...}; other URLs are unchanged. */

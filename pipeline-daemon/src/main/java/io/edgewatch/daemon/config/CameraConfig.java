@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import io.edgewatch.health.alert.AlertOptions;
-import io.edgewatch.source.Reconnect;
 
 /**
  * One camera file, validated.
@@ -14,15 +14,50 @@ import io.edgewatch.source.Reconnect;
  * @param file where it was read from
  * @param id unique camera id
  * @param enabled whether {@code run} starts it
- * @param source what to read
+ * @param source what to read, with how it reconnects when it is live
  * @param inference what to run on it
  * @param frequency how often a window closes (whole seconds, at least 1)
  * @param metadata custom metadata, as written
  * @param sinks names of the daemon's sinks this camera reports to
- * @param reconnect how a live source reconnects ({@code source.reconnect}); unused for files
- * @param alerts when its alerts fire ({@code alerts}, over edgewatch.yaml's); null when off
+ * @param alerts when its alerts fire ({@code alerts}, over edgewatch.yaml's)
  */
 public record CameraConfig(Path file, String id, boolean enabled, SourceConfig source, InferenceConfig inference,
-                           Duration frequency, Map<String, String> metadata, List<String> sinks, Reconnect reconnect,
-                           AlertOptions alerts) {
+                           Duration frequency, Map<String, String> metadata, List<String> sinks, AlertOptions alerts) {
+
+    /** {@code aggregation.frequency} when not set, in seconds. */
+    public static final int DEFAULT_FREQUENCY = 5;
+    static final List<String> SINK_NAMES = List.of("jsonl", "roboflow");
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    /**
+     * A camera file.
+     *
+     * @param sinkNames the sinks the daemon has (a camera names some of them, all by default)
+     * @param workers {@code inference.workers}
+     * @param alertDefaults the daemon's {@code alerts:}
+     */
+    static CameraConfig read(Section s, List<String> sinkNames, int workers, AlertOptions alertDefaults) {
+        String id = s.requiredString("id");
+        if (id != null && !ID.matcher(id).matches()) {
+            s.error("id", "'" + id + "' is not a valid camera id (letters, digits, '_', '-', '.', at most 64, starting with a letter or digit)");
+        }
+        boolean enabled = s.bool("enabled", true);
+        SourceConfig source = SourceReader.read(s.section("source"), enabled);
+        InferenceConfig inference = InferenceConfig.read(s.section("inference"), workers, enabled);
+        Section aggregation = s.section("aggregation");
+        int frequency = aggregation.integer("frequency", DEFAULT_FREQUENCY, 1, 86_400);
+        aggregation.rejectUnknownKeys();
+        AlertOptions alerts = AlertsReader.read(s.section("alerts"), alertDefaults);
+        Map<String, String> metadata = s.stringMap("metadata");
+        List<String> sinks = s.stringList("sinks", sinkNames);
+        for (String sink : sinks) {
+            if (!SINK_NAMES.contains(sink)) {
+                s.error("sinks", "unknown sink '" + sink + "'; sinks: " + String.join(", ", SINK_NAMES));
+            }
+        }
+        // a sink that is not configured (roboflow with no API key) is skipped, not an error
+        sinks = sinks.stream().filter(sinkNames::contains).toList();
+        s.rejectUnknownKeys();
+        return new CameraConfig(s.file(), id, enabled, source, inference, Duration.ofSeconds(frequency), metadata, sinks, alerts);
+    }
 }

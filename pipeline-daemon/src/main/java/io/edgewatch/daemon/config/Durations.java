@@ -31,9 +31,16 @@ public final class Durations {
     }
 
     public static String format(Duration d) {
-        if (d.toMillis() % 1000 == 0) {
-            return d.toSeconds() + "s";
+        long ms = d.toMillis();
+        if (ms == 0 || ms % 1000 != 0) {
+            return ms + "ms";
         }
-        return d.toMillis() + "ms";
+        long s = ms / 1000;
+        for (long[] unit : new long[][] {{86_400, 'd'}, {3600, 'h'}, {60, 'm'}}) {
+            if (s % unit[0] == 0) {
+                return s / unit[0] + String.valueOf((char) unit[1]);
+            }
+        }
+        return s + "s";
     }
 }

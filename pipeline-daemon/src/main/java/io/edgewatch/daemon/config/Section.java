@@ -1,5 +1,6 @@
 package io.edgewatch.daemon.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,26 +29,40 @@ final class Section {
     private final YamlNode.Mapping node;
     private final Map<String, String> env;
     private final Set<String> known = new LinkedHashSet<>();
+    /** Every default a read was given, by full key: what the README's tables must state. */
+    private final Map<String, Set<String>> defaults;
 
-    Section(List<ConfigError> errors, Path file, String path, YamlNode.Mapping node, Map<String, String> env) {
+    private Section(List<ConfigError> errors, Path file, String path, YamlNode.Mapping node, Map<String, String> env,
+                    Map<String, Set<String>> defaults) {
         this.errors = errors;
         this.file = file;
         this.path = path;
         this.node = node;
         this.env = env;
+        this.defaults = defaults;
     }
 
-    /** A section for a file whose top level is {@code root} (or an empty one when the file is empty). */
-    static Section root(List<ConfigError> errors, Path file, YamlNode root, Map<String, String> env) {
+    /**
+     * A section for a file whose top level is {@code root} (or an empty one when the file is
+     * empty); the defaults its reads are given are added to {@code defaults}.
+     */
+    static Section root(List<ConfigError> errors, Path file, YamlNode root, Map<String, String> env,
+                        Map<String, Set<String>> defaults) {
         if (root == null) {
-            return new Section(errors, file, "", new YamlNode.Mapping(Map.of(), Map.of(), 1, 1), env);
+            return new Section(errors, file, "", new YamlNode.Mapping(Map.of(), Map.of(), 1, 1), env, defaults);
         }
         if (root instanceof YamlNode.Mapping m) {
-            return new Section(errors, file, "", m, env);
+            return new Section(errors, file, "", m, env, defaults);
         }
         errors.add(new ConfigError(file, root.line(), root.column(), "", "expected a mapping of keys to values, found "
                 + root.kind()));
-        return new Section(errors, file, "", new YamlNode.Mapping(Map.of(), Map.of(), 1, 1), env);
+        return new Section(errors, file, "", new YamlNode.Mapping(Map.of(), Map.of(), 1, 1), env, defaults);
+    }
+
+    private void noteDefault(String key, String value) {
+        if (value != null) {
+            defaults.computeIfAbsent(key(key), k -> new LinkedHashSet<>()).add(value);
+        }
     }
 
     String key(String k) {
@@ -113,6 +128,7 @@ final class Section {
     }
 
     String string(String key, String def) {
+        noteDefault(key, def);
         String t = text(key);
         return t == null || t.isEmpty() ? def : t;
     }
@@ -143,6 +159,7 @@ final class Section {
     }
 
     boolean bool(String key, boolean def) {
+        noteDefault(key, Boolean.toString(def));
         String t = text(key);
         if (t == null) {
             return def;
@@ -158,6 +175,7 @@ final class Section {
     }
 
     int integer(String key, int def, int min, int max) {
+        noteDefault(key, Integer.toString(def));
         String t = text(key);
         if (t == null) {
             return def;
@@ -176,6 +194,7 @@ final class Section {
     }
 
     double number(String key, double def, double min, double max) {
+        noteDefault(key, trim(def));
         String t = text(key);
         if (t == null) {
             return def;
@@ -195,6 +214,7 @@ final class Section {
 
     /** A number of seconds ({@code 2.5}) or a duration with a unit ({@code 500ms}, {@code 10s}, {@code 2m}). */
     Duration duration(String key, Duration def, Duration min) {
+        noteDefault(key, def == null ? null : Durations.format(def));
         String t = text(key);
         if (t == null) {
             return def;
@@ -212,18 +232,33 @@ final class Section {
         }
     }
 
+    /** True when {@code url} is an http(s) URL with a host; else records an error on {@code key} and says false. */
+    boolean httpUrl(String key, String url, String example) {
+        URI u;
+        try {
+            u = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            u = null;
+        }
+        if (u == null || u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null) {
+            error(key, "'" + url + "' is not an http(s) URL (such as " + example + ")");
+            return false;
+        }
+        return true;
+    }
+
     /** The mapping under {@code key}, empty when missing. */
     Section section(String key) {
         known.add(key);
         YamlNode n = node.entries().get(key);
         if (n instanceof YamlNode.Mapping m) {
-            return new Section(errors, file, key(key), m, env);
+            return new Section(errors, file, key(key), m, env, defaults);
         }
         if (n != null && !(n instanceof YamlNode.Scalar s && s.type() == YamlNode.Scalar.Type.NULL)) {
             error(key, "expected a mapping of keys to values, found " + n.kind());
         }
         int[] pos = position(key);
-        return new Section(errors, file, key(key), new YamlNode.Mapping(Map.of(), Map.of(), pos[0], pos[1]), env);
+        return new Section(errors, file, key(key), new YamlNode.Mapping(Map.of(), Map.of(), pos[0], pos[1]), env, defaults);
     }
 
     /** A mapping of names to single values, as text exactly as written (after expansion). */

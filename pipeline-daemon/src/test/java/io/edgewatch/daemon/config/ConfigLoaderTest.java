@@ -12,6 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.edgewatch.source.Reconnect;
+
 class ConfigLoaderTest {
 
     @TempDir
@@ -36,7 +38,7 @@ class ConfigLoaderTest {
         assertThat(c.cameras()).extracting(CameraConfig::id).containsExactly("demo-pattern", "dock-3", "gate-2", "line2-usb",
                 "lobby-file", "yard-1");
         assertThat(c.enabledCameras()).singleElement().satisfies(cam -> {
-            assertThat(cam.source()).isEqualTo(new SourceConfig.TestPattern("testsrc2", 640, 480, 25, 0));
+            assertThat(cam.source()).isEqualTo(new SourceConfig.TestPattern("testsrc2", 640, 480, 25, 0, Reconnect.DEFAULTS));
             assertThat(cam.inference().type()).isEqualTo("motion");
             assertThat(cam.inference().maxInFlight()).isEqualTo(1);
             assertThat(cam.frequency()).isEqualTo(Duration.ofSeconds(5));
@@ -53,12 +55,12 @@ class ConfigLoaderTest {
         CameraConfig dock = c.cameras().get(1);
         assertThat(((SourceConfig.Rtsp) dock.source()).url()).isEqualTo("rtsp://viewer:@192.0.2.10:554/stream1");
         assertThat(dock.inference().modelId()).isEqualTo("opencv-cascade-haarcascade_fullbody");
-        assertThat(dock.reconnect()).isEqualTo(io.edgewatch.source.Reconnect.DEFAULTS);
+        assertThat(((SourceConfig.Live) dock.source()).reconnect()).isEqualTo(Reconnect.DEFAULTS);
         CameraConfig yard = withKey.cameras().get(5);
-        assertThat(yard.inference().server().apiKey()).isEqualTo("rf_abcdefgh");
-        assertThat(yard.inference().server().url()).isEqualTo("http://127.0.0.1:9001");
+        assertThat(((ServerDetector) yard.inference()).options().apiKey()).isEqualTo("rf_abcdefgh");
+        assertThat(((ServerDetector) yard.inference()).options().url()).isEqualTo("http://127.0.0.1:9001");
         assertThat(yard.inference().toString()).doesNotContain("rf_abcdefgh");
-        assertThat(c.cameras().get(2).inference().onnx().model()).isEqualTo(Path.of("models/yolo11n.onnx"));
+        assertThat(((OnnxDetector) c.cameras().get(2).inference()).options().model()).isEqualTo(Path.of("models/yolo11n.onnx"));
     }
 
     @Test
@@ -87,19 +89,19 @@ class ConfigLoaderTest {
                 """.formatted(model, dir.resolve("names.txt")));
         EdgewatchConfig c = new ConfigLoader(Map.of("KEY", "rf_secret_value")).read(dir);
 
-        assertThat(c.serverMaxInFlight()).isEqualTo(8);
+        assertThat(c.inference().serverMaxInFlight()).isEqualTo(8);
         InferenceConfig a = c.cameras().get(0).inference();
         assertThat(a.modelId()).isEqualTo("parts/2");
         assertThat(a.maxInFlight()).isEqualTo(4);
-        assertThat(a.server()).isEqualTo(new io.edgewatch.inference.server.InferenceServerOptions("http://127.0.0.1:9001",
+        assertThat(((ServerDetector) a).options()).isEqualTo(new io.edgewatch.inference.server.InferenceServerOptions("http://127.0.0.1:9001",
                 "rf_secret_value", "parts/2", io.edgewatch.core.inference.ModelType.CLASSIFICATION, 0.4, 0.3, 300, List.of(),
                 85, true, false));
         InferenceConfig b = c.cameras().get(1).inference();
         assertThat(b.modelId()).isEqualTo("m");
-        assertThat(b.onnx().classNames()).containsExactly("person", "bicycle");
-        assertThat(b.onnx().layout()).isEqualTo(io.edgewatch.inference.onnx.OnnxOptions.Layout.YOLOV5);
-        assertThat(b.onnx().provider()).isEqualTo(io.edgewatch.inference.onnx.OnnxOptions.Provider.CUDA);
-        assertThat(b.onnx().confidence()).isEqualTo(0.25);
+        assertThat(((OnnxDetector) b).options().classNames()).containsExactly("person", "bicycle");
+        assertThat(((OnnxDetector) b).options().layout()).isEqualTo(io.edgewatch.inference.onnx.OnnxOptions.Layout.YOLOV5);
+        assertThat(((OnnxDetector) b).options().provider()).isEqualTo(io.edgewatch.inference.onnx.OnnxOptions.Provider.CUDA);
+        assertThat(((OnnxDetector) b).options().confidence()).isEqualTo(0.25);
     }
 
     @Test
@@ -313,7 +315,7 @@ class ConfigLoaderTest {
                 inference:
                   type: none
                 """);
-        var r = new ConfigLoader(Map.of()).read(dir).cameras().get(0).reconnect();
+        var r = ((SourceConfig.Live) new ConfigLoader(Map.of()).read(dir).cameras().get(0).source()).reconnect();
         assertThat(r.minDelay()).isEqualTo(Duration.ofSeconds(2));
         assertThat(r.maxDelay()).isEqualTo(Duration.ofMinutes(1));
         assertThat(r.watchdog()).isEqualTo(Duration.ofSeconds(3));

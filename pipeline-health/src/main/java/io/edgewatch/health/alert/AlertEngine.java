@@ -18,7 +18,7 @@ import reactor.core.publisher.Flux;
 
 /**
  * One camera's drift and health alerts, decided window by window from its reports (time is the
- * windows' own, so a replay decides the same). The first {@link AlertOptions#baselineWindows}
+ * windows' own, so a replay decides the same). The first {@link AlertOptions#baselinePeriod}
  * windows with inferred frames teach the baseline: per class its mean confidence and share of predictions, the mean
  * inference p95 and the mean inferred frames a second. Then, per window:
  * <ul>
@@ -42,26 +42,29 @@ public final class AlertEngine {
 
     private final String cameraId;
     private final AlertOptions options;
+    private final int baselineWindows;
     private Learner learner = new Learner();
     private Baseline baseline;
     private final Deque<Map<String, Long>> recent = new ArrayDeque<>();
     private final Map<String, Hysteresis> conditions = new LinkedHashMap<>();
 
-    public AlertEngine(String cameraId, AlertOptions options) {
-        this(cameraId, options, null);
+    /** An engine for a camera whose windows are {@code frequency} long, learning its baseline. */
+    public AlertEngine(String cameraId, AlertOptions options, Duration frequency) {
+        this(cameraId, options, frequency, null);
     }
 
     /** An engine that starts from a baseline kept from before (null: learn one). */
-    public AlertEngine(String cameraId, AlertOptions options, Baseline kept) {
+    public AlertEngine(String cameraId, AlertOptions options, Duration frequency, Baseline kept) {
         this.cameraId = cameraId;
         this.options = options;
+        this.baselineWindows = options.baselineWindows(frequency);
         this.baseline = kept;
     }
 
-    /** Alerts as an operator: window reports in, alert events out. */
-    public static Flux<AlertEvent> alerts(Flux<WindowReport> reports, String cameraId, AlertOptions options) {
+    /** Alerts as an operator: window reports of {@code frequency} in, alert events out. */
+    public static Flux<AlertEvent> alerts(Flux<WindowReport> reports, String cameraId, AlertOptions options, Duration frequency) {
         return Flux.defer(() -> {
-            AlertEngine engine = new AlertEngine(cameraId, options);
+            AlertEngine engine = new AlertEngine(cameraId, options, frequency);
             return reports.concatMapIterable(engine::onWindow);
         });
     }
@@ -157,7 +160,7 @@ public final class AlertEngine {
                 return events;
             }
             learner.add(r, seconds);
-            if (learner.windows >= options.baselineWindows()) {
+            if (learner.windows >= baselineWindows) {
                 baseline = learner.baseline();
             }
             return events;

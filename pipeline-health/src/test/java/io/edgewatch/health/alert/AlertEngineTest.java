@@ -27,7 +27,10 @@ import reactor.test.StepVerifier;
 class AlertEngineTest {
 
     private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
-    private static final AlertOptions OPTIONS = new AlertOptions(10, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ofSeconds(30), Duration.ofSeconds(20));
+    /** The windows' length: 5 s. */
+    private static final Duration WINDOW = Duration.ofSeconds(5);
+    private static final AlertOptions OPTIONS = new AlertOptions(WINDOW.multipliedBy(10), 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ofSeconds(30),
+            Duration.ofSeconds(20));
 
     /** A window: {@code classes} maps class to {count, mean confidence}. */
     private static WindowReport window(long i, long seen, long inferred, long errors, double p95, Map<String, double[]> classes) {
@@ -49,7 +52,7 @@ class AlertEngineTest {
     }
 
     private static Flux<AlertEvent> alerts(Flux<WindowReport> windows) {
-        return AlertEngine.alerts(windows, "cam-1", OPTIONS);
+        return AlertEngine.alerts(windows, "cam-1", OPTIONS, WINDOW);
     }
 
     @Test
@@ -100,18 +103,18 @@ class AlertEngineTest {
     @Test
     void latencyCreepThroughputDropAndErrorsFireOnTheirOwn() {
         List<AlertEvent> latency = AlertEngine.alerts(Flux.range(0, 30).map(i -> window(i, 50, 50, 0, i < 12 ? 20 : 45,
-                Map.of("person", new double[] {45, 0.8}))), "cam-1", OPTIONS).collectList().block();
+                Map.of("person", new double[] {45, 0.8}))), "cam-1", OPTIONS, WINDOW).collectList().block();
         assertThat(latency).extracting(AlertEvent::signal).containsExactly("latency_creep");
         assertThat(latency.get(0).baseline()).isEqualTo(20);
 
         List<AlertEvent> slow = AlertEngine.alerts(Flux.range(0, 30).map(i -> window(i, 50, i < 12 ? 50 : 20, 0, 20,
-                Map.of("person", new double[] {i < 12 ? 45 : 18, 0.8}))), "cam-1", OPTIONS).collectList().block();
+                Map.of("person", new double[] {i < 12 ? 45 : 18, 0.8}))), "cam-1", OPTIONS, WINDOW).collectList().block();
         assertThat(slow).extracting(AlertEvent::signal).containsExactly("throughput_drop");
         assertThat(slow.get(0).current()).isCloseTo(4.0, within(1e-9));
 
         // errors need no baseline: they fire during learning too
         List<AlertEvent> errors = AlertEngine.alerts(Flux.range(0, 9).map(i -> window(i, 50, 20, 30, 20, Map.of())),
-                "cam-1", OPTIONS).collectList().block();
+                "cam-1", OPTIONS, WINDOW).collectList().block();
         assertThat(errors).singleElement().satisfies(e -> {
             assertThat(e.signal()).isEqualTo("error_rate");
             assertThat(e.message()).contains("60 % of frames failed", "timeout");
@@ -128,7 +131,7 @@ class AlertEngineTest {
                     0, bad ? 1 : 0, Map.of(), bad ? Map.of("malformed", 1L) : Map.of(), List.of(), w.classStats(),
                     w.inferenceLatency(), w.callLatency(), w.endToEndLatency());
         };
-        List<AlertEvent> events = AlertEngine.alerts(Flux.range(0, 30).map(make), "cam-1", OPTIONS).collectList().block();
+        List<AlertEvent> events = AlertEngine.alerts(Flux.range(0, 30).map(make), "cam-1", OPTIONS, WINDOW).collectList().block();
         assertThat(events).extracting(AlertEvent::signal, AlertEvent::firing)
                 .containsExactly(tuple("malformed", true), tuple("malformed", false));
         // first malformed window ends at 55 s, held 30 s; first clean one at 105 s, gone 30 s
@@ -138,14 +141,14 @@ class AlertEngineTest {
         assertThat(events.get(1).at()).isEqualTo(T0.plusSeconds(135));
 
         // with a limit of 5 %, the same windows stay quiet
-        AlertOptions tolerant = new AlertOptions(10, 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ofSeconds(30), Duration.ofSeconds(20),
-                0.05, null, null);
-        assertThat(AlertEngine.alerts(Flux.range(0, 30).map(make), "cam-1", tolerant).collectList().block()).isEmpty();
+        AlertOptions tolerant = new AlertOptions(true, WINDOW.multipliedBy(10), 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ofSeconds(30),
+                Duration.ofSeconds(20), 0.05, null, null);
+        assertThat(AlertEngine.alerts(Flux.range(0, 30).map(make), "cam-1", tolerant, WINDOW).collectList().block()).isEmpty();
     }
 
     @Test
     void aSourceDownLongerThanTheLimitFiresAtOnceAndClearsWhenItStreamsAgain() {
-        AlertEngine engine = new AlertEngine("cam-1", OPTIONS);
+        AlertEngine engine = new AlertEngine("cam-1", OPTIONS, WINDOW);
         io.edgewatch.core.source.SourceStatus up = new io.edgewatch.core.source.SourceStatus(
                 io.edgewatch.core.source.SourceStatus.State.STREAMING, T0, 0, null);
         io.edgewatch.core.source.SourceStatus down = new io.edgewatch.core.source.SourceStatus(
@@ -173,7 +176,7 @@ class AlertEngineTest {
 
     @Test
     void aSourceThatKeepsRetryingIsDownSinceItLastStreamedNotSinceItsLastAttempt() {
-        AlertEngine engine = new AlertEngine("cam-1", OPTIONS);
+        AlertEngine engine = new AlertEngine("cam-1", OPTIONS, WINDOW);
         io.edgewatch.core.source.SourceStatus s = new io.edgewatch.core.source.SourceStatus(
                 io.edgewatch.core.source.SourceStatus.State.STREAMING, T0, 0, null);
         List<AlertEvent> events = new ArrayList<>();
@@ -194,7 +197,7 @@ class AlertEngineTest {
 
     @Test
     void theBaselineIsLearntFromTheFirstWindowsWithInferredFramesOnly() {
-        AlertEngine engine = new AlertEngine("cam-1", OPTIONS);
+        AlertEngine engine = new AlertEngine("cam-1", OPTIONS, WINDOW);
         engine.onWindow(window(0, 0, 0, 0, 0, Map.of())); // still connecting: teaches nothing
         for (int i = 0; i < 9; i++) {
             engine.onWindow(normal(i, 0.8));

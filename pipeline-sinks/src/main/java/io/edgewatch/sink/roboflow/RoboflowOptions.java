@@ -1,8 +1,10 @@
 package io.edgewatch.sink.roboflow;
 
-import io.edgewatch.core.secret.ApiKeys;
 import java.time.Duration;
 import java.util.Objects;
+
+import io.edgewatch.core.Version;
+import io.edgewatch.core.secret.ApiKeys;
 
 /**
  * How edgewatch reports to Roboflow Model Monitoring.
@@ -27,6 +29,10 @@ public record RoboflowOptions(String apiKey, String apiUrl, String workspace, St
     public static final String DEFAULT_API_URL = "https://api.roboflow.com";
     public static final String DEFAULT_SOURCE = "workflow";
     public static final String DEFAULT_SOURCE_INFO = "ModelMonitoringInferenceAggregatorBlockV1";
+    public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_RETRY_MIN = Duration.ofMillis(500);
+    public static final Duration DEFAULT_RETRY_MAX = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(60);
 
     public RoboflowOptions {
         Objects.requireNonNull(apiKey, "apiKey");
@@ -36,12 +42,11 @@ public record RoboflowOptions(String apiKey, String apiUrl, String workspace, St
     /** Defaults for everything but the key, the URL, the workspace and the device. */
     public static RoboflowOptions of(String apiKey, String apiUrl, String workspace, String deviceId) {
         return new RoboflowOptions(apiKey, apiUrl, workspace, DEFAULT_SOURCE, DEFAULT_SOURCE_INFO, deviceId, true,
-                Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofSeconds(60), Duration.ofSeconds(60),
-                VERSION);
+                DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_MIN, DEFAULT_RETRY_MAX, DEFAULT_PROBE_INTERVAL, VERSION);
     }
 
     /** This daemon as an inference server version: what reports and the local statistics name it. */
-    public static final String VERSION = "edgewatch-0.1.0";
+    public static final String VERSION = Version.INFERENCE_SERVER;
 
     public RoboflowOptions withRetry(Duration min, Duration max, Duration probe) {
         return new RoboflowOptions(apiKey, apiUrl, workspace, source, sourceInfo, deviceId, fireAndForget,

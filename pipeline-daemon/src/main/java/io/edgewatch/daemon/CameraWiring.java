@@ -1,0 +1,96 @@
+package io.edgewatch.daemon;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.bytedeco.opencv.global.opencv_core;
+
+import io.edgewatch.core.aggregate.WindowOptions;
+import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.PipelineOptions;
+import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.daemon.config.CameraConfig;
+import io.edgewatch.daemon.config.DetectorContext;
+import io.edgewatch.daemon.config.InferencePool;
+import io.edgewatch.inference.onnx.OnnxModel;
+import io.edgewatch.inference.onnx.OnnxOptions;
+import io.edgewatch.inference.server.InferenceServerClient;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Wires cameras: for one {@link CameraConfig}, its source, its adapter and its pipeline to the
+ * given sinks. What the detectors of several cameras share lives here: the bounded inference
+ * workers, one client per Inference Server URL (it bounds the requests to that server) and one
+ * ONNX Runtime session per model file, provider and input size. {@link #close()} frees them and
+ * every adapter made.
+ */
+final class CameraWiring implements DetectorContext, AutoCloseable {
+
+    /** Tasks that may wait for a worker: far more than cameras times their frames in flight. */
+    private static final int WORKER_QUEUE = 100_000;
+
+    private final InferencePool pool;
+    private final Scheduler workers;
+    private final Map<String, InferenceServerClient> servers = new LinkedHashMap<>();
+    private final Map<String, OnnxModel> onnxModels = new LinkedHashMap<>();
+    private final List<InferenceAdapter> adapters = new ArrayList<>();
+
+    CameraWiring(InferencePool pool) {
+        this.pool = pool;
+        opencv_core.setNumThreads(pool.opencvThreads());
+        this.workers = Schedulers.newBoundedElastic(pool.workers(), WORKER_QUEUE, "edgewatch-inference");
+    }
+
+    /** A camera ready to run: its source (for its state) and its pipeline. */
+    record Camera(FrameSource source, InferenceAdapter adapter, CameraPipeline pipeline) {
+    }
+
+    /** The camera's source; nothing is opened until its pipeline runs. */
+    FrameSource source(CameraConfig camera) {
+        return camera.source().open(camera.id());
+    }
+
+    /**
+     * The camera's adapter and pipeline on {@code source}, reporting to {@code sinks} in order.
+     *
+     * @throws RuntimeException when its detector cannot be made (a model that does not load), naming why
+     */
+    Camera wire(CameraConfig camera, FrameSource source, List<ReportSink> sinks) {
+        InferenceAdapter adapter = camera.inference().create(camera.id(), this);
+        adapters.add(adapter);
+        PipelineOptions options = new PipelineOptions(
+                WindowOptions.of(camera.id(), adapter.modelId(), adapter.modelType(), camera.frequency()),
+                camera.source().maxFps(), camera.inference().maxInFlight(), camera.inference().timeout());
+        return new Camera(source, adapter, new CameraPipeline(options, source, adapter, sinks));
+    }
+
+    @Override
+    public Scheduler workers() {
+        return workers;
+    }
+
+    @Override
+    public synchronized InferenceServerClient server(String url, Duration timeout) {
+        return servers.computeIfAbsent(url, u -> new InferenceServerClient(u, pool.serverMaxInFlight(), timeout));
+    }
+
+    @Override
+    public synchronized OnnxModel onnx(OnnxOptions o) {
+        String key = o.model().toAbsolutePath().normalize() + "|" + o.provider() + "|" + o.inputSize();
+        return onnxModels.computeIfAbsent(key, k -> OnnxModel.load(o.model(), o.provider(), pool.onnxThreads(), o.inputSize()));
+    }
+
+    @Override
+    public void close() {
+        adapters.forEach(InferenceAdapter::close);
+        servers.values().forEach(InferenceServerClient::close);
+        onnxModels.values().forEach(OnnxModel::close);
+        workers.dispose();
+    }
+}

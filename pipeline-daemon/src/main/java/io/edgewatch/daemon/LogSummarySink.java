@@ -1,0 +1,34 @@
+package io.edgewatch.daemon;
+
+import java.util.Locale;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.sink.ReportSink;
+import reactor.core.publisher.Mono;
+
+/** Logs one line per window: the daemon's heartbeat for a person watching it. */
+final class LogSummarySink implements ReportSink {
+
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    @Override
+    public String name() {
+        return "log";
+    }
+
+    @Override
+    public Mono<Void> write(WindowReport r) {
+        return Mono.fromRunnable(() -> log.info("camera {} window {}..{}: {} frames seen, {} inferred, {} dropped, {} errors; {}",
+                r.cameraId(), r.windowStart(), r.windowEnd(), r.framesSeen(), r.framesInferred(), r.framesDropped(),
+                r.inferenceErrors(), r.classStats().isEmpty() ? "nothing detected"
+                        : r.classStats().stream().map(s -> s.className() + " x" + s.count() + " (max "
+                                + String.format(Locale.ROOT, "%.2f", s.maxConfidence()) + ")").toList()));
+    }
+
+    @Override
+    public void close() {
+    }
+}

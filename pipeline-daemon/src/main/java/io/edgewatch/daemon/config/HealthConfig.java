@@ -1,0 +1,45 @@
+package io.edgewatch.daemon.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * {@code health:} the local endpoint; null when {@code enabled: false}.
+ *
+ * @param token the bearer token every request must carry, or null (allowed on loopback only)
+ */
+public record HealthConfig(String host, int port, String token) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8787;
+
+    static HealthConfig read(Section s) {
+        boolean enabled = s.bool("enabled", true);
+        String host = s.string("host", DEFAULT_HOST);
+        int port = s.integer("port", DEFAULT_PORT, 0, 65535);
+        String token = s.string("token", "");
+        s.rejectUnknownKeys();
+        if (token.isEmpty()) {
+            token = null;
+        }
+        if (enabled && token == null && !loopback(host)) {
+            s.error("token", "required when health.host (" + host + ") is not a loopback address: "
+                    + "set it from the environment, such as token: ${EDGEWATCH_HEALTH_TOKEN}");
+        }
+        return enabled ? new HealthConfig(host, port, token) : null;
+    }
+
+    /** True for 127.0.0.0/8, ::1 and {@code localhost}. */
+    static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "HealthConfig[host=" + host + ", port=" + port + ", token=" + (token == null ? "none" : "***") + "]";
+    }
+}

@@ -1,0 +1,112 @@
+package io.edgewatch.daemon.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.edgewatch.source.Reconnect;
+
+/** A camera's {@code source:} section into its {@link SourceConfig}, reconnect settings included for live sources. */
+final class SourceReader {
+
+    static final List<String> TYPES = List.of("file", "test_pattern", "rtsp", "usb", "http");
+    static final String DEFAULT_PATTERN = "testsrc2";
+    static final String DEFAULT_PATTERN_SIZE = "640x480";
+    static final double DEFAULT_PATTERN_RATE = 25;
+    static final String DEFAULT_RTSP_TRANSPORT = "tcp";
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    static final String DEFAULT_USB_DEVICE = "/dev/video0";
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,5})x(\\d{1,5})");
+
+    private SourceReader() {
+    }
+
+    /** The source, or null when its type is missing or unknown (the error is recorded). */
+    static SourceConfig read(Section s, boolean enabled) {
+        String type = s.oneOf("type", null, TYPES);
+        double maxFps = s.number("max_fps", 0, 0, 1000);
+        SourceConfig result = null;
+        if (type != null) {
+            Reconnect reconnect = type.equals("file") ? null : reconnect(s.section("reconnect"));
+            result = switch (type) {
+                case "file" -> {
+                    String path = s.requiredString("path");
+                    if (path != null && enabled && !Files.isReadable(Path.of(path))) {
+                        s.error("path", "file " + Path.of(path).toAbsolutePath().normalize() + " does not exist or cannot be read");
+                    }
+                    yield new SourceConfig.File(path == null ? null : Path.of(path), s.bool("loop", false), maxFps);
+                }
+                case "test_pattern" -> {
+                    String pattern = s.string("pattern", DEFAULT_PATTERN);
+                    if (!pattern.matches("[a-z0-9_]+")) {
+                        s.error("pattern", "'" + pattern + "' is not an FFmpeg source filter name (such as testsrc2, smptebars, mandelbrot)");
+                    }
+                    int[] size = size(s, "size", DEFAULT_PATTERN_SIZE);
+                    double rate = s.number("rate", DEFAULT_PATTERN_RATE, 0.1, 240);
+                    yield new SourceConfig.TestPattern(pattern, size[0], size[1], rate, maxFps, reconnect);
+                }
+                case "rtsp" -> {
+                    String url = s.requiredString("url");
+                    if (url != null && !url.startsWith("rtsp://") && !url.startsWith("rtsps://")) {
+                        s.error("url", "expected an rtsp:// or rtsps:// URL");
+                    }
+                    yield new SourceConfig.Rtsp(url, s.oneOf("transport", DEFAULT_RTSP_TRANSPORT, List.of("tcp", "udp")),
+                            s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect);
+                }
+                case "usb" -> {
+                    String device = s.string("device", DEFAULT_USB_DEVICE);
+                    String inputFormat = s.string("input_format", null);
+                    String size = null;
+                    if (s.has("size")) {
+                        int[] wh = size(s, "size", null);
+                        size = wh == null ? null : wh[0] + "x" + wh[1];
+                    }
+                    Double fps = s.has("fps") ? s.number("fps", 0, 0.1, 1000) : null;
+                    yield new SourceConfig.Usb(device, inputFormat, size, fps, maxFps, reconnect);
+                }
+                case "http" -> {
+                    String url = s.requiredString("url");
+                    if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+                        s.error("url", "expected an http:// or https:// URL");
+                    }
+                    yield new SourceConfig.Http(url, s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect);
+                }
+                default -> throw new IllegalStateException(type);
+            };
+        }
+        s.rejectUnknownKeys();
+        return result;
+    }
+
+    /** {@code source.reconnect} over {@link Reconnect#DEFAULTS}. */
+    private static Reconnect reconnect(Section r) {
+        Reconnect d = Reconnect.DEFAULTS;
+        Duration min = r.duration("min_delay", d.minDelay(), Duration.ofMillis(10));
+        Duration max = r.duration("max_delay", d.maxDelay(), Duration.ofMillis(10));
+        if (max.compareTo(min) < 0) {
+            r.error("max_delay", "must not be shorter than min_delay (" + Durations.format(min) + ")");
+            max = min;
+        }
+        Reconnect reconnect = new Reconnect(min, max, r.duration("healthy_after", d.healthyAfter(), Duration.ofSeconds(1)),
+                r.duration("watchdog", d.watchdog(), Duration.ofMillis(100)),
+                r.duration("connect_timeout", d.connectTimeout(), Duration.ofMillis(100)));
+        r.rejectUnknownKeys();
+        return reconnect;
+    }
+
+    private static int[] size(Section s, String key, String def) {
+        String text = s.string(key, def);
+        if (text == null) {
+            return null;
+        }
+        Matcher m = SIZE.matcher(text);
+        if (!m.matches() || Integer.parseInt(m.group(1)) < 16 || Integer.parseInt(m.group(2)) < 16) {
+            s.error(key, "expected WIDTHxHEIGHT such as 640x480 (each at least 16), found '" + text + "'");
+            return new int[] {640, 480};
+        }
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+}

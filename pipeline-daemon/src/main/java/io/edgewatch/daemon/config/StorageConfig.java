@@ -1,0 +1,27 @@
+package io.edgewatch.daemon.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import io.edgewatch.health.HealthStore;
+
+/**
+ * {@code storage:} what must survive a restart.
+ *
+ * @param path the folder of {@code outbox.db} and {@code health.db}
+ * @param outboxMaxEntries requests the outbox keeps at most before it evicts the oldest
+ * @param healthHistory how long window figures are kept for the local statistics
+ */
+public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHistory) {
+
+    public static final String DEFAULT_PATH = "var";
+    public static final int DEFAULT_OUTBOX_MAX_ENTRIES = 100_000;
+
+    static StorageConfig read(Section s) {
+        Path path = Path.of(s.string("path", DEFAULT_PATH));
+        long outboxMax = s.integer("outbox_max_entries", DEFAULT_OUTBOX_MAX_ENTRIES, 10, 100_000_000);
+        Duration history = s.duration("health_history", HealthStore.DEFAULT_RETENTION, Duration.ofHours(1));
+        s.rejectUnknownKeys();
+        return new StorageConfig(path, outboxMax, history);
+    }
+}

@@ -1,0 +1,138 @@
+package io.edgewatch.health;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.edgewatch.health.alert.AlertEvent;
+import io.edgewatch.health.alert.Hysteresis;
+
+/**
+ * Where every alert start and clear goes: the log ({@code ALERT} at WARN, clears at INFO), the
+ * store, the history of the last {@value #HISTORY}, and each subscriber (the meters, the webhook),
+ * on the thread that raised it. Also raises the daemon's own alerts, filed under
+ * {@link #DAEMON}: {@code delivery_stopped:NAME} while a delivery destination is stopped.
+ */
+final class AlertHub {
+
+    /** The camera id the daemon's own alerts (not any one camera's) are filed under. */
+    static final String DAEMON = "daemon";
+    static final int HISTORY = 500;
+
+    private static final Logger log = LoggerFactory.getLogger(AlertHub.class);
+
+    private record Destination(String name, BooleanSupplier stopped, Duration clearAfter, String hint, Hysteresis state) {
+        String signal() {
+            return "delivery_stopped:" + name;
+        }
+    }
+
+    private final HealthStore store;
+    private final List<Consumer<AlertEvent>> subscribers = new CopyOnWriteArrayList<>();
+    private final Deque<AlertEvent> history = new ArrayDeque<>();
+    private final List<Destination> destinations = new CopyOnWriteArrayList<>();
+    /** The daemon's firing alerts by signal. */
+    private final Map<String, AlertEvent> daemonActive = new ConcurrentHashMap<>();
+
+    AlertHub(HealthStore store) {
+        this.store = store;
+        history.addAll(store.recentAlerts(HISTORY));
+    }
+
+    /** Also hands every alert start and clear to {@code subscriber}. */
+    void subscribe(Consumer<AlertEvent> subscriber) {
+        subscribers.add(subscriber);
+    }
+
+    void publish(AlertEvent e) {
+        for (Consumer<AlertEvent> s : subscribers) {
+            s.accept(e);
+        }
+        if (e.firing()) {
+            log.warn("camera {}: ALERT {}: {}", e.cameraId(), e.signal(), e.message());
+        } else {
+            log.info("camera {}: alert {} cleared: {}", e.cameraId(), e.signal(), e.message());
+        }
+        store.saveAlert(e);
+        synchronized (history) {
+            history.addFirst(e);
+            while (history.size() > HISTORY) {
+                history.removeLast();
+            }
+        }
+    }
+
+    void publishAll(List<AlertEvent> events) {
+        events.forEach(this::publish);
+    }
+
+    /** The most recent starts and clears, newest first. */
+    List<AlertEvent> recent() {
+        synchronized (history) {
+            return new ArrayList<>(history);
+        }
+    }
+
+    /**
+     * Watches a delivery destination: while it is stopped (the far end refused the key, credits or
+     * workspace and a person must act) the alert {@code delivery_stopped:NAME} fires, at once; it
+     * clears once the destination has delivered again for {@code clearAfter}. An alert that was
+     * firing at the last stop is firing again at the start.
+     */
+    void delivery(String name, BooleanSupplier stopped, Duration clearAfter, String hint) {
+        Destination d = new Destination(name, stopped, clearAfter, hint, new Hysteresis());
+        for (AlertEvent e : store.firingAlerts(DAEMON)) {
+            if (e.signal().equals(d.signal())) {
+                d.state().restore(e.at());
+                daemonActive.put(e.signal(), e);
+            }
+        }
+        destinations.add(d);
+    }
+
+    /** Steps every watched destination; {@code waiting} is how many requests the outbox holds. */
+    synchronized void checkDelivery(Instant now, LongSupplier waiting) {
+        for (Destination d : destinations) {
+            String signal = d.signal();
+            switch (d.state().step(d.stopped().getAsBoolean(), now, Duration.ZERO, d.clearAfter())) {
+                case FIRED -> {
+                    long n = waiting.getAsLong();
+                    AlertEvent e = new AlertEvent(DAEMON, signal, true, now, 0, n, "delivery to " + d.name()
+                            + " stopped: it refused this daemon's credentials or account (" + d.hint() + "); " + n
+                            + " requests are kept in the outbox and go out once it is fixed");
+                    daemonActive.put(signal, e);
+                    publish(e);
+                }
+                case CLEARED -> {
+                    long n = waiting.getAsLong();
+                    daemonActive.remove(signal);
+                    publish(new AlertEvent(DAEMON, signal, false, now, 0, n, "cleared: delivery to " + d.name()
+                            + " works again (" + n + " requests waiting)"));
+                }
+                case NONE -> { }
+            }
+        }
+    }
+
+    boolean watchesDeliveries() {
+        return !destinations.isEmpty();
+    }
+
+    /** The daemon's own alerts firing now, by signal. */
+    List<AlertEvent> daemonActive() {
+        return daemonActive.values().stream().sorted(Comparator.comparing(AlertEvent::signal)).toList();
+    }
+}

@@ -1,0 +1,17 @@
+package io.edgewatch.health;
+
+import io.edgewatch.core.aggregate.WindowReport;
+
+/**
+ * What a camera tells health, from {@link Health#camera}: each window's report as it closes, and
+ * that it stopped for good. Both are cheap (a window's figures, never a frame's) and may be called
+ * from any thread; windows of one camera arrive in order.
+ */
+public interface CameraListener {
+
+    /** A window closed; alerts it starts or clears are published before this returns. */
+    void window(WindowReport report);
+
+    /** The camera stopped for good (it could not start, or its pipeline ended with an error), with why. */
+    void stopped(String why);
+}

@@ -1,0 +1,182 @@
+package io.edgewatch.health;
+
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import org.bytedeco.javacpp.Pointer;
+
+import io.edgewatch.core.aggregate.ClassStats;
+import io.edgewatch.core.aggregate.ConfidenceHistogram;
+import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.health.alert.AlertEvent;
+import io.edgewatch.sink.outbox.OutboxStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * Window reports, source states and alerts as Micrometer meters with the camera and model as tags,
+ * plus the process's own (JVM, CPU, JavaCPP's native memory) and the outbox's; scraped in the
+ * Prometheus text format. Updated once per window, so the frames pay nothing for it.
+ */
+final class HealthMeters implements AutoCloseable {
+
+    private static final double[] CONFIDENCE_BUCKETS = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
+    private static final String[] QUANTILES = {"0.5", "0.95", "0.99"};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** Gauges' current values by meter name and tags, set once per window. */
+    private final Map<String, double[]> values = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private volatile Supplier<OutboxStats> outbox;
+
+    HealthMeters(Clock clock) {
+        this.clock = clock;
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        Gauge.builder("edgewatch.native.memory", Pointer::physicalBytes).baseUnit("bytes")
+                .description("memory held by the process as JavaCPP counts it (native frames, FFmpeg, OpenCV)")
+                .register(registry);
+    }
+
+    /** The outbox's depth, oldest age and counters. */
+    void outbox(Supplier<OutboxStats> stats) {
+        this.outbox = stats; // meters hold their object weakly: keep it here
+        Gauge.builder("edgewatch.outbox.depth", stats, o -> o.get().depth())
+                .description("Roboflow requests waiting in the outbox").register(registry);
+        Gauge.builder("edgewatch.outbox.oldest.age", stats, o -> o.get().oldestAgeMillis() / 1000.0)
+                .baseUnit("seconds").description("age of the oldest request waiting in the outbox").register(registry);
+        FunctionCounter.builder("edgewatch.outbox.delivered", stats, o -> o.get().delivered())
+                .description("Roboflow requests delivered").register(registry);
+        FunctionCounter.builder("edgewatch.outbox.evicted", stats, o -> o.get().evicted())
+                .description("Roboflow requests evicted because the outbox was full").register(registry);
+    }
+
+    /** Requests waiting in the outbox; 0 without one. */
+    long outboxDepth() {
+        Supplier<OutboxStats> o = outbox;
+        return o == null ? 0 : o.get().depth();
+    }
+
+    /** A registered camera's source state, reconnects and active alerts. */
+    void camera(CameraHealth c) {
+        String id = c.id;
+        for (SourceStatus.State state : SourceStatus.State.values()) {
+            String name = state.name().toLowerCase(Locale.ROOT);
+            Gauge.builder("edgewatch.source.state", c, h -> h.source().state() == state ? 1 : 0)
+                    .tags("camera", id, "state", name).description("1 for the source's current state").register(registry);
+            FunctionCounter.builder("edgewatch.source.time", c, h -> h.source().timeIn(state, clock.instant()).toMillis() / 1000.0)
+                    .tags("camera", id, "state", name).baseUnit("seconds")
+                    .description("time the source spent in each state").register(registry);
+        }
+        FunctionCounter.builder("edgewatch.source.reconnects", c, h -> h.source().reconnects()).tags("camera", id)
+                .description("reconnect attempts of the source").register(registry);
+        Gauge.builder("edgewatch.alerts.active", c, h -> h.activeAlerts().size()).tags("camera", id)
+                .description("alerts firing now").register(registry);
+    }
+
+    /** A window's counts, confidences, latencies and rates. */
+    void window(WindowReport r) {
+        String cam = r.cameraId();
+        String model = r.modelId();
+        counter("edgewatch.frames", "frames by outcome", cam, model, "outcome", "seen").increment(r.framesSeen());
+        counter("edgewatch.frames", "frames by outcome", cam, model, "outcome", "inferred").increment(r.framesInferred());
+        r.droppedByReason().forEach((reason, n) ->
+                counter("edgewatch.frames.dropped", "frames not inferred, by reason", cam, model, "reason", reason).increment(n));
+        r.errorsByKind().forEach((kind, n) ->
+                counter("edgewatch.inference.errors", "failed inferences, by kind", cam, model, "kind", kind).increment(n));
+        for (ClassStats s : r.classStats()) {
+            counter("edgewatch.detections", "predictions, by class", cam, model, "class", s.className()).increment(s.count());
+            gauge("edgewatch.confidence.mean", "mean confidence of the class over the last window", cam, model, "class",
+                    s.className())[0] = s.meanConfidence();
+            gauge("edgewatch.confidence.max", "highest confidence of the class over the last window", cam, model, "class",
+                    s.className())[0] = s.maxConfidence();
+            gauge("edgewatch.confidence.median", "median confidence of the class over the last window", cam, model, "class",
+                    s.className())[0] = s.medianConfidence();
+            confidence(cam, model, s);
+        }
+        r.latencies().forEach((stage, l) -> {
+            double[] millis = {l.p50Millis(), l.p95Millis(), l.p99Millis()};
+            for (int i = 0; i < QUANTILES.length; i++) {
+                gauge("edgewatch.latency", "latency percentiles over the last window", cam, model, "stage", stage,
+                        "quantile", QUANTILES[i])[0] = millis[i] / 1000.0;
+            }
+        });
+        double seconds = r.seconds();
+        gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "seen")[0] = r.framesSeen() / seconds;
+        gauge("edgewatch.fps", "frames a second over the last window", cam, model, "outcome", "inferred")[0] =
+                r.framesInferred() / seconds;
+    }
+
+    /** An alert start or clear, counted by camera, signal (without its class) and state. */
+    void alert(AlertEvent e) {
+        Counter.builder("edgewatch.alerts").description("alerts fired, by signal")
+                .tags("camera", e.cameraId(), "signal", e.signal().replaceFirst(":.*", ""), "state", e.firing() ? "firing" : "cleared")
+                .register(registry).increment();
+    }
+
+    /**
+     * The class's confidences into a Prometheus histogram in percent (buckets of 10: Micrometer
+     * rounds what a summary records to whole numbers before bucketing, so fractions of one would
+     * all land in the last bucket). Each of the window's 0.01 bins is recorded at its middle, so
+     * bucket counts are exact and the sum is within half a percent a prediction.
+     */
+    private void confidence(String cam, String model, ClassStats s) {
+        DistributionSummary d = DistributionSummary.builder("edgewatch.prediction.confidence").baseUnit("percent")
+                .description("confidence of every prediction in percent, by class").scale(100)
+                .tags("camera", cam, "model", model, "class", s.className()).serviceLevelObjectives(CONFIDENCE_BUCKETS)
+                .register(registry);
+        for (int i = 0; i < ConfidenceHistogram.BINS; i++) {
+            long n = s.confidence().count(i);
+            double middle = (i + 0.5) / ConfidenceHistogram.BINS;
+            for (long k = 0; k < n; k++) {
+                d.record(middle);
+            }
+        }
+    }
+
+    private Counter counter(String name, String description, String camera, String model, String... tags) {
+        return Counter.builder(name).description(description).tags("camera", camera, "model", model).tags(tags).register(registry);
+    }
+
+    /** A settable gauge: the meter reads the one-element array the window sets. */
+    private double[] gauge(String name, String description, String camera, String model, String... tags) {
+        StringBuilder key = new StringBuilder(name).append('|').append(camera).append('|').append(model);
+        for (String t : tags) {
+            key.append('|').append(t);
+        }
+        return values.computeIfAbsent(key.toString(), k -> {
+            double[] h = new double[1];
+            Gauge.builder(name, h, a -> a[0]).description(description).tags("camera", camera, "model", model).tags(tags)
+                    .baseUnit(name.equals("edgewatch.latency") ? "seconds" : null).register(registry);
+            return h;
+        });
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}
