@@ -1,8 +1,9 @@
 package io.edgewatch.sink.roboflow;
 
-import io.edgewatch.core.secret.ApiKeys;
 import java.time.Duration;
 import java.util.Objects;
+
+import io.edgewatch.core.secret.ApiKeys;
 
 /**
  * How edgewatch reports to Roboflow Model Monitoring.
