@@ -1,7 +1,9 @@
 package io.edgewatch.core.aggregate;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -68,7 +70,7 @@ public record WindowReport(String cameraId, String modelId, String modelType, In
      * {@code inference}, {@code call}, {@code end_to_end}.
      */
     public Map<String, LatencyStats> latencies() {
-        Map<String, LatencyStats> m = new java.util.LinkedHashMap<>();
+        Map<String, LatencyStats> m = new LinkedHashMap<>();
         m.put("decode", decodeLatency);
         m.put("wait", waitLatency);
         m.put("inference", inferenceLatency);
@@ -79,7 +81,7 @@ public record WindowReport(String cameraId, String modelId, String modelType, In
 
     /** The window's length in seconds (at least a millisecond, so rates can divide by it). */
     public double seconds() {
-        return Math.max(1e-3, java.time.Duration.between(windowStart, windowEnd).toNanos() / 1e9);
+        return Math.max(1e-3, Duration.between(windowStart, windowEnd).toNanos() / 1e9);
     }
 
     /** The distinct inference ids of {@link #inferenceResults()}, in order: what custom metadata attaches to. */

@@ -1,5 +1,7 @@
 package io.edgewatch.core.event;
 
+import java.util.Locale;
+
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.InferenceException;
 import io.edgewatch.core.inference.InferenceResult;
@@ -61,7 +63,7 @@ public sealed interface FrameEvent {
         STALE;
 
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 }

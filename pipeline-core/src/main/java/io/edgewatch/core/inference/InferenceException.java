@@ -1,5 +1,8 @@
 package io.edgewatch.core.inference;
 
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+
 /** An inference that failed, with the kind of failure, so failures can be counted by kind. */
 public class InferenceException extends RuntimeException {
 
@@ -20,7 +23,7 @@ public class InferenceException extends RuntimeException {
 
         /** Lower-case name for reports and logs. */
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -44,7 +47,7 @@ public class InferenceException extends RuntimeException {
         if (t instanceof InferenceException ie) {
             return ie.kind;
         }
-        if (t instanceof java.util.concurrent.TimeoutException) {
+        if (t instanceof TimeoutException) {
             return Kind.TIMEOUT;
         }
         return Kind.INTERNAL;

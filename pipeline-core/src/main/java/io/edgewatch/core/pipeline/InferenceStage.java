@@ -2,6 +2,7 @@ package io.edgewatch.core.pipeline;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 import org.slf4j.Logger;
@@ -118,7 +119,7 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
 
     private FrameEvent failure(long sequence, Throwable e) {
         InferenceException.Kind kind = InferenceException.kindOf(e);
-        String message = e instanceof java.util.concurrent.TimeoutException
+        String message = e instanceof TimeoutException
                 ? "no answer from " + adapter.modelId() + " within " + timeout.toMillis() + " ms"
                 : String.valueOf(e.getMessage());
         logFailure(kind, message, e);

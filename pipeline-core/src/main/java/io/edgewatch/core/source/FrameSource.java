@@ -1,5 +1,7 @@
 package io.edgewatch.core.source;
 
+import java.time.Instant;
+
 import io.edgewatch.core.frame.VideoFrame;
 import reactor.core.publisher.Flux;
 
@@ -25,6 +27,6 @@ public interface FrameSource {
 
     /** The source's state now; sources that do not track it say {@code STREAMING} since the epoch. */
     default SourceStatus status() {
-        return new SourceStatus(SourceStatus.State.STREAMING, java.time.Instant.EPOCH, 0, null);
+        return new SourceStatus(SourceStatus.State.STREAMING, Instant.EPOCH, 0, null);
     }
 }

@@ -4,6 +4,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,7 @@ public final class OnnxModel implements AutoCloseable {
         long[] in = shapeOf(input.getValue(), "input");
         if (in.length != 4 || (in[1] != 3 && in[1] > 0)) {
             throw new IllegalArgumentException("ONNX model " + file + ": input " + inputName + " has shape "
-                    + java.util.Arrays.toString(in) + ", not [1, 3, height, width] (an image detector exported as NCHW)");
+                    + Arrays.toString(in) + ", not [1, 3, height, width] (an image detector exported as NCHW)");
         }
         Map<String, String> meta = session.getMetadata().getCustomMetadata();
         int fromMeta = imgsz(meta.get("imgsz"));
@@ -79,7 +80,7 @@ public final class OnnxModel implements AutoCloseable {
         NodeInfo output = session.getOutputInfo().values().iterator().next();
         this.outputShape = shapeOf(output, "output");
         if (outputShape.length != 3) {
-            throw new IllegalArgumentException("ONNX model " + file + ": output has shape " + java.util.Arrays.toString(outputShape)
+            throw new IllegalArgumentException("ONNX model " + file + ": output has shape " + Arrays.toString(outputShape)
                     + ", not [1, N, 5+classes] (YOLOv5) or [1, 4+classes, N] (YOLOv8/v11); is it exported without NMS?");
         }
         this.metadataNames = parseNames(meta.get("names"));
@@ -111,7 +112,7 @@ public final class OnnxModel implements AutoCloseable {
             try {
                 OnnxModel model = new OnnxModel(file, env, session, used, inputSize);
                 log.info("ONNX model {}: input {}x{}, output {}, {} class names in its metadata, on the {}", file,
-                        model.inputWidth, model.inputHeight, java.util.Arrays.toString(model.outputShape),
+                        model.inputWidth, model.inputHeight, Arrays.toString(model.outputShape),
                         model.metadataNames.size(), used);
                 return model;
             } catch (RuntimeException | OrtException e) {
@@ -232,7 +233,7 @@ public final class OnnxModel implements AutoCloseable {
             int n = (int) (layout == OnnxOptions.Layout.YOLOV8 ? shape[2] : shape[1]);
             if (classes < 1 || (!names.isEmpty() && names.size() != classes)) {
                 throw new InferenceException(InferenceException.Kind.MALFORMED, "ONNX model " + file + " output "
-                        + java.util.Arrays.toString(shape) + " read as " + layout + " has " + classes + " classes, "
+                        + Arrays.toString(shape) + " read as " + layout + " has " + classes + " classes, "
                         + "but " + names.size() + " class names are configured");
             }
             List<YoloDecoder.Candidate> found = layout == OnnxOptions.Layout.YOLOV8

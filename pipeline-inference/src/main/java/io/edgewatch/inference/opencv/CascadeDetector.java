@@ -1,6 +1,7 @@
 package io.edgewatch.inference.opencv;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ final class CascadeDetector implements BlockingDetector {
                         + " lbpcascade_frontalface.xml) and no such file exists");
             }
             return cached.getPath();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("cascade '" + cascade + "' could not be extracted: " + e.getMessage(), e);
         }
     }

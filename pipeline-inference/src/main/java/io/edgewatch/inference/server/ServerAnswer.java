@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -32,7 +33,7 @@ record ServerAnswer(String inferenceId, Duration serverTime, List<Prediction> pr
         JsonNode root;
         try {
             root = JSON.readTree(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw malformed("not JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw malformed("not JSON: " + e.getMessage());

@@ -2,6 +2,7 @@ package io.edgewatch.sink.outbox;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -88,7 +89,7 @@ public final class OutboxSender implements AutoCloseable {
                     step();
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+        } catch (RejectedExecutionException ignored) {
             // closed
         }
     }
@@ -195,7 +196,7 @@ public final class OutboxSender implements AutoCloseable {
                     pending.dispose();
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+        } catch (RejectedExecutionException ignored) {
             // already closed
         }
         Disposable d = inFlight;

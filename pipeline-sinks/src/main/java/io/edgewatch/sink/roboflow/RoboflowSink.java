@@ -1,6 +1,5 @@
 package io.edgewatch.sink.roboflow;
 
-import io.edgewatch.core.secret.ApiKeys;
 import java.time.ZoneId;
 import java.util.Map;
 
@@ -8,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.secret.ApiKeys;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxSender;

@@ -2,17 +2,24 @@ package io.edgewatch.source.internal;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.global.avdevice;
 import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameGrabber;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,7 +159,7 @@ public final class FfmpegSource implements FrameSource {
         String message = failure.getMessage() != null && failure.getMessage().startsWith(prefix) ? failure.getMessage()
                 : prefix + failure;
         status.set(before.next(SourceStatus.State.RECONNECTING, Instant.now(), before.reconnects() + 1, message));
-        if (before.state() != SourceStatus.State.RECONNECTING || !java.util.Objects.equals(before.lastError(), message)) {
+        if (before.state() != SourceStatus.State.RECONNECTING || !Objects.equals(before.lastError(), message)) {
             // the message names the camera already
             log.warn("{}; reconnecting in {} ms (attempt {})", message, delayMillis, before.reconnects() + 1);
         } else {
@@ -174,7 +181,7 @@ public final class FfmpegSource implements FrameSource {
         } else if (state == SourceStatus.State.FAILED) {
             log.error("{}", error);
         } else {
-            log.debug("camera {}: {}", options.cameraId(), state.name().toLowerCase(java.util.Locale.ROOT));
+            log.debug("camera {}: {}", options.cameraId(), state.name().toLowerCase(Locale.ROOT));
         }
     }
 
@@ -220,7 +227,7 @@ public final class FfmpegSource implements FrameSource {
         } else {
             try {
                 owner.execute(session::close);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // the owner already ended; the grabber is not used any more, so closing here is safe
                 session.close();
             }
@@ -246,7 +253,7 @@ public final class FfmpegSource implements FrameSource {
             }
             options.ffmpegOptions().forEach(g::setOption);
             // the decoder's own picture: converted to BGR by us, straight into a buffer the frame owns
-            g.setImageMode(org.bytedeco.javacv.FrameGrabber.ImageMode.RAW);
+            g.setImageMode(FrameGrabber.ImageMode.RAW);
             try {
                 g.startUnsafe();
             } catch (Exception | Error e) {
@@ -257,7 +264,7 @@ public final class FfmpegSource implements FrameSource {
             grabber = g;
             framesThisPass = 0;
             log.info("camera {}: opened {} ({}x{}, {} fps)", options.cameraId(), options.description(),
-                    g.getImageWidth(), g.getImageHeight(), String.format(java.util.Locale.ROOT, "%.2f", g.getFrameRate()));
+                    g.getImageWidth(), g.getImageHeight(), String.format(Locale.ROOT, "%.2f", g.getFrameRate()));
         }
 
         Session next(SynchronousSink<VideoFrame> sink) {
@@ -275,7 +282,7 @@ public final class FfmpegSource implements FrameSource {
                     return this;
                 }
                 // the grabber reuses its picture on the next grab: the frame gets a BGR buffer of its own
-                Mat copy = converter.convert((org.bytedeco.ffmpeg.avutil.AVFrame) frame.opaque, pool);
+                Mat copy = converter.convert((AVFrame) frame.opaque, pool);
                 framesThisPass++;
                 long ready = System.nanoTime();
                 sink.next(new VideoFrame(options.cameraId(), sequence.getAndIncrement(), ready, Instant.now(),
@@ -309,7 +316,7 @@ public final class FfmpegSource implements FrameSource {
             return "";
         }
         try {
-            org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.avdevice.class);
+            Loader.load(avdevice.class);
             return "";
         } catch (Throwable t) {
             String cause = t.getCause() != null ? t.getCause().getMessage() : t.getMessage();

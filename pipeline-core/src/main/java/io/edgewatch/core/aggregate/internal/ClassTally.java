@@ -1,5 +1,7 @@
 package io.edgewatch.core.aggregate.internal;
 
+import java.util.Arrays;
+
 import io.edgewatch.core.aggregate.ClassResult;
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.ConfidenceHistogram;
@@ -54,7 +56,7 @@ final class ClassTally {
         min = Math.min(min, confidence);
         max = Math.max(max, confidence);
         if (pendingSize == pending.length) {
-            pending = java.util.Arrays.copyOf(pending, pendingSize * 2);
+            pending = Arrays.copyOf(pending, pendingSize * 2);
         }
         pending[pendingSize++] = confidence;
     }
