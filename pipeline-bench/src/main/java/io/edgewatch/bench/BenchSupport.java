@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
+import org.bytedeco.opencv.opencv_core.Mat;
+
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.frame.VideoFrame;
@@ -78,8 +80,8 @@ final class BenchSupport {
     }
 
     /** The first {@code frames} frames of a clip, decoded and copied out (the caller closes them). */
-    static List<org.bytedeco.opencv.opencv_core.Mat> decode(Path clip, int frames) {
-        List<org.bytedeco.opencv.opencv_core.Mat> out = new ArrayList<>();
+    static List<Mat> decode(Path clip, int frames) {
+        List<Mat> out = new ArrayList<>();
         VideoSources.file("decode", clip, false).frames().take(frames)
                 .doOnNext(f -> {
                     out.add(f.pixels().clone());

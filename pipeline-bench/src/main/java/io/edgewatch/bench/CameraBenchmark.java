@@ -1,10 +1,10 @@
 package io.edgewatch.bench;
 
-import java.nio.file.Path;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +17,6 @@ import org.bytedeco.javacpp.Loader;
 
 import com.sun.management.OperatingSystemMXBean;
 
-import io.edgewatch.testkit.RtspServer;
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.inference.InferenceAdapter;
@@ -25,6 +24,7 @@ import io.edgewatch.core.pipeline.CameraPipeline;
 import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.inference.Detectors;
 import io.edgewatch.source.VideoSources;
+import io.edgewatch.testkit.RtspServer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 

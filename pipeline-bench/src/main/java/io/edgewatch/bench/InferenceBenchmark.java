@@ -1,7 +1,5 @@
 package io.edgewatch.bench;
 
-import io.edgewatch.testkit.SyntheticModels;
-import io.edgewatch.testkit.SyntheticClip;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -21,7 +21,8 @@ import io.edgewatch.inference.onnx.OnnxModel;
 import io.edgewatch.inference.onnx.OnnxOptions;
 import io.edgewatch.inference.server.InferenceServerClient;
 import io.edgewatch.inference.server.InferenceServerOptions;
-import io.edgewatch.source.VideoSources;
+import io.edgewatch.testkit.SyntheticClip;
+import io.edgewatch.testkit.SyntheticModels;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -149,8 +150,8 @@ public final class InferenceBenchmark {
 
     private static long jpegLoop(List<Mat> frames) {
         long bytes = 0;
-        try (org.bytedeco.javacpp.BytePointer out = new org.bytedeco.javacpp.BytePointer();
-             org.bytedeco.javacpp.IntPointer params = new org.bytedeco.javacpp.IntPointer(
+        try (BytePointer out = new BytePointer();
+             IntPointer params = new IntPointer(
                      org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY, 85)) {
             for (Mat m : frames) {
                 org.bytedeco.opencv.global.opencv_imgcodecs.imencode(".jpg", m, out, params);

@@ -1,17 +1,9 @@
 package io.edgewatch.bench;
 
-import io.edgewatch.inference.BlockingDetector;
-import io.edgewatch.inference.opencv.OpenCvDetectors;
-import io.edgewatch.testkit.SyntheticClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -19,19 +11,12 @@ import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 
-import io.edgewatch.core.aggregate.WindowOptions;
-import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.InferenceAdapter;
-import io.edgewatch.core.pipeline.CameraPipeline;
-import io.edgewatch.core.pipeline.PipelineOptions;
-import io.edgewatch.core.sink.ReportSink;
-import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.inference.BlockingDetector;
 import io.edgewatch.inference.Detectors;
 import io.edgewatch.inference.opencv.HogOptions;
-import io.edgewatch.sink.JsonlSink;
-import io.edgewatch.source.VideoSources;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
+import io.edgewatch.inference.opencv.OpenCvDetectors;
+import io.edgewatch.testkit.SyntheticClip;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 

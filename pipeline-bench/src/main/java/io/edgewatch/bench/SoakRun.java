@@ -1,7 +1,7 @@
 package io.edgewatch.bench;
 
-import java.nio.file.Path;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -10,8 +10,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.bytedeco.javacpp.Pointer;
 
-import io.edgewatch.testkit.RtspServer;
-import io.edgewatch.inference.opencv.OpenCvDetectors;
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.pipeline.CameraPipeline;
@@ -19,7 +17,9 @@ import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.inference.opencv.MotionOptions;
+import io.edgewatch.inference.opencv.OpenCvDetectors;
 import io.edgewatch.source.VideoSources;
+import io.edgewatch.testkit.RtspServer;
 import reactor.core.Disposable;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;

@@ -18,6 +18,7 @@ import io.edgewatch.daemon.config.EdgewatchConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import reactor.core.publisher.Mono;
 
 /** The {@code edgewatch} command. Exit codes: 0 done, 1 failed, 2 invalid configuration or usage. */
 @Command(name = "edgewatch", mixinStandardHelpOptions = true, versionProvider = Edgewatch.VersionProvider.class,
@@ -109,7 +110,7 @@ public final class Edgewatch {
             onSignal("TERM", daemon);
             onSignal("INT", daemon);
             if (duration != null) {
-                reactor.core.publisher.Mono.delay(duration).subscribe(t -> {
+                Mono.delay(duration).subscribe(t -> {
                     log.info("--duration {} reached: stopping", Durations.format(duration));
                     daemon.stop();
                 });

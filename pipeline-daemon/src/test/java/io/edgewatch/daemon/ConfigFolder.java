@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.assertj.core.api.Assertions;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -57,7 +59,7 @@ final class ConfigFolder {
      */
     static Path fixture(String name) {
         Path file = Path.of(System.getProperty("edgewatch.fixtures", "../../shared/fixtures"), name).toAbsolutePath().normalize();
-        org.assertj.core.api.Assertions.assertThat(file)
+        Assertions.assertThat(file)
                 .as("fixture missing: run with -Dedgewatch.fixtures=DIR pointing at ../shared/fixtures").isReadable();
         return file;
     }

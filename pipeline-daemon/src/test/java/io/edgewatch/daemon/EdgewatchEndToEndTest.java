@@ -1,21 +1,26 @@
 package io.edgewatch.daemon;
 
-import io.edgewatch.testkit.DaemonProcess;
-import io.edgewatch.testkit.RoboflowStandIn;
-import io.edgewatch.testkit.SyntheticClip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import io.edgewatch.testkit.DaemonProcess;
+import io.edgewatch.testkit.RoboflowStandIn;
+import io.edgewatch.testkit.SyntheticClip;
 
 
 /**
@@ -167,8 +172,8 @@ class EdgewatchEndToEndTest {
 
     @Test
     void whileRoboflowIsDownThePipelineDoesNotWaitAndEveryWindowIsKeptForLater() throws Exception {
-        io.edgewatch.testkit.RoboflowStandIn roboflow = new io.edgewatch.testkit.RoboflowStandIn("ws");
-        roboflow.answer(r -> io.edgewatch.testkit.RoboflowStandIn.Answer.status(503));
+        RoboflowStandIn roboflow = new RoboflowStandIn("ws");
+        roboflow.answer(r -> RoboflowStandIn.Answer.status(503));
         Path clip = dir.resolve("clip.avi");
         SyntheticClip.write(clip, 160, 120, 25, 250, SyntheticClip.Codec.MPEG4);
         Path cfg = config("""
@@ -199,8 +204,8 @@ class EdgewatchEndToEndTest {
         List<JsonNode> reports = reports();
         assertThat(reports.stream().mapToLong(r -> r.get("frames_seen").asLong()).sum()).isEqualTo(250);
         long withResults = reports.stream().filter(r -> r.get("inference_results").size() > 0).count();
-        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("var/outbox.db"));
-             java.sql.ResultSet rs = db.createStatement().executeQuery(
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("var/outbox.db"));
+             ResultSet rs = db.createStatement().executeQuery(
                      "SELECT SUM(kind = 'report'), SUM(kind = 'metadata') FROM outbox")) {
             rs.next();
             assertThat(rs.getLong(1)).isEqualTo(reports.size());
@@ -238,7 +243,7 @@ class EdgewatchEndToEndTest {
                 aggregation:
                   frequency: 60
                 """);
-        Process daemon = DaemonProcess.run(Edgewatch.class, cfg, dir.resolve("daemon.log"), java.util.Map.of());
+        Process daemon = DaemonProcess.run(Edgewatch.class, cfg, dir.resolve("daemon.log"), Map.of());
         try {
             // wait until frames flow, then stop it long before its 60 s window closes on its own
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

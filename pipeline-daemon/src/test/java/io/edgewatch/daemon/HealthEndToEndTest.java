@@ -1,7 +1,5 @@
 package io.edgewatch.daemon;
 
-import io.edgewatch.testkit.InferenceServerStandIn;
-import io.edgewatch.testkit.RoboflowStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -11,19 +9,28 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.edgewatch.daemon.config.ConfigLoader;
 import io.edgewatch.daemon.config.ConfigError;
 import io.edgewatch.daemon.config.ConfigException;
+import io.edgewatch.daemon.config.ConfigLoader;
+import io.edgewatch.testkit.InferenceServerStandIn;
+import io.edgewatch.testkit.RoboflowStandIn;
+import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
 
 /**
  * The health endpoint of a real run: the daemon on {@code ../shared/fixtures/vtest.avi} (set
@@ -207,7 +214,7 @@ class HealthEndToEndTest {
                 """);
         Files.writeString(cfg.resolve("edgewatch.yaml"), Files.readString(cfg.resolve("edgewatch.yaml"))
                 .replace("health:\n  port: 0\n", "health:\n  port: 0\n  host: 0.0.0.0\n  token: ${TOKEN}\n"));
-        ConfigException missing = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
+        ConfigException missing = Assertions.catchThrowableOfType(ConfigException.class,
                 () -> new ConfigLoader(Map.of("TOKEN", "")).read(cfg));
         assertThat(missing.errors()).extracting(ConfigError::toString)
                 .anySatisfy(e -> assertThat(e).contains("health.token: required when health.host (0.0.0.0) is not a loopback address"));
@@ -227,17 +234,17 @@ class HealthEndToEndTest {
 
     @Test
     void aDetectorWhoseConfidenceFallsPartWayRaisesTheConfidenceSlideAlert() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger frames = new java.util.concurrent.atomic.AtomicInteger();
-        try (io.edgewatch.testkit.InferenceServerStandIn server = new io.edgewatch.testkit.InferenceServerStandIn()) {
+        AtomicInteger frames = new AtomicInteger();
+        try (InferenceServerStandIn server = new InferenceServerStandIn()) {
             // confident for the first 30 frames (3 s at 10 fps; the baseline learns from the first 2 windows), then much less
-            server.answer(r -> io.edgewatch.testkit.InferenceServerStandIn.Answer.ok(
-                    io.edgewatch.testkit.InferenceServerStandIn.detections(r, "person",
+            server.answer(r -> InferenceServerStandIn.Answer.ok(
+                    InferenceServerStandIn.detections(r, "person",
                             "edgewatch-startup-check".equals(r.field("id")) || frames.incrementAndGet() <= 30 ? 0.9 : 0.5)));
             // the alert webhook: refuses the first delivery (503), takes the next
-            java.util.List<String> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
-            java.util.List<String> auth = new java.util.concurrent.CopyOnWriteArrayList<>();
-            java.util.concurrent.atomic.AtomicInteger posts = new java.util.concurrent.atomic.AtomicInteger();
-            reactor.netty.DisposableServer hook = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+            List<String> delivered = new CopyOnWriteArrayList<>();
+            List<String> auth = new CopyOnWriteArrayList<>();
+            AtomicInteger posts = new AtomicInteger();
+            DisposableServer hook = HttpServer.create().host("127.0.0.1").port(0)
                     .handle((req, res) -> req.receive().aggregate().asString().defaultIfEmpty("").flatMap(body -> {
                         if (posts.incrementAndGet() == 1) {
                             return res.status(503).send().then();
@@ -276,8 +283,8 @@ class HealthEndToEndTest {
                     assertThat(a.get("camera_id").asText()).isEqualTo("gate");
                     assertThat(a.get("signal").asText()).isEqualTo("confidence_slide:person");
                     assertThat(a.get("state").asText()).isEqualTo("firing");
-                    assertThat(a.get("baseline").asDouble()).isCloseTo(0.9, org.assertj.core.api.Assertions.within(1e-9));
-                    assertThat(a.get("current").asDouble()).isCloseTo(0.5, org.assertj.core.api.Assertions.within(1e-9));
+                    assertThat(a.get("baseline").asDouble()).isCloseTo(0.9, Assertions.within(1e-9));
+                    assertThat(a.get("current").asDouble()).isCloseTo(0.5, Assertions.within(1e-9));
                 });
                 JsonNode h = JSON.readTree(get(url + "/healthz", null).body());
                 assertThat(h.get("status").asText()).isEqualTo("degraded");
@@ -305,10 +312,10 @@ class HealthEndToEndTest {
 
     @Test
     void aRefusedRoboflowKeyRaisesTheDaemonsDeliveryAlertWhichClearsOnceItIsFixed() throws Exception {
-        io.edgewatch.testkit.RoboflowStandIn roboflow = new io.edgewatch.testkit.RoboflowStandIn("ws");
-        java.util.concurrent.atomic.AtomicBoolean fixed = new java.util.concurrent.atomic.AtomicBoolean();
-        roboflow.answer(r -> fixed.get() ? io.edgewatch.testkit.RoboflowStandIn.Answer.ok("{}")
-                : io.edgewatch.testkit.RoboflowStandIn.Answer.status(401));
+        RoboflowStandIn roboflow = new RoboflowStandIn("ws");
+        AtomicBoolean fixed = new AtomicBoolean();
+        roboflow.answer(r -> fixed.get() ? RoboflowStandIn.Answer.ok("{}")
+                : RoboflowStandIn.Answer.status(401));
         Path cfg = ConfigFolder.write(dir, "", """
                 id: pattern
                 source:
@@ -351,7 +358,7 @@ class HealthEndToEndTest {
     }
 
     /** {@code /api/alerts} once {@code until} holds (within 60 s). */
-    private static JsonNode poll(String url, java.util.function.Predicate<JsonNode> until) throws Exception {
+    private static JsonNode poll(String url, Predicate<JsonNode> until) throws Exception {
         JsonNode alerts = null;
         for (long deadline = System.nanoTime() + 60_000_000_000L; System.nanoTime() < deadline; Thread.sleep(200)) {
             alerts = JSON.readTree(get(url + "/api/alerts", null).body());

@@ -1,8 +1,5 @@
 package io.edgewatch.daemon;
 
-import io.edgewatch.testkit.InferenceServerStandIn;
-import io.edgewatch.testkit.SyntheticModels;
-import io.edgewatch.testkit.SyntheticClip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.StringWriter;
@@ -16,6 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import io.edgewatch.testkit.InferenceServerStandIn;
+import io.edgewatch.testkit.SyntheticClip;
+import io.edgewatch.testkit.SyntheticModels;
 
 
 /**

@@ -1,7 +1,5 @@
 package io.edgewatch.daemon;
 
-import io.edgewatch.testkit.DaemonProcess;
-import io.edgewatch.testkit.RoboflowStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -12,10 +10,14 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.edgewatch.testkit.DaemonProcess;
+import io.edgewatch.testkit.RoboflowStandIn;
 
 
 /**
@@ -31,7 +33,7 @@ class RoboflowCrashTest {
 
     private Process daemon(Path cfg, boolean cameraOn) throws Exception {
         return DaemonProcess.run(Edgewatch.class, cfg, dir.resolve("daemon.log"),
-                java.util.Map.of("ROBOFLOW_API_KEY", KEY, "CAMERA_ON", Boolean.toString(cameraOn)));
+                Map.of("ROBOFLOW_API_KEY", KEY, "CAMERA_ON", Boolean.toString(cameraOn)));
     }
 
     private List<String> accepted() throws Exception {

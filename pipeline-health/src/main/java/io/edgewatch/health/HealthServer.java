@@ -5,14 +5,20 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
@@ -27,7 +33,7 @@ import reactor.netty.http.server.HttpServerResponse;
 public final class HealthServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HealthServer.class);
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DisposableServer server;
     private final String host;
@@ -59,8 +65,8 @@ public final class HealthServer implements AutoCloseable {
                                     () -> json(res, HttpResponseStatus.OK, health.alerts().toString())))
                             .post("/api/cameras/{id}/baseline/relearn", (req, res) -> guarded(req, res, expected, () ->
                                     // off the event loop: the clears are written to disk (and to the webhook's outbox)
-                                    Mono.fromCallable(() -> java.util.Optional.ofNullable(health.relearn(req.param("id"))))
-                                            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+                                    Mono.fromCallable(() -> Optional.ofNullable(health.relearn(req.param("id"))))
+                                            .subscribeOn(Schedulers.boundedElastic())
                                             .flatMap(answer -> answer.isEmpty()
                                                     ? json(res, HttpResponseStatus.NOT_FOUND, error("no camera '" + req.param("id") + "'"))
                                                     : json(res, answer.get().get("learning").asBoolean() ? HttpResponseStatus.OK
@@ -84,7 +90,7 @@ public final class HealthServer implements AutoCloseable {
                         first(query, "modelNames"))
                 .flatMap(stats -> json(res, HttpResponseStatus.OK, stats.toString()))
                 .onErrorResume(InferenceStats.BadRequest.class, e -> json(res, HttpResponseStatus.BAD_REQUEST, error(e.getMessage())))
-                .onErrorResume(java.util.NoSuchElementException.class, e -> json(res, HttpResponseStatus.NOT_FOUND, error(e.getMessage())))
+                .onErrorResume(NoSuchElementException.class, e -> json(res, HttpResponseStatus.NOT_FOUND, error(e.getMessage())))
                 .onErrorResume(e -> {
                     log.warn("inference statistics failed: {}", e.getMessage());
                     return json(res, HttpResponseStatus.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
@@ -101,7 +107,7 @@ public final class HealthServer implements AutoCloseable {
     }
 
     private static Mono<Void> guarded(HttpServerRequest req, HttpServerResponse res, byte[] expected,
-                                      java.util.function.Supplier<Mono<Void>> handler) {
+                                      Supplier<Mono<Void>> handler) {
         if (expected != null) {
             String given = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
             if (given == null || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {

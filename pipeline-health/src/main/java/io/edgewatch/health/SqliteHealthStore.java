@@ -1,5 +1,6 @@
 package io.edgewatch.health;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -11,14 +12,21 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.core.aggregate.WindowReport;
@@ -75,7 +83,7 @@ final class SqliteHealthStore implements HealthStore {
                         + "signal TEXT NOT NULL, firing INTEGER NOT NULL, at TEXT NOT NULL, baseline REAL, current REAL, message TEXT)");
             }
             return new SqliteHealthStore(file, db, retention);
-        } catch (java.io.IOException | SQLException e) {
+        } catch (IOException | SQLException e) {
             throw new IllegalStateException("health store " + file + " cannot be opened: " + e.getMessage(), e);
         }
     }
@@ -106,7 +114,7 @@ final class SqliteHealthStore implements HealthStore {
                 }
                 return JSON.readValue(rs.getString(2), AlertEngine.Baseline.class);
             }
-        } catch (SQLException | java.io.IOException e) {
+        } catch (SQLException | IOException e) {
             log.warn("camera {}: the kept baseline in {} cannot be read ({}): learning again", camera, file, e.getMessage());
             return null;
         }
@@ -192,7 +200,7 @@ final class SqliteHealthStore implements HealthStore {
      * inferences (for pinned baselines). A day of 5 s windows with a few classes is ~15 MB; rolled
      * up, ~0.2 MB. Runs on the writer thread, in one transaction.
      */
-    void compact(long before) throws SQLException, java.io.IOException {
+    void compact(long before) throws SQLException, IOException {
         List<StoredWindow> fine = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
         try (PreparedStatement q = db.prepareStatement("SELECT " + COLUMNS + ", id FROM windows "
@@ -208,7 +216,7 @@ final class SqliteHealthStore implements HealthStore {
         if (fine.isEmpty()) {
             return;
         }
-        java.util.Map<String, List<StoredWindow>> groups = new java.util.LinkedHashMap<>();
+        Map<String, List<StoredWindow>> groups = new LinkedHashMap<>();
         for (StoredWindow w : fine) {
             long hour = Math.floorDiv(w.end().toEpochMilli(), HOUR); // as queries count them: [h, h + 1)
             groups.computeIfAbsent(w.camera() + "\u0000" + w.model() + "\u0000" + hour, k -> new ArrayList<>()).add(w);
@@ -250,8 +258,8 @@ final class SqliteHealthStore implements HealthStore {
         double emptyCall = 0;
         double call = 0;
         double p95Weighted = 0;
-        java.util.Map<String, double[]> sums = new java.util.LinkedHashMap<>(); // count, frames, conf, call, min, max
-        java.util.Map<String, java.util.Map<Integer, Long>> bins = new java.util.LinkedHashMap<>();
+        Map<String, double[]> sums = new LinkedHashMap<>(); // count, frames, conf, call, min, max
+        Map<String, Map<Integer, Long>> bins = new LinkedHashMap<>();
         for (StoredWindow w : g) {
             start = w.start().isBefore(start) ? w.start() : start;
             end = w.end().isAfter(end) ? w.end() : end;
@@ -270,7 +278,7 @@ final class SqliteHealthStore implements HealthStore {
                 a[3] += c.callMillis();
                 a[4] = Math.min(a[4], c.min());
                 a[5] = Math.max(a[5], c.max());
-                java.util.Map<Integer, Long> b = bins.computeIfAbsent(c.name(), k -> new java.util.TreeMap<>());
+                Map<Integer, Long> b = bins.computeIfAbsent(c.name(), k -> new TreeMap<>());
                 c.bins().forEach((i, n) -> b.merge(i, n, Long::sum));
             }
         }
@@ -286,7 +294,7 @@ final class SqliteHealthStore implements HealthStore {
             + "inference_p95_ms, version, classes";
     private static final String INSERT = "INSERT INTO windows (" + COLUMNS + ", rolled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-    private static void insert(PreparedStatement u, StoredWindow w, boolean rolled) throws SQLException, java.io.IOException {
+    private static void insert(PreparedStatement u, StoredWindow w, boolean rolled) throws SQLException, IOException {
         u.setString(1, w.camera());
         u.setString(2, w.model());
         u.setLong(3, w.start().toEpochMilli());
@@ -305,7 +313,7 @@ final class SqliteHealthStore implements HealthStore {
     }
 
     /** The window in the current row, selected as {@link #COLUMNS} first. */
-    private static StoredWindow window(ResultSet rs) throws SQLException, java.io.IOException {
+    private static StoredWindow window(ResultSet rs) throws SQLException, IOException {
         return new StoredWindow(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)),
                 Instant.ofEpochMilli(rs.getLong(4)), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getDouble(8),
                 rs.getLong(9), rs.getDouble(10), rs.getDouble(11), rs.getString(12), JSON.readValue(rs.getString(13), CLASS_ROWS));
@@ -324,14 +332,14 @@ final class SqliteHealthStore implements HealthStore {
                     out.add(window(rs));
                 }
             }
-        } catch (SQLException | java.io.IOException e) {
+        } catch (SQLException | IOException e) {
             throw new IllegalStateException("the window history in " + file + " cannot be read: " + e.getMessage(), e);
         }
         return out;
     }
 
-    private static final com.fasterxml.jackson.core.type.TypeReference<List<StoredWindow.ClassRow>> CLASS_ROWS =
-            new com.fasterxml.jackson.core.type.TypeReference<>() {
+    private static final TypeReference<List<StoredWindow.ClassRow>> CLASS_ROWS =
+            new TypeReference<>() {
             };
 
     /** Waits until every write queued so far is done (tests, and reads that must see the last window). */
@@ -341,8 +349,8 @@ final class SqliteHealthStore implements HealthStore {
             writer.submit(() -> { }).get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
-                 | java.util.concurrent.RejectedExecutionException e) {
+        } catch (ExecutionException | TimeoutException
+                 | RejectedExecutionException e) {
             log.debug("health store flush: {}", e.toString());
         }
     }
@@ -404,7 +412,7 @@ final class SqliteHealthStore implements HealthStore {
                     }
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             log.warn("{} not kept: the health store {} is closed", what, file);
         }
     }

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.edgewatch.core.aggregate.WindowReport;
+
 /**
  * One window of one camera and model as the health store keeps it: sums rather than means, so
  * windows add up over any period.
@@ -26,7 +28,7 @@ public record StoredWindow(String camera, String model, Instant start, Instant e
                            double emptyCallMillis, long errors, double callMillis, double inferenceP95Millis, String version, List<ClassRow> classes) {
 
     /** What is kept of a window report: its means turned back into sums. */
-    static StoredWindow of(io.edgewatch.core.aggregate.WindowReport r, String version) {
+    static StoredWindow of(WindowReport r, String version) {
         List<ClassRow> classes = r.classStats().stream().map(c -> new ClassRow(c.className(), c.count(), c.frames(),
                 c.meanConfidence() * c.count(), c.meanCallMillis() * c.frames(), c.minConfidence(), c.maxConfidence(),
                 c.confidence().sparse())).toList();

@@ -3,20 +3,25 @@ package io.edgewatch.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.source.SourceStatus;
-import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.core.testing.MovingClock;
+import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.sink.outbox.OutboxStats;
+import reactor.netty.http.client.HttpClient;
 
 /** When a camera counts as degraded, and what the meters say, on a clock the test moves. */
 class HealthTest {
@@ -81,7 +86,7 @@ class HealthTest {
     }
 
     @Test
-    void aLearntBaselineAndTheAlertHistorySurviveARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    void aLearntBaselineAndTheAlertHistorySurviveARestart(@org.junit.jupiter.api.io.TempDir Path dir) {
         AlertOptions options = new AlertOptions(
                 WINDOW.multipliedBy(2), 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
         MovingClock clock = new MovingClock(T0);
@@ -124,7 +129,7 @@ class HealthTest {
     }
 
     @Test
-    void aBaselinePinnedToAPeriodIsTakenFromTheKeptWindowsOfThatPeriod(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    void aBaselinePinnedToAPeriodIsTakenFromTheKeptWindowsOfThatPeriod(@org.junit.jupiter.api.io.TempDir Path dir) {
         AlertOptions learn = new AlertOptions(
                 WINDOW.multipliedBy(100), 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
         MovingClock clock = new MovingClock(T0);
@@ -161,7 +166,7 @@ class HealthTest {
     }
 
     @Test
-    void anOperatorCanHaveACameraLearnItsBaselineAgainOverHttp(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    void anOperatorCanHaveACameraLearnItsBaselineAgainOverHttp(@org.junit.jupiter.api.io.TempDir Path dir) {
         AlertOptions options = new AlertOptions(
                 WINDOW.multipliedBy(2), 0.15, 0.25, 4, 2.0, 0.5, 0.2, Duration.ZERO, Duration.ofMinutes(1));
         MovingClock clock = new MovingClock(T0);
@@ -174,7 +179,7 @@ class HealthTest {
             health.record(window(T0.plusSeconds(15), 50, 10, 0)); // 2 fps: throughput drop fires
             assertThat(health.alerts().get("active")).hasSize(1);
 
-            reactor.netty.http.client.HttpClient client = reactor.netty.http.client.HttpClient.create();
+            HttpClient client = HttpClient.create();
             String[] answer = client.post().uri(server.url() + "/api/cameras/cam-1/baseline/relearn")
                     .responseSingle((res, body) -> body.asString().defaultIfEmpty("").map(b -> res.status().code() + " " + b))
                     .block(Duration.ofSeconds(10)).split(" ", 2);
@@ -203,8 +208,8 @@ class HealthTest {
     }
 
     @Test
-    void theDaemonsDeliveryAlertFiresAtOnceSurvivesARestartAndClearsAfterItHeld(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+    void theDaemonsDeliveryAlertFiresAtOnceSurvivesARestartAndClearsAfterItHeld(@org.junit.jupiter.api.io.TempDir Path dir) {
+        AtomicBoolean stopped = new AtomicBoolean();
         MovingClock clock = new MovingClock(T0);
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
             health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
@@ -244,21 +249,21 @@ class HealthTest {
     }
 
     @Test
-    void theStatisticsAnswerForThisDaemonsWorkspaceAloneAndNeedTheStore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    void theStatisticsAnswerForThisDaemonsWorkspaceAloneAndNeedTheStore(@org.junit.jupiter.api.io.TempDir Path dir) {
         MovingClock clock = new MovingClock(T0);
         try (HealthStore store = HealthStore.open(dir); Health health = new Health(clock, store)) {
             health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
             health.record(window(T0.minusSeconds(60), 10, 10, 0));
             health.workspace("acme");
             assertThat(health.inferenceStats("acme", null, null, null).block().get("num_inferences").asLong()).isEqualTo(10);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.inferenceStats("other", null, null, null).block())
-                    .isInstanceOf(java.util.NoSuchElementException.class).hasMessageContaining("'other'").hasMessageContaining("'acme'");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.inferenceStats("acme", "soon", null, null).block())
+            Assertions.assertThatThrownBy(() -> health.inferenceStats("other", null, null, null).block())
+                    .isInstanceOf(NoSuchElementException.class).hasMessageContaining("'other'").hasMessageContaining("'acme'");
+            Assertions.assertThatThrownBy(() -> health.inferenceStats("acme", "soon", null, null).block())
                     .isInstanceOf(InferenceStats.BadRequest.class).hasMessageContaining("startTime");
         }
         try (Health health = new Health(clock)) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.inferenceStats("acme", null, null, null).block())
-                    .isInstanceOf(java.util.NoSuchElementException.class).hasMessageContaining("no window history");
+            Assertions.assertThatThrownBy(() -> health.inferenceStats("acme", null, null, null).block())
+                    .isInstanceOf(NoSuchElementException.class).hasMessageContaining("no window history");
         }
     }
 

@@ -1,11 +1,5 @@
 package io.edgewatch.inference;
 
-import io.edgewatch.inference.opencv.MotionOptions;
-import io.edgewatch.inference.opencv.CascadeOptions;
-import io.edgewatch.inference.opencv.HogOptions;
-import io.edgewatch.inference.opencv.OpenCvDetectors;
-import io.edgewatch.testkit.Fixtures;
-import io.edgewatch.testkit.SyntheticClip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +24,14 @@ import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.inference.InferenceResult;
 import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.core.inference.Prediction;
+import io.edgewatch.core.testing.Frames;
+import io.edgewatch.inference.opencv.CascadeOptions;
+import io.edgewatch.inference.opencv.HogOptions;
+import io.edgewatch.inference.opencv.MotionOptions;
+import io.edgewatch.inference.opencv.OpenCvDetectors;
 import io.edgewatch.source.VideoSources;
+import io.edgewatch.testkit.Fixtures;
+import io.edgewatch.testkit.SyntheticClip;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -116,7 +118,7 @@ class DetectorsTest {
     void cascadesLoadByNameOrPathAndBadOnesFailAtCreation() {
         try (InferenceAdapter faces = OpenCvDetectors.cascade("opencv-faces",
                 new CascadeOptions("haarcascade_frontalface_default.xml", "face", 1.1, 3, 0), workers)) {
-            VideoFrame frame = io.edgewatch.core.testing.Frames.black(0);
+            VideoFrame frame = Frames.black(0);
             StepVerifier.create(faces.infer(frame))
                     .assertNext(r -> assertThat(r.predictions()).isEmpty())
                     .verifyComplete();
@@ -135,7 +137,7 @@ class DetectorsTest {
         AtomicBoolean readAfterCancel = new AtomicBoolean();
         InferenceAdapter slow = Detectors.blocking("slow", ModelType.OBJECT_DETECTION, () -> new BlockingDetector() {
             @Override
-            public List<Prediction> detect(org.bytedeco.opencv.opencv_core.Mat bgr) {
+            public List<Prediction> detect(Mat bgr) {
                 inside.countDown();
                 // cancelling interrupts the worker; native code would not notice, so neither does this
                 boolean interrupted = false;
@@ -157,7 +159,7 @@ class DetectorsTest {
             public void close() {
             }
         }, workers);
-        VideoFrame frame = io.edgewatch.core.testing.Frames.black(0);
+        VideoFrame frame = Frames.black(0);
         var subscription = slow.infer(frame).doFinally(s -> frame.release()).subscribe();
         assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
         subscription.dispose();
@@ -180,7 +182,7 @@ class DetectorsTest {
         CountDownLatch both = new CountDownLatch(2);
         InferenceAdapter adapter = Detectors.blocking("p", ModelType.OBJECT_DETECTION, () -> new BlockingDetector() {
             @Override
-            public List<Prediction> detect(org.bytedeco.opencv.opencv_core.Mat bgr) {
+            public List<Prediction> detect(Mat bgr) {
                 instances.add(this);
                 threads.add(Thread.currentThread().getName());
                 both.countDown();
@@ -197,7 +199,7 @@ class DetectorsTest {
             public void close() {
             }
         }, workers);
-        List<VideoFrame> frames = List.of(io.edgewatch.core.testing.Frames.black(0), io.edgewatch.core.testing.Frames.black(1));
+        List<VideoFrame> frames = List.of(Frames.black(0), Frames.black(1));
         StepVerifier.create(Flux.fromIterable(frames).flatMap(adapter::infer, 2))
                 .expectNextCount(2)
                 .verifyComplete();

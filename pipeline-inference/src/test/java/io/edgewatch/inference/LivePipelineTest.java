@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.Test;
 
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.inference.ModelType;
+import io.edgewatch.core.inference.Prediction;
 import io.edgewatch.core.pipeline.CameraPipeline;
 import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.source.VideoSources;
@@ -31,7 +33,7 @@ class LivePipelineTest {
         Scheduler workers = Schedulers.newBoundedElastic(2, 100, "live-test");
         try (InferenceAdapter slow = Detectors.blocking("slow/1", ModelType.OBJECT_DETECTION, () -> new BlockingDetector() {
             @Override
-            public List<io.edgewatch.core.inference.Prediction> detect(org.bytedeco.opencv.opencv_core.Mat bgr) {
+            public List<Prediction> detect(Mat bgr) {
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {

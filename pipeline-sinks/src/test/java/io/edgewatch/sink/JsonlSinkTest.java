@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,7 +85,7 @@ class JsonlSinkTest {
     @Test
     void anUnwritablePathIsReportedByName() {
         Path blocked = dir.resolve("file-not-dir");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+        Assertions.assertThatThrownBy(() -> {
             Files.writeString(blocked, "x");
             JsonlSink.open(blocked.resolve("reports.jsonl"), null, Map.of());
         }).hasMessageContaining(blocked.resolve("reports.jsonl").toString());

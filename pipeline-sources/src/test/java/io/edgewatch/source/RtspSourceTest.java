@@ -1,9 +1,9 @@
 package io.edgewatch.source;
 
-import io.edgewatch.testkit.RtspServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.testkit.RtspServer;
 import reactor.core.Disposable;
 
 /** RTSP against a real server the test starts, stops and starts again. */
@@ -73,7 +74,7 @@ class RtspSourceTest {
             Disposable running = collect(camera, frames);
             try {
                 await("retrying", () -> camera.status().reconnects() >= 1);
-                java.time.Instant downSince = camera.status().downSince();
+                Instant downSince = camera.status().downSince();
                 assertThat(downSince).isNotNull();
                 await("retrying again", () -> camera.status().reconnects() >= 3);
                 SourceStatus retrying = camera.status();
@@ -85,7 +86,7 @@ class RtspSourceTest {
                 await("frames", () -> frames.size() >= 10);
                 SourceStatus up = camera.status();
                 assertThat(up.downSince()).isNull();
-                assertThat(up.timeIn(SourceStatus.State.RECONNECTING, java.time.Instant.now())).isPositive();
+                assertThat(up.timeIn(SourceStatus.State.RECONNECTING, Instant.now())).isPositive();
             } finally {
                 running.dispose();
             }

@@ -1,6 +1,5 @@
 package io.edgewatch.source;
 
-import io.edgewatch.testkit.SyntheticClip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -8,15 +7,24 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.LongStream;
 
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.source.FrameSource;
+import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.source.internal.FfmpegSource;
+import io.edgewatch.testkit.SyntheticClip;
 import reactor.test.StepVerifier;
 
 class VideoSourcesTest {
@@ -44,7 +52,7 @@ class VideoSourcesTest {
                 .expectComplete()
                 .verify(TIMEOUT);
         assertThat(frames).extracting(VideoFrame::sequence).containsExactlyElementsOf(
-                java.util.stream.LongStream.range(0, 50).boxed().toList());
+                LongStream.range(0, 50).boxed().toList());
         assertThat(frames).allSatisfy(f -> {
             assertThat(f.width()).isEqualTo(320);
             assertThat(f.height()).isEqualTo(240);
@@ -67,17 +75,17 @@ class VideoSourcesTest {
         for (Path file : List.of(clip, h264)) {
             List<VideoFrame> frames = new ArrayList<>();
             VideoSources.file("cam-x", file, false).frames().doOnNext(frames::add).blockLast(TIMEOUT);
-            try (var grabber = new org.bytedeco.javacv.FFmpegFrameGrabber(file.toString());
-                 var converter = new org.bytedeco.javacv.OpenCVFrameConverter.ToMat()) {
+            try (var grabber = new FFmpegFrameGrabber(file.toString());
+                 var converter = new OpenCVFrameConverter.ToMat()) {
                 grabber.start();
                 int i = 0;
-                org.bytedeco.javacv.Frame f;
+                Frame f;
                 while ((f = grabber.grabImage()) != null) {
-                    org.bytedeco.opencv.opencv_core.Mat expected = converter.convert(f);
+                    Mat expected = converter.convert(f);
                     VideoFrame mine = frames.get(i);
                     assertThat(mine.pixels().type()).isEqualTo(expected.type());
                     assertThat(mine.pixels().size().width()).isEqualTo(expected.size().width());
-                    try (var diff = new org.bytedeco.opencv.opencv_core.Mat()) {
+                    try (var diff = new Mat()) {
                         opencv_core.absdiff(mine.pixels(), expected, diff);
                         assertThat(opencv_core.countNonZero(diff.reshape(1, 0))).as("%s frame %d", file.getFileName(), i).isZero();
                     }
@@ -162,12 +170,12 @@ class VideoSourcesTest {
         FrameSource usb = VideoSources.usb("line2", "/dev/video97", "mjpeg", "1280x720", 30.0);
         assertThat(usb.live()).isTrue();
         assertThat(usb.describe()).isEqualTo("usb /dev/video97");
-        var options = ((io.edgewatch.source.internal.FfmpegSource) usb).options();
+        var options = ((FfmpegSource) usb).options();
         assertThat(options.format()).isEqualTo("video4linux2");
         assertThat(options.ffmpegOptions()).containsExactlyInAnyOrderEntriesOf(
-                java.util.Map.of("input_format", "mjpeg", "video_size", "1280x720", "framerate", "30"));
+                Map.of("input_format", "mjpeg", "video_size", "1280x720", "framerate", "30"));
         assertThat(VideoSources.rtsp("c", "rtsp://h/s", "udp", 5_000_000).describe()).isEqualTo("rtsp rtsp://h/s");
-        assertThat(((io.edgewatch.source.internal.FfmpegSource) VideoSources.rtsp("c", "rtsp://h/s", "udp", 5_000_000))
+        assertThat(((FfmpegSource) VideoSources.rtsp("c", "rtsp://h/s", "udp", 5_000_000))
                 .options().ffmpegOptions()).containsEntry("rtsp_transport", "udp").containsEntry("timeout", "5000000");
 
         var running = usb.frames().subscribe(VideoFrame::release);
@@ -176,7 +184,7 @@ class VideoSourcesTest {
             while (usb.status().reconnects() < 1 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertThat(usb.status().state()).isEqualTo(io.edgewatch.core.source.SourceStatus.State.RECONNECTING);
+            assertThat(usb.status().state()).isEqualTo(SourceStatus.State.RECONNECTING);
             assertThat(usb.status().lastError()).contains("line2").contains("/dev/video97");
         } finally {
             running.dispose();
@@ -189,7 +197,7 @@ class VideoSourcesTest {
     }
 
     private static int differentPixels(VideoFrame a, VideoFrame b) {
-        try (var diff = new org.bytedeco.opencv.opencv_core.Mat(); var gray = new org.bytedeco.opencv.opencv_core.Mat()) {
+        try (var diff = new Mat(); var gray = new Mat()) {
             opencv_core.absdiff(a.pixels(), b.pixels(), diff);
             org.bytedeco.opencv.global.opencv_imgproc.cvtColor(diff, gray, org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY);
             return opencv_core.countNonZero(gray);

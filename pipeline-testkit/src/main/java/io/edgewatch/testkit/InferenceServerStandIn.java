@@ -2,8 +2,8 @@ package io.edgewatch.testkit;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -69,7 +70,7 @@ public final class InferenceServerStandIn implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private volatile Function<Request, Answer> answer = r -> Answer.ok(detections(r, "person", 0.87));
-    private final List<io.netty.channel.Channel> channels = new CopyOnWriteArrayList<>();
+    private final List<Channel> channels = new CopyOnWriteArrayList<>();
     private int port;
     private DisposableServer server;
 
@@ -225,7 +226,7 @@ public final class InferenceServerStandIn implements AutoCloseable {
 
     /** The query's parameters (values not decoded). */
     public static Map<String, String> params(String query) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Map<String, String> out = new LinkedHashMap<>();
         for (String kv : query.split("&")) {
             int eq = kv.indexOf('=');
             if (eq > 0) {

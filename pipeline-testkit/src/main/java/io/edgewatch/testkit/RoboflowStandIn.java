@@ -2,7 +2,9 @@ package io.edgewatch.testkit;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
@@ -57,8 +59,8 @@ public final class RoboflowStandIn implements AutoCloseable {
         server = HttpServer.create().host("127.0.0.1").port(port)
                 .handle((req, res) -> req.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
                         .flatMap(body -> {
-                            Map<String, String> headers = new java.util.LinkedHashMap<>();
-                            req.requestHeaders().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
+                            Map<String, String> headers = new LinkedHashMap<>();
+                            req.requestHeaders().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
                             Request r = new Request(req.method().name(), req.uri(), headers, body);
                             requests.add(r);
                             Answer a = answer.apply(r);

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
 
 /**
  * Real ONNX models written byte by byte in protobuf, for tests and benchmarks on a machine that
@@ -46,7 +48,7 @@ public final class SyntheticModels {
         graph.message(5, floatTensor("boxes", boxes(), 1, 4, GRID, GRID));
         if (yolov5) {
             float[] ones = new float[GRID * GRID];
-            java.util.Arrays.fill(ones, 1f);
+            Arrays.fill(ones, 1f);
             graph.message(5, floatTensor("objectness", ones, 1, 1, GRID, GRID));
         }
         graph.message(5, longTensor("shape", 1, channels, GRID * GRID));
@@ -85,7 +87,7 @@ public final class SyntheticModels {
     public static byte[] convDetector(int size, int classes) {
         int grid = size / 8;
         int out = 4 + classes;
-        java.util.Random random = new java.util.Random(42);
+        Random random = new Random(42);
         Proto graph = new Proto();
         String x = "images";
         int[][] layers = {{3, 16}, {16, 32}, {32, 32}};
@@ -115,7 +117,7 @@ public final class SyntheticModels {
         return modelOf(graph, null);
     }
 
-    private static float[] weights(java.util.Random random, int n, int fanIn) {
+    private static float[] weights(Random random, int n, int fanIn) {
         float[] w = new float[n];
         float scale = (float) Math.sqrt(2.0 / fanIn);
         for (int i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,7 @@ class ConfidenceHistogramTest {
     @Test
     void rejectsWrongShapes() {
         assertThatThrownBy(() -> ConfidenceHistogram.of(new long[10])).hasMessageContaining("100 bins");
-        assertThatThrownBy(() -> ConfidenceHistogram.fromSparse(java.util.Map.of(100, 1L))).hasMessageContaining("outside");
+        assertThatThrownBy(() -> ConfidenceHistogram.fromSparse(Map.of(100, 1L))).hasMessageContaining("outside");
         assertThatThrownBy(() -> ConfidenceHistogram.EMPTY.buckets(3)).hasMessageContaining("do not divide");
     }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,7 @@ import io.edgewatch.core.event.FrameEvent;
 import io.edgewatch.core.inference.InferenceException;
 import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.core.inference.Prediction;
+import io.edgewatch.core.testing.Frames;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
@@ -192,7 +194,7 @@ class WindowAggregatorTest {
                     assertThat(r.framesDropped()).isEqualTo(3);
                     assertThat(r.inferenceErrors()).isEqualTo(1);
                     assertThat(r.droppedByReason()).containsEntry("rate_limit", 2L).containsEntry("inference_busy", 1L);
-                    assertThat(r.errorsByKind()).containsExactlyEntriesOf(java.util.Map.of("timeout", 1L));
+                    assertThat(r.errorsByKind()).containsExactlyEntriesOf(Map.of("timeout", 1L));
                     assertThat(r.inferenceLatency().count()).isEqualTo(1);
                     assertThat(r.inferenceLatency().p50Millis()).isBetween(19.0, 21.0);
                     assertThat(r.endToEndLatency().maxMillis()).isBetween(29.0, 31.0);
@@ -290,7 +292,7 @@ class WindowAggregatorTest {
 
     @Test
     void capturedFramesThatReachTheAggregatorAreCountedAndReleased() {
-        var frame = io.edgewatch.core.testing.Frames.black(0);
+        var frame = Frames.black(0);
         StepVerifier.withVirtualTime(() -> Flux.<FrameEvent>just(new FrameEvent.Captured(frame))
                         .concatWith(Flux.never())
                         .transform(aggregator("m/1")))

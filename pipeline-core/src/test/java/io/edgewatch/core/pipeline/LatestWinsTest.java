@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import io.edgewatch.core.event.FrameEvent;
 import io.edgewatch.core.frame.FramePool;
 import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.inference.InferenceException;
 import io.edgewatch.core.testing.Frames;
 import reactor.test.StepVerifier;
 import reactor.test.publisher.TestPublisher;
@@ -74,8 +75,8 @@ class LatestWinsTest {
     @Test
     void recordedDropsGoBackIntoTheStreamBeforeTheNextEventAndAtTheEnd() {
         Queue<FrameEvent.Dropped> missed = new ConcurrentLinkedQueue<>();
-        FrameEvent.Failed a = new FrameEvent.Failed(0, io.edgewatch.core.inference.InferenceException.Kind.TIMEOUT, "slow");
-        FrameEvent.Failed b = new FrameEvent.Failed(5, io.edgewatch.core.inference.InferenceException.Kind.TIMEOUT, "slow");
+        FrameEvent.Failed a = new FrameEvent.Failed(0, InferenceException.Kind.TIMEOUT, "slow");
+        FrameEvent.Failed b = new FrameEvent.Failed(5, InferenceException.Kind.TIMEOUT, "slow");
         TestPublisher<FrameEvent> results = TestPublisher.create();
         StepVerifier.create(results.flux().transform(FramePacing.reinsert(missed)))
                 .then(() -> results.next(a))

@@ -6,12 +6,18 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.edgewatch.core.inference.ModelType;
+import io.edgewatch.health.alert.AlertOptions;
+import io.edgewatch.inference.onnx.OnnxOptions;
+import io.edgewatch.inference.server.InferenceServerOptions;
 import io.edgewatch.source.Reconnect;
 
 class ConfigLoaderTest {
@@ -93,14 +99,14 @@ class ConfigLoaderTest {
         InferenceConfig a = c.cameras().get(0).inference();
         assertThat(a.modelId()).isEqualTo("parts/2");
         assertThat(a.maxInFlight()).isEqualTo(4);
-        assertThat(((ServerDetector) a).options()).isEqualTo(new io.edgewatch.inference.server.InferenceServerOptions("http://127.0.0.1:9001",
-                "rf_secret_value", "parts/2", io.edgewatch.core.inference.ModelType.CLASSIFICATION, 0.4, 0.3, 300, List.of(),
+        assertThat(((ServerDetector) a).options()).isEqualTo(new InferenceServerOptions("http://127.0.0.1:9001",
+                "rf_secret_value", "parts/2", ModelType.CLASSIFICATION, 0.4, 0.3, 300, List.of(),
                 85, true, false));
         InferenceConfig b = c.cameras().get(1).inference();
         assertThat(b.modelId()).isEqualTo("m");
         assertThat(((OnnxDetector) b).options().classNames()).containsExactly("person", "bicycle");
-        assertThat(((OnnxDetector) b).options().layout()).isEqualTo(io.edgewatch.inference.onnx.OnnxOptions.Layout.YOLOV5);
-        assertThat(((OnnxDetector) b).options().provider()).isEqualTo(io.edgewatch.inference.onnx.OnnxOptions.Provider.CUDA);
+        assertThat(((OnnxDetector) b).options().layout()).isEqualTo(OnnxOptions.Layout.YOLOV5);
+        assertThat(((OnnxDetector) b).options().provider()).isEqualTo(OnnxOptions.Provider.CUDA);
         assertThat(((OnnxDetector) b).options().confidence()).isEqualTo(0.25);
     }
 
@@ -262,11 +268,11 @@ class ConfigLoaderTest {
                   baseline_to: "2026-11-20 16:30:00"
                 """);
         EdgewatchConfig c = new ConfigLoader(Map.of()).read(dir);
-        io.edgewatch.health.alert.AlertOptions a = c.cameras().get(0).alerts();
-        java.time.ZoneId zone = java.time.ZoneId.systemDefault();
+        AlertOptions a = c.cameras().get(0).alerts();
+        ZoneId zone = ZoneId.systemDefault();
         assertThat(a.pinned()).isTrue();
-        assertThat(a.baselineFrom()).isEqualTo(java.time.LocalDateTime.of(2026, 11, 20, 8, 0).atZone(zone).toInstant());
-        assertThat(a.baselineTo()).isEqualTo(java.time.LocalDateTime.of(2026, 11, 20, 16, 30).atZone(zone).toInstant());
+        assertThat(a.baselineFrom()).isEqualTo(LocalDateTime.of(2026, 11, 20, 8, 0).atZone(zone).toInstant());
+        assertThat(a.baselineTo()).isEqualTo(LocalDateTime.of(2026, 11, 20, 16, 30).atZone(zone).toInstant());
         assertThat(a.malformedRate()).isEqualTo(0.01);
 
         write("cameras/a.yaml", """

@@ -6,10 +6,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.WindowReport;
@@ -82,7 +84,7 @@ public final class AlertEngine {
         conditions.computeIfAbsent(firing.signal(), k -> new Hysteresis()).restore(firing.at());
     }
 
-    private static final java.util.Set<String> WITHOUT_BASELINE = java.util.Set.of("source_down", "error_rate", "malformed");
+    private static final Set<String> WITHOUT_BASELINE = Set.of("source_down", "error_rate", "malformed");
 
     /** Whether the signal is judged against the baseline (and so means nothing once it is learnt again). */
     public static boolean needsBaseline(String signal) {
@@ -238,7 +240,7 @@ public final class AlertEngine {
         if (all == 0) {
             return expected.isEmpty() ? 0 : Double.POSITIVE_INFINITY;
         }
-        java.util.Set<String> classes = new java.util.HashSet<>(expected.keySet());
+        Set<String> classes = new HashSet<>(expected.keySet());
         classes.addAll(totals.keySet());
         double psi = 0;
         for (String c : classes) {

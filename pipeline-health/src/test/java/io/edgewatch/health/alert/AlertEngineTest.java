@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.source.SourceStatus;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
@@ -124,7 +126,7 @@ class AlertEngineTest {
     @Test
     void malformedAnswersFireEvenWhenTooFewForTheErrorRateAndClearWhenTheyStop() {
         // 10 clean windows, 10 with one malformed answer in 50 (2 %: far below the 20 % error rate), 10 clean
-        java.util.function.Function<Integer, WindowReport> make = i -> {
+        Function<Integer, WindowReport> make = i -> {
             WindowReport w = normal(i, 0.8);
             boolean bad = i >= 10 && i < 20;
             return new WindowReport(w.cameraId(), w.modelId(), w.modelType(), w.windowStart(), w.windowEnd(), 50, bad ? 49 : 50,
@@ -149,10 +151,10 @@ class AlertEngineTest {
     @Test
     void aSourceDownLongerThanTheLimitFiresAtOnceAndClearsWhenItStreamsAgain() {
         AlertEngine engine = new AlertEngine("cam-1", OPTIONS, WINDOW);
-        io.edgewatch.core.source.SourceStatus up = new io.edgewatch.core.source.SourceStatus(
-                io.edgewatch.core.source.SourceStatus.State.STREAMING, T0, 0, null);
-        io.edgewatch.core.source.SourceStatus down = new io.edgewatch.core.source.SourceStatus(
-                io.edgewatch.core.source.SourceStatus.State.RECONNECTING, T0.plusSeconds(60), 2, "connection refused");
+        SourceStatus up = new SourceStatus(
+                SourceStatus.State.STREAMING, T0, 0, null);
+        SourceStatus down = new SourceStatus(
+                SourceStatus.State.RECONNECTING, T0.plusSeconds(60), 2, "connection refused");
         List<AlertEvent> events = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             // windows end at 5 s, 10 s, ...; down from 60 s to 100 s (empty windows meanwhile)
@@ -177,15 +179,15 @@ class AlertEngineTest {
     @Test
     void aSourceThatKeepsRetryingIsDownSinceItLastStreamedNotSinceItsLastAttempt() {
         AlertEngine engine = new AlertEngine("cam-1", OPTIONS, WINDOW);
-        io.edgewatch.core.source.SourceStatus s = new io.edgewatch.core.source.SourceStatus(
-                io.edgewatch.core.source.SourceStatus.State.STREAMING, T0, 0, null);
+        SourceStatus s = new SourceStatus(
+                SourceStatus.State.STREAMING, T0, 0, null);
         List<AlertEvent> events = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             Instant end = T0.plusSeconds(5L * (i + 1));
             // lost at 5 s; from then on a new attempt every 5 s, each state shorter than the 20 s limit
             if (i >= 1) {
-                s = s.next(i % 2 == 0 ? io.edgewatch.core.source.SourceStatus.State.RECONNECTING
-                        : io.edgewatch.core.source.SourceStatus.State.CONNECTING, end.minusSeconds(5), i, "connection refused");
+                s = s.next(i % 2 == 0 ? SourceStatus.State.RECONNECTING
+                        : SourceStatus.State.CONNECTING, end.minusSeconds(5), i, "connection refused");
             }
             events.addAll(engine.onWindow(window(i, 0, 0, 0, 0, Map.of()), s));
         }

@@ -1,6 +1,5 @@
 package io.edgewatch.inference.onnx;
 
-import io.edgewatch.testkit.SyntheticModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -26,6 +25,7 @@ import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.inference.InferenceResult;
 import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.core.inference.Prediction;
+import io.edgewatch.testkit.SyntheticModels;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;

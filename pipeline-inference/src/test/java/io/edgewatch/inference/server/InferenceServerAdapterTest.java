@@ -1,6 +1,5 @@
 package io.edgewatch.inference.server;
 
-import io.edgewatch.testkit.InferenceServerStandIn;
 import static io.edgewatch.testkit.InferenceServerStandIn.Answer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,6 +27,7 @@ import io.edgewatch.core.inference.Prediction;
 import io.edgewatch.core.pipeline.CameraPipeline;
 import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.source.VideoSources;
+import io.edgewatch.testkit.InferenceServerStandIn;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.edgewatch.core.testing.MovingClock;
 
 class OutboxTest {
 
@@ -57,11 +60,11 @@ class OutboxTest {
 
     @Test
     void oldestAgeIsMeasuredFromTheClock() {
-        io.edgewatch.core.testing.MovingClock clock = new io.edgewatch.core.testing.MovingClock(Instant.parse("2026-11-23T10:00:00Z"));
+        MovingClock clock = new MovingClock(Instant.parse("2026-11-23T10:00:00Z"));
         try (Outbox o = Outbox.open(dir, 10, clock)) {
             assertThat(o.stats().oldestAgeMillis()).isZero();
             o.append("rf", "a", "report", b("1"));
-            clock.advance(java.time.Duration.ofSeconds(42));
+            clock.advance(Duration.ofSeconds(42));
             assertThat(o.stats().oldestAgeMillis()).isEqualTo(42_000);
         }
     }

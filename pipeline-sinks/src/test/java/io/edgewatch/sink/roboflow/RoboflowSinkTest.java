@@ -1,6 +1,5 @@
 package io.edgewatch.sink.roboflow;
 
-import io.edgewatch.testkit.RoboflowStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -9,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -30,6 +30,7 @@ import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxSender;
+import io.edgewatch.testkit.RoboflowStandIn;
 import io.edgewatch.testkit.RoboflowStandIn.Answer;
 
 class RoboflowSinkTest {
@@ -93,7 +94,7 @@ class RoboflowSinkTest {
 
     @Test
     void sendsTheReferenceBodyAndOneMetadataRequestPerWindowToTheLookedUpWorkspace() throws Exception {
-        Map<String, String> metadata = new java.util.LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("camera_id", "dock-3");
         metadata.put("location", "toronto");
         metadata.put("line", "2");

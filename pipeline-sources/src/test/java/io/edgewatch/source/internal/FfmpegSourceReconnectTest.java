@@ -1,17 +1,20 @@
 package io.edgewatch.source.internal;
 
-import io.edgewatch.testkit.SyntheticClip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +24,13 @@ import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.source.Reconnect;
 import io.edgewatch.source.SourceOptions;
+import io.edgewatch.testkit.SyntheticClip;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
  * A live source's reconnect and watchdog, on real FFmpeg input: a clip that ends (a stream that
@@ -60,7 +68,7 @@ class FfmpegSourceReconnectTest {
                 }))
                 .expectNextCount(50)
                 .verifyComplete();
-        assertThat(sequences).containsExactlyElementsOf(java.util.stream.LongStream.range(0, 50).boxed().toList());
+        assertThat(sequences).containsExactlyElementsOf(LongStream.range(0, 50).boxed().toList());
         assertThat(source.status().reconnects()).isGreaterThanOrEqualTo(2);
         assertThat(source.status().lastError()).contains("cam-r").contains("ended");
         assertThat(source.status().state()).isEqualTo(SourceStatus.State.STOPPED);
@@ -70,7 +78,7 @@ class FfmpegSourceReconnectTest {
     void aCameraThatIsDownAtStartIsRetriedUntilItComesUp() throws Exception {
         Path later = dir.resolve("later.avi");
         FfmpegSource source = live("cam-d", later);
-        List<VideoFrame> frames = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<VideoFrame> frames = new CopyOnWriteArrayList<>();
         Disposable running = source.frames().subscribe(frames::add);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -117,7 +125,7 @@ class FfmpegSourceReconnectTest {
         writer.start();
 
         FfmpegSource source = live("cam-w", fifo);
-        List<VideoFrame> frames = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<VideoFrame> frames = new CopyOnWriteArrayList<>();
         Disposable running = source.frames().subscribe(frames::add);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -140,7 +148,7 @@ class FfmpegSourceReconnectTest {
         // so it runs on a daemon thread of its own, never on the test's)
         Thread feeder = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                try (OutputStream out = Files.newOutputStream(fifo, java.nio.file.StandardOpenOption.WRITE)) {
+                try (OutputStream out = Files.newOutputStream(fifo, StandardOpenOption.WRITE)) {
                     out.flush();
                     Thread.sleep(100);
                 } catch (Exception e) {
@@ -165,35 +173,35 @@ class FfmpegSourceReconnectTest {
                 Duration.ofSeconds(15));
         // opens after 2 s and then sends nothing: abandoned at 2 + 10 s
         StepVerifier.withVirtualTime(() -> {
-                    reactor.core.publisher.Sinks.One<Boolean> opened = reactor.core.publisher.Sinks.one();
-                    reactor.test.scheduler.VirtualTimeScheduler.get().schedule(() -> opened.tryEmitValue(true), 2, TimeUnit.SECONDS);
-                    return FfmpegSource.watchdog(reactor.core.publisher.Flux.never(), opened.asMono(), r,
-                            reactor.test.scheduler.VirtualTimeScheduler.get());
+                    Sinks.One<Boolean> opened = Sinks.one();
+                    VirtualTimeScheduler.get().schedule(() -> opened.tryEmitValue(true), 2, TimeUnit.SECONDS);
+                    return FfmpegSource.watchdog(Flux.never(), opened.asMono(), r,
+                            VirtualTimeScheduler.get());
                 })
                 .expectSubscription()
                 .expectNoEvent(Duration.ofSeconds(12).minusMillis(1))
                 .thenAwait(Duration.ofMillis(1))
-                .expectError(java.util.concurrent.TimeoutException.class)
+                .expectError(TimeoutException.class)
                 .verify(Duration.ofSeconds(10));
         // never opens (stuck in the handshake): abandoned at 15 + 10 s
-        StepVerifier.withVirtualTime(() -> FfmpegSource.watchdog(reactor.core.publisher.Flux.never(),
-                        reactor.core.publisher.Mono.never(), r, reactor.test.scheduler.VirtualTimeScheduler.get()))
+        StepVerifier.withVirtualTime(() -> FfmpegSource.watchdog(Flux.never(),
+                        Mono.never(), r, VirtualTimeScheduler.get()))
                 .expectSubscription()
                 .expectNoEvent(Duration.ofSeconds(25).minusMillis(1))
                 .thenAwait(Duration.ofMillis(1))
-                .expectError(java.util.concurrent.TimeoutException.class)
+                .expectError(TimeoutException.class)
                 .verify(Duration.ofSeconds(10));
         // opens at once, then a frame every 9 s: never abandoned; silent after the third: abandoned 10 s later
         StepVerifier.withVirtualTime(() -> FfmpegSource.watchdog(
-                        reactor.core.publisher.Flux.interval(Duration.ofSeconds(9), reactor.test.scheduler.VirtualTimeScheduler.get())
-                                .take(3).concatWith(reactor.core.publisher.Flux.never()),
-                        reactor.core.publisher.Mono.just(true), r, reactor.test.scheduler.VirtualTimeScheduler.get()))
+                        Flux.interval(Duration.ofSeconds(9), VirtualTimeScheduler.get())
+                                .take(3).concatWith(Flux.never()),
+                        Mono.just(true), r, VirtualTimeScheduler.get()))
                 .expectSubscription()
                 .thenAwait(Duration.ofSeconds(27))
                 .expectNextCount(3)
                 .expectNoEvent(Duration.ofSeconds(10).minusMillis(1))
                 .thenAwait(Duration.ofMillis(1))
-                .expectError(java.util.concurrent.TimeoutException.class)
+                .expectError(TimeoutException.class)
                 .verify(Duration.ofSeconds(10));
     }
 
