@@ -33,21 +33,7 @@ final class BenchSupport {
 
     /** A sink that hands each report to {@code onReport} and keeps nothing. */
     static ReportSink sink(Consumer<WindowReport> onReport) {
-        return new ReportSink() {
-            @Override
-            public String name() {
-                return "bench";
-            }
-
-            @Override
-            public Mono<Void> write(WindowReport report) {
-                return Mono.fromRunnable(() -> onReport.accept(report));
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return ReportSink.of("bench", onReport);
     }
 
     record Result(double fps) {

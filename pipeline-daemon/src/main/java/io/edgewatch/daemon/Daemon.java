@@ -152,7 +152,7 @@ public final class Daemon implements AutoCloseable {
             cameraSinks.add(sinks.get(name));
         }
         cameraSinks.add(summary);
-        cameraSinks.add(new HealthSink(watch));
+        cameraSinks.add(ReportSink.of("health", watch::window));
         CameraWiring.Camera wired;
         try {
             wired = wiring.wire(camera, source, cameraSinks);
