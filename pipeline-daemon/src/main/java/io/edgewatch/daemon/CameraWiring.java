@@ -47,8 +47,8 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
         this.workers = Schedulers.newBoundedElastic(pool.workers(), WORKER_QUEUE, "edgewatch-inference");
     }
 
-    /** A camera ready to run: its source (for its state) and its pipeline. */
-    record Camera(FrameSource source, InferenceAdapter adapter, CameraPipeline pipeline) {
+    /** A camera ready to run: its adapter (for its model) and its pipeline. */
+    record Camera(InferenceAdapter adapter, CameraPipeline pipeline) {
     }
 
     /** The camera's source; nothing is opened until its pipeline runs. */
@@ -67,7 +67,7 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
         PipelineOptions options = new PipelineOptions(
                 WindowOptions.of(camera.id(), adapter.modelId(), adapter.modelType(), camera.frequency()),
                 camera.source().maxFps(), camera.inference().maxInFlight(), camera.inference().timeout());
-        return new Camera(source, adapter, new CameraPipeline(options, source, adapter, sinks));
+        return new Camera(adapter, new CameraPipeline(options, source, adapter, sinks));
     }
 
     @Override

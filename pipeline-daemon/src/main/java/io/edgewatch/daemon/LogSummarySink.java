@@ -12,6 +12,7 @@ import reactor.core.publisher.Mono;
 /** Logs one line per window: the daemon's heartbeat for a person watching it. */
 final class LogSummarySink implements ReportSink {
 
+    /** The daemon's logger: the line reads {@code Daemon: camera … window …}, as it always has. */
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
     @Override

@@ -203,4 +203,23 @@ class VideoSourcesTest {
             return opencv_core.countNonZero(gray);
         }
     }
+
+    @Test
+    void everyLiveSourceReconnectsAsItIsToldAndAFileNever() {
+        Reconnect slow = new Reconnect(Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofSeconds(20), Duration.ofSeconds(3),
+                Duration.ofSeconds(4));
+        List<FrameSource> live = List.of(VideoSources.testPattern("a", "testsrc2", 64, 48, 5, slow),
+                VideoSources.rtsp("b", "rtsp://127.0.0.1/x", "tcp", 1_000_000, slow),
+                VideoSources.http("c", "http://127.0.0.1/x", 1_000_000, slow),
+                VideoSources.usb("d", "/dev/video9", null, null, null, slow));
+        assertThat(live).allSatisfy(s -> {
+            assertThat(s.live()).isTrue();
+            assertThat(((FfmpegSource) s).options().reconnect()).isEqualTo(slow);
+        });
+        assertThat(((FfmpegSource) VideoSources.testPattern("e", "testsrc2", 64, 48, 5)).options().reconnect())
+                .isEqualTo(Reconnect.DEFAULTS);
+        FrameSource file = VideoSources.file("f", Path.of("x.mp4"), false);
+        assertThat(file.live()).isFalse();
+        assertThat(((FfmpegSource) file).options().reconnect()).isNull();
+    }
 }
