@@ -49,6 +49,8 @@ public final class Daemon implements AutoCloseable {
     private final Health health;
     private final HealthStore healthStore;
     private final Webhook webhook;
+    private final RoboflowSink roboflow;
+    private final Duration stopGrace;
     private final HealthServer healthServer;
     private final Sinks.One<Boolean> stop = Sinks.one();
     private final Outbox outbox;
@@ -57,6 +59,7 @@ public final class Daemon implements AutoCloseable {
     private final int cameraCount;
 
     private Daemon(EdgewatchConfig config) {
+        this.stopGrace = config.storage().outboxStopGrace();
         this.healthStore = openHealthStore(config);
         // local time: the statistics endpoint reads and writes times as Roboflow's reports carry them
         this.health = new Health(Clock.systemDefaultZone(), healthStore);
@@ -80,9 +83,11 @@ public final class Daemon implements AutoCloseable {
         if (config.roboflow() != null) {
             RoboflowSink roboflow = RoboflowSink.start(outbox, config.roboflow(), metadata);
             sinks.put("roboflow", roboflow);
-            health.delivery(RoboflowSink.DESTINATION, roboflow::stopped, config.alertSustain(),
-                    "check roboflow.api_key, the workspace and its credits");
+            this.roboflow = roboflow;
+            health.delivery(RoboflowSink.DESTINATION, roboflow::stopped, roboflow::stopReason, config.alertSustain(),
+                    "check roboflow.api_key, roboflow.api_url, the workspace and its credits");
         } else {
+            this.roboflow = null;
             log.info("Roboflow reporting is off: no roboflow.api_key in {} (set ROBOFLOW_API_KEY to turn it on)",
                     config.directory().resolve("edgewatch.yaml"));
         }
@@ -211,6 +216,13 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        // deliveries in flight first, with their grace, so what was answered 2xx is deleted, not sent again
+        if (roboflow != null) {
+            roboflow.close(stopGrace);
+        }
+        if (webhook != null) {
+            webhook.close(stopGrace);
+        }
         for (ReportSink sink : sinks.values()) {
             try {
                 sink.close();
@@ -220,9 +232,6 @@ public final class Daemon implements AutoCloseable {
         }
         if (healthServer != null) {
             healthServer.close();
-        }
-        if (webhook != null) {
-            webhook.close();
         }
         health.close();
         healthStore.close();

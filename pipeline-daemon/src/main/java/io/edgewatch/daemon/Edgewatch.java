@@ -107,8 +107,11 @@ public final class Edgewatch {
                 log.error("edgewatch could not start: {}", e.getMessage());
                 return FAILED;
             }
-            onSignal("TERM", daemon);
-            onSignal("INT", daemon);
+            onSignal("TERM", () -> stop("TERM", daemon));
+            onSignal("INT", () -> stop("INT", daemon));
+            // never the JVM's default for HUP (exit 129 without the open windows)
+            onSignal("HUP", () -> log.info("SIGHUP received: ignored (edgewatch does not reload its configuration yet);"
+                    + " SIGTERM or Ctrl-C stops it"));
             if (duration != null) {
                 Mono.delay(duration).subscribe(t -> {
                     log.info("--duration {} reached: stopping", Durations.format(duration));
@@ -124,22 +127,25 @@ public final class Edgewatch {
             return daemon.allCamerasFailed() ? FAILED : OK;
         }
 
+        private static void stop(String name, Daemon daemon) {
+            log.info("SIG{} received: closing windows and stopping (up to {} s)", name, SHUTDOWN_GRACE.toSeconds());
+            new Thread(() -> daemon.stopAndWait(SHUTDOWN_GRACE), "edgewatch-stop").start();
+        }
+
         /**
-         * Turns SIGTERM and SIGINT into a clean stop (windows flushed, exit code 0) rather than the
-         * JVM's default exit 143/130. sun.misc.Signal is the JDK's only signal API; it is reached
-         * by reflection because javac flags direct use of it as internal API.
+         * Runs {@code action} on signal {@code name} instead of the JVM's default (SIGTERM and
+         * SIGINT: a clean stop, exit code 0, not 143/130; SIGHUP: not exit 129). sun.misc.Signal is
+         * the JDK's only signal API; it is reached by reflection because javac flags direct use of
+         * it as internal API.
          */
-        private static void onSignal(String name, Daemon daemon) {
+        private static void onSignal(String name, Runnable action) {
             try {
                 Class<?> signalClass = Class.forName("sun.misc.Signal");
                 Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
                 Object handler = Proxy.newProxyInstance(Edgewatch.class.getClassLoader(), new Class<?>[] {handlerClass},
                         (proxy, method, args) -> {
                             if (method.getName().equals("handle")) {
-                                log.info("SIG{} received: closing windows and stopping (up to {} s)", name,
-                                        SHUTDOWN_GRACE.toSeconds());
-                                Thread stopper = new Thread(() -> daemon.stopAndWait(SHUTDOWN_GRACE), "edgewatch-stop");
-                                stopper.start();
+                                action.run();
                                 return null;
                             }
                             return method.getName().equals("hashCode") ? System.identityHashCode(proxy)

@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,8 @@ final class AlertHub {
 
     private static final Logger log = LoggerFactory.getLogger(AlertHub.class);
 
-    private record Destination(String name, BooleanSupplier stopped, Duration clearAfter, String hint, Hysteresis state) {
+    private record Destination(String name, BooleanSupplier stopped, Supplier<String> reason, Duration clearAfter, String hint,
+                               Hysteresis state) {
         String signal() {
             return "delivery_stopped:" + name;
         }
@@ -92,8 +94,8 @@ final class AlertHub {
      * clears once the destination has delivered again for {@code clearAfter}. An alert that was
      * firing at the last stop is firing again at the start.
      */
-    void delivery(String name, BooleanSupplier stopped, Duration clearAfter, String hint) {
-        Destination d = new Destination(name, stopped, clearAfter, hint, new Hysteresis());
+    void delivery(String name, BooleanSupplier stopped, Supplier<String> reason, Duration clearAfter, String hint) {
+        Destination d = new Destination(name, stopped, reason, clearAfter, hint, new Hysteresis());
         for (AlertEvent e : store.firingAlerts(DAEMON)) {
             if (e.signal().equals(d.signal())) {
                 d.state().restore(e.at());
@@ -110,9 +112,10 @@ final class AlertHub {
             switch (d.state().step(d.stopped().getAsBoolean(), now, Duration.ZERO, d.clearAfter())) {
                 case FIRED -> {
                     long n = waiting.getAsLong();
+                    String why = d.reason().get();
                     AlertEvent e = new AlertEvent(DAEMON, signal, true, now, 0, n, "delivery to " + d.name()
-                            + " stopped: it refused this daemon's credentials or account (" + d.hint() + "); " + n
-                            + " requests are kept in the outbox and go out once it is fixed");
+                            + " stopped: " + (why == null ? "it refused this daemon's credentials or account" : why)
+                            + " (" + d.hint() + "); " + n + " requests are kept in the outbox and go out once it is fixed");
                     daemonActive.put(signal, e);
                     publish(e);
                 }

@@ -73,7 +73,12 @@ public final class Health implements AutoCloseable {
      * again for {@code clearAfter}. Checked with every window.
      */
     public void delivery(String name, BooleanSupplier stopped, Duration clearAfter, String hint) {
-        hub.delivery(name, stopped, clearAfter, hint);
+        delivery(name, stopped, () -> null, clearAfter, hint);
+    }
+
+    /** The same, the alert naming {@code reason}: why the destination stopped (its status, a redirect's target). */
+    public void delivery(String name, BooleanSupplier stopped, Supplier<String> reason, Duration clearAfter, String hint) {
+        hub.delivery(name, stopped, reason, clearAfter, hint);
     }
 
     /** Also hands every alert start and clear to {@code listener} (a webhook), on the reporting thread. */

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import io.edgewatch.health.HealthStore;
+import io.edgewatch.sink.outbox.OutboxSender;
 
 /**
  * {@code storage:} what must survive a restart.
@@ -11,8 +12,9 @@ import io.edgewatch.health.HealthStore;
  * @param path the folder of {@code outbox.db} and {@code health.db}
  * @param outboxMaxEntries requests the outbox keeps at most before it evicts the oldest
  * @param healthHistory how long window figures are kept for the local statistics
+ * @param outboxStopGrace how long, at a stop, a delivery in flight may take to finish and record its result
  */
-public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHistory) {
+public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHistory, Duration outboxStopGrace) {
 
     public static final String DEFAULT_PATH = "var";
     public static final int DEFAULT_OUTBOX_MAX_ENTRIES = 100_000;
@@ -21,7 +23,8 @@ public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHis
         Path path = Path.of(s.string("path", DEFAULT_PATH));
         long outboxMax = s.integer("outbox_max_entries", DEFAULT_OUTBOX_MAX_ENTRIES, 10, 100_000_000);
         Duration history = s.duration("health_history", HealthStore.DEFAULT_RETENTION, Duration.ofHours(1));
+        Duration grace = s.duration("outbox_stop_grace", OutboxSender.DEFAULT_STOP_GRACE, Duration.ZERO);
         s.rejectUnknownKeys();
-        return new StorageConfig(path, outboxMax, history);
+        return new StorageConfig(path, outboxMax, history, grace);
     }
 }

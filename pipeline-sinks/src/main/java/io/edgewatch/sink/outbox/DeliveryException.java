@@ -43,9 +43,24 @@ public class DeliveryException extends RuntimeException {
         return !retryable && status >= 400 && status < 500 && !stopsDestination(status);
     }
 
-    /** Statuses that mean the key, the credits or the address need a person. */
+    /**
+     * Statuses that mean the key, the credits or the address need a person: 401, 402, 403, 404,
+     * 423, and every redirect (3xx), which is never followed: the request carries credentials, and
+     * a redirect to another origin would hand them over; only a 2xx is a delivery.
+     */
     public static boolean stopsDestination(int status) {
-        return status == 401 || status == 402 || status == 403 || status == 404 || status == 423;
+        return status >= 300 && status < 400 || status == 401 || status == 402 || status == 403 || status == 404
+                || status == 423;
+    }
+
+    /** {@code HTTP 302 to https://host/path?…}: a redirect's status and where it pointed, with no query or user. */
+    public static String redirect(int status, String location) {
+        if (location == null || location.isBlank()) {
+            return "HTTP " + status + " (a redirect with no Location)";
+        }
+        String where = location.trim().replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@?#]*@", "$1***@")
+                .replaceFirst("[?#].*$", "?…");
+        return "HTTP " + status + " redirect to " + where;
     }
 
     /** A {@code Retry-After} header: seconds, or an HTTP date; 0 when absent or unreadable. */

@@ -2,9 +2,12 @@ package io.edgewatch.sink.outbox;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 
 import org.slf4j.Logger;
@@ -37,6 +40,8 @@ public final class OutboxSender implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxSender.class);
     private static final Duration IDLE_POLL = Duration.ofSeconds(1);
+    /** How long {@link #close()} lets a delivery in flight finish and record its result. */
+    public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(5);
 
     /** Sends one entry's kind and body; completes on success. */
     public interface Transport extends BiFunction<String, byte[], Mono<Void>> {
@@ -58,6 +63,11 @@ public final class OutboxSender implements AutoCloseable {
     private boolean stopped;
     private boolean closed;
     private volatile Disposable inFlight;
+    private volatile String stopReason;
+    /** Completes when the delivery in flight has recorded its result (deleted, retried, dead-lettered or stopped). */
+    private CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
+    /** Set on the worker by {@link #close}: no new delivery starts; the one in flight may still finish. */
+    private boolean closing;
 
     public OutboxSender(Outbox outbox, String destination, Transport transport, Duration retryMin, Duration retryMax,
                         Duration probeInterval, boolean logEveryResult) {
@@ -94,13 +104,18 @@ public final class OutboxSender implements AutoCloseable {
         }
     }
 
-    /** True while a person is needed (bad key, no credits): the sender only probes. */
+    /** True while a person is needed (bad key, no credits, a redirect): the sender only probes. */
     public boolean isStopped() {
         return stopped;
     }
 
+    /** Why delivery is stopped (the far end's answer, credentials redacted); null while it is not. */
+    public String stopReason() {
+        return stopped ? stopReason : null;
+    }
+
     private void step() {
-        if (closed) {
+        if (closed || closing) {
             return;
         }
         List<OutboxEntry> next;
@@ -122,8 +137,11 @@ public final class OutboxSender implements AutoCloseable {
             return;
         }
         OutboxEntry entry = next.get(0);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        settled = done;
         inFlight = Mono.defer(() -> transport.apply(entry.kind(), entry.body()))
                 .publishOn(worker)
+                .doFinally(signal -> done.complete(null))
                 .subscribe(null, e -> failed(entry, e), () -> delivered(entry));
     }
 
@@ -170,6 +188,7 @@ public final class OutboxSender implements AutoCloseable {
                         destination, e.getMessage(), outbox.stats().depth(), probeInterval);
             }
             stopped = true;
+            stopReason = e.getMessage();
             failures++;
             later(probeInterval);
         }
@@ -184,24 +203,54 @@ public final class OutboxSender implements AutoCloseable {
     }
 
     private void later(Duration delay) {
-        pending = worker.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
+        if (!closing) {
+            pending = worker.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
+    /** {@link #close(Duration)} with {@link #DEFAULT_STOP_GRACE}. */
     @Override
     public void close() {
+        close(DEFAULT_STOP_GRACE);
+    }
+
+    /**
+     * Stops sending: no new delivery starts, and the one in flight gets up to {@code grace} to
+     * finish and record its result, so an entry the receiver answered 2xx is deleted rather than
+     * sent again after a restart. One still unanswered then is abandoned and stays in the outbox.
+     */
+    public void close(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        // on the worker, so no delivery starts after this and the one in flight is the one we wait for
+        CompletableFuture<CompletableFuture<Void>> last = new CompletableFuture<>();
         try {
             worker.schedule(() -> {
-                closed = true;
+                closing = true;
                 if (pending != null) {
                     pending.dispose();
                 }
+                last.complete(settled);
             });
-        } catch (RejectedExecutionException ignored) {
+            last.get(grace.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
             // already closed
+        } catch (TimeoutException e) {
+            log.warn("{}: a delivery was still unanswered {} ms into the stop; its entry stays in the outbox and is sent again"
+                    + " at the next start", destination, grace.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException ignored) {
+            // never completed exceptionally
         }
         Disposable d = inFlight;
         if (d != null) {
             d.dispose();
+        }
+        try {
+            worker.schedule(() -> closed = true);
+        } catch (RejectedExecutionException ignored) {
+            // already closed
         }
         worker.disposeGracefully().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(5));
     }

@@ -76,7 +76,7 @@ public final class RoboflowClient implements AutoCloseable {
                     .onErrorMap(e -> !(e instanceof RoboflowException), e -> transportFailure(url, e))
                     .flatMap(res -> {
                         int status = res.status().code();
-                        if (status < 400) {
+                        if (status >= 200 && status < 300) {
                             return Mono.<Void>empty();
                         }
                         return Mono.error(httpFailure(url, status, res.responseHeaders()));
@@ -98,7 +98,7 @@ public final class RoboflowClient implements AutoCloseable {
         return http.get().uri(url)
                 .responseSingle((res, content) -> {
                     int status = res.status().code();
-                    if (status >= 400) {
+                    if (status < 200 || status >= 300) {
                         return Mono.error(httpFailure(url, status, res.responseHeaders()));
                     }
                     return content.asByteArray().defaultIfEmpty(new byte[0]);
@@ -126,7 +126,12 @@ public final class RoboflowClient implements AutoCloseable {
 
     private RoboflowException httpFailure(String url, int status, HttpHeaders headers) {
         boolean retryable = status >= 500 || status == 429 || status == 408;
-        return new RoboflowException(RoboflowException.describe(status) + " (" + ApiKeys.redact(url, options.apiKey()) + ")",
+        String what = status >= 300 && status < 400
+                ? "Roboflow API answered " + ApiKeys.redact(DeliveryException.redirect(status, headers.get(HttpHeaderNames.LOCATION)),
+                        options.apiKey()) + ", which is never followed (it would carry the API key elsewhere): check"
+                        + " roboflow.api_url and any proxy in front of it"
+                : RoboflowException.describe(status);
+        return new RoboflowException(what + " (" + ApiKeys.redact(url, options.apiKey()) + ")",
                 status, retryable, DeliveryException.retryAfterMillis(headers.get("Retry-After")));
     }
 

@@ -1,5 +1,6 @@
 package io.edgewatch.sink.roboflow;
 
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Map;
 
@@ -68,6 +69,11 @@ public final class RoboflowSink implements ReportSink {
         }).subscribeOn(committer);
     }
 
+    /** Why delivery is stopped (status, redirect target), credentials redacted; null while it is not. */
+    public String stopReason() {
+        return sender.stopReason();
+    }
+
     /** Whether delivery is stopped until a person fixes the key, credits or workspace. */
     public boolean stopped() {
         return sender.isStopped();
@@ -75,7 +81,12 @@ public final class RoboflowSink implements ReportSink {
 
     @Override
     public void close() {
-        sender.close();
+        close(OutboxSender.DEFAULT_STOP_GRACE);
+    }
+
+    /** Closes, giving a delivery in flight up to {@code grace} to finish and record its result. */
+    public void close(Duration grace) {
+        sender.close(grace);
         client.close();
         committer.dispose();
     }

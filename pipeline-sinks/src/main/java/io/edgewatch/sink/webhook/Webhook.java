@@ -55,7 +55,11 @@ public final class Webhook implements AutoCloseable {
                     }
                     boolean retry = status == 429 || status >= 500;
                     long after = DeliveryException.retryAfterMillis(res.responseHeaders().get("Retry-After"));
-                    return Mono.<Void>error(new DeliveryException("alert webhook " + url + " answered HTTP " + status
+                    String answer = status >= 300 && status < 400
+                            ? DeliveryException.redirect(status, res.responseHeaders().get(HttpHeaderNames.LOCATION))
+                                    + ", which is never followed"
+                            : "HTTP " + status;
+                    return Mono.<Void>error(new DeliveryException("alert webhook " + url + " answered " + answer
                             + (DeliveryException.stopsDestination(status) ? " (check alerts.webhook.url and token)" : ""),
                             status, retry, after));
                 }))
@@ -81,9 +85,19 @@ public final class Webhook implements AutoCloseable {
         }
     }
 
+    /** Why delivery is stopped (status, redirect target); null while it is not. */
+    public String stopReason() {
+        return sender.stopReason();
+    }
+
     @Override
     public void close() {
-        sender.close();
+        close(OutboxSender.DEFAULT_STOP_GRACE);
+    }
+
+    /** Closes, giving a delivery in flight up to {@code grace} to finish and record its result. */
+    public void close(Duration grace) {
+        sender.close(grace);
         pool.disposeLater().block(Duration.ofSeconds(5));
     }
 }

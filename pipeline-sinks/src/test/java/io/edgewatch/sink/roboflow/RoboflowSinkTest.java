@@ -209,6 +209,57 @@ class RoboflowSinkTest {
     }
 
     @Test
+    void aRedirectToAnotherHostIsNeverADeliveryItStopsTheDestinationAndKeepsTheData() throws Exception {
+        for (int status : new int[] {301, 302, 307, 308}) {
+            roboflow.answer(r -> new Answer(status, Map.of("Location", "http://elsewhere.example/ws/inference-stats?api_key=" + KEY
+                    + "&sig=s3cr3t"), "", Duration.ZERO));
+            outbox.close();
+            outbox = Outbox.open(dir.resolve("s" + status), 10_000, Clock.systemUTC());
+            sink = RoboflowSink.start(outbox, options("ws"), Map.of("c", Map.of("line", "1")));
+            sink.write(window("c", 0, result("a", 0.5, "x"))).block(Duration.ofSeconds(5));
+            int before = roboflow.requests.size();
+            await(() -> sink.stopped());
+            assertThat(outbox.stats().depth()).as("HTTP %d: the report and its metadata stay", status).isEqualTo(2);
+            assertThat(outbox.stats().delivered()).as("HTTP %d is not a delivery", status).isZero();
+            assertThat(sink.stopReason()).contains("HTTP " + status + " redirect to http://elsewhere.example/ws/inference-stats?…")
+                    .contains("never followed").doesNotContain(KEY).doesNotContain("s3cr3t");
+            // probed again every probe_interval, never sent on to the other host
+            await(() -> roboflow.requests.size() >= before + 2);
+            assertThat(roboflow.requests).allSatisfy(r -> assertThat(r.uri()).doesNotContain("elsewhere"));
+            roboflow.answer(r -> Answer.ok("{}"));
+            await(() -> outbox.stats().depth() == 0);
+            assertThat(sink.stopped()).isFalse();
+            sink.close();
+            sink = null;
+        }
+    }
+
+    @Test
+    void aCloseLetsTheDeliveryInFlightFinishSoAnAnsweredReportIsNotSentAgain() throws Exception {
+        roboflow.answer(r -> new Answer(200, Map.of(), "{}", Duration.ofMillis(1500)));
+        sink = RoboflowSink.start(outbox, options("ws"), Map.of());
+        sink.write(window("c", 0, result("a", 0.5, "x"))).block(Duration.ofSeconds(5));
+        await(() -> roboflow.requests.size() == 1);
+        sink.close(Duration.ofSeconds(5));
+        sink = null;
+        assertThat(outbox.stats().depth()).as("answered 200 during the stop: deleted").isZero();
+        assertThat(outbox.stats().delivered()).isEqualTo(1);
+        assertThat(logs.list).noneMatch(e -> e.getThrowableProxy() != null);
+    }
+
+    @Test
+    void aCloseAbandonsADeliveryThatOutlivesTheGraceAndKeepsItsEntry() throws Exception {
+        roboflow.answer(r -> new Answer(200, Map.of(), "{}", Duration.ofSeconds(4)));
+        sink = RoboflowSink.start(outbox, options("ws").withResponseTimeout(Duration.ofSeconds(10)), Map.of());
+        sink.write(window("c", 0, result("a", 0.5, "x"))).block(Duration.ofSeconds(5));
+        await(() -> roboflow.requests.size() == 1);
+        sink.close(Duration.ofMillis(300));
+        sink = null;
+        assertThat(outbox.stats().depth()).as("unanswered at the end of the grace: kept for the next start").isEqualTo(1);
+        assertThat(logs.list).anyMatch(e -> e.getFormattedMessage().contains("still unanswered"));
+    }
+
+    @Test
     void hugeAndMalformedAnswersDoNotBreakTheSender() throws Exception {
         String huge = "x".repeat(5_000_000);
         roboflow.answer(r -> r.uri().startsWith("/?") ? Answer.ok("not json {") : Answer.ok(huge));
