@@ -11,6 +11,8 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +54,8 @@ public final class Outbox implements AutoCloseable {
                     + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
                     + " status INTEGER NOT NULL, reason TEXT NOT NULL)");
             s.execute("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS destination_state (destination TEXT PRIMARY KEY, stopped INTEGER NOT NULL,"
+                    + " reason TEXT, since INTEGER NOT NULL)");
             for (String name : List.of("accepted", "delivered", "retries", "evicted")) {
                 s.execute("INSERT OR IGNORE INTO counters (name, value) VALUES ('" + name + "', 0)");
             }
@@ -207,10 +211,118 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /** One destination as {@code edgewatch outbox} shows it. */
+    public record DestinationReport(String destination, long depth, long oldestAgeMillis, long deadLetters, boolean stopped,
+                                    String reason, long sinceMillis) {
+    }
+
+    /** An entry the server will never accept, kept aside. */
+    public record DeadLetter(long id, String destination, String cameraId, String kind, long createdAtMillis, int status,
+                             String reason) {
+    }
+
+    /**
+     * Records whether a destination's sender is stopped (a person must act) and why, so that
+     * another process ({@code edgewatch outbox}) can tell; written only when it changes.
+     */
+    public synchronized void destinationState(String destination, boolean stopped, String reason) {
+        try (PreparedStatement up = db.prepareStatement("INSERT INTO destination_state (destination, stopped, reason, since)"
+                + " VALUES (?, ?, ?, ?) ON CONFLICT(destination) DO UPDATE SET stopped = excluded.stopped, reason = excluded.reason,"
+                + " since = excluded.since")) {
+            up.setString(1, destination);
+            up.setInt(2, stopped ? 1 : 0);
+            up.setString(3, reason);
+            up.setLong(4, clock.millis());
+            up.executeUpdate();
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot record the state of " + destination + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Per destination (every one with entries, dead letters or a recorded state, and {@code known}): depth, age, dead letters, state. */
+    public synchronized List<DestinationReport> report(List<String> known) {
+        Map<String, DestinationReport> out = new TreeMap<>();
+        known.forEach(d -> out.put(d, new DestinationReport(d, 0, 0, 0, false, null, 0)));
+        long now = clock.millis();
+        try (Statement s = db.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT destination, COUNT(*), MIN(created_at) FROM outbox GROUP BY destination")) {
+                while (rs.next()) {
+                    String d = rs.getString(1);
+                    DestinationReport r = out.getOrDefault(d, new DestinationReport(d, 0, 0, 0, false, null, 0));
+                    out.put(d, new DestinationReport(d, rs.getLong(2), Math.max(0, now - rs.getLong(3)), r.deadLetters(), r.stopped(),
+                            r.reason(), r.sinceMillis()));
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT destination, COUNT(*) FROM dead_letter GROUP BY destination")) {
+                while (rs.next()) {
+                    String d = rs.getString(1);
+                    DestinationReport r = out.getOrDefault(d, new DestinationReport(d, 0, 0, 0, false, null, 0));
+                    out.put(d, new DestinationReport(d, r.depth(), r.oldestAgeMillis(), rs.getLong(2), r.stopped(), r.reason(),
+                            r.sinceMillis()));
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT destination, stopped, reason, since FROM destination_state")) {
+                while (rs.next()) {
+                    String d = rs.getString(1);
+                    DestinationReport r = out.getOrDefault(d, new DestinationReport(d, 0, 0, 0, false, null, 0));
+                    out.put(d, new DestinationReport(d, r.depth(), r.oldestAgeMillis(), r.deadLetters(), rs.getInt(2) == 1,
+                            rs.getString(3), rs.getLong(4)));
+                }
+            }
+            db.commit();
+            return new ArrayList<>(out.values());
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot read it: " + e.getMessage(), e);
+        }
+    }
+
+    /** The dead letters, oldest first, at most {@code limit}. */
+    public synchronized List<DeadLetter> deadLetterList(int limit) {
+        List<DeadLetter> out = new ArrayList<>();
+        try (PreparedStatement q = db.prepareStatement("SELECT id, destination, camera_id, kind, created_at, status, reason"
+                + " FROM dead_letter ORDER BY id LIMIT ?")) {
+            q.setInt(1, limit);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new DeadLetter(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                            rs.getInt(6), rs.getString(7)));
+                }
+            }
+            db.commit();
+            return out;
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot read the dead letters: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Puts every dead letter back in the queue, in its old place (its id), for its sender to try
+     * again; returns how many. A running daemon's sender picks them up at its next look.
+     */
+    public synchronized int retryDeadLetters() {
+        try (Statement s = db.createStatement()) {
+            int n = s.executeUpdate("INSERT INTO outbox (id, destination, camera_id, kind, body, created_at, attempts)"
+                    + " SELECT id, destination, camera_id, kind, body, created_at, 0 FROM dead_letter");
+            s.executeUpdate("DELETE FROM dead_letter");
+            db.commit();
+            depth += n;
+            return n;
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("outbox " + file + ": cannot put the dead letters back: " + e.getMessage(), e);
+        }
+    }
+
     /** Depth, age of the oldest entry and the counters. */
     public synchronized OutboxStats stats() {
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT MIN(created_at) FROM outbox")) {
-            long oldest = rs.next() ? rs.getLong(1) : 0;
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*), MIN(created_at) FROM outbox")) {
+            // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
+            depth = rs.next() ? rs.getLong(1) : 0;
+            long oldest = rs.getLong(2);
             boolean empty = rs.wasNull();
             OutboxStats stats = new OutboxStats(depth, empty ? 0 : Math.max(0, clock.millis() - oldest),
                     counter("accepted"), counter("delivered"), counter("retries"), counter("evicted"));

@@ -83,6 +83,8 @@ public final class OutboxSender implements AutoCloseable {
 
     /** Starts draining. */
     public OutboxSender start() {
+        // a stop recorded by an earlier run is stale until this run is refused again
+        worker.schedule(() -> recordState(false, null));
         worker.schedule(this::step);
         return this;
     }
@@ -157,6 +159,9 @@ public final class OutboxSender implements AutoCloseable {
             log.info("{}: delivered {} of camera {} (entry {}, waited {} ms)", destination, entry.kind(), entry.cameraId(),
                     entry.id(), System.currentTimeMillis() - entry.createdAtMillis());
         }
+        if (stopped) {
+            recordState(false, null);
+        }
         stopped = false;
         failures = 0;
         step();
@@ -187,10 +192,21 @@ public final class OutboxSender implements AutoCloseable {
                 log.error("{}: stopped: {}. {} entries are kept and will be sent once this is fixed; trying again every {}",
                         destination, e.getMessage(), outbox.stats().depth(), probeInterval);
             }
+            if (!stopped || !e.getMessage().equals(stopReason)) {
+                recordState(true, e.getMessage());
+            }
             stopped = true;
             stopReason = e.getMessage();
             failures++;
             later(probeInterval);
+        }
+    }
+
+    private void recordState(boolean stop, String reason) {
+        try {
+            outbox.destinationState(destination, stop, reason);
+        } catch (RuntimeException e) {
+            log.warn("{}: {}", destination, e.getMessage());
         }
     }
 

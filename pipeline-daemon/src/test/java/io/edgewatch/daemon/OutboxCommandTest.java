@@ -1,0 +1,71 @@
+package io.edgewatch.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.edgewatch.sink.outbox.Outbox;
+
+/** {@code edgewatch outbox}: per destination what waits and why, the dead letters, and putting them back; beside an open outbox. */
+class OutboxCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private String run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Edgewatch.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        assertThat(code).as(err.toString()).isZero();
+        return out.toString();
+    }
+
+    @Test
+    void showsEachDestinationsBacklogStopAndDeadLettersAndPutsThemBackWhileTheOutboxIsOpen() throws Exception {
+        Path cfg = dir.resolve("config");
+        Files.createDirectories(cfg.resolve("cameras"));
+        Files.writeString(cfg.resolve("edgewatch.yaml"), """
+                storage:
+                  path: %s
+                roboflow:
+                  api_key: rf_outbox_command_key
+                  workspace: ws
+                alerts:
+                  webhook:
+                    url: http://127.0.0.1:9/hook
+                """.formatted(dir.resolve("var")));
+        assertThat(run("outbox", "--config", cfg.toString())).contains("no outbox at " + dir.resolve("var/outbox.db"));
+
+        // the daemon's own outbox stays open meanwhile: the command reads and writes beside it
+        try (Outbox daemon = Outbox.open(dir.resolve("var"), 1000, Clock.systemUTC())) {
+            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+            long first = daemon.append("roboflow", "dock-3", "report", body);
+            daemon.append("roboflow", "dock-3", "metadata", body);
+            daemon.append("roboflow", "dock-3", "report", body);
+            daemon.deadLetter(first, 400, "Unsuccessful request to Roboflow API with response code: 400");
+            daemon.destinationState("roboflow", true, "Roboflow API answered HTTP 302 redirect to http://proxy.example/x?…");
+
+            String shown = run("outbox", "--config", cfg.toString());
+            assertThat(shown).contains("roboflow: 2 waiting (oldest ")
+                    .contains("1 dead letter(s); STOPPED since ")
+                    .contains("HTTP 302 redirect to http://proxy.example/x?…")
+                    .contains("alert-webhook: 0 waiting, 0 dead letter(s); delivering")
+                    .contains("#" + first + " roboflow report of camera dock-3 from ")
+                    .contains("HTTP 400: Unsuccessful request to Roboflow API with response code: 400");
+
+            String retried = run("outbox", "--config", cfg.toString(), "--retry-dead-letters");
+            assertThat(retried).contains("1 dead letter(s) put back in the queue").contains("roboflow: 3 waiting")
+                    .doesNotContain("dead letters (never accepted");
+            assertThat(daemon.oldest("roboflow", 1)).singleElement().satisfies(e -> assertThat(e.id()).isEqualTo(first));
+            assertThat(daemon.deadLetters()).isZero();
+        }
+    }
+}
