@@ -63,6 +63,7 @@ public final class Daemon implements AutoCloseable {
         this.healthStore = openHealthStore(config);
         // local time: the statistics endpoint reads and writes times as Roboflow's reports carry them
         this.health = new Health(Clock.systemDefaultZone(), healthStore);
+        health.storage("health", healthStore::storageProblem, config.alertSustain());
         if (config.roboflow() != null && config.roboflow().workspace() != null) {
             health.workspace(config.roboflow().workspace());
         }
@@ -75,8 +76,10 @@ public final class Daemon implements AutoCloseable {
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
         }
         if (config.roboflow() != null || config.alertWebhook() != null) {
-            this.outbox = Outbox.open(config.storage().path(), config.storage().outboxMaxEntries(), Clock.systemUTC());
+            this.outbox = Outbox.open(config.storage().path(), config.storage().outboxMaxEntries(), config.storage().memoryQueue(),
+                    Clock.systemUTC());
             health.outbox(outbox::stats);
+            health.storage("outbox", outbox::storageProblem, config.alertSustain());
         } else {
             this.outbox = null;
         }

@@ -46,6 +46,13 @@ final class AlertHub {
     private final List<Consumer<AlertEvent>> subscribers = new CopyOnWriteArrayList<>();
     private final Deque<AlertEvent> history = new ArrayDeque<>();
     private final List<Destination> destinations = new CopyOnWriteArrayList<>();
+    private final List<Storage> stores = new CopyOnWriteArrayList<>();
+
+    private record Storage(String name, Supplier<String> problem, Duration clearAfter, Hysteresis state) {
+        String signal() {
+            return "storage_full:" + name;
+        }
+    }
     /** The daemon's firing alerts by signal. */
     private final Map<String, AlertEvent> daemonActive = new ConcurrentHashMap<>();
 
@@ -96,13 +103,28 @@ final class AlertHub {
      */
     void delivery(String name, BooleanSupplier stopped, Supplier<String> reason, Duration clearAfter, String hint) {
         Destination d = new Destination(name, stopped, reason, clearAfter, hint, new Hysteresis());
+        restore(d.signal(), d.state());
+        destinations.add(d);
+    }
+
+    /**
+     * Watches a store whose disk may refuse commits: while {@code problem} names one, the alert
+     * {@code storage_full:NAME} fires (at once); it clears once the store has committed again for
+     * {@code clearAfter}.
+     */
+    void storage(String name, Supplier<String> problem, Duration clearAfter) {
+        Storage s = new Storage(name, problem, clearAfter, new Hysteresis());
+        restore(s.signal(), s.state());
+        stores.add(s);
+    }
+
+    private void restore(String signal, Hysteresis state) {
         for (AlertEvent e : store.firingAlerts(DAEMON)) {
-            if (e.signal().equals(d.signal())) {
-                d.state().restore(e.at());
+            if (e.signal().equals(signal)) {
+                state.restore(e.at());
                 daemonActive.put(e.signal(), e);
             }
         }
-        destinations.add(d);
     }
 
     /** Steps every watched destination; {@code waiting} is how many requests the outbox holds. */
@@ -128,10 +150,28 @@ final class AlertHub {
                 case NONE -> { }
             }
         }
+        for (Storage s : stores) {
+            String problem = s.problem().get();
+            switch (s.state().step(problem != null, now, Duration.ZERO, s.clearAfter())) {
+                case FIRED -> {
+                    AlertEvent e = new AlertEvent(DAEMON, s.signal(), true, now, 0, 0, "the " + s.name() + " store cannot write: "
+                            + problem + "; accepted windows wait in memory, in order, and are written once there is space again"
+                            + " (free space in storage.path)");
+                    daemonActive.put(s.signal(), e);
+                    publish(e);
+                }
+                case CLEARED -> {
+                    daemonActive.remove(s.signal());
+                    publish(new AlertEvent(DAEMON, s.signal(), false, now, 0, 0, "cleared: the " + s.name()
+                            + " store writes again"));
+                }
+                case NONE -> { }
+            }
+        }
     }
 
     boolean watchesDeliveries() {
-        return !destinations.isEmpty();
+        return !destinations.isEmpty() || !stores.isEmpty();
     }
 
     /** The daemon's own alerts firing now, by signal. */

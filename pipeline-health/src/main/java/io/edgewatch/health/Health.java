@@ -81,6 +81,14 @@ public final class Health implements AutoCloseable {
         hub.delivery(name, stopped, reason, clearAfter, hint);
     }
 
+    /**
+     * Watches a store on disk ({@code outbox}, {@code health}): while {@code problem} names why it
+     * cannot commit (a full disk), {@code storage_full:NAME} fires and {@code /healthz} is degraded.
+     */
+    public void storage(String name, Supplier<String> problem, Duration clearAfter) {
+        hub.storage(name, problem, clearAfter);
+    }
+
     /** Also hands every alert start and clear to {@code listener} (a webhook), on the reporting thread. */
     public void onAlert(Consumer<AlertEvent> listener) {
         hub.subscribe(listener);

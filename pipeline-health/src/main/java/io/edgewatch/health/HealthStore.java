@@ -73,6 +73,11 @@ public interface HealthStore extends AutoCloseable {
     /** The last {@code limit} alert starts and clears, newest first. */
     List<AlertEvent> recentAlerts(int limit);
 
+    /** Why writes wait in memory instead of on disk (a full disk); null while the disk takes them. */
+    default String storageProblem() {
+        return null;
+    }
+
     /** Finishes the pending writes, then closes. */
     @Override
     void close();

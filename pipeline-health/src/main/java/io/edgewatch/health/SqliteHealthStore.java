@@ -11,15 +11,17 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -48,7 +50,12 @@ final class SqliteHealthStore implements HealthStore {
 
     private final Path file;
     private final Connection db;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+    /** Writes that may wait in memory, in order, while the disk refuses them. */
+    static final int MEMORY_QUEUE = 10_000;
+    private final Deque<Object[]> refused = new ArrayDeque<>();
+    private volatile String storageProblem;
+    private long droppedInMemory;
+    private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "edgewatch-health-store");
         t.setDaemon(true);
         return t;
@@ -405,16 +412,88 @@ final class SqliteHealthStore implements HealthStore {
         try {
             writer.execute(() -> {
                 synchronized (this) {
-                    try {
-                        w.run();
-                    } catch (Exception e) {
-                        log.warn("{} could not be kept in {}: {}", what, file, e.getMessage());
+                    if (!refused.isEmpty()) {
+                        hold(what, w);
+                        return;
                     }
+                    attempt(what, w);
                 }
             });
         } catch (RejectedExecutionException e) {
             log.warn("{} not kept: the health store {} is closed", what, file);
         }
+    }
+
+    /** Runs one write; one the disk refuses waits in memory, with every later one, until it takes them again. */
+    private boolean attempt(String what, Write w) {
+        try {
+            w.run();
+            return true;
+        } catch (Exception e) {
+            if (!(e instanceof SQLException) && !(e.getCause() instanceof SQLException)) {
+                log.warn("{} could not be kept in {}: {}", what, file, e.getMessage());
+                return true;
+            }
+            reset();
+            if (storageProblem == null) {
+                log.error("health store {}: the disk refused a write ({}); writes wait in memory (at most {}) and are done in"
+                        + " order once it takes them again", file, e.getMessage(), MEMORY_QUEUE);
+            }
+            storageProblem = "health store " + file + ": cannot write: " + e.getMessage();
+            hold(what, w);
+            writer.schedule(this::retryRefused, 1, TimeUnit.SECONDS);
+            return false;
+        }
+    }
+
+    private void hold(String what, Write w) {
+        if (refused.size() >= MEMORY_QUEUE) {
+            refused.removeFirst();
+            droppedInMemory++;
+            if (Long.bitCount(droppedInMemory) == 1) {
+                log.warn("health store {}: {} writes wait in memory for the disk, the most allowed: dropped the oldest; {} in all",
+                        file, MEMORY_QUEUE, droppedInMemory);
+            }
+        }
+        refused.addLast(new Object[] {what, w});
+    }
+
+    private synchronized void retryRefused() {
+        int done = 0;
+        while (!refused.isEmpty()) {
+            Object[] next = refused.removeFirst();
+            if (!attempt((String) next[0], (Write) next[1])) {
+                // attempt() put it back last: restore its place at the front
+                refused.addFirst(refused.removeLast());
+                return;
+            }
+            done++;
+        }
+        if (storageProblem != null) {
+            log.info("health store {}: the disk takes writes again: {} writes that waited in memory are done, in order", file, done);
+            storageProblem = null;
+        }
+    }
+
+    /** After a failed write: no transaction left open. */
+    private void reset() {
+        try {
+            if (!db.getAutoCommit()) {
+                try {
+                    db.rollback();
+                } catch (SQLException ended) {
+                    // SQLite ended it already (a failed commit)
+                }
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            log.debug("health store reset: {}", e.toString());
+        }
+    }
+
+    @Override
+    public String storageProblem() {
+        return storageProblem;
     }
 
     /** Finishes the pending writes, then closes. */

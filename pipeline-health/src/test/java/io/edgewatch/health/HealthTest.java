@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
@@ -204,6 +205,37 @@ class HealthTest {
             String off = client.post().uri(server.url() + "/api/cameras/cam-2/baseline/relearn")
                     .responseSingle((res, body) -> body.asString().map(b -> res.status().code() + " " + b)).block(Duration.ofSeconds(10));
             assertThat(off).startsWith("409").contains("alerts are off for camera cam-2");
+        }
+    }
+
+    @Test
+    void aStoreThatCannotWriteFiresStorageFullAtOnceDegradesHealthzAndClearsAfterItWritesAgain() {
+        AtomicReference<String> problem = new AtomicReference<>();
+        MovingClock clock = new MovingClock(T0);
+        try (Health health = new Health(clock)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            health.storage("outbox", problem::get, Duration.ofSeconds(10));
+            health.record(window(T0.plusSeconds(5), 50, 50, 0));
+            assertThat(health.alerts().get("active")).isEmpty();
+            problem.set("outbox var/outbox.db: cannot commit: [SQLITE_FULL] database or disk is full");
+            clock.set(T0.plusSeconds(10));
+            health.record(window(T0.plusSeconds(10), 50, 50, 0));
+            assertThat(health.alerts().get("active")).singleElement().satisfies(a -> {
+                assertThat(a.get("camera_id").asText()).isEqualTo(Health.DAEMON);
+                assertThat(a.get("signal").asText()).isEqualTo("storage_full:outbox");
+                assertThat(a.get("message").asText()).contains("SQLITE_FULL").contains("wait in memory");
+            });
+            assertThat(health.healthz().get("status").asText()).isEqualTo("degraded");
+            assertThat(health.healthz().get("problems").get(0).asText()).contains("storage_full:outbox");
+            problem.set(null);
+            clock.set(T0.plusSeconds(15));
+            health.record(window(T0.plusSeconds(15), 50, 50, 0));
+            assertThat(health.alerts().get("active")).as("held for less than 10 s").hasSize(1);
+            clock.set(T0.plusSeconds(26));
+            health.record(window(T0.plusSeconds(26), 50, 50, 0));
+            assertThat(health.alerts().get("active")).isEmpty();
+            assertThat(health.alerts().get("recent").get(0).get("state").asText()).isEqualTo("cleared");
+            assertThat(health.healthz().get("status").asText()).isEqualTo("ok");
         }
     }
 

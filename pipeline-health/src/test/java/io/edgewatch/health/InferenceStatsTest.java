@@ -24,6 +24,7 @@ import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.ConfidenceHistogram;
 import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.testkit.SmallDisk;
 
 /**
  * Roboflow's statistics from kept windows: windows go through a real health store (SQLite) and
@@ -265,6 +266,39 @@ class InferenceStatsTest {
         try (HealthStore store = HealthStore.open(dir)) {
             assertThat(store.windows(Instant.EPOCH, T0.plusSeconds(86_400))).singleElement()
                     .satisfies(w -> assertThat(w.empty()).isEqualTo(2));
+        }
+    }
+
+    @Test
+    void windowsThatArriveWhileTheDiskIsFullAreKeptInOrderOnceSpaceIsBack() throws Exception {
+        // a real 1 MiB tmpfs (the test needs root, as CI has) that fills up and is freed again
+        try (SmallDisk disk = SmallDisk.mount(dir.resolve("disk"), 1 << 20); HealthStore store = HealthStore.open(disk.path())) {
+            int n = 0;
+            for (; n < 3; n++) {
+                store.saveWindow(window("cam-1", "m/1", T0.plusSeconds(60L * n), 5, 0, 0, 10, cls("person", 5, 10, 0.9)), "v");
+            }
+            store.flush();
+            disk.fill();
+            while (store.storageProblem() == null && n < 3000) {
+                store.saveWindow(window("cam-1", "m/1", T0.plusSeconds(60L * n++), 5, 0, 0, 10,
+                        cls("person" + "x".repeat(500), 5, 10, 0.9)), "v");
+                store.flush();
+            }
+            assertThat(store.storageProblem()).as("the disk refused a write").isNotNull();
+            for (int k = 0; k < 10; k++) {
+                store.saveWindow(window("cam-1", "m/1", T0.plusSeconds(60L * n++), 5, 0, 0, 10, cls("person", 5, 10, 0.9)), "v");
+            }
+            disk.free();
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (store.storageProblem() != null && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(store.storageProblem()).as("writing again without a restart").isNull();
+            store.flush();
+            List<Instant> ends = store.windows(T0.minusSeconds(3600), T0.plusSeconds(60L * n + 3600)).stream()
+                    .map(StoredWindow::end).toList();
+            assertThat(ends).as("every window kept, in order").hasSize(n).isSorted();
+            assertThat(ends.get(n - 1)).isEqualTo(T0.plusSeconds(60L * (n - 1)));
         }
     }
 }

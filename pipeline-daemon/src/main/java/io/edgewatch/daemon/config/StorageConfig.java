@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import io.edgewatch.health.HealthStore;
+import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxSender;
 
 /**
@@ -13,8 +14,9 @@ import io.edgewatch.sink.outbox.OutboxSender;
  * @param outboxMaxEntries requests the outbox keeps at most before it evicts the oldest
  * @param healthHistory how long window figures are kept for the local statistics
  * @param outboxStopGrace how long, at a stop, a delivery in flight may take to finish and record its result
+ * @param memoryQueue accepted requests that may wait in memory, in order, while the disk refuses commits (full)
  */
-public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHistory, Duration outboxStopGrace) {
+public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHistory, Duration outboxStopGrace, int memoryQueue) {
 
     public static final String DEFAULT_PATH = "var";
     public static final int DEFAULT_OUTBOX_MAX_ENTRIES = 100_000;
@@ -24,7 +26,8 @@ public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHis
         long outboxMax = s.integer("outbox_max_entries", DEFAULT_OUTBOX_MAX_ENTRIES, 10, 100_000_000);
         Duration history = s.duration("health_history", HealthStore.DEFAULT_RETENTION, Duration.ofHours(1));
         Duration grace = s.duration("outbox_stop_grace", OutboxSender.DEFAULT_STOP_GRACE, Duration.ZERO);
+        int memoryQueue = s.integer("memory_queue", Outbox.DEFAULT_MEMORY_QUEUE, 1, 10_000_000);
         s.rejectUnknownKeys();
-        return new StorageConfig(path, outboxMax, history, grace);
+        return new StorageConfig(path, outboxMax, history, grace, memoryQueue);
     }
 }

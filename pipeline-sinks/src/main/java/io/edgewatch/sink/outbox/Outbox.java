@@ -9,10 +9,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,21 +36,36 @@ public final class Outbox implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
 
-    private final Connection db;
+    /** How many accepted entries may wait in memory while the disk refuses them ({@code storage.memory_queue}). */
+    public static final int DEFAULT_MEMORY_QUEUE = 10_000;
+    private static final long FLUSH_EVERY_MILLIS = 1000;
+
+    private Connection db;
     private final long maxEntries;
+    private final int memoryQueue;
+    /** Accepted, not yet on disk (the disk refused them), oldest first. */
+    private final Deque<Pending> waiting = new ArrayDeque<>();
+    private long evictedInMemory;
+    private volatile String storageProblem;
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "edgewatch-outbox-flush");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private record Pending(String destination, String cameraId, String kind, byte[] body, long createdAt) {
+    }
     private final Clock clock;
     private final Path file;
     private long depth;
 
-    private Outbox(Path file, long maxEntries, Clock clock) throws SQLException {
+    private Outbox(Path file, long maxEntries, int memoryQueue, Clock clock) throws SQLException {
         this.file = file;
         this.maxEntries = maxEntries;
+        this.memoryQueue = memoryQueue;
         this.clock = clock;
-        this.db = DriverManager.getConnection("jdbc:sqlite:" + file);
+        this.db = connect();
         try (Statement s = db.createStatement()) {
-            s.execute("PRAGMA journal_mode=WAL");
-            s.execute("PRAGMA synchronous=FULL");
-            s.execute("PRAGMA busy_timeout=5000");
             s.execute("CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL,"
                     + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
                     + " attempts INTEGER NOT NULL DEFAULT 0)");
@@ -63,8 +83,18 @@ public final class Outbox implements AutoCloseable {
                 depth = rs.next() ? rs.getLong(1) : 0;
             }
         }
-        db.setAutoCommit(false);
         db.commit();
+    }
+
+    private Connection connect() throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA synchronous=FULL");
+            s.execute("PRAGMA busy_timeout=5000");
+        }
+        c.setAutoCommit(false);
+        return c;
     }
 
     /**
@@ -73,10 +103,20 @@ public final class Outbox implements AutoCloseable {
      * @throws IllegalStateException naming the file when it cannot be opened
      */
     public static Outbox open(Path folder, long maxEntries, Clock clock) {
+        return open(folder, maxEntries, DEFAULT_MEMORY_QUEUE, clock);
+    }
+
+    /**
+     * Opens the outbox; while its disk refuses to commit (full, failing), up to {@code memoryQueue}
+     * accepted entries wait in memory, in order, and are committed as soon as it takes them again.
+     *
+     * @throws IllegalStateException naming the file when it cannot be opened
+     */
+    public static Outbox open(Path folder, long maxEntries, int memoryQueue, Clock clock) {
         Path file = folder.resolve("outbox.db");
         try {
             Files.createDirectories(folder);
-            Outbox o = new Outbox(file, maxEntries, clock);
+            Outbox o = new Outbox(file, maxEntries, memoryQueue, clock);
             if (o.depth > 0) {
                 log.info("outbox {}: {} entries waiting from before the restart", file, o.depth);
             }
@@ -90,47 +130,118 @@ public final class Outbox implements AutoCloseable {
         return file;
     }
 
-    /** Commits one entry; returns its id. Evicts the oldest entries first when the outbox is full. */
+    /**
+     * Accepts one entry: commits it, and returns its id. Evicts the oldest entries first when the
+     * outbox is full. When the disk refuses the commit (full, failing), the entry waits in memory
+     * instead, behind any others waiting there, and -1 is returned: it is committed, in order, as
+     * soon as the disk takes it ({@link #storageProblem()} says why meanwhile). Never blocks on that.
+     */
     public synchronized long append(String destination, String cameraId, String kind, byte[] body) {
-        try {
-            long evict = depth + 1 - maxEntries;
-            if (evict > 0) {
-                try (PreparedStatement del = db.prepareStatement(
-                        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)")) {
-                    del.setLong(1, evict);
-                    evict = del.executeUpdate();
-                }
-                bump("evicted", evict);
-                depth -= evict;
-            }
-            long id;
-            try (PreparedStatement ins = db.prepareStatement(
-                    "INSERT INTO outbox (destination, camera_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                ins.setString(1, destination);
-                ins.setString(2, cameraId);
-                ins.setString(3, kind);
-                ins.setBytes(4, body);
-                ins.setLong(5, clock.millis());
-                ins.executeUpdate();
-                try (ResultSet keys = ins.getGeneratedKeys()) {
-                    keys.next();
-                    id = keys.getLong(1);
-                }
-            }
-            bump("accepted", 1);
-            db.commit();
-            depth++;
-            if (evict > 0) {
-                log.warn("outbox {} is full ({} entries): evicted the {} oldest; {} evicted in all", file, maxEntries,
-                        evict, counter("evicted"));
-            }
-            return id;
-        } catch (SQLException e) {
-            rollback();
-            throw new IllegalStateException("outbox " + file + ": cannot commit a " + kind + " of camera " + cameraId
-                    + ": " + e.getMessage(), e);
+        Pending entry = new Pending(destination, cameraId, kind, body, clock.millis());
+        if (!waiting.isEmpty()) {
+            hold(entry);
+            return -1;
         }
+        try {
+            return insert(entry);
+        } catch (SQLException e) {
+            reset();
+            if (storageProblem == null) {
+                log.error("outbox {}: the disk refused a commit ({}); accepted entries wait in memory (at most {}) and are"
+                        + " committed in order once it takes them again", file, e.getMessage(), memoryQueue);
+            }
+            storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
+            hold(entry);
+            flusher.schedule(this::flush, FLUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+            return -1;
+        }
+    }
+
+    private long insert(Pending p) throws SQLException {
+        long evict = depth + 1 - maxEntries;
+        if (evict > 0) {
+            try (PreparedStatement del = db.prepareStatement(
+                    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)")) {
+                del.setLong(1, evict);
+                evict = del.executeUpdate();
+            }
+            bump("evicted", evict);
+        }
+        long id;
+        try (PreparedStatement ins = db.prepareStatement(
+                "INSERT INTO outbox (destination, camera_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
+            ins.setString(1, p.destination());
+            ins.setString(2, p.cameraId());
+            ins.setString(3, p.kind());
+            ins.setBytes(4, p.body());
+            ins.setLong(5, p.createdAt());
+            ins.executeUpdate();
+            try (ResultSet keys = ins.getGeneratedKeys()) {
+                keys.next();
+                id = keys.getLong(1);
+            }
+        }
+        bump("accepted", 1);
+        db.commit();
+        depth += 1 - Math.max(0, evict);
+        if (evict > 0) {
+            log.warn("outbox {} is full ({} entries): evicted the {} oldest; {} evicted in all", file, maxEntries,
+                    evict, counter("evicted"));
+        }
+        return id;
+    }
+
+    private void hold(Pending entry) {
+        if (waiting.size() >= memoryQueue) {
+            Pending lost = waiting.removeFirst();
+            evictedInMemory++;
+            if (Long.bitCount(evictedInMemory) == 1) {
+                log.warn("outbox {}: {} entries wait in memory for the disk, the most allowed (storage.memory_queue): dropped the"
+                        + " oldest, a {} of camera {}; {} dropped in all", file, memoryQueue, lost.kind(), lost.cameraId(),
+                        evictedInMemory);
+            }
+        }
+        waiting.addLast(entry);
+    }
+
+    /** Commits what waits in memory, oldest first, until the disk refuses again (then tries again in a second). */
+    private synchronized void flush() {
+        int committed = 0;
+        while (!waiting.isEmpty()) {
+            try {
+                insert(waiting.peekFirst());
+                waiting.removeFirst();
+                committed++;
+            } catch (SQLException e) {
+                reset();
+                storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
+                if (!flusher.isShutdown()) {
+                    flusher.schedule(this::flush, FLUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+                }
+                return;
+            }
+        }
+        if (storageProblem != null) {
+            log.info("outbox {}: the disk takes commits again: {} entries that waited in memory are committed, in order", file,
+                    committed);
+            storageProblem = null;
+        }
+    }
+
+    /** Why accepted entries wait in memory instead of on disk; null while the disk takes them. */
+    public String storageProblem() {
+        return storageProblem;
+    }
+
+    /** Entries accepted and waiting in memory for the disk. */
+    public synchronized int waitingInMemory() {
+        return waiting.size();
+    }
+
+    /** Entries dropped from the memory queue because it was full while the disk refused commits. */
+    public synchronized long evictedInMemory() {
+        return evictedInMemory;
     }
 
     /** The oldest waiting entries of {@code destination}, at most {@code limit}, oldest first. */
@@ -324,7 +435,7 @@ public final class Outbox implements AutoCloseable {
             depth = rs.next() ? rs.getLong(1) : 0;
             long oldest = rs.getLong(2);
             boolean empty = rs.wasNull();
-            OutboxStats stats = new OutboxStats(depth, empty ? 0 : Math.max(0, clock.millis() - oldest),
+            OutboxStats stats = new OutboxStats(depth + waiting.size(), empty ? 0 : Math.max(0, clock.millis() - oldest),
                     counter("accepted"), counter("delivered"), counter("retries"), counter("evicted"));
             db.commit();
             return stats;
@@ -352,15 +463,46 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void rollback() {
+        reset();
+    }
+
+    /**
+     * Leaves the connection usable after a failed write: rolled back, or, when SQLite has already
+     * ended the transaction (a failed commit on a full disk), reopened.
+     */
+    private void reset() {
         try {
             db.rollback();
-        } catch (SQLException ignored) {
-            // the connection is broken; the next call reports it
+        } catch (SQLException notActive) {
+            try {
+                db.close();
+            } catch (SQLException ignored) {
+                // reopened below
+            }
+            try {
+                db = connect();
+            } catch (SQLException e) {
+                log.warn("outbox {}: cannot reopen: {}", file, e.getMessage());
+            }
         }
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        flusher.shutdownNow();
+        synchronized (this) {
+            if (!waiting.isEmpty()) {
+                flush();
+            }
+            if (!waiting.isEmpty()) {
+                log.error("outbox {}: {} accepted entries could not be committed before the stop ({}); they are lost", file,
+                        waiting.size(), storageProblem);
+            }
+            closeConnection();
+        }
+    }
+
+    private void closeConnection() {
         try {
             db.close();
         } catch (SQLException e) {

@@ -151,7 +151,15 @@ public final class OutboxSender implements AutoCloseable {
         if (closed) {
             return;
         }
-        outbox.delete(entry.id());
+        try {
+            outbox.delete(entry.id());
+        } catch (RuntimeException e) {
+            // delivered, but still on disk: it is sent again once the disk takes the delete (a duplicate, never a loss)
+            log.warn("{}: {} of camera {} delivered but not yet deleted ({}); trying again in {}", destination, entry.kind(),
+                    entry.cameraId(), e.getMessage(), retryMax);
+            later(retryMax);
+            return;
+        }
         if (stopped || failures > 0) {
             log.info("{}: delivering again after {} failed attempt(s)", destination, failures);
         }
@@ -171,6 +179,16 @@ public final class OutboxSender implements AutoCloseable {
         if (closed) {
             return;
         }
+        try {
+            sort(entry, error);
+        } catch (RuntimeException e) {
+            // the outbox could not record the result (a full disk): the entry stays and is tried again
+            log.warn("{}: {}; trying again in {}", destination, e.getMessage(), retryMax);
+            later(retryMax);
+        }
+    }
+
+    private void sort(OutboxEntry entry, Throwable error) {
         DeliveryException e = error instanceof DeliveryException de ? de
                 : new DeliveryException(String.valueOf(error.getMessage()), 0, true, 0);
         if (e.retryable()) {
