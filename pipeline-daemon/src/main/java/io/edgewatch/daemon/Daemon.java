@@ -129,7 +129,7 @@ public final class Daemon implements AutoCloseable {
 
     private static HealthStore openHealthStore(EdgewatchConfig config) {
         try {
-            return HealthStore.open(config.storage().path(), config.storage().healthHistory());
+            return HealthStore.open(config.storage().path(), config.storage().healthHistory(), config.storage().memoryQueue());
         } catch (IllegalStateException e) {
             log.error("{}; baselines and alerts are kept in memory only", e.getMessage());
             return HealthStore.none();

@@ -32,7 +32,20 @@ public interface HealthStore extends AutoCloseable {
      * @throws IllegalStateException when it cannot be opened, naming the file
      */
     static HealthStore open(Path folder, Duration retention) {
-        return SqliteHealthStore.open(folder, retention);
+        return open(folder, retention, DEFAULT_MEMORY_QUEUE);
+    }
+
+    /** Writes that may wait in memory, in order, while the disk refuses them, when not configured. */
+    int DEFAULT_MEMORY_QUEUE = 10_000;
+
+    /**
+     * Opens the store; while its disk refuses writes (full), up to {@code memoryQueue} of them wait
+     * in memory, in order, and are done once it takes them again.
+     *
+     * @throws IllegalStateException when it cannot be opened, naming the file
+     */
+    static HealthStore open(Path folder, Duration retention, int memoryQueue) {
+        return SqliteHealthStore.open(folder, retention, memoryQueue);
     }
 
     /** A store that keeps nothing: baselines are learnt anew at each start, no history is served. */

@@ -51,7 +51,7 @@ final class SqliteHealthStore implements HealthStore {
     private final Path file;
     private final Connection db;
     /** Writes that may wait in memory, in order, while the disk refuses them. */
-    static final int MEMORY_QUEUE = 10_000;
+    private final int memoryQueue;
     private final Deque<Object[]> refused = new ArrayDeque<>();
     private volatile String storageProblem;
     private long droppedInMemory;
@@ -64,14 +64,15 @@ final class SqliteHealthStore implements HealthStore {
     private final Duration retention;
     private long prunedAt = Long.MIN_VALUE;
 
-    private SqliteHealthStore(Path file, Connection db, Duration retention) {
+    private SqliteHealthStore(Path file, Connection db, Duration retention, int memoryQueue) {
+        this.memoryQueue = memoryQueue;
         this.file = file;
         this.db = db;
         this.retention = retention;
     }
 
     /** Opens (or creates) {@code folder/health.db}, keeping window history for {@code retention}. */
-    static SqliteHealthStore open(Path folder, Duration retention) {
+    static SqliteHealthStore open(Path folder, Duration retention, int memoryQueue) {
         Path file = folder.resolve("health.db");
         try {
             Files.createDirectories(folder);
@@ -89,7 +90,7 @@ final class SqliteHealthStore implements HealthStore {
                 s.execute("CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
                         + "signal TEXT NOT NULL, firing INTEGER NOT NULL, at TEXT NOT NULL, baseline REAL, current REAL, message TEXT)");
             }
-            return new SqliteHealthStore(file, db, retention);
+            return new SqliteHealthStore(file, db, retention, memoryQueue);
         } catch (IOException | SQLException e) {
             throw new IllegalStateException("health store " + file + " cannot be opened: " + e.getMessage(), e);
         }
@@ -437,7 +438,7 @@ final class SqliteHealthStore implements HealthStore {
             reset();
             if (storageProblem == null) {
                 log.error("health store {}: the disk refused a write ({}); writes wait in memory (at most {}) and are done in"
-                        + " order once it takes them again", file, e.getMessage(), MEMORY_QUEUE);
+                        + " order once it takes them again", file, e.getMessage(), memoryQueue);
             }
             storageProblem = "health store " + file + ": cannot write: " + e.getMessage();
             hold(what, w);
@@ -447,12 +448,12 @@ final class SqliteHealthStore implements HealthStore {
     }
 
     private void hold(String what, Write w) {
-        if (refused.size() >= MEMORY_QUEUE) {
+        if (refused.size() >= memoryQueue) {
             refused.removeFirst();
             droppedInMemory++;
             if (Long.bitCount(droppedInMemory) == 1) {
                 log.warn("health store {}: {} writes wait in memory for the disk, the most allowed: dropped the oldest; {} in all",
-                        file, MEMORY_QUEUE, droppedInMemory);
+                        file, memoryQueue, droppedInMemory);
             }
         }
         refused.addLast(new Object[] {what, w});

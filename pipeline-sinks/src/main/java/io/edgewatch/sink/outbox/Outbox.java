@@ -436,7 +436,7 @@ public final class Outbox implements AutoCloseable {
             long oldest = rs.getLong(2);
             boolean empty = rs.wasNull();
             OutboxStats stats = new OutboxStats(depth + waiting.size(), empty ? 0 : Math.max(0, clock.millis() - oldest),
-                    counter("accepted"), counter("delivered"), counter("retries"), counter("evicted"));
+                    counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedInMemory);
             db.commit();
             return stats;
         } catch (SQLException e) {
