@@ -1,5 +1,7 @@
 package io.edgewatch.daemon;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,15 +10,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.daemon.config.CameraConfig;
 import io.edgewatch.daemon.config.EdgewatchConfig;
 import io.edgewatch.daemon.config.HealthConfig;
+import io.edgewatch.daemon.config.ServerDetector;
+import io.edgewatch.daemon.config.SourceConfig;
 import io.edgewatch.health.CameraListener;
 import io.edgewatch.health.Health;
 import io.edgewatch.health.HealthServer;
@@ -59,6 +66,7 @@ public final class Daemon implements AutoCloseable {
     private final int cameraCount;
 
     private Daemon(EdgewatchConfig config) {
+        registerSecrets(config);
         this.stopGrace = config.storage().outboxStopGrace();
         this.healthStore = openHealthStore(config);
         // local time: the statistics endpoint reads and writes times as Roboflow's reports carry them
@@ -121,6 +129,32 @@ public final class Daemon implements AutoCloseable {
         this.completion = all.cache();
         this.completion.subscribe();
     }
+
+    /** Every configured secret, masked wherever it appears from now on (logs, states, alerts, stores). */
+    private static void registerSecrets(EdgewatchConfig config) {
+        if (config.roboflow() != null) {
+            Redactor.register(config.roboflow().apiKey());
+        }
+        if (config.health() != null) {
+            Redactor.register(config.health().token());
+        }
+        if (config.alertWebhook() != null) {
+            Redactor.register(config.alertWebhook().token());
+        }
+        for (CameraConfig c : config.cameras()) {
+            if (c.inference() instanceof ServerDetector s && s.options() != null) {
+                Redactor.register(s.options().apiKey());
+            }
+            String url = c.source() instanceof SourceConfig.Rtsp r ? r.url() : c.source() instanceof SourceConfig.Http h ? h.url() : null;
+            Matcher m = url == null ? null : URL_PASSWORD.matcher(url);
+            if (m != null && m.find()) {
+                Redactor.register(m.group(1));
+                Redactor.register(URLDecoder.decode(m.group(1), StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    private static final Pattern URL_PASSWORD = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:([^/@]+)@");
 
     /** Starts every enabled camera of {@code config}. */
     public static Daemon start(EdgewatchConfig config) {

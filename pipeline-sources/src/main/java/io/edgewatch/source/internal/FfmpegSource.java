@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import io.edgewatch.core.frame.FramePool;
 import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.source.Reconnect;
@@ -156,8 +157,9 @@ public final class FfmpegSource implements FrameSource {
     private void reconnecting(Throwable failure, long delayMillis) {
         SourceStatus before = status.get();
         String prefix = "camera " + options.cameraId() + ": ";
-        String message = failure.getMessage() != null && failure.getMessage().startsWith(prefix) ? failure.getMessage()
-                : prefix + failure;
+        // FFmpeg's own text quotes the input URL whole, credentials included
+        String message = Redactor.redact(failure.getMessage() != null && failure.getMessage().startsWith(prefix)
+                ? failure.getMessage() : prefix + failure);
         status.set(before.next(SourceStatus.State.RECONNECTING, Instant.now(), before.reconnects() + 1, message));
         if (before.state() != SourceStatus.State.RECONNECTING || !Objects.equals(before.lastError(), message)) {
             // the message names the camera already
@@ -174,7 +176,7 @@ public final class FfmpegSource implements FrameSource {
         if (before.state() == state) {
             return;
         }
-        status.set(before.next(state, Instant.now(), before.reconnects(), error != null ? error : before.lastError()));
+        status.set(before.next(state, Instant.now(), before.reconnects(), error != null ? Redactor.redact(error) : before.lastError()));
         if (state == SourceStatus.State.STREAMING && before.reconnects() > 0) {
             log.info("camera {}: streaming again from {} after {} reconnect(s)", options.cameraId(), options.description(),
                     before.reconnects());
