@@ -25,6 +25,7 @@ import io.edgewatch.daemon.config.HealthConfig;
 import io.edgewatch.daemon.config.ServerDetector;
 import io.edgewatch.daemon.config.SourceConfig;
 import io.edgewatch.health.CameraListener;
+import io.edgewatch.health.EndpointLimits;
 import io.edgewatch.health.Health;
 import io.edgewatch.health.HealthServer;
 import io.edgewatch.health.HealthStore;
@@ -175,7 +176,8 @@ public final class Daemon implements AutoCloseable {
             return null;
         }
         try {
-            HealthServer server = HealthServer.start(health, h.host(), h.port(), h.token());
+            HealthServer server = HealthServer.start(health, h.host(), h.port(), h.token(),
+                    new EndpointLimits(h.maxConnections(), h.idleTimeout()));
             log.info("health endpoint on {}: /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats{}", server.url(),
                     h.token() == null ? "" : " (bearer token required)");
             return server;

@@ -190,6 +190,11 @@ public final class Health implements AutoCloseable {
         }).subscribeOn(Schedulers.boundedElastic());
     }
 
+    /** The endpoint closed a connection over its cap. */
+    void connectionRejected() {
+        meters.connectionRejected();
+    }
+
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
         return meters.scrape();

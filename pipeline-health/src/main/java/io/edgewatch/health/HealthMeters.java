@@ -55,6 +55,13 @@ final class HealthMeters implements AutoCloseable {
                 .register(registry);
     }
 
+    private final Counter rejectedConnections = Counter.builder("edgewatch.health.connections.rejected")
+            .description("connections to the health endpoint closed at once because it held its maximum").register(registry);
+
+    void connectionRejected() {
+        rejectedConnections.increment();
+    }
+
     /** The outbox's depth, oldest age and counters. */
     void outbox(Supplier<OutboxStats> stats) {
         this.outbox = stats; // meters hold their object weakly: keep it here

@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -50,9 +51,32 @@ public final class HealthServer implements AutoCloseable {
      * @throws IllegalStateException when the address cannot be bound, naming it
      */
     public static HealthServer start(Health health, String host, int port, String token) {
+        return start(health, host, port, token, EndpointLimits.DEFAULTS);
+    }
+
+    private static final int MAX_INITIAL_LINE = 4096;
+    private static final int MAX_HEADERS = 16 * 1024;
+
+    /**
+     * The same, holding at most {@code limits.maxConnections()} connections (the ones beyond are
+     * closed at once and counted in {@code edgewatch_health_connections_rejected_total}), closing a
+     * connection idle for {@code limits.idleTimeout()}, and refusing request lines over 4 KiB and headers over 16 KiB:
+     * no client, with or without a token, can use up the process's file descriptors.
+     */
+    public static HealthServer start(Health health, String host, int port, String token, EndpointLimits limits) {
         byte[] expected = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        AtomicInteger open = new AtomicInteger();
         try {
             DisposableServer server = HttpServer.create().host(host).port(port)
+                    .idleTimeout(limits.idleTimeout())
+                    .httpRequestDecoder(spec -> spec.maxInitialLineLength(MAX_INITIAL_LINE).maxHeaderSize(MAX_HEADERS))
+                    .doOnChannelInit((observer, channel, remote) -> {
+                        channel.closeFuture().addListener(f -> open.decrementAndGet());
+                        if (open.incrementAndGet() > limits.maxConnections()) {
+                            health.connectionRejected();
+                            channel.close();
+                        }
+                    })
                     .route(routes -> routes
                             .get("/healthz", (req, res) -> guarded(req, res, expected,
                                     () -> json(res, HttpResponseStatus.OK, health.healthz().toString())))
