@@ -62,16 +62,7 @@ class CleanStopTest {
                   api_url: %s
                   workspace: ws
                 """.formatted(dir.resolve("var"), dir.resolve("out/reports.jsonl"), roboflow.url()));
-        Files.writeString(cfg.resolve("cameras/pattern.yaml"), """
-                id: pattern
-                source:
-                  type: test_pattern
-                  size: 160x120
-                inference:
-                  type: motion
-                aggregation:
-                  frequency: 1
-                """);
+        Files.writeString(cfg.resolve("cameras/pattern.yaml"), ConfigFolder.PATTERN_CAMERA);
         Path log = dir.resolve("daemon.log");
         Process daemon = DaemonProcess.run(Edgewatch.class, cfg, log, Map.of("ROBOFLOW_API_KEY", KEY));
         try {

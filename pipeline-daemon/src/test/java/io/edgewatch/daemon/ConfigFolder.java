@@ -21,6 +21,18 @@ final class ConfigFolder {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** A camera file: a small test pattern under motion detection, a window a second. */
+    static final String PATTERN_CAMERA = """
+            id: pattern
+            source:
+              type: test_pattern
+              size: 160x120
+            inference:
+              type: motion
+            aggregation:
+              frequency: 1
+            """;
+
     private ConfigFolder() {
     }
 

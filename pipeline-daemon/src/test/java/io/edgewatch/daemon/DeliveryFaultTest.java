@@ -77,16 +77,7 @@ class DeliveryFaultTest {
                   retry_max: 1s
                   probe_interval: 1s
                 """.formatted(storage, root.resolve("out/reports.jsonl"), url));
-        Files.writeString(cfg.resolve("cameras/pattern.yaml"), """
-                id: pattern
-                source:
-                  type: test_pattern
-                  size: 160x120
-                inference:
-                  type: motion
-                aggregation:
-                  frequency: 1
-                """);
+        Files.writeString(cfg.resolve("cameras/pattern.yaml"), ConfigFolder.PATTERN_CAMERA);
         return cfg;
     }
 

@@ -89,16 +89,7 @@ class SecretsTest {
                 aggregation:
                   frequency: 1
                 """.formatted(closed));
-        Files.writeString(cfg.resolve("cameras/pattern.yaml"), """
-                id: pattern
-                source:
-                  type: test_pattern
-                  size: 160x120
-                inference:
-                  type: motion
-                aggregation:
-                  frequency: 1
-                """);
+        Files.writeString(cfg.resolve("cameras/pattern.yaml"), ConfigFolder.PATTERN_CAMERA);
         Path log = dir.resolve("daemon.log");
         Process daemon = DaemonProcess.run(Edgewatch.class, cfg, log, Map.of("ROBOFLOW_API_KEY", KEY, "HEALTH_TOKEN", HEALTH_TOKEN,
                 "HOOK_TOKEN", HOOK_TOKEN, "HOOK_SIG", HOOK_SIG, "RTSP_PASSWORD", RTSP_PASSWORD, "EDGEWATCH_LOG_LEVEL", "debug"));
