@@ -260,7 +260,7 @@ public final class Outbox implements AutoCloseable {
             db.commit();
             return out;
         } catch (SQLException e) {
-            rollback();
+            reset();
             throw new IllegalStateException("outbox " + file + ": cannot read: " + e.getMessage(), e);
         }
     }
@@ -274,7 +274,7 @@ public final class Outbox implements AutoCloseable {
             db.commit();
             depth -= n;
         } catch (SQLException e) {
-            rollback();
+            reset();
             throw new IllegalStateException("outbox " + file + ": cannot delete entry " + id + ": " + e.getMessage(), e);
         }
     }
@@ -292,7 +292,7 @@ public final class Outbox implements AutoCloseable {
             depth -= del.executeUpdate();
             db.commit();
         } catch (SQLException e) {
-            rollback();
+            reset();
             throw new IllegalStateException("outbox " + file + ": cannot move entry " + id + " aside: " + e.getMessage(), e);
         }
     }
@@ -305,7 +305,7 @@ public final class Outbox implements AutoCloseable {
             bump("retries", 1);
             db.commit();
         } catch (SQLException e) {
-            rollback();
+            reset();
             throw new IllegalStateException("outbox " + file + ": cannot update entry " + id + ": " + e.getMessage(), e);
         }
     }
@@ -317,7 +317,7 @@ public final class Outbox implements AutoCloseable {
             db.commit();
             return n;
         } catch (SQLException e) {
-            rollback();
+            reset();
             throw new IllegalStateException("outbox " + file + ": cannot count dead letters: " + e.getMessage(), e);
         }
     }
@@ -347,7 +347,7 @@ public final class Outbox implements AutoCloseable {
             up.executeUpdate();
             db.commit();
         } catch (SQLException e) {
-            rollback();
+            reset();
             throw new IllegalStateException("outbox " + file + ": cannot record the state of " + destination + ": " + e.getMessage(), e);
         }
     }
@@ -385,7 +385,7 @@ public final class Outbox implements AutoCloseable {
             db.commit();
             return new ArrayList<>(out.values());
         } catch (SQLException e) {
-            rollback();
+            reset();
             throw new IllegalStateException("outbox " + file + ": cannot read it: " + e.getMessage(), e);
         }
     }
@@ -405,7 +405,7 @@ public final class Outbox implements AutoCloseable {
             db.commit();
             return out;
         } catch (SQLException e) {
-            rollback();
+            reset();
             throw new IllegalStateException("outbox " + file + ": cannot read the dead letters: " + e.getMessage(), e);
         }
     }
@@ -423,7 +423,7 @@ public final class Outbox implements AutoCloseable {
             depth += n;
             return n;
         } catch (SQLException e) {
-            rollback();
+            reset();
             throw new IllegalStateException("outbox " + file + ": cannot put the dead letters back: " + e.getMessage(), e);
         }
     }
@@ -440,7 +440,7 @@ public final class Outbox implements AutoCloseable {
             db.commit();
             return stats;
         } catch (SQLException e) {
-            rollback();
+            reset();
             throw new IllegalStateException("outbox " + file + ": cannot read its statistics: " + e.getMessage(), e);
         }
     }
@@ -460,10 +460,6 @@ public final class Outbox implements AutoCloseable {
                 return rs.next() ? rs.getLong(1) : 0;
             }
         }
-    }
-
-    private void rollback() {
-        reset();
     }
 
     /**

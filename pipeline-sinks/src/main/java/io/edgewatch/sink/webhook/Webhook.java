@@ -85,11 +85,6 @@ public final class Webhook implements AutoCloseable {
         }
     }
 
-    /** Why delivery is stopped (status, redirect target); null while it is not. */
-    public String stopReason() {
-        return sender.stopReason();
-    }
-
     @Override
     public void close() {
         close(OutboxSender.DEFAULT_STOP_GRACE);
