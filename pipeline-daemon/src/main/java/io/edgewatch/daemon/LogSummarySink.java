@@ -5,6 +5,7 @@ import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgewatch.core.aggregate.WindowAggregator;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.sink.ReportSink;
 import reactor.core.publisher.Mono;
@@ -22,9 +23,10 @@ final class LogSummarySink implements ReportSink {
 
     @Override
     public Mono<Void> write(WindowReport r) {
-        return Mono.fromRunnable(() -> log.info("camera {} window {}..{}: {} frames seen, {} inferred, {} dropped, {} errors; {}",
+        long decode = r.errorsByKind().getOrDefault(WindowAggregator.DECODE_ERRORS, 0L);
+        return Mono.fromRunnable(() -> log.info("camera {} window {}..{}: {} frames seen, {} inferred, {} dropped, {} errors{}; {}",
                 r.cameraId(), r.windowStart(), r.windowEnd(), r.framesSeen(), r.framesInferred(), r.framesDropped(),
-                r.inferenceErrors(), r.classStats().isEmpty() ? "nothing detected"
+                r.inferenceErrors(), decode > 0 ? ", " + decode + " decode errors" : "", r.classStats().isEmpty() ? "nothing detected"
                         : r.classStats().stream().map(s -> s.className() + " x" + s.count() + " (max "
                                 + String.format(Locale.ROOT, "%.2f", s.maxConfidence()) + ")").toList()));
     }

@@ -14,14 +14,28 @@ import java.util.Objects;
  * @param loop start again at the end (files)
  * @param description what to print for this source: never a credential
  * @param reconnect how a live source reconnects, or null to fail on the first error (files)
+ * @param maxResolution larger frames are scaled down to fit it
  */
 public record SourceOptions(String cameraId, String input, String format, Map<String, String> ffmpegOptions,
-                            boolean live, boolean loop, String description, Reconnect reconnect) {
+                            boolean live, boolean loop, String description, Reconnect reconnect,
+                            Resolution maxResolution) {
 
     public SourceOptions {
         Objects.requireNonNull(cameraId, "cameraId");
         Objects.requireNonNull(input, "input");
         ffmpegOptions = Map.copyOf(ffmpegOptions);
         Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(maxResolution, "maxResolution");
+    }
+
+    /** Options with {@link Resolution#DEFAULT_MAX}. */
+    public SourceOptions(String cameraId, String input, String format, Map<String, String> ffmpegOptions,
+                         boolean live, boolean loop, String description, Reconnect reconnect) {
+        this(cameraId, input, format, ffmpegOptions, live, loop, description, reconnect, Resolution.DEFAULT_MAX);
+    }
+
+    /** The same options with another {@code maxResolution}. */
+    public SourceOptions withMaxResolution(Resolution max) {
+        return new SourceOptions(cameraId, input, format, ffmpegOptions, live, loop, description, reconnect, max);
     }
 }

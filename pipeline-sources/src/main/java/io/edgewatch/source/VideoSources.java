@@ -82,6 +82,17 @@ public final class VideoSources {
                 "usb " + device, reconnect));
     }
 
+    /**
+     * The same source with frames larger than {@code max} scaled down to fit it (sources of
+     * edgewatch's own; any other source is returned as it is).
+     */
+    public static FrameSource limit(FrameSource source, Resolution max) {
+        if (source instanceof FfmpegSource f && !f.options().maxResolution().equals(max)) {
+            return new FfmpegSource(f.options().withMaxResolution(max));
+        }
+        return source;
+    }
+
     /** {@code scheme://user:password@host/...} becomes {@code scheme://***@host/...}; other URLs are unchanged. */
     public static String redactUrl(String url) {
         return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", "$1***@");

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 import io.edgewatch.core.aggregate.internal.FrameSummary;
 import io.edgewatch.core.aggregate.internal.WindowAccumulator;
@@ -31,15 +32,28 @@ import reactor.core.publisher.Mono;
  */
 public final class WindowAggregator implements Function<Flux<FrameEvent>, Flux<WindowReport>> {
 
-    private final WindowOptions options;
+    /** The error kind of the source's decoder errors. */
+    public static final String DECODE_ERRORS = "decode";
 
-    private WindowAggregator(WindowOptions options) {
+    private final WindowOptions options;
+    private final LongSupplier decodeErrors;
+
+    private WindowAggregator(WindowOptions options, LongSupplier decodeErrors) {
         this.options = options;
+        this.decodeErrors = decodeErrors;
     }
 
     /** The aggregation stage for one camera, to apply with {@link Flux#transform}. */
     public static WindowAggregator create(WindowOptions options) {
-        return new WindowAggregator(options);
+        return new WindowAggregator(options, () -> 0);
+    }
+
+    /**
+     * As above, with the source's decoder errors (a running total, read as each window closes)
+     * counted in each window as the error kind {@value #DECODE_ERRORS}.
+     */
+    public static WindowAggregator create(WindowOptions options, LongSupplier decodeErrors) {
+        return new WindowAggregator(options, decodeErrors);
     }
 
     @Override
@@ -47,6 +61,7 @@ public final class WindowAggregator implements Function<Flux<FrameEvent>, Flux<W
         return Flux.defer(() -> {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicReference<Instant> windowStart = new AtomicReference<>(now());
+            long[] decodeSeen = {decodeErrors.getAsLong()};
             Flux<FrameSummary> summaries = events
                     .map(FrameSummary::of)
                     .onErrorResume(e -> {
@@ -63,7 +78,10 @@ public final class WindowAggregator implements Function<Flux<FrameEvent>, Flux<W
                             .flatMapIterable(acc -> {
                                 Instant end = now();
                                 windowStart.set(end);
-                                return acc.close(end);
+                                long decodeNow = decodeErrors.getAsLong();
+                                long decode = decodeNow - decodeSeen[0];
+                                decodeSeen[0] = decodeNow;
+                                return acc.close(end, decode);
                             }))
                     .concatWith(Mono.defer(() -> {
                         Throwable t = failure.get();

@@ -23,7 +23,9 @@ import java.util.TreeMap;
  * @param framesDropped frames the camera's pipeline did not infer, whatever the reason
  * @param inferenceErrors frames whose inference failed
  * @param droppedByReason {@code framesDropped} by reason label, only reasons that occurred
- * @param errorsByKind {@code inferenceErrors} by kind label, only kinds that occurred
+ * @param errorsByKind {@code inferenceErrors} by kind label, only kinds that occurred; and, apart from
+ *                     {@code inferenceErrors}, {@code decode}: the errors the source's decoder reported
+ *                     in the window (corrupt data it concealed; on the camera's own model only)
  * @param inferenceResults the most confident prediction per class, in the order classes first
  *                         appeared in the window (ties keep the earliest): the reference
  *                         aggregator's semantics

@@ -72,7 +72,7 @@ public final class CameraPipeline {
                     .transform(inference)
                     .transform(FramePacing.reinsert(missed));
         })
-                .transform(WindowAggregator.create(options.window()));
+                .transform(WindowAggregator.create(options.window(), source::decodeErrors));
     }
 
     /** Runs the camera until {@code stop} or the end of its source; completes when the last report is written. */

@@ -25,6 +25,14 @@ public interface FrameSource {
     /** True for cameras and streams, whose frames arrive in real time whether or not they are read. */
     boolean live();
 
+    /**
+     * Frames, or parts of frames, the source's decoder reported as corrupt since it was made (the
+     * decoder conceals them; the frames still arrive). Zero for sources that cannot tell.
+     */
+    default long decodeErrors() {
+        return 0;
+    }
+
     /** The source's state now; sources that do not track it say {@code STREAMING} since the epoch. */
     default SourceStatus status() {
         return new SourceStatus(SourceStatus.State.STREAMING, Instant.EPOCH, 0, null);

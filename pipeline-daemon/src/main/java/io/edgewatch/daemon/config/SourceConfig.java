@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.source.Reconnect;
+import io.edgewatch.source.Resolution;
 import io.edgewatch.source.VideoSources;
 
 /** A camera's {@code source:} section, by type; {@link #open} makes the source it describes. */
@@ -12,6 +13,9 @@ public sealed interface SourceConfig {
 
     /** Frames per second of stream time to infer at most; 0 for all. */
     double maxFps();
+
+    /** {@code source.max_resolution}: larger frames are scaled down to fit. */
+    Resolution maxResolution();
 
     /** The source for camera {@code cameraId}; nothing is opened until its frames are subscribed to. */
     FrameSource open(String cameraId);
@@ -23,42 +27,45 @@ public sealed interface SourceConfig {
     }
 
     /** {@code type: file}: anything FFmpeg reads; lossless unless {@code max_fps} says otherwise. */
-    record File(Path path, boolean loop, double maxFps) implements SourceConfig {
+    record File(Path path, boolean loop, double maxFps, Resolution maxResolution) implements SourceConfig {
         @Override
         public FrameSource open(String cameraId) {
-            return VideoSources.file(cameraId, path, loop);
+            return VideoSources.limit(VideoSources.file(cameraId, path, loop), maxResolution);
         }
     }
 
     /** {@code type: test_pattern}: an FFmpeg {@code lavfi} source, paced to real time. */
-    record TestPattern(String pattern, int width, int height, double rate, double maxFps, Reconnect reconnect) implements Live {
+    record TestPattern(String pattern, int width, int height, double rate, double maxFps, Reconnect reconnect,
+                       Resolution maxResolution) implements Live {
         @Override
         public FrameSource open(String cameraId) {
-            return VideoSources.testPattern(cameraId, pattern, width, height, rate, reconnect);
+            return VideoSources.limit(VideoSources.testPattern(cameraId, pattern, width, height, rate, reconnect), maxResolution);
         }
     }
 
     /** {@code type: rtsp}. */
-    record Rtsp(String url, String transport, Duration timeout, double maxFps, Reconnect reconnect) implements Live {
+    record Rtsp(String url, String transport, Duration timeout, double maxFps, Reconnect reconnect,
+                Resolution maxResolution) implements Live {
         @Override
         public FrameSource open(String cameraId) {
-            return VideoSources.rtsp(cameraId, url, transport, timeout.toNanos() / 1000, reconnect);
+            return VideoSources.limit(VideoSources.rtsp(cameraId, url, transport, timeout.toNanos() / 1000, reconnect), maxResolution);
         }
     }
 
     /** {@code type: usb}: a V4L2 device. */
-    record Usb(String device, String inputFormat, String size, Double fps, double maxFps, Reconnect reconnect) implements Live {
+    record Usb(String device, String inputFormat, String size, Double fps, double maxFps, Reconnect reconnect,
+               Resolution maxResolution) implements Live {
         @Override
         public FrameSource open(String cameraId) {
-            return VideoSources.usb(cameraId, device, inputFormat, size, fps, reconnect);
+            return VideoSources.limit(VideoSources.usb(cameraId, device, inputFormat, size, fps, reconnect), maxResolution);
         }
     }
 
     /** {@code type: http}: MJPEG over HTTP, HLS, anything FFmpeg reads from a URL. */
-    record Http(String url, Duration timeout, double maxFps, Reconnect reconnect) implements Live {
+    record Http(String url, Duration timeout, double maxFps, Reconnect reconnect, Resolution maxResolution) implements Live {
         @Override
         public FrameSource open(String cameraId) {
-            return VideoSources.http(cameraId, url, timeout.toNanos() / 1000, reconnect);
+            return VideoSources.limit(VideoSources.http(cameraId, url, timeout.toNanos() / 1000, reconnect), maxResolution);
         }
     }
 }

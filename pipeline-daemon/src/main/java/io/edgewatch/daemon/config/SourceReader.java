@@ -8,6 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.edgewatch.source.Reconnect;
+import io.edgewatch.source.Resolution;
 
 /** A camera's {@code source:} section into its {@link SourceConfig}, reconnect settings included for live sources. */
 final class SourceReader {
@@ -20,6 +21,8 @@ final class SourceReader {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     static final String DEFAULT_USB_DEVICE = "/dev/video0";
     private static final Pattern SIZE = Pattern.compile("(\\d{1,5})x(\\d{1,5})");
+    /** The largest frame size a {@code size} may ask for (8K UHD): larger would not fit a box's memory. */
+    static final Resolution MAX_SIZE = new Resolution(7680, 4320);
 
     private SourceReader() {
     }
@@ -28,6 +31,8 @@ final class SourceReader {
     static SourceConfig read(Section s, boolean enabled) {
         String type = s.oneOf("type", null, TYPES);
         double maxFps = s.number("max_fps", 0, 0, 1000);
+        int[] max = size(s, "max_resolution", Resolution.DEFAULT_MAX.toString());
+        Resolution maxResolution = new Resolution(max[0], max[1]);
         SourceConfig result = null;
         if (type != null) {
             Reconnect reconnect = type.equals("file") ? null : reconnect(s.section("reconnect"));
@@ -37,7 +42,7 @@ final class SourceReader {
                     if (path != null && enabled && !Files.isReadable(Path.of(path))) {
                         s.error("path", "file " + Path.of(path).toAbsolutePath().normalize() + " does not exist or cannot be read");
                     }
-                    yield new SourceConfig.File(path == null ? null : Path.of(path), s.bool("loop", false), maxFps);
+                    yield new SourceConfig.File(path == null ? null : Path.of(path), s.bool("loop", false), maxFps, maxResolution);
                 }
                 case "test_pattern" -> {
                     String pattern = s.string("pattern", DEFAULT_PATTERN);
@@ -46,7 +51,7 @@ final class SourceReader {
                     }
                     int[] size = size(s, "size", DEFAULT_PATTERN_SIZE);
                     double rate = s.number("rate", DEFAULT_PATTERN_RATE, 0.1, 240);
-                    yield new SourceConfig.TestPattern(pattern, size[0], size[1], rate, maxFps, reconnect);
+                    yield new SourceConfig.TestPattern(pattern, size[0], size[1], rate, maxFps, reconnect, maxResolution);
                 }
                 case "rtsp" -> {
                     String url = s.requiredString("url");
@@ -54,7 +59,7 @@ final class SourceReader {
                         s.error("url", "expected an rtsp:// or rtsps:// URL");
                     }
                     yield new SourceConfig.Rtsp(url, s.oneOf("transport", DEFAULT_RTSP_TRANSPORT, List.of("tcp", "udp")),
-                            s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect);
+                            s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect, maxResolution);
                 }
                 case "usb" -> {
                     String device = s.string("device", DEFAULT_USB_DEVICE);
@@ -65,14 +70,14 @@ final class SourceReader {
                         size = wh == null ? null : wh[0] + "x" + wh[1];
                     }
                     Double fps = s.has("fps") ? s.number("fps", 0, 0.1, 1000) : null;
-                    yield new SourceConfig.Usb(device, inputFormat, size, fps, maxFps, reconnect);
+                    yield new SourceConfig.Usb(device, inputFormat, size, fps, maxFps, reconnect, maxResolution);
                 }
                 case "http" -> {
                     String url = s.requiredString("url");
                     if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
                         s.error("url", "expected an http:// or https:// URL");
                     }
-                    yield new SourceConfig.Http(url, s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect);
+                    yield new SourceConfig.Http(url, s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect, maxResolution);
                 }
                 default -> throw new IllegalStateException(type);
             };
@@ -105,6 +110,10 @@ final class SourceReader {
         Matcher m = SIZE.matcher(text);
         if (!m.matches() || Integer.parseInt(m.group(1)) < 16 || Integer.parseInt(m.group(2)) < 16) {
             s.error(key, "expected WIDTHxHEIGHT such as 640x480 (each at least 16), found '" + text + "'");
+            return new int[] {640, 480};
+        }
+        if (Integer.parseInt(m.group(1)) > MAX_SIZE.width() || Integer.parseInt(m.group(2)) > MAX_SIZE.height()) {
+            s.error(key, text + " is larger than the largest frame edgewatch takes, " + MAX_SIZE);
             return new int[] {640, 480};
         }
         return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};

@@ -19,6 +19,7 @@ import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.inference.onnx.OnnxOptions;
 import io.edgewatch.inference.server.InferenceServerOptions;
 import io.edgewatch.source.Reconnect;
+import io.edgewatch.source.Resolution;
 
 class ConfigLoaderTest {
 
@@ -44,7 +45,8 @@ class ConfigLoaderTest {
         assertThat(c.cameras()).extracting(CameraConfig::id).containsExactly("demo-pattern", "dock-3", "gate-2", "line2-usb",
                 "lobby-file", "yard-1");
         assertThat(c.enabledCameras()).singleElement().satisfies(cam -> {
-            assertThat(cam.source()).isEqualTo(new SourceConfig.TestPattern("testsrc2", 640, 480, 25, 0, Reconnect.DEFAULTS));
+            assertThat(cam.source()).isEqualTo(new SourceConfig.TestPattern("testsrc2", 640, 480, 25, 0, Reconnect.DEFAULTS,
+                    Resolution.DEFAULT_MAX));
             assertThat(cam.inference().type()).isEqualTo("motion");
             assertThat(cam.inference().maxInFlight()).isEqualTo(1);
             assertThat(cam.frequency()).isEqualTo(Duration.ofSeconds(5));

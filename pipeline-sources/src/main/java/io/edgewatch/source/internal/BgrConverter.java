@@ -31,21 +31,26 @@ final class BgrConverter implements AutoCloseable {
      * @throws IllegalStateException when swscale cannot convert from the picture's format
      */
     Mat convert(AVFrame picture, FramePool pool) {
+        return convert(picture, pool, picture.width(), picture.height());
+    }
+
+    /** As above, scaled to {@code outWidth}x{@code outHeight} in the same pass. */
+    Mat convert(AVFrame picture, FramePool pool, int outWidth, int outHeight) {
         int width = picture.width();
         int height = picture.height();
-        context = swscale.sws_getCachedContext(context, width, height, picture.format(), width, height,
+        context = swscale.sws_getCachedContext(context, width, height, picture.format(), outWidth, outHeight,
                 avutil.AV_PIX_FMT_BGR24, swscale.SWS_BILINEAR, null, null, (DoublePointer) null);
         if (context == null) {
             throw new IllegalStateException("swscale cannot convert " + width + "x" + height + " pictures of pixel format "
                     + picture.format() + " to BGR");
         }
-        Mat out = pool.take(height, width, opencv_core.CV_8UC3);
+        Mat out = pool.take(outHeight, outWidth, opencv_core.CV_8UC3);
         target.put(0, out.data());
         targetStride.put(0, (int) out.step());
         int rows = swscale.sws_scale(context, picture.data(), picture.linesize(), 0, height, target, targetStride);
-        if (rows != height) {
+        if (rows != outHeight) {
             out.close();
-            throw new IllegalStateException("swscale converted " + rows + " of " + height + " rows");
+            throw new IllegalStateException("swscale converted " + rows + " of " + outHeight + " rows");
         }
         return out;
     }

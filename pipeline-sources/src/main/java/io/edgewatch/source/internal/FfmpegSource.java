@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avdevice;
-import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -30,6 +29,7 @@ import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.source.Reconnect;
+import io.edgewatch.source.Resolution;
 import io.edgewatch.source.SourceException;
 import io.edgewatch.source.SourceOptions;
 import reactor.core.publisher.Flux;
@@ -56,18 +56,28 @@ public final class FfmpegSource implements FrameSource {
     private static final AtomicInteger THREADS = new AtomicInteger();
     /** Idle frame buffers a source keeps for reuse: enough for the frames a pipeline holds at once. */
     private static final int POOLED_FRAMES = 32;
+    /** How often a looped file may be reopened when its passes are short: from 0.5 s, doubling to 30 s. */
+    static final Reconnect LOOP_BACKOFF = Reconnect.DEFAULTS;
 
     static {
-        // FFmpeg prints to stderr by itself; errors are enough, the rest is reported by us
-        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+        // FFmpeg prints to stderr by itself unless its log goes through ours
+        FfmpegLog.install();
     }
 
     private final SourceOptions options;
     private final AtomicReference<SourceStatus> status =
             new AtomicReference<>(new SourceStatus(SourceStatus.State.STOPPED, Instant.now(), 0, null));
 
+    private final FfmpegLog.Camera ffmpegLog;
+
     public FfmpegSource(SourceOptions options) {
         this.options = options;
+        this.ffmpegLog = FfmpegLog.camera(options.cameraId());
+    }
+
+    @Override
+    public long decodeErrors() {
+        return ffmpegLog.decodeErrors();
     }
 
     /** What this source opens. */
@@ -203,6 +213,7 @@ public final class FfmpegSource implements FrameSource {
             });
             Scheduler scheduler = Schedulers.fromExecutorService(owner, threadName);
             return Flux.<VideoFrame, Session>generate(() -> {
+                        ffmpegLog.bind();
                         Session opened = open(sequence);
                         onOpen.run();
                         return opened;
@@ -224,6 +235,7 @@ public final class FfmpegSource implements FrameSource {
 
     /** Closes on the owner thread: right here when already on it, else as its next task. */
     private static void closeOnOwner(Session session, ExecutorService owner, String ownerName) {
+        session.closing = true;
         if (Thread.currentThread().getName().equals(ownerName)) {
             session.close();
         } else {
@@ -243,6 +255,13 @@ public final class FfmpegSource implements FrameSource {
         private final FramePool pool = new FramePool(POOLED_FRAMES);
         private final AtomicLong sequence;
         private long framesThisPass;
+        private long passStarted;
+        private int passes;
+        private int shortPasses;
+        private boolean reportedPass;
+        private boolean warnedScaling;
+        /** Set from any thread when the session is to close: a looping pause ends. */
+        private volatile boolean closing;
 
         Session(AtomicLong sequence) {
             this.sequence = sequence;
@@ -263,28 +282,55 @@ public final class FfmpegSource implements FrameSource {
                 throw new SourceException("camera " + options.cameraId() + ": cannot open " + options.description()
                         + ": " + e.getMessage() + deviceLibraryHint(), e);
             }
+            if (!g.hasVideo()) {
+                String streams = Streams.describe(g.getFormatContext());
+                closeQuietly(g);
+                throw new SourceException("camera " + options.cameraId() + ": " + options.description()
+                        + " has no video stream" + (streams.isEmpty() ? "" : " (it has: " + streams + ")"), null);
+            }
+            ffmpegLog.tag(g);
             grabber = g;
             framesThisPass = 0;
-            log.info("camera {}: opened {} ({}x{}, {} fps)", options.cameraId(), options.description(),
-                    g.getImageWidth(), g.getImageHeight(), String.format(Locale.ROOT, "%.2f", g.getFrameRate()));
+            passStarted = System.nanoTime();
+            if (passes++ == 0) {
+                log.info("camera {}: opened {} ({}x{}, {} fps)", options.cameraId(), options.description(),
+                        g.getImageWidth(), g.getImageHeight(), String.format(Locale.ROOT, "%.2f", g.getFrameRate()));
+            } else {
+                log.debug("camera {}: opened {} again (pass {})", options.cameraId(), options.description(), passes);
+            }
         }
 
         Session next(SynchronousSink<VideoFrame> sink) {
             try {
                 long begun = System.nanoTime();
                 Frame frame = grabber.grabImage();
-                if (frame == null && options.loop() && framesThisPass > 0) {
-                    closeQuietly(grabber);
-                    grabber = null;
-                    start();
-                    frame = grabber.grabImage();
+                if (frame == null) {
+                    endOfPass();
+                    if (options.loop() && framesThisPass > 0 && !closing) {
+                        closeQuietly(grabber);
+                        grabber = null;
+                        pauseBeforeLoop();
+                        if (closing) {
+                            sink.complete();
+                            return this;
+                        }
+                        start();
+                        frame = grabber.grabImage();
+                    }
                 }
                 if (frame == null) {
                     sink.complete();
                     return this;
                 }
+                AVFrame picture = (AVFrame) frame.opaque;
+                Resolution out = options.maxResolution().fit(picture.width(), picture.height());
+                if ((out.width() != picture.width() || out.height() != picture.height()) && !warnedScaling) {
+                    warnedScaling = true;
+                    log.warn("camera {}: frames of {}x{} are scaled down to {} (source.max_resolution {})", options.cameraId(),
+                            picture.width(), picture.height(), out, options.maxResolution());
+                }
                 // the grabber reuses its picture on the next grab: the frame gets a BGR buffer of its own
-                Mat copy = converter.convert((AVFrame) frame.opaque, pool);
+                Mat copy = converter.convert(picture, pool, out.width(), out.height());
                 framesThisPass++;
                 long ready = System.nanoTime();
                 sink.next(new VideoFrame(options.cameraId(), sequence.getAndIncrement(), ready, Instant.now(),
@@ -298,6 +344,49 @@ public final class FfmpegSource implements FrameSource {
             return this;
         }
 
+        /** The end of a pass over a file: says once when it held no frame, one frame, or fewer than it announced. */
+        private void endOfPass() {
+            if (options.live() || reportedPass) {
+                return;
+            }
+            int announced = grabber.getLengthInVideoFrames();
+            if (framesThisPass == 0) {
+                reportedPass = true;
+                log.warn("camera {}: {} holds no frame that FFmpeg can decode", options.cameraId(), options.description());
+            } else if (framesThisPass == 1 && options.loop()) {
+                reportedPass = true;
+                log.warn("camera {}: {} holds a single frame; looping it at most once every {} ms", options.cameraId(),
+                        options.description(), LOOP_BACKOFF.maxDelay().toMillis());
+            } else if (announced > 0 && framesThisPass < announced * 0.9) {
+                reportedPass = true;
+                log.warn("camera {}: {} ended after {} of the {} frames its header announces: truncated or corrupt",
+                        options.cameraId(), options.description(), framesThisPass, announced);
+            }
+        }
+
+        /**
+         * A looped file never reopens faster than the reconnect backoff allows: a pass shorter than
+         * the backoff's first delay waits out the rest, doubling while passes stay that short.
+         * Waits in slices so that a stop is not held up.
+         */
+        private void pauseBeforeLoop() {
+            long passMillis = (System.nanoTime() - passStarted) / 1_000_000;
+            if (passMillis >= LOOP_BACKOFF.minDelay().toMillis() && framesThisPass > 1) {
+                shortPasses = 0;
+                return;
+            }
+            long wait = delayMillis(LOOP_BACKOFF, shortPasses++) - passMillis;
+            long until = System.nanoTime() + wait * 1_000_000;
+            while (!closing && System.nanoTime() < until) {
+                try {
+                    Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+
         void close() {
             if (grabber != null) {
                 closeQuietly(grabber);
@@ -305,6 +394,7 @@ public final class FfmpegSource implements FrameSource {
             }
             converter.close();
             pool.close();
+            ffmpegLog.close();
         }
     }
 

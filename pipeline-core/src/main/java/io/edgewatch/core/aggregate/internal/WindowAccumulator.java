@@ -12,6 +12,7 @@ import org.HdrHistogram.IntCountsHistogram;
 import io.edgewatch.core.aggregate.ClassResult;
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.LatencyStats;
+import io.edgewatch.core.aggregate.WindowAggregator;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.event.FrameEvent;
 import io.edgewatch.core.inference.InferenceException;
@@ -73,6 +74,11 @@ public final class WindowAccumulator {
      * appear on each report; errors belong to the camera's own model.
      */
     public List<WindowReport> close(Instant end) {
+        return close(end, 0);
+    }
+
+    /** As above, with {@code decodeErrors} of the source's decoder in the window (an error kind of its own). */
+    public List<WindowReport> close(Instant end, long decodeErrors) {
         List<WindowReport> reports = new ArrayList<>(models.size());
         long dropped = drops.values().stream().mapToLong(Long::longValue).sum();
         Map<String, Long> dropLabels = new LinkedHashMap<>();
@@ -92,6 +98,9 @@ public final class WindowAccumulator {
                 for (Map.Entry<InferenceException.Kind, Long> err : errors.entrySet()) {
                     errorLabels.put(err.getKey().label(), err.getValue());
                     errorCount += err.getValue();
+                }
+                if (decodeErrors > 0) {
+                    errorLabels.put(WindowAggregator.DECODE_ERRORS, decodeErrors);
                 }
             }
             reports.add(new WindowReport(cameraId, e.getKey(), primary ? primaryModelType : m.modelType, start, end,
