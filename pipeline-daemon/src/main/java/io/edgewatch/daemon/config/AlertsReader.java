@@ -62,7 +62,7 @@ final class AlertsReader {
         try {
             return LocalDateTime.parse(t.trim(), InferenceStats.TIME).atZone(ZoneId.systemDefault()).toInstant();
         } catch (DateTimeException e) {
-            s.error(key, "'" + t + "' is not a local time of the form YYYY-MM-DD HH:mm:ss, such as 2026-11-20 08:00:00");
+            s.error(key, Echo.quote(t) + " is not a local time of the form YYYY-MM-DD HH:mm:ss, such as 2026-11-20 08:00:00");
             return def;
         }
     }

@@ -39,7 +39,7 @@ public record CameraConfig(Path file, String id, boolean enabled, SourceConfig s
     static CameraConfig read(Section s, List<String> sinkNames, int workers, AlertOptions alertDefaults) {
         String id = s.requiredString("id");
         if (id != null && !ID.matcher(id).matches()) {
-            s.error("id", "'" + id + "' is not a valid camera id (letters, digits, '_', '-', '.', at most 64, starting with a letter or digit)");
+            s.error("id", Echo.quote(id) + " is not a valid camera id (letters, digits, '_', '-', '.', at most 64, starting with a letter or digit)");
         }
         boolean enabled = s.bool("enabled", true);
         SourceConfig source = SourceReader.read(s.section("source"), enabled);

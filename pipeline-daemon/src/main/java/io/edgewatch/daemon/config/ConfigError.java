@@ -13,6 +13,12 @@ import java.nio.file.Path;
  */
 public record ConfigError(Path file, int line, int column, String key, String message) {
 
+    /** Keys and messages carry text from the file: escaped and cut (see {@link Echo}). */
+    public ConfigError {
+        key = Echo.cut(key, Echo.VALUE_CHARS);
+        message = Echo.cut(message, Echo.MESSAGE_CHARS);
+    }
+
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder().append(file);

@@ -29,11 +29,26 @@ public final class ConfigLoader {
     public static final String MAIN_FILE = "edgewatch.yaml";
     public static final String DEFAULT_CAMERAS_DIR = "cameras";
 
+    /** The largest configuration file read: 1 MiB, unless {@code EDGEWATCH_CONFIG_MAX_BYTES} says otherwise. */
+    public static final int DEFAULT_MAX_FILE_BYTES = 1 << 20;
+    public static final String MAX_FILE_BYTES_VARIABLE = "EDGEWATCH_CONFIG_MAX_BYTES";
+
     private final Map<String, String> env;
     private final Map<String, Set<String>> defaults = new LinkedHashMap<>();
+    private final int maxFileBytes;
 
     public ConfigLoader(Map<String, String> env) {
         this.env = Map.copyOf(env);
+        int max = DEFAULT_MAX_FILE_BYTES;
+        try {
+            String set = env.get(MAX_FILE_BYTES_VARIABLE);
+            if (set != null && !set.isBlank()) {
+                max = Math.max(1024, Integer.parseInt(set.trim()));
+            }
+        } catch (NumberFormatException e) {
+            // an unreadable override keeps the default
+        }
+        this.maxFileBytes = max;
     }
 
     /** Loads with the process environment. */
@@ -92,8 +107,19 @@ public final class ConfigLoader {
             errors.add(new ConfigError(file, 0, 0, "", "file does not exist"));
             return null;
         }
+        try {
+            long size = Files.size(file);
+            if (size > maxFileBytes) {
+                errors.add(new ConfigError(file, 0, 0, "", "file is " + size + " bytes; a configuration file may have at most "
+                        + maxFileBytes + " (" + MAX_FILE_BYTES_VARIABLE + " raises the limit)"));
+                return null;
+            }
+        } catch (IOException e) {
+            errors.add(new ConfigError(file, 0, 0, "", "cannot be read: " + e.getMessage()));
+            return null;
+        }
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return Section.root(errors, file, YamlReader.read(in), env, defaults);
+            return Section.root(errors, file, YamlReader.read(in, maxFileBytes), env, defaults);
         } catch (YamlReader.SyntaxError e) {
             errors.add(new ConfigError(file, e.line, e.column, "", e.getMessage()));
         } catch (IOException e) {

@@ -16,7 +16,7 @@ public final class Durations {
     public static Duration parse(String text) {
         Matcher m = FORM.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new IllegalArgumentException("expected a duration such as 500ms, 10s, 2m, 1h or 30d, found '" + text + "'");
+            throw new IllegalArgumentException("expected a duration such as 500ms, 10s, 2m, 1h or 30d, found " + Echo.quote(text));
         }
         double value = Double.parseDouble(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);

@@ -12,8 +12,14 @@ public record JsonlConfig(Path path) {
         Section s = sinks.section("jsonl");
         boolean enabled = s.bool("enabled", true);
         String path = s.string("path", DEFAULT_PATH);
-        s.rejectUnknownKeys();
         boolean present = sinks.has("jsonl");
+        if (path.isBlank()) {
+            s.error("path", "must name a file; leave the key out for " + DEFAULT_PATH);
+            path = DEFAULT_PATH;
+        } else if (enabled && present) {
+            s.writable("path", Path.of(path), false);
+        }
+        s.rejectUnknownKeys();
         sinks.rejectUnknownKeys();
         return enabled && present ? new JsonlConfig(Path.of(path)) : null;
     }

@@ -14,11 +14,11 @@ final class RoboflowReader {
         String key = s.string("api_key", null);
         String url = s.string("api_url", RoboflowOptions.DEFAULT_API_URL);
         if (!url.startsWith("http://") && !url.startsWith("https://")) {
-            s.error("api_url", "expected an http:// or https:// URL, found '" + url + "'");
+            s.error("api_url", "expected an http:// or https:// URL, found " + Echo.quote(url));
         }
         String workspace = s.string("workspace", null);
         if (workspace != null && !workspace.matches("[A-Za-z0-9][A-Za-z0-9_-]*")) {
-            s.error("workspace", "'" + workspace + "' is not a workspace slug (letters, digits, '_', '-')");
+            s.error("workspace", Echo.quote(workspace) + " is not a workspace slug (letters, digits, '_', '-')");
         }
         String source = s.string("source", RoboflowOptions.DEFAULT_SOURCE);
         String sourceInfo = s.string("source_info", RoboflowOptions.DEFAULT_SOURCE_INFO);

@@ -1,6 +1,7 @@
 package io.edgewatch.daemon.config;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,6 +86,33 @@ final class Section {
         errors.add(new ConfigError(file, pos[0], pos[1], key(key), message));
     }
 
+    /**
+     * Checks what {@code run} would otherwise hit when it opens {@code path} for writing: a folder
+     * ({@code folder}) or a file that, when it exists, is of that kind and writable, and that can
+     * be created when it does not (its nearest existing parent is a writable folder).
+     */
+    void writable(String key, Path path, boolean folder) {
+        Path absolute = path.toAbsolutePath().normalize();
+        String what = folder ? "folder" : "file";
+        if (Files.exists(absolute)) {
+            if (folder != Files.isDirectory(absolute)) {
+                error(key, absolute + " is " + (folder ? "not a folder" : "a folder, not a file"));
+            } else if (!Files.isWritable(absolute)) {
+                error(key, "the " + what + " " + absolute + " is not writable by this user");
+            }
+            return;
+        }
+        Path parent = absolute.getParent();
+        while (parent != null && !Files.exists(parent)) {
+            parent = parent.getParent();
+        }
+        if (parent == null || !Files.isDirectory(parent)) {
+            error(key, "the " + what + " " + absolute + " cannot be created: " + parent + " is not a folder");
+        } else if (!Files.isWritable(parent)) {
+            error(key, "the " + what + " " + absolute + " cannot be created: " + parent + " is not writable by this user");
+        }
+    }
+
     /** Where {@code key}'s value is, or the mapping's own position when it is missing. */
     int[] position(String key) {
         YamlNode n = node.entries().get(key);
@@ -105,7 +133,13 @@ final class Section {
         if (s.type() == YamlNode.Scalar.Type.NULL) {
             return null;
         }
-        return s.type() == YamlNode.Scalar.Type.STRING ? expand(key, s.text()) : s.text();
+        String text = s.type() == YamlNode.Scalar.Type.STRING ? expand(key, s.text()) : s.text();
+        if (text != null && text.indexOf('\0') >= 0) {
+            // no path, URL or name holds one, and Java's paths refuse it
+            error(key, "contains a NUL character: " + Echo.quote(text));
+            return null;
+        }
+        return text;
     }
 
     private String expand(String key, String text) {
@@ -152,7 +186,7 @@ final class Section {
     String oneOf(String key, String def, List<String> allowed) {
         String t = def == null ? requiredString(key) : string(key, def);
         if (t != null && !allowed.contains(t)) {
-            error(key, "'" + t + "' is not one of " + String.join(", ", allowed));
+            error(key, Echo.quote(t) + " is not one of " + String.join(", ", allowed));
             return null;
         }
         return t;
@@ -168,7 +202,7 @@ final class Section {
             case "true", "yes", "on" -> true;
             case "false", "no", "off" -> false;
             default -> {
-                error(key, "expected true or false, found '" + t + "'");
+                error(key, "expected true or false, found " + Echo.quote(t));
                 yield def;
             }
         };
@@ -188,7 +222,7 @@ final class Section {
             }
             return (int) v;
         } catch (NumberFormatException e) {
-            error(key, "expected a whole number, found '" + t + "'");
+            error(key, "expected a whole number, found " + Echo.quote(t));
             return def;
         }
     }
@@ -207,7 +241,7 @@ final class Section {
             }
             return v;
         } catch (NumberFormatException e) {
-            error(key, "expected a number, found '" + t + "'");
+            error(key, "expected a number, found " + Echo.quote(t));
             return def;
         }
     }
@@ -241,7 +275,7 @@ final class Section {
             u = null;
         }
         if (u == null || u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null) {
-            error(key, "'" + url + "' is not an http(s) URL (such as " + example + ")");
+            error(key, Echo.quote(url) + " is not an http(s) URL (such as " + example + ")");
             return false;
         }
         return true;

@@ -36,7 +36,7 @@ public record ServerDetector(String modelId, int maxInFlight, Duration timeout, 
         boolean legacy = s.bool("legacy_route", d.legacyRoute());
         boolean valid = modelId != null && task != null;
         if (modelId != null && !modelId.matches("[^/\\s]+/[^/\\s]+")) {
-            s.error("model_id", "'" + modelId + "' is not a Roboflow model id (project/version, such as people-detection/3)");
+            s.error("model_id", Echo.quote(modelId) + " is not a Roboflow model id (project/version, such as people-detection/3)");
             valid = false;
         }
         if (!s.httpUrl("url", url, InferenceServerOptions.DEFAULT_URL)) {

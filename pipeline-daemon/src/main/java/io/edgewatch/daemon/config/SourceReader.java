@@ -47,7 +47,7 @@ final class SourceReader {
                 case "test_pattern" -> {
                     String pattern = s.string("pattern", DEFAULT_PATTERN);
                     if (!pattern.matches("[a-z0-9_]+")) {
-                        s.error("pattern", "'" + pattern + "' is not an FFmpeg source filter name (such as testsrc2, smptebars, mandelbrot)");
+                        s.error("pattern", Echo.quote(pattern) + " is not an FFmpeg source filter name (such as testsrc2, smptebars, mandelbrot)");
                     }
                     int[] size = size(s, "size", DEFAULT_PATTERN_SIZE);
                     double rate = s.number("rate", DEFAULT_PATTERN_RATE, 0.1, 240);
@@ -109,7 +109,7 @@ final class SourceReader {
         }
         Matcher m = SIZE.matcher(text);
         if (!m.matches() || Integer.parseInt(m.group(1)) < 16 || Integer.parseInt(m.group(2)) < 16) {
-            s.error(key, "expected WIDTHxHEIGHT such as 640x480 (each at least 16), found '" + text + "'");
+            s.error(key, "expected WIDTHxHEIGHT such as 640x480 (each at least 16), found " + Echo.quote(text));
             return new int[] {640, 480};
         }
         if (Integer.parseInt(m.group(1)) > MAX_SIZE.width() || Integer.parseInt(m.group(2)) > MAX_SIZE.height()) {

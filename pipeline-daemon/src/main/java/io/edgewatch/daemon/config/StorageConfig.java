@@ -22,7 +22,13 @@ public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHis
     public static final int DEFAULT_OUTBOX_MAX_ENTRIES = 100_000;
 
     static StorageConfig read(Section s) {
-        Path path = Path.of(s.string("path", DEFAULT_PATH));
+        String folder = s.string("path", DEFAULT_PATH);
+        if (folder.isBlank()) {
+            s.error("path", "must name a folder (for outbox.db and health.db); leave the key out for " + DEFAULT_PATH);
+            folder = DEFAULT_PATH;
+        }
+        Path path = Path.of(folder);
+        s.writable("path", path, true);
         long outboxMax = s.integer("outbox_max_entries", DEFAULT_OUTBOX_MAX_ENTRIES, 10, 100_000_000);
         Duration history = s.duration("health_history", HealthStore.DEFAULT_RETENTION, Duration.ofHours(1));
         Duration grace = s.duration("outbox_stop_grace", OutboxSender.DEFAULT_STOP_GRACE, Duration.ZERO);

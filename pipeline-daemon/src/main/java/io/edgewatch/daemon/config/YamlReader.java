@@ -12,7 +12,9 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * Reads one YAML document into {@link YamlNode}s with Jackson's streaming YAML parser, keeping
@@ -20,7 +22,23 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  */
 final class YamlReader {
 
-    private static final YAMLFactory FACTORY = new YAMLFactory();
+    /** Deepest nesting of mappings and sequences a file may have. */
+    static final int MAX_DEPTH = 32;
+    /** Aliases a file may use (anchors expand; a few dozen bytes can otherwise stand for gigabytes). */
+    static final int MAX_ALIASES = 20;
+
+    /** A parser bounded for a file of at most {@code maxBytes}: time and memory linear in the file. */
+    private static YAMLFactory factory(int maxBytes) {
+        LoaderOptions limits = new LoaderOptions();
+        limits.setNestingDepthLimit(MAX_DEPTH);
+        limits.setMaxAliasesForCollections(MAX_ALIASES);
+        limits.setAllowRecursiveKeys(false);
+        limits.setCodePointLimit(Math.max(1, maxBytes));
+        return YAMLFactory.builder().loaderOptions(limits)
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH)
+                        .maxStringLength(Math.max(1, maxBytes)).build())
+                .build();
+    }
 
     private YamlReader() {
     }
@@ -40,7 +58,12 @@ final class YamlReader {
 
     /** The document, or null for an empty file. */
     static YamlNode read(Reader in) throws SyntaxError, IOException {
-        try (JsonParser p = FACTORY.createParser(in)) {
+        return read(in, ConfigLoader.DEFAULT_MAX_FILE_BYTES);
+    }
+
+    /** As above, for a file of at most {@code maxBytes}. */
+    static YamlNode read(Reader in, int maxBytes) throws SyntaxError, IOException {
+        try (JsonParser p = factory(maxBytes).createParser(in)) {
             JsonToken t = p.nextToken();
             if (t == null) {
                 return null;
