@@ -13,7 +13,7 @@ public record JsonlConfig(Path path) {
         boolean enabled = s.bool("enabled", true);
         String path = s.string("path", DEFAULT_PATH);
         boolean present = sinks.has("jsonl");
-        if (path.isBlank()) {
+        if (s.writtenEmpty("path")) {
             s.error("path", "must name a file; leave the key out for " + DEFAULT_PATH);
             path = DEFAULT_PATH;
         } else if (enabled && present) {

@@ -167,6 +167,12 @@ final class Section {
         return t == null || t.isEmpty() ? def : t;
     }
 
+    /** True when {@code key} is written with an empty or blank text ({@code path: ''}), which {@link #string} reads as unset. */
+    boolean writtenEmpty(String key) {
+        return node.entries().get(key) instanceof YamlNode.Scalar sc && sc.type() == YamlNode.Scalar.Type.STRING
+                && sc.text() != null && sc.text().isBlank();
+    }
+
     String requiredString(String key) {
         String t = text(key);
         if (t == null || t.isBlank()) {

@@ -23,7 +23,7 @@ public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHis
 
     static StorageConfig read(Section s) {
         String folder = s.string("path", DEFAULT_PATH);
-        if (folder.isBlank()) {
+        if (s.writtenEmpty("path")) {
             s.error("path", "must name a folder (for outbox.db and health.db); leave the key out for " + DEFAULT_PATH);
             folder = DEFAULT_PATH;
         }
