@@ -280,7 +280,7 @@ public final class FfmpegSource implements FrameSource {
             } catch (Exception | Error e) {
                 closeQuietly(g);
                 throw new SourceException("camera " + options.cameraId() + ": cannot open " + options.description()
-                        + ": " + e.getMessage() + deviceLibraryHint(), e);
+                        + ": " + Streams.withoutJavacvHints(e.getMessage()) + deviceLibraryHint(), e);
             }
             if (!g.hasVideo()) {
                 String streams = Streams.describe(g.getFormatContext());
@@ -349,7 +349,8 @@ public final class FfmpegSource implements FrameSource {
             if (options.live() || reportedPass) {
                 return;
             }
-            int announced = grabber.getLengthInVideoFrames();
+            // the header's own count: a truncated AVI announces 100 frames where its length in time says 40
+            long announced = Streams.announcedVideoFrames(grabber.getFormatContext());
             if (framesThisPass == 0) {
                 reportedPass = true;
                 log.warn("camera {}: {} holds no frame that FFmpeg can decode", options.cameraId(), options.description());
@@ -366,16 +367,21 @@ public final class FfmpegSource implements FrameSource {
 
         /**
          * A looped file never reopens faster than the reconnect backoff allows: a pass shorter than
-         * the backoff's first delay waits out the rest, doubling while passes stay that short.
-         * Waits in slices so that a stop is not held up.
+         * the backoff's first delay (500 ms) waits out the rest; a file of one frame waits longer at
+         * each pass, doubling to the backoff's longest delay. Waits in slices so that a stop is not
+         * held up.
          */
         private void pauseBeforeLoop() {
             long passMillis = (System.nanoTime() - passStarted) / 1_000_000;
-            if (passMillis >= LOOP_BACKOFF.minDelay().toMillis() && framesThisPass > 1) {
+            long wait;
+            if (framesThisPass > 1) {
+                // a clip: looped without a gap once a pass lasts the first delay
                 shortPasses = 0;
-                return;
+                wait = LOOP_BACKOFF.minDelay().toMillis() - passMillis;
+            } else {
+                // a picture: each reopen waits twice as long, up to the backoff's longest delay
+                wait = delayMillis(LOOP_BACKOFF, shortPasses++) - passMillis;
             }
-            long wait = delayMillis(LOOP_BACKOFF, shortPasses++) - passMillis;
             long until = System.nanoTime() + wait * 1_000_000;
             while (!closing && System.nanoTime() < until) {
                 try {

@@ -28,4 +28,30 @@ final class Streams {
         }
         return String.join(", ", streams);
     }
+
+    /** The frame count the container's header gives for its first video stream, or 0 when it gives none. */
+    static long announcedVideoFrames(AVFormatContext input) {
+        if (input == null || input.isNull()) {
+            return 0;
+        }
+        for (int i = 0; i < input.nb_streams(); i++) {
+            if (input.streams(i).codecpar().codec_type() == avutil.AVMEDIA_TYPE_VIDEO) {
+                return Math.max(0, input.streams(i).nb_frames());
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * JavaCV's exception text without its hints for people who have not routed FFmpeg's log
+     * ({@code (Has setFormat() been called?)}, {@code (For more details, make sure
+     * FFmpegLogCallback.set() has been called.)}): edgewatch routes it, and the hints mislead.
+     */
+    static String withoutJavacvHints(String message) {
+        if (message == null) {
+            return null;
+        }
+        return message.replace(" (Has setFormat() been called?)", "")
+                .replace(" (For more details, make sure FFmpegLogCallback.set() has been called.)", "").strip();
+    }
 }
