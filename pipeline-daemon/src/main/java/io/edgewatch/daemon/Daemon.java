@@ -131,21 +131,13 @@ public final class Daemon implements AutoCloseable {
         this.completion.subscribe();
     }
 
-    /** Every configured secret, masked wherever it appears from now on (logs, states, alerts, stores). */
+    /**
+     * Every configured secret, masked wherever it appears from now on (logs, states, alerts,
+     * stores): keys and tokens are {@link io.edgewatch.core.secret.Secret}s, registered as they
+     * are read; the passwords in camera URLs are registered here.
+     */
     private static void registerSecrets(EdgewatchConfig config) {
-        if (config.roboflow() != null) {
-            Redactor.register(config.roboflow().apiKey());
-        }
-        if (config.health() != null) {
-            Redactor.register(config.health().token());
-        }
-        if (config.alertWebhook() != null) {
-            Redactor.register(config.alertWebhook().token());
-        }
         for (CameraConfig c : config.cameras()) {
-            if (c.inference() instanceof ServerDetector s && s.options() != null) {
-                Redactor.register(s.options().apiKey());
-            }
             String url = c.source() instanceof SourceConfig.Rtsp r ? r.url() : c.source() instanceof SourceConfig.Http h ? h.url() : null;
             Matcher m = url == null ? null : URL_PASSWORD.matcher(url);
             if (m != null && m.find()) {
@@ -176,10 +168,10 @@ public final class Daemon implements AutoCloseable {
             return null;
         }
         try {
-            HealthServer server = HealthServer.start(health, h.host(), h.port(), h.token(),
+            HealthServer server = HealthServer.start(health, h.host(), h.port(), h.token().isEmpty() ? null : h.token().reveal(),
                     new EndpointLimits(h.maxConnections(), h.idleTimeout()));
             log.info("health endpoint on {}: /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats{}", server.url(),
-                    h.token() == null ? "" : " (bearer token required)");
+                    h.token().isEmpty() ? "" : " (bearer token required)");
             return server;
         } catch (IllegalStateException e) {
             log.error("{}; the cameras run without it", e.getMessage());

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 
+import io.edgewatch.core.secret.Secret;
 import io.edgewatch.health.InferenceStats;
 import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.sink.webhook.WebhookOptions;
@@ -76,6 +77,6 @@ final class AlertsReader {
         if (url.isEmpty() || !s.httpUrl("url", url, "https://hooks.example.com/edgewatch")) {
             return null;
         }
-        return new WebhookOptions(url, token.isEmpty() ? null : token, timeout);
+        return new WebhookOptions(url, Secret.of(token), timeout);
     }
 }

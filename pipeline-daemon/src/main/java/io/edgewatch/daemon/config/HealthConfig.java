@@ -4,16 +4,17 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 
+import io.edgewatch.core.secret.Secret;
 import io.edgewatch.health.EndpointLimits;
 
 /**
  * {@code health:} the local endpoint; null when {@code enabled: false}.
  *
- * @param token the bearer token every request must carry, or null (allowed on loopback only)
+ * @param token the bearer token every request must carry, or none (allowed on loopback only)
  * @param maxConnections connections held at most; more are closed at once
  * @param idleTimeout a connection with no request in flight is closed after this
  */
-public record HealthConfig(String host, int port, String token, int maxConnections, Duration idleTimeout) {
+public record HealthConfig(String host, int port, Secret token, int maxConnections, Duration idleTimeout) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8787;
@@ -26,14 +27,11 @@ public record HealthConfig(String host, int port, String token, int maxConnectio
         int maxConnections = s.integer("max_connections", EndpointLimits.DEFAULT_MAX_CONNECTIONS, 1, 10_000);
         Duration idle = s.duration("idle_timeout", EndpointLimits.DEFAULT_IDLE_TIMEOUT, Duration.ofMillis(100));
         s.rejectUnknownKeys();
-        if (token.isEmpty()) {
-            token = null;
-        }
-        if (enabled && token == null && !loopback(host)) {
+        if (enabled && token.isEmpty() && !loopback(host)) {
             s.error("token", "required when health.host (" + host + ") is not a loopback address: "
                     + "set it from the environment, such as token: ${EDGEWATCH_HEALTH_TOKEN}");
         }
-        return enabled ? new HealthConfig(host, port, token, maxConnections, idle) : null;
+        return enabled ? new HealthConfig(host, port, Secret.of(token), maxConnections, idle) : null;
     }
 
     /** True for 127.0.0.0/8, ::1 and {@code localhost}. */

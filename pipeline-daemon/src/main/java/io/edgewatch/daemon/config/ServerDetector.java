@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
+import io.edgewatch.core.secret.Secret;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.inference.server.InferenceServerOptions;
@@ -24,7 +25,7 @@ public record ServerDetector(String modelId, int maxInFlight, Duration timeout, 
         InferenceServerOptions d = InferenceServerOptions.defaults(InferenceServerOptions.DEFAULT_URL, "", "project/1",
                 ModelType.OBJECT_DETECTION);
         String url = s.string("url", d.url());
-        String apiKey = s.string("api_key", d.apiKey());
+        Secret apiKey = Secret.of(s.string("api_key", d.apiKey().reveal()));
         String modelId = s.requiredString("model_id");
         String task = s.oneOf("task", d.task().wireName(), TASKS);
         double confidence = s.number("confidence", d.confidence(), 0, 1);

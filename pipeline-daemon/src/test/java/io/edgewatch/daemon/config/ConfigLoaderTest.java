@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.edgewatch.core.secret.Secret;
 import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.inference.onnx.OnnxOptions;
@@ -56,7 +57,8 @@ class ConfigLoaderTest {
         assertThat(c.roboflow()).isNull();
         assertThat(c.enabledCameras().get(0).sinks()).containsExactly("jsonl");
         EdgewatchConfig withKey = new ConfigLoader(Map.of("ROBOFLOW_API_KEY", "rf_abcdefgh")).read(Path.of("..", "config"));
-        assertThat(withKey.roboflow().apiKey()).isEqualTo("rf_abcdefgh");
+        assertThat(withKey.roboflow().apiKey().reveal()).isEqualTo("rf_abcdefgh");
+        assertThat(withKey.roboflow().apiKey().toString()).isEqualTo("***");
         assertThat(withKey.roboflow().apiUrl()).isEqualTo("https://api.roboflow.com");
         assertThat(withKey.roboflow().toString()).doesNotContain("rf_abcdefgh");
         assertThat(withKey.enabledCameras().get(0).sinks()).containsExactly("jsonl", "roboflow");
@@ -65,7 +67,7 @@ class ConfigLoaderTest {
         assertThat(dock.inference().modelId()).isEqualTo("opencv-cascade-haarcascade_fullbody");
         assertThat(((SourceConfig.Live) dock.source()).reconnect()).isEqualTo(Reconnect.DEFAULTS);
         CameraConfig yard = withKey.cameras().get(5);
-        assertThat(((ServerDetector) yard.inference()).options().apiKey()).isEqualTo("rf_abcdefgh");
+        assertThat(((ServerDetector) yard.inference()).options().apiKey().reveal()).isEqualTo("rf_abcdefgh");
         assertThat(((ServerDetector) yard.inference()).options().url()).isEqualTo("http://127.0.0.1:9001");
         assertThat(yard.inference().toString()).doesNotContain("rf_abcdefgh");
         assertThat(((OnnxDetector) c.cameras().get(2).inference()).options().model()).isEqualTo(Path.of("models/yolo11n.onnx"));
@@ -102,7 +104,7 @@ class ConfigLoaderTest {
         assertThat(a.modelId()).isEqualTo("parts/2");
         assertThat(a.maxInFlight()).isEqualTo(4);
         assertThat(((ServerDetector) a).options()).isEqualTo(new InferenceServerOptions("http://127.0.0.1:9001",
-                "rf_secret_value", "parts/2", ModelType.CLASSIFICATION, 0.4, 0.3, 300, List.of(),
+                Secret.of("rf_secret_value"), "parts/2", ModelType.CLASSIFICATION, 0.4, 0.3, 300, List.of(),
                 85, true, false));
         InferenceConfig b = c.cameras().get(1).inference();
         assertThat(b.modelId()).isEqualTo("m");

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 
+import io.edgewatch.core.secret.Secret;
 import io.edgewatch.core.inference.ModelType;
 
 /**
@@ -21,7 +22,7 @@ import io.edgewatch.core.inference.ModelType;
  * @param disableModelMonitoring ask the server not to report to Model Monitoring itself (edgewatch does)
  * @param legacyRoute use {@code POST /{project}/{version}} instead of the v1 endpoints (object detection only)
  */
-public record InferenceServerOptions(String url, String apiKey, String modelId, ModelType task, double confidence,
+public record InferenceServerOptions(String url, Secret apiKey, String modelId, ModelType task, double confidence,
                                      double iouThreshold, int maxDetections, List<String> classFilter,
                                      int jpegQuality, boolean disableModelMonitoring, boolean legacyRoute) {
 
@@ -35,7 +36,7 @@ public record InferenceServerOptions(String url, String apiKey, String modelId, 
         if (parsed.getScheme() == null || !parsed.getScheme().matches("https?") || parsed.getHost() == null) {
             throw new IllegalArgumentException("not an http(s) URL: " + url);
         }
-        apiKey = apiKey == null ? "" : apiKey;
+        apiKey = apiKey == null ? Secret.none() : apiKey;
         classFilter = classFilter == null ? List.of() : List.copyOf(classFilter);
         if (jpegQuality < 1 || jpegQuality > 100) {
             throw new IllegalArgumentException("JPEG quality must be 1 to 100, not " + jpegQuality);
@@ -50,7 +51,7 @@ public record InferenceServerOptions(String url, String apiKey, String modelId, 
 
     /** The defaults of the reference server: confidence 0.4, IoU 0.3, 300 detections; JPEG quality 85. */
     public static InferenceServerOptions defaults(String url, String apiKey, String modelId, ModelType task) {
-        return new InferenceServerOptions(url, apiKey, modelId, task, 0.4, 0.3, 300, List.of(), 85, true, false);
+        return new InferenceServerOptions(url, Secret.of(apiKey), modelId, task, 0.4, 0.3, 300, List.of(), 85, true, false);
     }
 
     /** The v1 path for the task. */

@@ -92,13 +92,13 @@ final class ServerAdapter implements InferenceAdapter {
 
     private Mono<ServerAnswer> send(byte[] jpeg, String requestId) {
         if (options.legacyRoute()) {
-            String query = "?api_key=" + enc(options.apiKey()) + "&confidence=" + options.confidence()
+            String query = "?api_key=" + enc(options.apiKey().reveal()) + "&confidence=" + options.confidence()
                     + "&overlap=" + options.iouThreshold() + "&max_detections=" + options.maxDetections() + "&format=json";
             return client.post(options.path() + query, "application/x-www-form-urlencoded",
-                            Base64.getEncoder().encode(jpeg), options.apiKey())
+                            Base64.getEncoder().encode(jpeg), options.apiKey().reveal())
                     .map(bytes -> ServerAnswer.parse(bytes, options.task()));
         }
-        return client.post(options.path(), "application/json", body(jpeg, requestId), options.apiKey())
+        return client.post(options.path(), "application/json", body(jpeg, requestId), options.apiKey().reveal())
                 .map(bytes -> ServerAnswer.parse(bytes, options.task()));
     }
 
@@ -135,7 +135,7 @@ final class ServerAdapter implements InferenceAdapter {
             g.writeStartObject();
             g.writeStringField("model_id", options.modelId());
             if (!options.apiKey().isEmpty()) {
-                g.writeStringField("api_key", options.apiKey());
+                g.writeStringField("api_key", options.apiKey().reveal());
             }
             g.writeObjectFieldStart("image");
             g.writeStringField("type", "base64");

@@ -15,6 +15,7 @@ import org.bytedeco.opencv.opencv_core.Scalar;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.edgewatch.core.secret.Secret;
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.frame.VideoFrame;
@@ -78,7 +79,7 @@ class InferenceServerAdapterTest {
 
     @Test
     void aFrameGoesAsABase64JpegInTheV1BodyAndTheAnswerBecomesAResultWithTheServersIdAndTime() {
-        InferenceServerOptions options = new InferenceServerOptions(server.url(), KEY, "people/3", ModelType.OBJECT_DETECTION,
+        InferenceServerOptions options = new InferenceServerOptions(server.url(), Secret.of(KEY), "people/3", ModelType.OBJECT_DETECTION,
                 0.5, 0.45, 50, List.of("person", "forklift"), 80, true, false);
         try (InferenceServerClient client = new InferenceServerClient(server.url(), 4, Duration.ofSeconds(5));
              InferenceAdapter adapter = client.adapter("cam-7", options, encoders)) {
@@ -153,7 +154,7 @@ class InferenceServerAdapterTest {
 
     @Test
     void theLegacyRouteSendsTheRawBase64BodyAndItsParametersInTheQuery() {
-        InferenceServerOptions options = new InferenceServerOptions(server.url(), KEY, "people/3", ModelType.OBJECT_DETECTION,
+        InferenceServerOptions options = new InferenceServerOptions(server.url(), Secret.of(KEY), "people/3", ModelType.OBJECT_DETECTION,
                 0.25, 0.5, 100, List.of(), 85, true, true);
         try (InferenceServerClient client = new InferenceServerClient(server.url(), 4, Duration.ofSeconds(5));
              InferenceAdapter adapter = client.adapter("cam-7", options, encoders)) {

@@ -66,8 +66,8 @@ public final class RoboflowClient implements AutoCloseable {
     public Mono<Void> post(String kind, byte[] body) {
         return workspace().flatMap(ws -> {
             String url = options.apiUrl() + "/" + ws + "/inference-stats"
-                    + ("metadata".equals(kind) ? "/metadata?api_key=" + enc(options.apiKey()) + "&nocache=true"
-                    : "?api_key=" + enc(options.apiKey()));
+                    + ("metadata".equals(kind) ? "/metadata?api_key=" + enc(options.apiKey().reveal()) + "&nocache=true"
+                    : "?api_key=" + enc(options.apiKey().reveal()));
             return http.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "application/json"))
                     .post()
                     .uri(url)
@@ -89,12 +89,12 @@ public final class RoboflowClient implements AutoCloseable {
         if (options.workspace() != null) {
             return Mono.just(options.workspace());
         }
-        String cacheKey = ApiKeys.md5(options.apiKey());
+        String cacheKey = ApiKeys.md5(options.apiKey().reveal());
         CachedWorkspace cached = workspaces.get(cacheKey);
         if (cached != null && cached.expiresAtNanos - System.nanoTime() > 0) {
             return Mono.just(cached.slug);
         }
-        String url = options.apiUrl() + "/?api_key=" + enc(options.apiKey()) + "&nocache=true";
+        String url = options.apiUrl() + "/?api_key=" + enc(options.apiKey().reveal()) + "&nocache=true";
         return http.get().uri(url)
                 .responseSingle((res, content) -> {
                     int status = res.status().code();
@@ -116,7 +116,7 @@ public final class RoboflowClient implements AutoCloseable {
                         // not JSON: the same as no workspace
                     }
                     if (slug == null || !SLUG.matcher(slug).matches()) {
-                        throw new RoboflowException("the workspace lookup at " + ApiKeys.redact(url, options.apiKey())
+                        throw new RoboflowException("the workspace lookup at " + ApiKeys.redact(url, options.apiKey().reveal())
                                 + " did not name a workspace: check your API key", 0, false, 0);
                     }
                     workspaces.put(cacheKey, new CachedWorkspace(slug, System.nanoTime() + WORKSPACE_TTL.toNanos()));
@@ -128,10 +128,10 @@ public final class RoboflowClient implements AutoCloseable {
         boolean retryable = status >= 500 || status == 429 || status == 408;
         String what = status >= 300 && status < 400
                 ? "Roboflow API answered " + ApiKeys.redact(DeliveryException.redirect(status, headers.get(HttpHeaderNames.LOCATION)),
-                        options.apiKey()) + ", which is never followed (it would carry the API key elsewhere): check"
+                        options.apiKey().reveal()) + ", which is never followed (it would carry the API key elsewhere): check"
                         + " roboflow.api_url and any proxy in front of it"
                 : RoboflowException.describe(status);
-        return new RoboflowException(what + " (" + ApiKeys.redact(url, options.apiKey()) + ")",
+        return new RoboflowException(what + " (" + ApiKeys.redact(url, options.apiKey().reveal()) + ")",
                 status, retryable, DeliveryException.retryAfterMillis(headers.get("Retry-After")));
     }
 
@@ -139,8 +139,8 @@ public final class RoboflowClient implements AutoCloseable {
         String what = e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")
                 ? "no answer within " + options.responseTimeout().toMillis() + " ms"
                 : e.getClass().getSimpleName() + ": " + e.getMessage();
-        return new RoboflowException("request to " + ApiKeys.redact(url, options.apiKey()) + " failed: "
-                + ApiKeys.redact(what, options.apiKey()), 0, true, 0);
+        return new RoboflowException("request to " + ApiKeys.redact(url, options.apiKey().reveal()) + " failed: "
+                + ApiKeys.redact(what, options.apiKey().reveal()), 0, true, 0);
     }
 
     private static String enc(String s) {

@@ -3,6 +3,7 @@ package io.edgewatch.sink.roboflow;
 import java.time.Duration;
 import java.util.Objects;
 
+import io.edgewatch.core.secret.Secret;
 import io.edgewatch.core.Version;
 import io.edgewatch.core.secret.ApiKeys;
 
@@ -22,7 +23,7 @@ import io.edgewatch.core.secret.ApiKeys;
  * @param probeInterval how often a stopped destination (bad key, no credits) is tried again
  * @param version sent as {@code inference_server_version} and {@code X-Roboflow-Inference-Version}
  */
-public record RoboflowOptions(String apiKey, String apiUrl, String workspace, String source, String sourceInfo,
+public record RoboflowOptions(Secret apiKey, String apiUrl, String workspace, String source, String sourceInfo,
                               String deviceId, boolean fireAndForget, Duration responseTimeout, Duration retryMin,
                               Duration retryMax, Duration probeInterval, String version) {
 
@@ -41,7 +42,7 @@ public record RoboflowOptions(String apiKey, String apiUrl, String workspace, St
 
     /** Defaults for everything but the key, the URL, the workspace and the device. */
     public static RoboflowOptions of(String apiKey, String apiUrl, String workspace, String deviceId) {
-        return new RoboflowOptions(apiKey, apiUrl, workspace, DEFAULT_SOURCE, DEFAULT_SOURCE_INFO, deviceId, true,
+        return new RoboflowOptions(Secret.of(apiKey), apiUrl, workspace, DEFAULT_SOURCE, DEFAULT_SOURCE_INFO, deviceId, true,
                 DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_MIN, DEFAULT_RETRY_MAX, DEFAULT_PROBE_INTERVAL, VERSION);
     }
 
@@ -70,6 +71,6 @@ public record RoboflowOptions(String apiKey, String apiUrl, String workspace, St
 
     @Override
     public String toString() {
-        return "RoboflowOptions[apiKey=" + ApiKeys.mask(apiKey) + ", apiUrl=" + apiUrl + ", workspace=" + workspace + "]";
+        return "RoboflowOptions[apiKey=" + ApiKeys.mask(apiKey.reveal()) + ", apiUrl=" + apiUrl + ", workspace=" + workspace + "]";
     }
 }

@@ -44,7 +44,7 @@ public final class RoboflowSink implements ReportSink {
         this.committer = Schedulers.newSingle("edgewatch-outbox-commit");
         log.info("reporting to Roboflow Model Monitoring at {} (workspace {}, key {}), through the outbox {}",
                 options.apiUrl(), options.workspace() == null ? "looked up from the key" : options.workspace(),
-                ApiKeys.mask(options.apiKey()), outbox.file());
+                ApiKeys.mask(options.apiKey().reveal()), outbox.file());
     }
 
     /** Starts reporting; {@code metadataByCamera} holds each camera's custom metadata. */

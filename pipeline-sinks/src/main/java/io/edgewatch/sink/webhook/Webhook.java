@@ -42,8 +42,8 @@ public final class Webhook implements AutoCloseable {
         String url = options.url();
         HttpClient http = HttpClient.create(pool).responseTimeout(options.timeout()).headers(h -> {
             h.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-            if (options.token() != null) {
-                h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + options.token());
+            if (!options.token().isEmpty()) {
+                h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + options.token().reveal());
             }
         });
         OutboxSender.Transport transport = (kind, body) -> http.post().uri(url)
@@ -67,7 +67,7 @@ public final class Webhook implements AutoCloseable {
                         e -> new DeliveryException("alert webhook " + url + " unreachable: " + e.getMessage(), 0, true, 0));
         this.sender = new OutboxSender(outbox, DESTINATION, transport, Duration.ofMillis(500), Duration.ofSeconds(60),
                 Duration.ofSeconds(60), false).start();
-        log.info("alerts go to the webhook {}{}", url, options.token() == null ? "" : " (with a bearer token)");
+        log.info("alerts go to the webhook {}{}", url, options.token().isEmpty() ? "" : " (with a bearer token)");
     }
 
     /**
