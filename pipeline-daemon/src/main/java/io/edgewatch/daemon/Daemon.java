@@ -1,5 +1,6 @@
 package io.edgewatch.daemon;
 
+import java.lang.management.ManagementFactory;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -16,6 +17,8 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.sun.management.UnixOperatingSystemMXBean;
+
 import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
@@ -25,7 +28,6 @@ import io.edgewatch.daemon.config.HealthConfig;
 import io.edgewatch.daemon.config.ServerDetector;
 import io.edgewatch.daemon.config.SourceConfig;
 import io.edgewatch.health.CameraListener;
-import io.edgewatch.health.EndpointLimits;
 import io.edgewatch.health.Health;
 import io.edgewatch.health.HealthServer;
 import io.edgewatch.health.HealthStore;
@@ -124,8 +126,8 @@ public final class Daemon implements AutoCloseable {
         if (cameras.isEmpty()) {
             log.warn("no enabled camera in {}: nothing to watch until one is enabled", config.directory());
         }
-        log.info("edgewatch running: {} camera(s), {} inference worker(s), sinks: {}", runs.size(), config.inference().workers(),
-                sinks.isEmpty() ? "none" : String.join(", ", sinks.keySet()));
+        log.info("edgewatch running: {} camera(s), {} inference worker(s), sinks: {}; {}", runs.size(), config.inference().workers(),
+                sinks.isEmpty() ? "none" : String.join(", ", sinks.keySet()), fileDescriptors());
         Mono<Void> all = runs.isEmpty() ? stop.asMono().then() : Mono.when(runs);
         this.completion = all.cache();
         this.completion.subscribe();
@@ -149,6 +151,17 @@ public final class Daemon implements AutoCloseable {
 
     private static final Pattern URL_PASSWORD = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:([^/@]+)@");
 
+    /**
+     * The process's file descriptors: the JVM raises its soft limit to the hard one at start on
+     * Linux (HotSpot's MaxFDLimit, on by default), so the limit said here is the hard limit.
+     */
+    private static String fileDescriptors() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+            return unix.getOpenFileDescriptorCount() + " of " + unix.getMaxFileDescriptorCount() + " file descriptors open";
+        }
+        return "file descriptors not known on this platform";
+    }
+
     /** Starts every enabled camera of {@code config}. */
     public static Daemon start(EdgewatchConfig config) {
         return new Daemon(config);
@@ -169,7 +182,7 @@ public final class Daemon implements AutoCloseable {
         }
         try {
             HealthServer server = HealthServer.start(health, h.host(), h.port(), h.token().isEmpty() ? null : h.token().reveal(),
-                    new EndpointLimits(h.maxConnections(), h.idleTimeout()));
+                    h.limits());
             log.info("health endpoint on {}: /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats{}", server.url(),
                     h.token().isEmpty() ? "" : " (bearer token required)");
             return server;

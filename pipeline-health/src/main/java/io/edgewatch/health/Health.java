@@ -191,8 +191,8 @@ public final class Health implements AutoCloseable {
     }
 
     /** The endpoint closed a connection over its cap. */
-    void connectionRejected() {
-        meters.connectionRejected();
+    void refused(EndpointGuard.Reason reason) {
+        meters.refused(reason);
     }
 
     /** The Prometheus text exposition of every meter. */

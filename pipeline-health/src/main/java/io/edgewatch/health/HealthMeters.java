@@ -1,6 +1,7 @@
 package io.edgewatch.health;
 
 import java.time.Clock;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,9 +58,21 @@ final class HealthMeters implements AutoCloseable {
 
     private final Counter rejectedConnections = Counter.builder("edgewatch.health.connections.rejected")
             .description("connections to the health endpoint closed at once because it held its maximum").register(registry);
+    private final Map<EndpointGuard.Reason, Counter> refused = new EnumMap<>(EndpointGuard.Reason.class);
 
-    void connectionRejected() {
-        rejectedConnections.increment();
+    {
+        // every reason from the start: a counter that appears only after its first event breaks rate()
+        for (EndpointGuard.Reason r : EndpointGuard.Reason.values()) {
+            refused.put(r, Counter.builder("edgewatch.health.refused").tag("reason", r.label())
+                    .description("connections and requests the health endpoint refused or closed, by reason").register(registry));
+        }
+    }
+
+    void refused(EndpointGuard.Reason reason) {
+        refused.get(reason).increment();
+        if (reason == EndpointGuard.Reason.OVER_CAP) {
+            rejectedConnections.increment();
+        }
     }
 
     /** The outbox's depth, oldest age and counters. */

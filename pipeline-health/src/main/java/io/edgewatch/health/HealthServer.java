@@ -38,10 +38,12 @@ public final class HealthServer implements AutoCloseable {
 
     private final DisposableServer server;
     private final String host;
+    private final EndpointGuard guard;
 
-    private HealthServer(DisposableServer server, String host) {
+    private HealthServer(DisposableServer server, String host, EndpointGuard guard) {
         this.server = server;
         this.host = host;
+        this.guard = guard;
     }
 
     /**
@@ -60,12 +62,16 @@ public final class HealthServer implements AutoCloseable {
     /**
      * The same, holding at most {@code limits.maxConnections()} connections (the ones beyond are
      * closed at once and counted in {@code edgewatch_health_connections_rejected_total}), closing a
-     * connection idle for {@code limits.idleTimeout()}, and refusing request lines over 4 KiB and headers over 16 KiB:
-     * no client, with or without a token, can use up the process's file descriptors.
+     * connection idle for {@code limits.idleTimeout()} or whose request is not answered within
+     * {@code limits.readTimeout()} of its first byte, refusing request lines over 4 KiB and headers
+     * over 16 KiB, and refusing connections when fewer than 256 file descriptors are left to the
+     * process: no client, with or without a token, can use up its file descriptors. What is refused
+     * is counted in {@code edgewatch_health_refused_total{reason}} and logged in one line a minute at most.
      */
     public static HealthServer start(Health health, String host, int port, String token, EndpointLimits limits) {
         byte[] expected = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         AtomicInteger open = new AtomicInteger();
+        EndpointGuard guard = new EndpointGuard(health::refused);
         try {
             DisposableServer server = HttpServer.create().host(host).port(port)
                     .idleTimeout(limits.idleTimeout())
@@ -73,8 +79,13 @@ public final class HealthServer implements AutoCloseable {
                     .doOnChannelInit((observer, channel, remote) -> {
                         channel.closeFuture().addListener(f -> open.decrementAndGet());
                         if (open.incrementAndGet() > limits.maxConnections()) {
-                            health.connectionRejected();
+                            guard.refused(EndpointGuard.Reason.OVER_CAP);
                             channel.close();
+                        } else if (EndpointGuard.freeFileDescriptors() < EndpointGuard.FD_RESERVE) {
+                            guard.refused(EndpointGuard.Reason.FD_RESERVE);
+                            channel.close();
+                        } else {
+                            channel.pipeline().addFirst("edgewatch-guard", guard.new Connection(limits.readTimeout()));
                         }
                     })
                     .route(routes -> routes
@@ -101,8 +112,9 @@ public final class HealthServer implements AutoCloseable {
                                     () -> json(res, HttpResponseStatus.NOT_FOUND, error("not found: " + req.method() + " " + req.path()
                                             + " (try /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats)")))))
                     .bindNow(Duration.ofSeconds(10));
-            return new HealthServer(server, host);
+            return new HealthServer(server, host, guard);
         } catch (RuntimeException e) {
+            guard.close();
             throw new IllegalStateException("the health endpoint cannot listen on " + host + ":" + port + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + " (set health.port, or health.enabled: false)", e);
         }
@@ -158,6 +170,7 @@ public final class HealthServer implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(5));
+        guard.close();
         log.debug("health endpoint on {} closed", url());
     }
 }

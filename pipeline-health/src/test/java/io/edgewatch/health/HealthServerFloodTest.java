@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,6 +73,34 @@ class HealthServerFloodTest {
                     s.close();
                 }
             }
+        }
+    }
+
+    /**
+     * A client that sends its request a byte at a time keeps the idle timer from firing; the read
+     * timeout closes it anyway, a second after its first byte, and counts it.
+     */
+    @Test
+    void aRequestSentAByteAtATimeIsClosedByTheReadTimeoutAndCounted() throws Exception {
+        try (Health health = new Health(Clock.systemUTC());
+             HealthServer server = HealthServer.start(health, "127.0.0.1", 0, null,
+                     new EndpointLimits(16, Duration.ofSeconds(10), Duration.ofSeconds(1)));
+             Socket slow = new Socket("127.0.0.1", server.port())) {
+            int sent = 0;
+            try {
+                OutputStream out = slow.getOutputStream();
+                for (byte b : "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n\r\n".getBytes(StandardCharsets.US_ASCII)) {
+                    out.write(b);
+                    out.flush();
+                    sent++;
+                    Thread.sleep(200);
+                }
+            } catch (IOException closed) {
+                // the server closed the connection while we were writing
+            }
+            assertThat(closedByServer(slow, 5000)).as("closed by the server after %d of the request's bytes", sent).isTrue();
+            assertThat(sent).as("bytes sent before the close").isLessThan(20);
+            assertThat(health.scrape()).contains("edgewatch_health_refused_total{reason=\"timed_out\"} 1.0");
         }
     }
 }

@@ -13,8 +13,15 @@ import io.edgewatch.health.EndpointLimits;
  * @param token the bearer token every request must carry, or none (allowed on loopback only)
  * @param maxConnections connections held at most; more are closed at once
  * @param idleTimeout a connection with no request in flight is closed after this
+ * @param readTimeout a request not answered this long after its first byte is closed
  */
-public record HealthConfig(String host, int port, Secret token, int maxConnections, Duration idleTimeout) {
+public record HealthConfig(String host, int port, Secret token, int maxConnections, Duration idleTimeout,
+                           Duration readTimeout) {
+
+    /** The endpoint's limits. */
+    public EndpointLimits limits() {
+        return new EndpointLimits(maxConnections, idleTimeout, readTimeout);
+    }
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8787;
@@ -26,12 +33,13 @@ public record HealthConfig(String host, int port, Secret token, int maxConnectio
         String token = s.string("token", "");
         int maxConnections = s.integer("max_connections", EndpointLimits.DEFAULT_MAX_CONNECTIONS, 1, 10_000);
         Duration idle = s.duration("idle_timeout", EndpointLimits.DEFAULT_IDLE_TIMEOUT, Duration.ofMillis(100));
+        Duration read = s.duration("read_timeout", EndpointLimits.DEFAULT_READ_TIMEOUT, Duration.ofMillis(100));
         s.rejectUnknownKeys();
         if (enabled && token.isEmpty() && !loopback(host)) {
             s.error("token", "required when health.host (" + host + ") is not a loopback address: "
                     + "set it from the environment, such as token: ${EDGEWATCH_HEALTH_TOKEN}");
         }
-        return enabled ? new HealthConfig(host, port, Secret.of(token), maxConnections, idle) : null;
+        return enabled ? new HealthConfig(host, port, Secret.of(token), maxConnections, idle, read) : null;
     }
 
     /** True for 127.0.0.0/8, ::1 and {@code localhost}. */
