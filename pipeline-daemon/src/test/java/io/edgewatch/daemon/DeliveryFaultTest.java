@@ -164,6 +164,17 @@ class DeliveryFaultTest {
         }
     }
 
+    private static void awaitRunning(Path log, Process daemon) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && daemon.isAlive()) {
+            if (Files.exists(log) && Files.readString(log).contains("edgewatch running")) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the daemon did not start: " + (Files.exists(log) ? Files.readString(log) : "no log"));
+    }
+
     private static void stop(Process p) throws Exception {
         p.destroy(); // SIGTERM
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -179,6 +190,7 @@ class DeliveryFaultTest {
             receiver.mode(fault);
             Process daemon = start(cfg, root);
             try {
+                awaitRunning(root.resolve("daemon.log"), daemon);
                 Thread.sleep(seconds * 1000L);
                 receiver.mode(Mode.OK);
                 awaitDrained(root, storage, receiver, 60);
@@ -219,7 +231,9 @@ class DeliveryFaultTest {
             receiver.mode(Mode.DOWN); // the uplink is down while the disk fills: everything must be kept
             Process daemon = start(cfg, root);
             try {
-                Thread.sleep(3000);
+                // the disk fills once the daemon runs (its stores open on a disk with room), not at a fixed time
+                awaitRunning(root.resolve("daemon.log"), daemon);
+                Thread.sleep(2000);
                 disk.fill();
                 Thread.sleep(30_000);
                 disk.free();

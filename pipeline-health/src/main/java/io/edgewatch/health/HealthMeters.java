@@ -11,6 +11,7 @@ import org.bytedeco.javacpp.Pointer;
 
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.ConfidenceHistogram;
+import io.edgewatch.core.aggregate.WindowAggregator;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.health.alert.AlertEvent;
@@ -119,8 +120,14 @@ final class HealthMeters implements AutoCloseable {
         counter("edgewatch.frames", "frames by outcome", cam, model, "outcome", "inferred").increment(r.framesInferred());
         r.droppedByReason().forEach((reason, n) ->
                 counter("edgewatch.frames.dropped", "frames not inferred, by reason", cam, model, "reason", reason).increment(n));
-        r.errorsByKind().forEach((kind, n) ->
-                counter("edgewatch.inference.errors", "failed inferences, by kind", cam, model, "kind", kind).increment(n));
+        r.errorsByKind().forEach((kind, n) -> {
+            if (kind.equals(WindowAggregator.DECODE_ERRORS)) {
+                counter("edgewatch.decode.errors", "errors the source's decoder reported (corrupt data it concealed)", cam, model)
+                        .increment(n);
+            } else {
+                counter("edgewatch.inference.errors", "failed inferences, by kind", cam, model, "kind", kind).increment(n);
+            }
+        });
         for (ClassStats s : r.classStats()) {
             counter("edgewatch.detections", "predictions, by class", cam, model, "class", s.className()).increment(s.count());
             gauge("edgewatch.confidence.mean", "mean confidence of the class over the last window", cam, model, "class",

@@ -32,6 +32,13 @@ public final class BadMedia {
     private BadMedia() {
     }
 
+    /** Writes the corpus into the folder given, one {@code name<TAB>path} line per case. */
+    public static void main(String[] args) throws Exception {
+        for (Map.Entry<String, Path> e : writeAll(Path.of(args[0])).entrySet()) {
+            System.out.println(e.getKey() + "\t" + e.getValue());
+        }
+    }
+
     /** Writes every case into {@code dir}; the files by case name, in a stable order. */
     public static Map<String, Path> writeAll(Path dir) throws Exception {
         Files.createDirectories(dir);
