@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgewatch.core.Version;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.health.alert.AlertEngine;
@@ -67,6 +68,7 @@ final class HealthViews {
             ArrayNode problems = root.putArray("problems");
             daemonAlerts.forEach(a -> problems.add("alert " + a.signal() + ": " + a.message()));
         }
+        root.put("version", Version.NUMBER);
         root.put("uptime_s", Duration.between(started, clock.instant()).toSeconds());
         ObjectNode cams = root.putObject("cameras");
         for (CameraHealth c : sorted()) {
