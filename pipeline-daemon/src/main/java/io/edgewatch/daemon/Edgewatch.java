@@ -15,6 +15,7 @@ import io.edgewatch.daemon.config.ConfigException;
 import io.edgewatch.daemon.config.ConfigLoader;
 import io.edgewatch.daemon.config.Durations;
 import io.edgewatch.daemon.config.EdgewatchConfig;
+import io.edgewatch.daemon.log.LogFormat;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,6 +33,7 @@ public final class Edgewatch {
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
     public static void main(String[] args) {
+        LogFormat.fromEnvironment();
         System.exit(execute(args));
     }
 
@@ -99,6 +101,11 @@ public final class Edgewatch {
             EdgewatchConfig c = loadOrReport(options.config, options.spec.commandLine().getErr());
             if (c == null) {
                 return INVALID;
+            }
+            // the environment wins over the file: an operator's override for one run
+            String env = System.getenv(LogFormat.VARIABLE);
+            if (env == null || env.isBlank()) {
+                LogFormat.apply(c.logFormat());
             }
             Daemon daemon;
             try {

@@ -84,6 +84,9 @@ public final class ConfigLoader {
             WebhookOptions webhook = AlertsReader.webhook(alertsSection.section("webhook"));
             AlertOptions alerts = AlertsReader.read(alertsSection, AlertOptions.DEFAULTS);
             String camerasDir = main.string("cameras_dir", DEFAULT_CAMERAS_DIR);
+            Section logging = main.section("logging");
+            String logFormat = logging.oneOf("format", EdgewatchConfig.DEFAULT_LOG_FORMAT, List.of("text", "json"));
+            logging.rejectUnknownKeys();
             main.rejectUnknownKeys();
             List<String> sinkNames = new ArrayList<>();
             if (jsonl != null) {
@@ -94,7 +97,7 @@ public final class ConfigLoader {
             }
             List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, inference.workers(), alerts, errors);
             config = new EdgewatchConfig(directory, deviceId, storage, inference, jsonl, roboflow, health, webhook, alerts.sustain(),
-                    cameras);
+                    cameras, logFormat == null ? EdgewatchConfig.DEFAULT_LOG_FORMAT : logFormat);
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);

@@ -24,7 +24,10 @@ import io.edgewatch.sink.webhook.WebhookOptions;
  */
 public record EdgewatchConfig(Path directory, String deviceId, StorageConfig storage, InferencePool inference, JsonlConfig jsonl,
                               RoboflowOptions roboflow, HealthConfig health, WebhookOptions alertWebhook, Duration alertSustain,
-                              List<CameraConfig> cameras) {
+                              List<CameraConfig> cameras, String logFormat) {
+
+    /** {@code logging.format} when not set. */
+    public static final String DEFAULT_LOG_FORMAT = "text";
 
     public List<CameraConfig> enabledCameras() {
         return cameras.stream().filter(CameraConfig::enabled).toList();
