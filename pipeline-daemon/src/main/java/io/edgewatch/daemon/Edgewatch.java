@@ -24,7 +24,7 @@ import reactor.core.publisher.Mono;
 /** The {@code edgewatch} command. Exit codes: 0 done, 1 failed, 2 invalid configuration or usage. */
 @Command(name = "edgewatch", mixinStandardHelpOptions = true, versionProvider = Edgewatch.VersionProvider.class,
         description = "Watches cameras, runs a detector on their frames and reports what it sees.",
-        subcommands = {Edgewatch.Run.class, Edgewatch.Validate.class, OutboxCommand.class})
+        subcommands = {Edgewatch.Run.class, Edgewatch.Validate.class, OutboxCommand.class, StatusCommand.class})
 public final class Edgewatch {
 
     static final int OK = 0;
@@ -170,7 +170,7 @@ public final class Edgewatch {
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"edgewatch " + Version.NUMBER};
+            return new String[] {Version.describe()};
         }
     }
 

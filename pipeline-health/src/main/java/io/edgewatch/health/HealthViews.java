@@ -69,6 +69,10 @@ final class HealthViews {
             daemonAlerts.forEach(a -> problems.add("alert " + a.signal() + ": " + a.message()));
         }
         root.put("version", Version.NUMBER);
+        ObjectNode build = root.putObject("build");
+        build.put("commit", Version.COMMIT);
+        build.put("built", Version.BUILT);
+        Version.libraries().forEach(build::put);
         root.put("uptime_s", Duration.between(started, clock.instant()).toSeconds());
         ObjectNode cams = root.putObject("cameras");
         for (CameraHealth c : sorted()) {
