@@ -81,7 +81,7 @@ final class StatusCommand implements Callable<Integer> {
             JsonNode w = cam.path("last_window");
             JsonNode src = cam.path("source");
             out.printf(Locale.ROOT, "  %-20s %-9s %-12s %s%n", cam.path("camera_id").asText(), cam.path("status").asText(),
-                    src.path("state").asText("-"), w.isMissingNode() ? "no window yet"
+                    src.path("state").asText("-"), !w.has("window_end") ? "no window yet"
                             : String.format(Locale.ROOT, "%.1f fps seen, %.1f inferred, last window ended %s",
                                     w.path("fps_seen").asDouble(), w.path("fps_inferred").asDouble(), w.path("window_end").asText()));
             if (src.hasNonNull("last_error") && !src.path("state").asText().equals("streaming")) {

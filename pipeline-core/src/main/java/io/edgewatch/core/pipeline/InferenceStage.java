@@ -17,12 +17,14 @@ import io.edgewatch.core.inference.InferenceResult;
 import io.edgewatch.core.inference.Prediction;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * Sends every {@link FrameEvent.Captured} frame to an {@link InferenceAdapter}, with at most
  * {@code maxInFlight} frames in inference at once, and emits {@link FrameEvent.Inferred} or
- * {@link FrameEvent.Failed} in frame order; other events pass through in place.
+ * {@link FrameEvent.Failed} in frame order; other events pass at once, ahead of results still
+ * in inference (they hold no slot).
  *
  * <p>An inference that errors or outlasts {@code timeout} becomes a {@code Failed} event of the
  * matching kind; the stream goes on. Each frame's pipeline reference is released when its
@@ -60,10 +62,32 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
         return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer);
     }
 
+    /**
+     * Only frames to infer take one of the {@code maxInFlight} slots: every other event (a frame
+     * that {@code max_fps} skipped, say) is sent on at once through a side channel, ahead of the
+     * results still in inference. Were they inners of the ordered merge too, each would hold a
+     * slot until every frame before it was answered, and with a sampled file the calls would
+     * never overlap (one slow inference and nine skipped frames fill two slots). The next frame
+     * to infer is still asked of the source only when a slot is free.
+     */
     @Override
     public Flux<FrameEvent> apply(Flux<FrameEvent> events) {
-        return events
-                .flatMapSequential(this::infer, maxInFlight, 1)
+        return Flux.defer(() -> {
+            Sinks.Many<FrameEvent> passing = Sinks.many().unicast().onBackpressureBuffer();
+            Flux<FrameEvent> inferred = events
+                    .<FrameEvent>handle((e, sink) -> {
+                        if (e instanceof FrameEvent.Captured) {
+                            sink.next(e);
+                        } else {
+                            // the source's signals are serial: no concurrent emission into the side channel
+                            passing.emitNext(e, Sinks.EmitFailureHandler.FAIL_FAST);
+                        }
+                    })
+                    .doOnComplete(passing::tryEmitComplete)
+                    .doOnError(e -> passing.tryEmitComplete())
+                    .flatMapSequential(this::infer, maxInFlight, 1);
+            return Flux.merge(inferred, passing.asFlux());
+        })
                 .doOnDiscard(FrameEvent.Captured.class, c -> c.frame().release())
                 .doOnDiscard(VideoFrame.class, VideoFrame::release);
     }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
@@ -183,13 +184,13 @@ class InferenceStageTest {
                     upstream.next(c0);
                     upstream.next(d1);
                 })
+                // a drop carries no frame and passes at once, ahead of frame 0 still in inference
+                .expectNext(d1)
                 .expectNoEvent(Duration.ofMillis(20))
                 .then(() -> assertThat(c0.frame().isReleased()).as("frame 0 in inference").isFalse())
                 .then(() -> adapter.answer(0))
                 .assertNext(e -> assertThat(e).isInstanceOfSatisfying(FrameEvent.Inferred.class,
                         i -> assertThat(i.sequence()).isZero()))
-                // a drop carries no frame and passes in place
-                .expectNext(d1)
                 .then(() -> assertThat(c0.frame().isReleased()).as("frame 0 once answered").isTrue())
                 .then(() -> {
                     upstream.next(c2);
@@ -311,5 +312,69 @@ class InferenceStageTest {
                 .hasDiscardedExactly(events.get(1), events.get(2));
         assertThat(events).allSatisfy(c -> assertThat(c.frame().isReleased()).isTrue());
         assertThat(missed).isEmpty();
+    }
+
+    /**
+     * A sampled file: every tenth frame is inferred, the nine between were skipped by
+     * {@code max_fps}. With two slots the inferences of frames 0 and 10 overlap and the skipped
+     * frames pass by at once: on virtual time, with a detector that takes a second, frames 1-9
+     * pass at 0 s, frames 0 and 10 are answered at 1 s (frames 11-19 pass then: the next frame to
+     * infer, 20, is asked of the source when a slot frees), frame 20 at 2 s. When skipped frames
+     * held slots, nothing passed at 0 s and frame 10 started only after frame 0's answer.
+     */
+    @Test
+    void skippedFramesHoldNoSlotSoTwoSlowInferencesOverlap() {
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger mostInFlight = new AtomicInteger();
+        List<FrameEvent> atOneSecond = new ArrayList<>();
+        StepVerifier.withVirtualTime(() -> {
+                    Scheduler time = VirtualTimeScheduler.get();
+                    InferenceAdapter slow = new InferenceAdapter() {
+                        @Override
+                        public String modelId() {
+                            return "m/1";
+                        }
+
+                        @Override
+                        public ModelType modelType() {
+                            return ModelType.OBJECT_DETECTION;
+                        }
+
+                        @Override
+                        public Mono<InferenceResult> infer(VideoFrame frame) {
+                            long seq = frame.sequence();
+                            return Mono.defer(() -> {
+                                mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                                // the call is over when its answer is made, before the stage sees it
+                                return Mono.delay(Duration.ofSeconds(1), time)
+                                        .doOnNext(t -> inFlight.decrementAndGet())
+                                        .map(t -> Results.inferred("cam-1", "m/1", seq, "id-" + seq, Results.det("person", 0.7)).result());
+                            });
+                        }
+
+                        @Override
+                        public void close() {
+                        }
+                    };
+                    return Flux.range(0, 21)
+                            .<FrameEvent>map(i -> i % 10 == 0 ? captured(i) : new FrameEvent.Dropped(i, FrameEvent.DropReason.RATE_LIMIT))
+                            .transform(stage(slow, 2, time));
+                })
+                .expectSubscription()
+                .expectNextCount(9)
+                .expectNoEvent(Duration.ofSeconds(1))
+                .recordWith(() -> atOneSecond)
+                .expectNextCount(11)
+                .expectNoEvent(Duration.ofMillis(999))
+                .thenAwait(Duration.ofMillis(1))
+                .assertNext(e -> assertThat(e).isInstanceOfSatisfying(FrameEvent.Inferred.class, i -> assertThat(i.sequence()).isEqualTo(20)))
+                .expectComplete()
+                .verify(VERIFY_TIMEOUT);
+        assertThat(atOneSecond).filteredOn(e -> e instanceof FrameEvent.Inferred).extracting(FrameEvent::sequence)
+                .as("answered in frame order (0 and 10 at 1 s, 20 at 2 s: the recording goes on to the end)")
+                .containsExactly(0L, 10L, 20L);
+        assertThat(atOneSecond).filteredOn(e -> e instanceof FrameEvent.Dropped).extracting(FrameEvent::sequence)
+                .containsExactly(11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L);
+        assertThat(mostInFlight.get()).as("inferences at once").isEqualTo(2);
     }
 }
