@@ -66,6 +66,21 @@ final class BenchSupport {
     }
 
     /** The first {@code frames} frames of a clip, decoded and copied out (the caller closes them). */
+    /** Every {@code every}-th frame of the clip, from the first, decoded and copied. */
+    static List<Mat> decodeEvery(Path clip, int every) {
+        List<Mat> out = new ArrayList<>();
+        long[] i = {0};
+        VideoSources.file("decode", clip, false).frames()
+                .doOnNext(f -> {
+                    if (i[0]++ % every == 0) {
+                        out.add(f.pixels().clone());
+                    }
+                    f.release();
+                })
+                .blockLast(Duration.ofMinutes(5));
+        return out;
+    }
+
     static List<Mat> decode(Path clip, int frames) {
         List<Mat> out = new ArrayList<>();
         VideoSources.file("decode", clip, false).frames().take(frames)
@@ -84,6 +99,16 @@ final class BenchSupport {
 
     /** The same, with {@code extra} sinks after the JSONL one. */
     static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work, List<ReportSink> extra) {
+        return pipeline(clip, adapter, maxFrames, inFlight, work, extra, 0, false);
+    }
+
+    /** A whole file through the pipeline at {@code maxFps} of stream time; the frames inferred. */
+    static long sampled(Path clip, InferenceAdapter adapter, double maxFps, int inFlight, Path work) {
+        return pipeline(clip, adapter, Integer.MAX_VALUE, inFlight, work, List.of(), maxFps, true);
+    }
+
+    private static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work,
+                                 List<ReportSink> extra, double maxFps, boolean countInferred) {
         FrameSource file = VideoSources.file("bench", clip, false);
         FrameSource limited = new FrameSource() {
             @Override
@@ -103,9 +128,9 @@ final class BenchSupport {
         };
         AtomicLong seen = new AtomicLong();
         try (JsonlSink sink = JsonlSink.open(work.resolve("bench.jsonl"), "bench", Map.of())) {
-            ReportSink counting = sink(report -> seen.addAndGet(report.framesSeen()));
+            ReportSink counting = sink(report -> seen.addAndGet(countInferred ? report.framesInferred() : report.framesSeen()));
             PipelineOptions options = new PipelineOptions(WindowOptions.of("bench", adapter.modelId(), adapter.modelType(),
-                    Duration.ofSeconds(1)), 0, inFlight, Duration.ofSeconds(30));
+                    Duration.ofSeconds(1)), maxFps, inFlight, Duration.ofSeconds(30));
             List<ReportSink> sinks = new ArrayList<>(List.of(sink, counting));
             sinks.addAll(extra);
             new CameraPipeline(options, limited, adapter, sinks).run(Mono.never())
