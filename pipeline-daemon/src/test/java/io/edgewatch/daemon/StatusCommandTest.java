@@ -74,7 +74,7 @@ class StatusCommandTest {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
                 r = status(cfg);
-                if (r.code() != StatusCommand.UNREACHABLE && r.out().matches("(?s).*pattern +ok .*")) {
+                if (r.code() != StatusCommand.UNREACHABLE && r.out().matches("(?s).*pattern +ok +streaming +[0-9.]+ fps seen.*")) {
                     break;
                 }
                 Thread.sleep(500);
