@@ -2,8 +2,10 @@ package io.edgewatch.health;
 
 import java.time.Clock;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -13,6 +15,8 @@ import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.ConfidenceHistogram;
 import io.edgewatch.core.aggregate.WindowAggregator;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.event.FrameEvent;
+import io.edgewatch.core.inference.InferenceException;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.health.alert.AlertEvent;
 import io.edgewatch.sink.outbox.OutboxStats;
@@ -42,6 +46,9 @@ final class HealthMeters implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
     /** Gauges' current values by meter name and tags, set once per window. */
     private final Map<String, double[]> values = new ConcurrentHashMap<>();
+    /** The classes each camera and model showed in its last window: their per-window gauges go when they leave. */
+    private final Map<String, Set<String>> shownClasses = new ConcurrentHashMap<>();
+    private static final String[] CLASS_GAUGES = {"edgewatch.confidence.mean", "edgewatch.confidence.max", "edgewatch.confidence.median"};
     private final Clock clock;
     private volatile Supplier<OutboxStats> outbox;
 
@@ -95,9 +102,19 @@ final class HealthMeters implements AutoCloseable {
         return o == null ? 0 : o.get().depth();
     }
 
-    /** A registered camera's source state, reconnects and active alerts. */
+    /** A registered camera's source state, reconnects and active alerts; its counters, at 0 from the start. */
     void camera(CameraHealth c) {
         String id = c.id;
+        // a counter that appears only with its first event breaks rate() and increase(): all of them now
+        counter("edgewatch.frames", "frames by outcome", id, c.modelId, "outcome", "seen");
+        counter("edgewatch.frames", "frames by outcome", id, c.modelId, "outcome", "inferred");
+        for (FrameEvent.DropReason reason : FrameEvent.DropReason.values()) {
+            counter("edgewatch.frames.dropped", "frames not inferred, by reason", id, c.modelId, "reason", reason.label());
+        }
+        for (InferenceException.Kind kind : InferenceException.Kind.values()) {
+            counter("edgewatch.inference.errors", "failed inferences, by kind", id, c.modelId, "kind", kind.label());
+        }
+        counter("edgewatch.decode.errors", "errors the source's decoder reported (corrupt data it concealed)", id, c.modelId);
         for (SourceStatus.State state : SourceStatus.State.values()) {
             String name = state.name().toLowerCase(Locale.ROOT);
             Gauge.builder("edgewatch.source.state", c, h -> h.source().state() == state ? 1 : 0)
@@ -128,6 +145,18 @@ final class HealthMeters implements AutoCloseable {
                 counter("edgewatch.inference.errors", "failed inferences, by kind", cam, model, "kind", kind).increment(n);
             }
         });
+        Set<String> now = new HashSet<>();
+        for (ClassStats s : r.classStats()) {
+            now.add(s.className());
+        }
+        Set<String> before = shownClasses.put(cam + '|' + model, now);
+        if (before != null) {
+            for (String gone : before) {
+                if (!now.contains(gone)) {
+                    removeClassGauges(cam, model, gone);
+                }
+            }
+        }
         for (ClassStats s : r.classStats()) {
             counter("edgewatch.detections", "predictions, by class", cam, model, "class", s.className()).increment(s.count());
             gauge("edgewatch.confidence.mean", "mean confidence of the class over the last window", cam, model, "class",
@@ -174,6 +203,17 @@ final class HealthMeters implements AutoCloseable {
             double middle = (i + 0.5) / ConfidenceHistogram.BINS;
             for (long k = 0; k < n; k++) {
                 d.record(middle);
+            }
+        }
+    }
+
+    /** A class that left: its last-window gauges would repeat a stale value; they go (its counters stay). */
+    private void removeClassGauges(String cam, String model, String className) {
+        for (String name : CLASS_GAUGES) {
+            values.remove(name + '|' + cam + '|' + model + "|class|" + className);
+            Gauge g = registry.find(name).tags("camera", cam, "model", model, "class", className).gauge();
+            if (g != null) {
+                registry.remove(g);
             }
         }
     }

@@ -330,4 +330,45 @@ class HealthTest {
             assertThat(health.scrape()).contains("edgewatch_outbox_depth 0.0");
         }
     }
+
+    private static WindowReport windowOf(Instant end, String className) {
+        LatencyStats lat = new LatencyStats(10, 20, 18, 30, 40, 45);
+        return new WindowReport("cam-1", "m/1", "object-detection", end.minusSeconds(5), end, 10, 10, 0, 0,
+                Map.of(), Map.of(), List.of(), List.of(new ClassStats(className, 7, 5, 0.4, 0.6, 0.9)), lat, lat, lat);
+    }
+
+    /**
+     * For Prometheus: every counter of a camera is there at 0 before its first event (rate() needs
+     * the zero), and a class's last-window gauges go when the class leaves (they would repeat a
+     * stale value); its counters stay.
+     */
+    @Test
+    void countersStartAtZeroAndTheGaugesOfAClassThatLeftGo() {
+        MovingClock clock = new MovingClock(T0);
+        try (Health health = new Health(clock)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            String before = health.scrape();
+            assertThat(before).contains("edgewatch_frames_dropped_total{camera=\"cam-1\",model=\"m/1\",reason=\"rate_limit\"} 0.0")
+                    .contains("edgewatch_inference_errors_total{camera=\"cam-1\",kind=\"timeout\",model=\"m/1\"} 0.0")
+                    .contains("edgewatch_decode_errors_total{camera=\"cam-1\",model=\"m/1\"} 0.0")
+                    .contains("edgewatch_frames_total{camera=\"cam-1\",model=\"m/1\",outcome=\"seen\"} 0.0");
+
+            clock.set(T0.plusSeconds(5));
+            health.record(windowOf(clock.instant(), "person"));
+            assertThat(health.scrape()).contains("edgewatch_confidence_mean{camera=\"cam-1\",class=\"person\",model=\"m/1\"}");
+
+            clock.set(T0.plusSeconds(10));
+            health.record(windowOf(clock.instant(), "car"));
+            String after = health.scrape();
+            assertThat(after).doesNotContain("edgewatch_confidence_mean{camera=\"cam-1\",class=\"person\"")
+                    .doesNotContain("edgewatch_confidence_max{camera=\"cam-1\",class=\"person\"")
+                    .contains("edgewatch_confidence_mean{camera=\"cam-1\",class=\"car\",model=\"m/1\"}")
+                    .contains("edgewatch_detections_total{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 7.0");
+
+            clock.set(T0.plusSeconds(15));
+            health.record(windowOf(clock.instant(), "person"));
+            assertThat(health.scrape()).as("a class that comes back gets its gauges again")
+                    .contains("edgewatch_confidence_mean{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 0.6");
+        }
+    }
 }
