@@ -76,7 +76,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         String status = healthz.path("status").asText("unknown");
         out.printf(Locale.ROOT, "edgewatch %s at %s: %s, up %s%n", healthz.path("version").asText("?"), base, status,
-                Durations.human(healthz.path("uptime_s").asLong()));
+                human(healthz.path("uptime_s").asLong()));
         for (JsonNode cam : cameras.path("cameras").isArray() ? cameras.path("cameras") : cameras) {
             JsonNode w = cam.path("last_window");
             JsonNode src = cam.path("source");
@@ -106,7 +106,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.println(depth == null ? "outbox: none (no Roboflow reporting or webhook)"
                 : String.format(Locale.ROOT, "outbox: %d waiting, oldest %s", depth.longValue(),
-                        Durations.human(age == null ? 0 : age.longValue())));
+                        human(age == null ? 0 : age.longValue())));
         for (JsonNode problem : healthz.path("problems")) {
             out.println("problem: " + problem.asText());
         }
@@ -124,21 +124,16 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** Seconds as {@code 3h 12m}, {@code 4m 5s}, {@code 12s}. */
-    static final class Durations {
-        private Durations() {
+    private static String human(long seconds) {
+        if (seconds >= 86_400) {
+            return seconds / 86_400 + "d " + seconds % 86_400 / 3600 + "h";
         }
-
-        static String human(long seconds) {
-            if (seconds >= 86_400) {
-                return seconds / 86_400 + "d " + seconds % 86_400 / 3600 + "h";
-            }
-            if (seconds >= 3600) {
-                return seconds / 3600 + "h " + seconds % 3600 / 60 + "m";
-            }
-            if (seconds >= 60) {
-                return seconds / 60 + "m " + seconds % 60 + "s";
-            }
-            return seconds + "s";
+        if (seconds >= 3600) {
+            return seconds / 3600 + "h " + seconds % 3600 / 60 + "m";
         }
+        if (seconds >= 60) {
+            return seconds / 60 + "m " + seconds % 60 + "s";
+        }
+        return seconds + "s";
     }
 }

@@ -1,7 +1,9 @@
 package io.edgewatch.daemon;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,6 +56,13 @@ final class ConfigFolder {
                 """.formatted(inferenceExtra, dir.resolve("var"), dir.resolve("out/reports.jsonl")));
         Files.writeString(cfg.resolve("cameras/cam.yaml"), camera);
         return cfg;
+    }
+
+    /** A port nothing listens on now: for an endpoint the test must know in advance, or a camera that cannot connect. */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     /** The JSONL reports the run wrote, in order. */

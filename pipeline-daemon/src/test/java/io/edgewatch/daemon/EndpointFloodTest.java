@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,10 +57,7 @@ class EndpointFloodTest {
     @Test
     void aFloodOfConnectionsCostsTheCamerasAndDeliveriesNothing() throws Exception {
         RoboflowStandIn standIn = new RoboflowStandIn("ws");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = ConfigFolder.freePort();
         Path cfg = dir.resolve("config");
         Files.createDirectories(cfg.resolve("cameras"));
         Files.writeString(cfg.resolve("edgewatch.yaml"), """

@@ -2,7 +2,6 @@ package io.edgewatch.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,10 +33,7 @@ class JsonLogTest {
 
     @Test
     void everyLineIsAJsonObjectWithLevelLoggerCameraAndARedactedMessage() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort();
-        }
+        int closed = ConfigFolder.freePort();
         Path cfg = dir.resolve("config");
         Files.createDirectories(cfg.resolve("cameras"));
         Files.writeString(cfg.resolve("edgewatch.yaml"), """

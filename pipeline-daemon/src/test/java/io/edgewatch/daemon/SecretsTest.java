@@ -2,7 +2,6 @@ package io.edgewatch.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,12 +39,6 @@ class SecretsTest {
     @TempDir
     Path dir;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private static String get(String url) {
         return HttpClient.create().headers(h -> h.set("Authorization", "Bearer " + HEALTH_TOKEN)).get().uri(url)
                 .responseSingle((res, body) -> body.asString()).block(Duration.ofSeconds(10));
@@ -54,8 +47,8 @@ class SecretsTest {
     @Test
     void noSecretLeavesThroughTheLogTheEndpointsTheStoresOrTheRequests() throws Exception {
         RoboflowStandIn standIn = new RoboflowStandIn("ws");
-        int healthPort = freePort();
-        int closed = freePort();
+        int healthPort = ConfigFolder.freePort();
+        int closed = ConfigFolder.freePort();
         Path cfg = dir.resolve("config");
         Files.createDirectories(cfg.resolve("cameras"));
         Files.writeString(cfg.resolve("edgewatch.yaml"), """

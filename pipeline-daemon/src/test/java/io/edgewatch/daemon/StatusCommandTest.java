@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,16 +34,10 @@ class StatusCommandTest {
         return new Result(code, out.toString(), err.toString());
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void aDegradedDaemonExits1WithItsCamerasAndAStoppedOneExits3() throws Exception {
-        int port = freePort();
-        int closed = freePort();
+        int port = ConfigFolder.freePort();
+        int closed = ConfigFolder.freePort();
         Path cfg = dir.resolve("config");
         Files.createDirectories(cfg.resolve("cameras"));
         Files.writeString(cfg.resolve("edgewatch.yaml"), """

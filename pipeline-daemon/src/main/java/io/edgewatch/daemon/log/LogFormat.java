@@ -7,9 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.core.joran.spi.JoranException;
 import net.logstash.logback.encoder.LogstashEncoder;
 import net.logstash.logback.mask.MaskingJsonGeneratorDecorator;
 
@@ -45,44 +43,37 @@ public final class LogFormat {
         return current;
     }
 
-    /** {@code text} or {@code json}; anything else keeps the format in force. */
+    /**
+     * {@code json} switches the log to JSON; {@code text} (logback.xml's format, the one at start)
+     * and anything else keep the format in force. There is no way back to text in a running
+     * process: the environment is read first and wins over the file.
+     */
     public static synchronized void apply(String format) {
-        if (format == null || format.equals(current) || !(format.equals(TEXT) || format.equals(JSON))) {
+        if (!JSON.equals(format) || format.equals(current)) {
             return;
         }
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return;
         }
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        if (format.equals(JSON)) {
-            LogstashEncoder encoder = new LogstashEncoder();
-            encoder.setContext(context);
-            MaskingJsonGeneratorDecorator masking = new MaskingJsonGeneratorDecorator();
-            masking.addValueMasker(new RedactingMasker());
-            masking.start();
-            encoder.setJsonGeneratorDecorator(masking);
-            CameraJsonProvider camera = new CameraJsonProvider();
-            camera.setContext(context);
-            encoder.addProvider(camera);
-            encoder.start();
-            ConsoleAppender<ILoggingEvent> json = new ConsoleAppender<>();
-            json.setContext(context);
-            json.setName(APPENDER);
-            json.setTarget("System.err");
-            json.setEncoder(encoder);
-            json.start();
-            root.detachAndStopAllAppenders();
-            root.addAppender(json);
-        } else {
-            // back to logback.xml's text appender
-            root.detachAndStopAllAppenders();
-            context.reset();
-            try {
-                new ContextInitializer(context).autoConfig();
-            } catch (JoranException e) {
-                throw new IllegalStateException("logback.xml cannot be read again: " + e.getMessage(), e);
-            }
-        }
+        LogstashEncoder encoder = new LogstashEncoder();
+        encoder.setContext(context);
+        MaskingJsonGeneratorDecorator masking = new MaskingJsonGeneratorDecorator();
+        masking.addValueMasker(new RedactingMasker());
+        masking.start();
+        encoder.setJsonGeneratorDecorator(masking);
+        CameraJsonProvider camera = new CameraJsonProvider();
+        camera.setContext(context);
+        encoder.addProvider(camera);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> json = new ConsoleAppender<>();
+        json.setContext(context);
+        json.setName(APPENDER);
+        json.setTarget("System.err");
+        json.setEncoder(encoder);
+        json.start();
+        root.detachAndStopAllAppenders();
+        root.addAppender(json);
         current = format;
     }
 }

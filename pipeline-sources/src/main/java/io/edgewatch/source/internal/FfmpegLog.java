@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avutil.LogCallback;
@@ -43,6 +44,7 @@ public final class FfmpegLog {
     static final long MINUTE_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private static final Logger log = LoggerFactory.getLogger("ffmpeg");
+    private static final Pattern CONTEXT_ADDRESS = Pattern.compile(" @ 0x[0-9a-fA-F]+\\]");
     private static final Camera NOBODY = new Camera("-", 0);
     private static final ThreadLocal<Camera> CURRENT = new ThreadLocal<>();
     /** Camera by the address its decoder contexts carry in {@code opaque}. */
@@ -236,7 +238,7 @@ public final class FfmpegLog {
 
     /** {@code [h264 @ 0x7f…] text\n} becomes {@code [h264] text}. */
     static String tidy(String raw) {
-        return raw.replaceAll(" @ 0x[0-9a-fA-F]+\\]", "]").strip();
+        return CONTEXT_ADDRESS.matcher(raw).replaceAll("]").strip();
     }
 
     /** True when the context's first field is the AVClass of codec contexts. */

@@ -260,6 +260,9 @@ public final class FfmpegSource implements FrameSource {
         private int shortPasses;
         private boolean reportedPass;
         private boolean warnedScaling;
+        private int inWidth = -1;
+        private int inHeight = -1;
+        private Resolution outSize;
         /** Set from any thread when the session is to close: a looping pause ends. */
         private volatile boolean closing;
 
@@ -323,12 +326,7 @@ public final class FfmpegSource implements FrameSource {
                     return this;
                 }
                 AVFrame picture = (AVFrame) frame.opaque;
-                Resolution out = options.maxResolution().fit(picture.width(), picture.height());
-                if ((out.width() != picture.width() || out.height() != picture.height()) && !warnedScaling) {
-                    warnedScaling = true;
-                    log.warn("camera {}: frames of {}x{} are scaled down to {} (source.max_resolution {})", options.cameraId(),
-                            picture.width(), picture.height(), out, options.maxResolution());
-                }
+                Resolution out = fitted(picture.width(), picture.height());
                 // the grabber reuses its picture on the next grab: the frame gets a BGR buffer of its own
                 Mat copy = converter.convert(picture, pool, out.width(), out.height());
                 framesThisPass++;
@@ -342,6 +340,21 @@ public final class FfmpegSource implements FrameSource {
                         + " failed: " + e.getMessage(), e));
             }
             return this;
+        }
+
+        /** The size frames of {@code width}x{@code height} are handed on at: worked out when the input size changes. */
+        private Resolution fitted(int width, int height) {
+            if (width != inWidth || height != inHeight) {
+                inWidth = width;
+                inHeight = height;
+                outSize = options.maxResolution().fit(width, height);
+                if ((outSize.width() != width || outSize.height() != height) && !warnedScaling) {
+                    warnedScaling = true;
+                    log.warn("camera {}: frames of {}x{} are scaled down to {} (source.max_resolution {})", options.cameraId(),
+                            width, height, outSize, options.maxResolution());
+                }
+            }
+            return outSize;
         }
 
         /** The end of a pass over a file: says once when it held no frame, one frame, or fewer than it announced. */
