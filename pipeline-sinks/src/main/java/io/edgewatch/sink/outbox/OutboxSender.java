@@ -66,8 +66,12 @@ public final class OutboxSender implements AutoCloseable {
     private volatile String stopReason;
     /** Completes when the delivery in flight has recorded its result (deleted, retried, dead-lettered or stopped). */
     private CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
-    /** Set on the worker by {@link #close}: no new delivery starts; the one in flight may still finish. */
+    /** Set on the worker when the stop's drain ends: no new delivery starts; the one in flight may still finish. */
     private boolean closing;
+    /** Set on the worker by {@link #close}: the queue is sent while it answers 2xx and the grace lasts. */
+    private CompletableFuture<Void> drained;
+    private long drainDeadline;
+    private int sentDuringStop;
 
     public OutboxSender(Outbox outbox, String destination, Transport transport, Duration retryMin, Duration retryMax,
                         Duration probeInterval, boolean logEveryResult) {
@@ -120,12 +124,20 @@ public final class OutboxSender implements AutoCloseable {
         if (closed || closing) {
             return;
         }
+        if (drained != null && (stopped || failures > 0 || System.nanoTime() - drainDeadline >= 0)) {
+            endDrain();
+            return;
+        }
         List<OutboxEntry> next;
         try {
             next = outbox.oldest(destination, 1);
         } catch (RuntimeException e) {
             log.error("{}: {}", destination, e.getMessage());
             later(retryMax);
+            return;
+        }
+        if (next.isEmpty() && drained != null) {
+            endDrain();
             return;
         }
         if (next.isEmpty()) {
@@ -172,6 +184,9 @@ public final class OutboxSender implements AutoCloseable {
         }
         stopped = false;
         failures = 0;
+        if (drained != null) {
+            sentDuringStop++;
+        }
         step();
     }
 
@@ -237,6 +252,11 @@ public final class OutboxSender implements AutoCloseable {
     }
 
     private void later(Duration delay) {
+        if (drained != null) {
+            // stopping: a failing receiver is not waited for; what is left stays for the next start
+            endDrain();
+            return;
+        }
         if (!closing) {
             pending = worker.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -248,25 +268,49 @@ public final class OutboxSender implements AutoCloseable {
         close(DEFAULT_STOP_GRACE);
     }
 
+    /** On the worker: no new delivery starts; the stop's wait is over. */
+    private void endDrain() {
+        closing = true;
+        if (pending != null) {
+            pending.dispose();
+        }
+        if (drained != null) {
+            drained.complete(null);
+        }
+    }
+
     /**
-     * Stops sending: no new delivery starts, and the one in flight gets up to {@code grace} to
-     * finish and record its result, so an entry the receiver answered 2xx is deleted rather than
-     * sent again after a restart. One still unanswered then is abandoned and stays in the outbox.
+     * Stops sending. While the receiver answers 2xx, what is queued (the windows the stop closed
+     * among them) is still sent, oldest first, for up to {@code grace}; a receiver that fails or is
+     * backing off is not waited for. The delivery in flight at the end gets the rest of the grace to
+     * record its result, so an entry the receiver answered 2xx is deleted rather than sent again
+     * after a restart. Whatever is unsent then stays in the outbox for the next start.
      */
     public void close(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
-        // on the worker, so no delivery starts after this and the one in flight is the one we wait for
-        CompletableFuture<CompletableFuture<Void>> last = new CompletableFuture<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
         try {
+            // on the worker, so the drain starts from a known state: in flight, parked or backing off
             worker.schedule(() -> {
-                closing = true;
-                if (pending != null) {
-                    pending.dispose();
+                drained = done;
+                drainDeadline = deadline;
+                if (closed || closing) {
+                    endDrain();
+                } else if (!settled.isDone()) {
+                    // in flight: its result goes on with the drain (delivered) or ends it (failed)
+                } else if (parked) {
+                    parked = false;
+                    step();
+                } else {
+                    // backing off, stopped, or never started: nothing is sent during the stop
+                    endDrain();
                 }
-                last.complete(settled);
             });
-            last.get(grace.toMillis(), TimeUnit.MILLISECONDS)
-                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            // the drain ends between deliveries (or on a failure's result), never with one in flight
+            done.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+            if (sentDuringStop > 0) {
+                log.info("{}: {} queued entr{} sent during the stop", destination, sentDuringStop, sentDuringStop == 1 ? "y" : "ies");
+            }
         } catch (RejectedExecutionException e) {
             // already closed
         } catch (TimeoutException e) {
@@ -276,6 +320,12 @@ public final class OutboxSender implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (ExecutionException ignored) {
             // never completed exceptionally
+        }
+        try {
+            // the grace is over: nothing starts after this, whatever the drain was doing
+            worker.schedule(this::endDrain);
+        } catch (RejectedExecutionException ignored) {
+            // already closed
         }
         Disposable d = inFlight;
         if (d != null) {

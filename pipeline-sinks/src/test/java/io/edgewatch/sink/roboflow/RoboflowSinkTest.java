@@ -248,6 +248,36 @@ class RoboflowSinkTest {
     }
 
     @Test
+    void aCloseDeliversWhatIsQueuedWithinTheGraceSoTheLastWindowsOfACleanStopAreNotLeftBehind() throws Exception {
+        roboflow.answer(r -> new Answer(200, Map.of(), "{}", Duration.ofMillis(200)));
+        sink = RoboflowSink.start(outbox, options("ws"), Map.of());
+        for (int i = 0; i < 4; i++) {
+            sink.write(window("c", i)).block(Duration.ofSeconds(5));
+        }
+        sink.close(Duration.ofSeconds(10));
+        sink = null;
+        assertThat(outbox.stats().depth()).as("queued at the stop, the receiver answering: all sent").isZero();
+        assertThat(roboflow.to("/ws/inference-stats?")).hasSize(4);
+    }
+
+    @Test
+    void aCloseWhileTheReceiverFailsDoesNotWaitOutTheGraceAndKeepsEverything() throws Exception {
+        roboflow.answer(r -> Answer.status(503));
+        sink = RoboflowSink.start(outbox, options("ws").withRetry(Duration.ofSeconds(2), Duration.ofSeconds(4),
+                Duration.ofSeconds(4)), Map.of());
+        for (int i = 0; i < 3; i++) {
+            sink.write(window("c", i)).block(Duration.ofSeconds(5));
+        }
+        await(() -> roboflow.to("/ws/inference-stats?").size() == 1 && outbox.stats().retries() == 1);
+        long start = System.nanoTime();
+        sink.close(Duration.ofSeconds(30));
+        sink = null;
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("backing off: the stop does not wait for the next try")
+                .isLessThan(Duration.ofSeconds(10));
+        assertThat(outbox.stats().depth()).isEqualTo(3);
+    }
+
+    @Test
     void aCloseAbandonsADeliveryThatOutlivesTheGraceAndKeepsItsEntry() throws Exception {
         roboflow.answer(r -> new Answer(200, Map.of(), "{}", Duration.ofSeconds(4)));
         sink = RoboflowSink.start(outbox, options("ws").withResponseTimeout(Duration.ofSeconds(10)), Map.of());
