@@ -59,6 +59,7 @@ public final class Health implements AutoCloseable {
         this.meters = new HealthMeters(clock);
         this.hub = new AlertHub(store);
         hub.subscribe(meters::alert);
+        meters.daemonAlerts(hub, AlertHub::daemonActive);
         this.views = new HealthViews(cameras.values(), hub, clock, clock.instant());
     }
 
@@ -133,6 +134,22 @@ public final class Health implements AutoCloseable {
             hub.publishAll(c.record(r, clock.instant()));
         }
         meters.window(r);
+    }
+
+    /**
+     * A camera that left the configuration (a reload): no longer listed or degraded, its series gone
+     * from the scrape, its firing alerts cleared (saying why); its kept windows and history stay.
+     */
+    public void remove(String id) {
+        CameraHealth c = cameras.remove(id);
+        if (c == null) {
+            return;
+        }
+        for (AlertEvent a : c.activeAlerts()) {
+            hub.publish(new AlertEvent(id, a.signal(), false, clock.instant(), a.baseline(), a.current(),
+                    "cleared: camera " + id + " was removed from the configuration"));
+        }
+        meters.removeCamera(id);
     }
 
     /** Marks a registered camera as stopped for good, with why. */

@@ -3,27 +3,31 @@ package io.edgewatch.health;
 import java.time.Clock;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.bytedeco.javacpp.Pointer;
 
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.ConfidenceHistogram;
+import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowAggregator;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.event.FrameEvent;
 import io.edgewatch.core.inference.InferenceException;
 import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
 import io.edgewatch.sink.outbox.OutboxStats;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -39,11 +43,19 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  */
 final class HealthMeters implements AutoCloseable {
 
-    private static final double[] CONFIDENCE_BUCKETS = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
-    private static final String[] QUANTILES = {"0.5", "0.95", "0.99"};
+    private static final double[] CONFIDENCE_BOUNDS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+    static final WindowHistograms.Family LATENCY = new WindowHistograms.Family("edgewatch_latency_seconds",
+            "latency of each frame by pipeline stage (decode, wait, inference, call, end_to_end)", LatencyStats.BOUNDS_SECONDS,
+            "camera", "model", "stage");
+    static final WindowHistograms.Family CONFIDENCE = new WindowHistograms.Family("edgewatch_prediction_confidence",
+            "confidence of every prediction (0 to 1), by class", CONFIDENCE_BOUNDS, "camera", "model", "class");
+    /** The stages of {@link WindowReport#latencies()}. */
+    private static final List<String> DAEMON_SIGNALS = List.of("delivery_stopped", "storage_full");
+    private static final List<String> STAGES = List.of("decode", "wait", "inference", "call", "end_to_end");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final WindowHistograms histograms = new WindowHistograms(List.of(LATENCY, CONFIDENCE));
     /** Gauges' current values by meter name and tags, set once per window. */
     private final Map<String, double[]> values = new ConcurrentHashMap<>();
     /** The classes each camera and model showed in its last window: their per-window gauges go when they leave. */
@@ -54,6 +66,7 @@ final class HealthMeters implements AutoCloseable {
 
     HealthMeters(Clock clock) {
         this.clock = clock;
+        registry.getPrometheusRegistry().register(histograms);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -115,6 +128,9 @@ final class HealthMeters implements AutoCloseable {
             counter("edgewatch.inference.errors", "failed inferences, by kind", id, c.modelId, "kind", kind.label());
         }
         counter("edgewatch.decode.errors", "errors the source's decoder reported (corrupt data it concealed)", id, c.modelId);
+        for (String stage : STAGES) {
+            histograms.add(LATENCY, new long[LatencyStats.BOUNDS_SECONDS.length + 1], 0, id, c.modelId, stage);
+        }
         for (SourceStatus.State state : SourceStatus.State.values()) {
             String name = state.name().toLowerCase(Locale.ROOT);
             Gauge.builder("edgewatch.source.state", c, h -> h.source().state() == state ? 1 : 0)
@@ -127,6 +143,35 @@ final class HealthMeters implements AutoCloseable {
                 .description("reconnect attempts of the source").register(registry);
         Gauge.builder("edgewatch.alerts.active", c, h -> h.activeAlerts().size()).tags("camera", id)
                 .description("alerts firing now").register(registry);
+        alertsOf(id, AlertEngine.SIGNALS, c, CameraHealth::activeAlerts);
+    }
+
+    /** The daemon's own alerts ({@code delivery_stopped}, {@code storage_full}), as a camera's are. */
+    <T> void daemonAlerts(T source, Function<T, List<AlertEvent>> active) {
+        alertsOf(AlertHub.DAEMON, DAEMON_SIGNALS, source, active);
+    }
+
+    /**
+     * Per signal: {@code edgewatch_alert_firing} (how many of its alerts fire now: one per class
+     * for the class signals) and {@code edgewatch_alerts_total} by state, at 0 from the start.
+     */
+    private <T> void alertsOf(String camera, List<String> signals, T source, Function<T, List<AlertEvent>> active) {
+        for (String signal : signals) {
+            Gauge.builder("edgewatch.alert.firing", source, s -> active.apply(s).stream().filter(e -> kind(e).equals(signal)).count())
+                    .tags("camera", camera, "signal", signal).description("alerts of this signal firing now").register(registry);
+            for (String state : new String[] {"firing", "cleared"}) {
+                alertCounter(camera, signal, state);
+            }
+        }
+    }
+
+    private static String kind(AlertEvent e) {
+        return e.signal().replaceFirst(":.*", "");
+    }
+
+    private Counter alertCounter(String camera, String signal, String state) {
+        return Counter.builder("edgewatch.alerts").description("alerts fired and cleared, by signal")
+                .tags("camera", camera, "signal", signal, "state", state).register(registry);
     }
 
     /** A window's counts, confidences, latencies and rates. */
@@ -168,10 +213,8 @@ final class HealthMeters implements AutoCloseable {
             confidence(cam, model, s);
         }
         r.latencies().forEach((stage, l) -> {
-            double[] millis = {l.p50Millis(), l.p95Millis(), l.p99Millis()};
-            for (int i = 0; i < QUANTILES.length; i++) {
-                gauge("edgewatch.latency", "latency percentiles over the last window", cam, model, "stage", stage,
-                        "quantile", QUANTILES[i])[0] = millis[i] / 1000.0;
+            if (l.count() > 0 && l.buckets() != null) {
+                histograms.add(LATENCY, l.buckets(), l.sumMillis() / 1000.0, cam, model, stage);
             }
         });
         double seconds = r.seconds();
@@ -182,29 +225,23 @@ final class HealthMeters implements AutoCloseable {
 
     /** An alert start or clear, counted by camera, signal (without its class) and state. */
     void alert(AlertEvent e) {
-        Counter.builder("edgewatch.alerts").description("alerts fired, by signal")
-                .tags("camera", e.cameraId(), "signal", e.signal().replaceFirst(":.*", ""), "state", e.firing() ? "firing" : "cleared")
-                .register(registry).increment();
+        alertCounter(e.cameraId(), kind(e), e.firing() ? "firing" : "cleared").increment();
     }
 
     /**
-     * The class's confidences into a Prometheus histogram in percent (buckets of 10: Micrometer
-     * rounds what a summary records to whole numbers before bucketing, so fractions of one would
-     * all land in the last bucket). Each of the window's 0.01 bins is recorded at its middle, so
-     * bucket counts are exact and the sum is within half a percent a prediction.
+     * The class's confidences into the 0-1 histogram: the window's 0.01 bins added up by tenths
+     * (bin i, confidences from i/100 up to (i+1)/100, counts in the bucket of bound (i/10 + 1)/10),
+     * each bin's sum taken at its middle, so counts are exact and the sum within 0.005 a prediction.
      */
     private void confidence(String cam, String model, ClassStats s) {
-        DistributionSummary d = DistributionSummary.builder("edgewatch.prediction.confidence").baseUnit("percent")
-                .description("confidence of every prediction in percent, by class").scale(100)
-                .tags("camera", cam, "model", model, "class", s.className()).serviceLevelObjectives(CONFIDENCE_BUCKETS)
-                .register(registry);
+        long[] counts = new long[CONFIDENCE_BOUNDS.length + 1];
+        double sum = 0;
         for (int i = 0; i < ConfidenceHistogram.BINS; i++) {
             long n = s.confidence().count(i);
-            double middle = (i + 0.5) / ConfidenceHistogram.BINS;
-            for (long k = 0; k < n; k++) {
-                d.record(middle);
-            }
+            counts[Math.min(CONFIDENCE_BOUNDS.length - 1, i * CONFIDENCE_BOUNDS.length / ConfidenceHistogram.BINS)] += n;
+            sum += n * (i + 0.5) / ConfidenceHistogram.BINS;
         }
+        histograms.add(CONFIDENCE, counts, sum, cam, model, s.className());
     }
 
     /** A class that left: its last-window gauges would repeat a stale value; they go (its counters stay). */
@@ -231,9 +268,21 @@ final class HealthMeters implements AutoCloseable {
         return values.computeIfAbsent(key.toString(), k -> {
             double[] h = new double[1];
             Gauge.builder(name, h, a -> a[0]).description(description).tags("camera", camera, "model", model).tags(tags)
-                    .baseUnit(name.equals("edgewatch.latency") ? "seconds" : null).register(registry);
+                    .register(registry);
             return h;
         });
+    }
+
+    /** A camera that left the configuration: every series of it goes (a camera that comes back starts from 0). */
+    void removeCamera(String id) {
+        for (Meter m : registry.getMeters()) {
+            if (id.equals(m.getId().getTag("camera"))) {
+                registry.remove(m);
+            }
+        }
+        values.keySet().removeIf(k -> k.split("\\|", 3)[1].equals(id));
+        shownClasses.keySet().removeIf(k -> k.startsWith(id + '|'));
+        histograms.remove("camera", id);
     }
 
     /** The Prometheus text exposition of every meter. */

@@ -47,7 +47,10 @@ class HealthTest {
     }
 
     private static WindowReport window(Instant end, long seen, long inferred, long errors) {
-        LatencyStats lat = new LatencyStats(inferred, 20, 18, 30, 40, 45);
+        // every frame at 20 ms: the bucket up to 25 ms
+        long[] buckets = new long[LatencyStats.BOUNDS_SECONDS.length + 1];
+        buckets[LatencyStats.bucket(20)] = inferred;
+        LatencyStats lat = new LatencyStats(inferred, 20, 20, 20, 20, 20, buckets);
         return new WindowReport("cam-1", "m/1", "object-detection", end.minusSeconds(5), end, seen, inferred, 0, errors,
                 Map.of(), errors == 0 ? Map.of() : Map.of("unavailable", errors), List.of(),
                 List.of(new ClassStats("person", 7, 5, 0.4, 0.6, 0.9)), lat, lat, lat);
@@ -318,16 +321,47 @@ class HealthTest {
                     .contains("edgewatch_confidence_mean{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 0.6")
                     .contains("edgewatch_confidence_median{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 0.6")
                     // 7 predictions at 0.6 in each window: all in the bucket up to 0.7, none up to 0.6
-                    .contains("edgewatch_prediction_confidence_percent_bucket{camera=\"cam-1\",class=\"person\",model=\"m/1\",le=\"60.0\"} 0")
-                    .contains("edgewatch_prediction_confidence_percent_bucket{camera=\"cam-1\",class=\"person\",model=\"m/1\",le=\"70.0\"} 14")
-                    .contains("edgewatch_prediction_confidence_percent_count{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 14")
-                    .contains("edgewatch_latency_seconds{camera=\"cam-1\",model=\"m/1\",quantile=\"0.95\",stage=\"end_to_end\"} 0.03")
+                    .contains("edgewatch_prediction_confidence_bucket{camera=\"cam-1\",class=\"person\",model=\"m/1\",le=\"0.6\"} 0\n")
+                    .contains("edgewatch_prediction_confidence_bucket{camera=\"cam-1\",class=\"person\",model=\"m/1\",le=\"0.7\"} 14\n")
+                    .contains("edgewatch_prediction_confidence_bucket{camera=\"cam-1\",class=\"person\",model=\"m/1\",le=\"+Inf\"} 14\n")
+                    .contains("edgewatch_prediction_confidence_count{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 14\n")
+                    // 140 frames at 20 ms: in the 25 ms bucket and above, none up to 10 ms; the sum is 2.8 s
+                    .contains("edgewatch_latency_seconds_bucket{camera=\"cam-1\",model=\"m/1\",stage=\"end_to_end\",le=\"0.01\"} 0\n")
+                    .contains("edgewatch_latency_seconds_bucket{camera=\"cam-1\",model=\"m/1\",stage=\"end_to_end\",le=\"0.025\"} 140\n")
+                    .contains("edgewatch_latency_seconds_bucket{camera=\"cam-1\",model=\"m/1\",stage=\"end_to_end\",le=\"10.0\"} 140\n")
+                    .contains("edgewatch_latency_seconds_count{camera=\"cam-1\",model=\"m/1\",stage=\"end_to_end\"} 140\n")
+                    .contains("edgewatch_latency_seconds_sum{camera=\"cam-1\",model=\"m/1\",stage=\"end_to_end\"} 2.8\n")
+                    .doesNotContain("quantile=")
                     .contains("edgewatch_fps{camera=\"cam-1\",model=\"m/1\",outcome=\"seen\"} 10.0")
                     .contains("edgewatch_outbox_depth 12.0")
                     .contains("edgewatch_outbox_oldest_age_seconds 30.0")
                     .contains("edgewatch_source_state{camera=\"cam-1\",state=\"streaming\"} 1.0");
             stats[0] = new OutboxStats(0, 0, 40, 40, 3, 0);
             assertThat(health.scrape()).contains("edgewatch_outbox_depth 0.0");
+        }
+    }
+
+    /** Alert series are there at 0 from the start; a camera removed by a reload leaves no series and no listing behind. */
+    @Test
+    void alertSeriesStartAtZeroAndARemovedCameraLeavesNoSeries() {
+        MovingClock clock = new MovingClock(T0);
+        try (Health health = new Health(clock)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            health.camera("cam-2", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            health.record(window(T0.plusSeconds(5), 100, 90, 0));
+            String text = health.scrape();
+            assertThat(text).contains("edgewatch_alerts_total{camera=\"cam-1\",signal=\"confidence_drop\",state=\"firing\"} 0.0")
+                    .contains("edgewatch_alerts_total{camera=\"cam-1\",signal=\"source_down\",state=\"cleared\"} 0.0")
+                    .contains("edgewatch_alert_firing{camera=\"cam-1\",signal=\"class_shift\"} 0.0")
+                    .contains("edgewatch_alert_firing{camera=\"daemon\",signal=\"delivery_stopped\"} 0.0")
+                    .contains("edgewatch_alerts_total{camera=\"daemon\",signal=\"storage_full\",state=\"firing\"} 0.0")
+                    .contains("edgewatch_latency_seconds_count{camera=\"cam-1\"")
+                    .contains("edgewatch_latency_seconds_count{camera=\"cam-2\",model=\"m/1\",stage=\"decode\"} 0\n");
+
+            health.remove("cam-1");
+            assertThat(health.scrape()).doesNotContain("camera=\"cam-1\"").contains("camera=\"cam-2\"");
+            assertThat(health.cameras()).hasSize(1);
+            assertThat(health.cameras().get(0).get("camera_id").asText()).isEqualTo("cam-2");
         }
     }
 

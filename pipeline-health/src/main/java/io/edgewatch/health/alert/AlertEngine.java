@@ -86,6 +86,10 @@ public final class AlertEngine {
 
     private static final Set<String> WITHOUT_BASELINE = Set.of("source_down", "error_rate", "malformed");
 
+    /** Every signal a camera's alerts can fire, without their {@code :class} part. */
+    public static final List<String> SIGNALS = List.of("source_down", "error_rate", "malformed", "latency_creep", "throughput_drop",
+            "confidence_drop", "class_shift");
+
     /** Whether the signal is judged against the baseline (and so means nothing once it is learnt again). */
     public static boolean needsBaseline(String signal) {
         return !WITHOUT_BASELINE.contains(signal);

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.HdrHistogram.HistogramIterationValue;
 import org.HdrHistogram.IntCountsHistogram;
 
 import io.edgewatch.core.aggregate.ClassResult;
@@ -114,9 +115,14 @@ public final class WindowAccumulator {
         if (h == null || h.getTotalCount() == 0) {
             return LatencyStats.EMPTY;
         }
+        // each recorded value (microseconds, two significant digits) into the fixed buckets, by its equivalence range's middle
+        long[] buckets = new long[LatencyStats.BOUNDS_SECONDS.length + 1];
+        for (HistogramIterationValue v : h.recordedValues()) {
+            buckets[LatencyStats.bucket(h.medianEquivalentValue(v.getValueIteratedTo()) / 1000.0)] += v.getCountAtValueIteratedTo();
+        }
         return new LatencyStats(h.getTotalCount(), h.getMean() / 1000.0,
                 h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(95) / 1000.0,
-                h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0);
+                h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0, buckets);
     }
 
     private static final class ModelTally {
