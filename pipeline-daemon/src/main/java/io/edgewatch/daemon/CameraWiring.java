@@ -63,11 +63,21 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
      */
     Camera wire(CameraConfig camera, FrameSource source, List<ReportSink> sinks) {
         InferenceAdapter adapter = camera.inference().create(camera.id(), this);
-        adapters.add(adapter);
+        synchronized (adapters) {
+            adapters.add(adapter);
+        }
         PipelineOptions options = new PipelineOptions(
                 WindowOptions.of(camera.id(), adapter.modelId(), adapter.modelType(), camera.frequency()),
                 camera.source().maxFps(), camera.inference().maxInFlight(), camera.inference().timeout());
         return new Camera(adapter, new CameraPipeline(options, source, adapter, sinks));
+    }
+
+    /** A camera that stopped for good (a reload removed or replaced it): its adapter is closed. */
+    void release(InferenceAdapter adapter) {
+        synchronized (adapters) {
+            adapters.remove(adapter);
+        }
+        adapter.close();
     }
 
     @Override
@@ -88,7 +98,9 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
 
     @Override
     public void close() {
-        adapters.forEach(InferenceAdapter::close);
+        synchronized (adapters) {
+            adapters.forEach(InferenceAdapter::close);
+        }
         servers.values().forEach(InferenceServerClient::close);
         onnxModels.values().forEach(OnnxModel::close);
         workers.dispose();

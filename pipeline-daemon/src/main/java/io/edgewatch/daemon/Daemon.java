@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,12 +19,19 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.management.UnixOperatingSystemMXBean;
 
 import io.edgewatch.core.secret.Redactor;
+import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.daemon.config.CameraConfig;
+import io.edgewatch.daemon.config.ConfigError;
+import io.edgewatch.daemon.config.ConfigException;
+import io.edgewatch.daemon.config.ConfigLoader;
 import io.edgewatch.daemon.config.EdgewatchConfig;
 import io.edgewatch.daemon.config.HealthConfig;
 import io.edgewatch.daemon.config.ServerDetector;
@@ -64,12 +73,43 @@ public final class Daemon implements AutoCloseable {
     private final HealthServer healthServer;
     private final Sinks.One<Boolean> stop = Sinks.one();
     private final Outbox outbox;
-    private final Mono<Void> completion;
+    private final Sinks.Empty<Void> finished = Sinks.empty();
+    private final Mono<Void> completion = finished.asMono().cache();
     private final AtomicInteger failedCameras = new AtomicInteger();
-    private final int cameraCount;
+    private final AtomicInteger cameraCount = new AtomicInteger();
+    /** Each camera's custom metadata, for every sink that attaches it; a reload updates it. */
+    private final Map<String, Map<String, String>> metadata = new ConcurrentHashMap<>();
+    private final ReportSink summary = new LogSummarySink();
+    /** The cameras running now, by id; guarded by itself. */
+    private final Map<String, Running> running = new LinkedHashMap<>();
+    /** Cameras whose run ended by itself, by id; guarded by {@link #running}. */
+    private final Map<String, CameraConfig> endedByItself = new LinkedHashMap<>();
+    /** One reload at a time. */
+    private final Object reloadLock = new Object();
+    /** The configuration the daemon-wide parts were started with: a reload cannot change them. */
+    private final EdgewatchConfig started;
+    private volatile boolean stopping;
+    private final ConfigWatcher watcher;
+
+    /** A running camera: its file, its own stop (a reload's), and the end of its run. */
+    private static final class Running {
+        final CameraConfig config;
+        final Sinks.One<Boolean> stop = Sinks.one();
+        InferenceAdapter adapter;
+        Mono<Void> done;
+        /** Stopped by a reload (removed or changed), not ended by itself. */
+        volatile boolean replaced;
+        /** Ended with an error: a reload starts it again even when its file did not change. */
+        volatile boolean failed;
+
+        Running(CameraConfig config) {
+            this.config = config;
+        }
+    }
 
     private Daemon(EdgewatchConfig config) {
         registerSecrets(config);
+        this.started = config;
         this.stopGrace = config.storage().outboxStopGrace();
         this.healthStore = openHealthStore(config);
         // local time: the statistics endpoint reads and writes times as Roboflow's reports carry them
@@ -80,8 +120,6 @@ public final class Daemon implements AutoCloseable {
         }
         this.wiring = new CameraWiring(config.inference());
         List<CameraConfig> cameras = config.enabledCameras();
-        // each camera's custom metadata, for every sink that attaches it
-        Map<String, Map<String, String>> metadata = new LinkedHashMap<>();
         cameras.forEach(c -> metadata.put(c.id(), c.metadata()));
         if (config.jsonl() != null) {
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
@@ -111,26 +149,25 @@ public final class Daemon implements AutoCloseable {
         } else {
             this.webhook = null;
         }
-        ReportSink summary = new LogSummarySink();
-        List<Mono<Void>> runs = new ArrayList<>();
+        int runs = 0;
         for (CameraConfig camera : cameras) {
-            try {
-                runs.add(start(camera, summary));
-            } catch (RuntimeException e) {
-                failedCameras.incrementAndGet();
-                log.error("camera {} ({}): not started: {}", camera.id(), camera.file(), e.getMessage());
-            }
+            runs += launch(camera) ? 1 : 0;
         }
-        this.cameraCount = cameras.size();
         this.healthServer = healthServer(config.health());
+        health.onReload(() -> reload("POST /api/reload").json());
         if (cameras.isEmpty()) {
             log.warn("no enabled camera in {}: nothing to watch until one is enabled", config.directory());
         }
-        log.info("edgewatch running: {} camera(s), {} inference worker(s), sinks: {}; {}", runs.size(), config.inference().workers(),
+        this.watcher = ConfigWatcher.start(config.directory(), config.camerasDir(), () -> reload("a change in the configuration folder"));
+        log.info("edgewatch running: {} camera(s), {} inference worker(s), sinks: {}; {}", runs, config.inference().workers(),
                 sinks.isEmpty() ? "none" : String.join(", ", sinks.keySet()), fileDescriptors());
-        Mono<Void> all = runs.isEmpty() ? stop.asMono().then() : Mono.when(runs);
-        this.completion = all.cache();
-        this.completion.subscribe();
+        completion.subscribe();
+        if (cameras.isEmpty() || runs == 0) {
+            // nothing runs: the daemon waits for a stop (or a reload that adds a camera)
+            synchronized (running) {
+                endIfIdle(false);
+            }
+        }
     }
 
     /**
@@ -192,7 +229,25 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private Mono<Void> start(CameraConfig camera, ReportSink summary) {
+    /** Starts a camera; false (logged, with its file) when it could not be started. */
+    private boolean launch(CameraConfig camera) {
+        cameraCount.incrementAndGet();
+        try {
+            Running r = wire(camera);
+            synchronized (running) {
+                running.put(camera.id(), r);
+            }
+            r.done.subscribe();
+            return true;
+        } catch (RuntimeException e) {
+            failedCameras.incrementAndGet();
+            log.error("camera {} ({}): not started: {}", camera.id(), camera.file(), e.getMessage());
+            return false;
+        }
+    }
+
+    private Running wire(CameraConfig camera) {
+        Running r = new Running(camera);
         FrameSource source = wiring.source(camera);
         CameraListener watch = health.camera(camera.id(), camera.inference().modelId(), camera.frequency(),
                 SourceProbe.of(source.live(), source::status), camera.alerts());
@@ -209,17 +264,232 @@ public final class Daemon implements AutoCloseable {
             watch.stopped(e.getMessage());
             throw e;
         }
+        r.adapter = wired.adapter();
         log.info("camera {}: {} -> {} ({}, {} in flight), a window every {} s -> {}", camera.id(), source.describe(),
                 camera.inference().type(), wired.adapter().modelId(), camera.inference().maxInFlight(),
                 camera.frequency().toSeconds(), cameraSinks.stream().map(ReportSink::name).toList());
-        return wired.pipeline().run(stop.asMono())
+        r.done = wired.pipeline().run(Mono.firstWithSignal(stop.asMono(), r.stop.asMono()))
                 .doOnSuccess(v -> log.info("camera {}: stopped", camera.id()))
                 .onErrorResume(e -> {
                     failedCameras.incrementAndGet();
+                    r.failed = true;
                     log.error("camera {} ({}): stopped after an error: {}", camera.id(), camera.file(), e.getMessage());
                     watch.stopped(e.getMessage());
                     return Mono.empty();
-                });
+                })
+                .doFinally(signal -> ended(r))
+                .cache();
+        return r;
+    }
+
+    /** A camera's run ended (its last window written): it leaves the running set. */
+    private void ended(Running r) {
+        synchronized (running) {
+            if (running.get(r.config.id()) == r) {
+                running.remove(r.config.id());
+                if (!r.replaced && !r.failed) {
+                    endedByItself.put(r.config.id(), r.config);
+                }
+            }
+            endIfIdle(!r.replaced);
+        }
+        if (r.replaced) {
+            wiring.release(r.adapter);
+        }
+    }
+
+    /**
+     * Completes the daemon when nothing runs and nothing will: after a stop, or when every camera
+     * ended by itself (files that were read to their end); not when a reload removed the last one.
+     */
+    private void endIfIdle(boolean endedByItself) {
+        if (running.isEmpty() && (stopping || endedByItself)) {
+            finished.tryEmitEmpty();
+        }
+    }
+
+    /**
+     * Reads the configuration folder again and applies what changed: a new camera file starts its
+     * camera, a removed (or disabled) one stops it (its open window written and committed first), a
+     * changed one restarts that camera only; the others go on untouched. An invalid configuration is
+     * refused, with every error, and the running one stays. Changes to {@code edgewatch.yaml} that
+     * cannot be applied live are named as needing a restart. Logged once, with what it changed.
+     *
+     * @param trigger what asked for it (SIGHUP, the endpoint, the folder watch), for the log
+     */
+    public Reload reload(String trigger) {
+        synchronized (reloadLock) {
+            if (stopping) {
+                return Reload.refused(List.of("the daemon is stopping"));
+            }
+            EdgewatchConfig next;
+            try {
+                next = ConfigLoader.load(started.directory());
+            } catch (ConfigException e) {
+                List<String> errors = e.errors().stream().map(ConfigError::toString).toList();
+                log.error("reload ({}) refused: {} error(s) in {}; the running configuration stays:\n  {}", trigger, errors.size(),
+                        started.directory(), String.join("\n  ", errors));
+                return Reload.refused(errors);
+            }
+            registerSecrets(next);
+            // the cameras running, and those that ended by themselves (a file read to its end: not read again unless changed)
+            Map<String, CameraConfig> now = new LinkedHashMap<>();
+            synchronized (running) {
+                now.putAll(endedByItself);
+                running.forEach((id, r) -> now.put(id, r.config));
+            }
+            Map<String, CameraConfig> wanted = new LinkedHashMap<>();
+            next.enabledCameras().forEach(c -> wanted.put(c.id(), c));
+            List<String> added = new ArrayList<>();
+            List<String> removed = new ArrayList<>();
+            List<String> changed = new ArrayList<>();
+            wanted.keySet().stream().filter(id -> !now.containsKey(id)).forEach(added::add);
+            now.forEach((id, c) -> {
+                if (!wanted.containsKey(id)) {
+                    removed.add(id);
+                } else if (!wanted.get(id).equals(c)) {
+                    changed.add(id);
+                }
+            });
+            List<Running> stopped = new ArrayList<>();
+            synchronized (running) {
+                for (String id : concat(removed, changed)) {
+                    Running r = running.get(id);
+                    if (r != null) {
+                        r.replaced = true;
+                        stopped.add(r);
+                    }
+                    endedByItself.remove(id);
+                }
+            }
+            // all at once, then wait: each closes and writes its open window
+            stopped.forEach(r -> r.stop.tryEmitValue(Boolean.TRUE));
+            for (Running r : stopped) {
+                try {
+                    r.done.block(RELOAD_STOP_GRACE);
+                } catch (RuntimeException e) {
+                    log.warn("camera {}: not stopped within {} s of the reload; starting its replacement anyway", r.config.id(),
+                            RELOAD_STOP_GRACE.toSeconds());
+                }
+            }
+            for (String id : removed) {
+                health.remove(id, true);
+                metadata.remove(id);
+            }
+            for (String id : changed) {
+                health.remove(id, false);
+            }
+            List<String> failed = new ArrayList<>();
+            for (String id : concat(changed, added)) {
+                CameraConfig c = wanted.get(id);
+                metadata.put(id, c.metadata());
+                if (!launch(c)) {
+                    failed.add(id);
+                }
+            }
+            List<String> restart = needsRestart(started, next);
+            Reload result = new Reload(true, added, removed, changed, now.size() - removed.size() - changed.size(), restart,
+                    failed, List.of());
+            log.info("reload ({}): {}", trigger, result.describe());
+            return result;
+        }
+    }
+
+    private static final Duration RELOAD_STOP_GRACE = Duration.ofSeconds(30);
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /** The daemon-wide settings that differ between {@code was} and {@code now}: a reload does not apply them. */
+    static List<String> needsRestart(EdgewatchConfig was, EdgewatchConfig now) {
+        List<String> out = new ArrayList<>();
+        check(out, "device_id", was.deviceId(), now.deviceId());
+        check(out, "storage", was.storage(), now.storage());
+        check(out, "inference", was.inference(), now.inference());
+        check(out, "sinks.jsonl", was.jsonl(), now.jsonl());
+        check(out, "roboflow", was.roboflow(), now.roboflow());
+        check(out, "health", was.health(), now.health());
+        check(out, "alerts.webhook", was.alertWebhook(), now.alertWebhook());
+        check(out, "alerts.sustain", was.alertSustain(), now.alertSustain());
+        check(out, "logging", was.logFormat(), now.logFormat());
+        check(out, "cameras_dir", was.camerasDir(), now.camerasDir());
+        return out;
+    }
+
+    private static void check(List<String> out, String key, Object was, Object now) {
+        if (!Objects.equals(was, now)) {
+            out.add(key);
+        }
+    }
+
+    /**
+     * What a reload did.
+     *
+     * @param applied false when the configuration was refused (then only {@code errors} is set)
+     * @param unchanged how many running cameras went on untouched
+     * @param needsRestart {@code edgewatch.yaml} settings that changed but apply only at the next start
+     * @param failed cameras (started or restarted) that could not start
+     */
+    public record Reload(boolean applied, List<String> started, List<String> stopped, List<String> restarted, int unchanged,
+                         List<String> needsRestart, List<String> failed, List<String> errors) {
+
+        static Reload refused(List<String> errors) {
+            return new Reload(false, List.of(), List.of(), List.of(), 0, List.of(), List.of(), errors);
+        }
+
+        /** One line for the log. */
+        public String describe() {
+            if (!applied) {
+                return "refused: " + String.join("; ", errors);
+            }
+            List<String> parts = new ArrayList<>();
+            if (!started.isEmpty()) {
+                parts.add("started " + String.join(", ", started));
+            }
+            if (!stopped.isEmpty()) {
+                parts.add("stopped " + String.join(", ", stopped));
+            }
+            if (!restarted.isEmpty()) {
+                parts.add("restarted " + String.join(", ", restarted) + " (file changed)");
+            }
+            if (!failed.isEmpty()) {
+                parts.add("could not start " + String.join(", ", failed) + " (see above)");
+            }
+            parts.add(unchanged + " camera(s) unchanged");
+            if (!needsRestart.isEmpty()) {
+                parts.add("edgewatch.yaml: " + String.join(", ", needsRestart) + " changed and take(s) a restart to apply"
+                        + " (the running values stay)");
+            }
+            return (started.isEmpty() && stopped.isEmpty() && restarted.isEmpty() && needsRestart.isEmpty() ? "nothing changed; " : "")
+                    + String.join("; ", parts);
+        }
+
+        /** The answer of {@code POST /api/reload}. */
+        public ObjectNode json() {
+            ObjectNode n = JsonNodeFactory.instance.objectNode();
+            n.put("applied", applied);
+            if (applied) {
+                n.set("started", strings(started));
+                n.set("stopped", strings(stopped));
+                n.set("restarted", strings(restarted));
+                n.put("unchanged", unchanged);
+                n.set("needs_restart", strings(needsRestart));
+                n.set("failed", strings(failed));
+            } else {
+                n.set("errors", strings(errors));
+            }
+            n.put("message", describe());
+            return n;
+        }
+
+        private static ArrayNode strings(List<String> values) {
+            ArrayNode a = JsonNodeFactory.instance.arrayNode();
+            values.forEach(a::add);
+            return a;
+        }
     }
 
     /** The health endpoint's URL, when it is serving. */
@@ -234,7 +504,7 @@ public final class Daemon implements AutoCloseable {
 
     /** True when every enabled camera failed (and there was at least one). */
     public boolean allCamerasFailed() {
-        return cameraCount > 0 && failedCameras.get() >= cameraCount;
+        return cameraCount.get() > 0 && failedCameras.get() >= cameraCount.get();
     }
 
     /** The outbox's depth, oldest age and counters, for health reporting; empty when Roboflow is off. */
@@ -244,7 +514,11 @@ public final class Daemon implements AutoCloseable {
 
     /** Ends every source; the open windows are closed and reported. */
     public void stop() {
+        stopping = true;
         stop.tryEmitValue(Boolean.TRUE);
+        synchronized (running) {
+            endIfIdle(false);
+        }
     }
 
     /** Stops, waits up to {@code grace} for the last reports, then frees everything. */
@@ -260,6 +534,9 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        if (watcher != null) {
+            watcher.close();
+        }
         // deliveries in flight first, with their grace, so what was answered 2xx is deleted, not sent again
         if (roboflow != null) {
             roboflow.close(stopGrace);

@@ -116,9 +116,8 @@ public final class Edgewatch {
             }
             onSignal("TERM", () -> stop("TERM", daemon));
             onSignal("INT", () -> stop("INT", daemon));
-            // never the JVM's default for HUP (exit 129 without the open windows)
-            onSignal("HUP", () -> log.info("SIGHUP received: ignored (edgewatch does not reload its configuration yet);"
-                    + " SIGTERM or Ctrl-C stops it"));
+            // never the JVM's default for HUP (exit 129 without the open windows): a reload
+            onSignal("HUP", () -> new Thread(() -> daemon.reload("SIGHUP"), "edgewatch-reload").start());
             if (duration != null) {
                 Mono.delay(duration).subscribe(t -> {
                     log.info("--duration {} reached: stopping", Durations.format(duration));

@@ -21,7 +21,7 @@ import io.edgewatch.testkit.RoboflowStandIn.Answer;
 
 /**
  * The daemon as a child process, reporting to a Roboflow stand-in that answers every request
- * 200 but slowly: SIGHUP leaves it running; SIGTERM stops it with exit 0, no stack trace, and
+ * 200 but slowly: SIGHUP reloads and leaves it running; SIGTERM stops it with exit 0, no stack trace, and
  * nothing the stand-in answered 2xx left in the outbox (so nothing is sent twice after a restart).
  */
 class CleanStopTest {
@@ -72,7 +72,12 @@ class CleanStopTest {
             }
             signal(daemon, "HUP");
             assertThat(daemon.waitFor(3, TimeUnit.SECONDS)).as("SIGHUP must not stop the daemon").isFalse();
-            assertThat(Files.readString(log)).contains("SIGHUP received: ignored");
+            // SIGHUP reloads: the configuration is unchanged, so nothing stops or starts
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.readString(log).contains("reload (SIGHUP)") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(Files.readString(log)).contains("reload (SIGHUP): nothing changed; 1 camera(s) unchanged");
             int before = roboflow.requests.size();
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (roboflow.requests.size() == before && System.nanoTime() < deadline) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -48,6 +49,8 @@ public final class Health implements AutoCloseable {
     private volatile String workspace;
 
     /** Keeping nothing over a restart. */
+    private volatile Supplier<ObjectNode> reload;
+
     public Health(Clock clock) {
         this(clock, HealthStore.none());
     }
@@ -141,15 +144,38 @@ public final class Health implements AutoCloseable {
      * from the scrape, its firing alerts cleared (saying why); its kept windows and history stay.
      */
     public void remove(String id) {
+        remove(id, true);
+    }
+
+    /**
+     * The same; a camera about to start again with a changed file keeps its firing alerts in the
+     * store ({@code clearAlerts} false), so its next registration restores them instead of
+     * clearing and firing them again.
+     */
+    public void remove(String id, boolean clearAlerts) {
         CameraHealth c = cameras.remove(id);
         if (c == null) {
             return;
         }
-        for (AlertEvent a : c.activeAlerts()) {
+        for (AlertEvent a : clearAlerts ? c.activeAlerts() : List.<AlertEvent>of()) {
             hub.publish(new AlertEvent(id, a.signal(), false, clock.instant(), a.baseline(), a.current(),
                     "cleared: camera " + id + " was removed from the configuration"));
         }
         meters.removeCamera(id);
+    }
+
+    /**
+     * What {@code POST /api/reload} runs (the daemon's reload: it reads the configuration again and
+     * applies what changed); it answers whether it was applied and what changed.
+     */
+    public void onReload(Supplier<ObjectNode> reload) {
+        this.reload = reload;
+    }
+
+    /** Runs the reload set by {@link #onReload}; empty when there is none. */
+    public Optional<ObjectNode> reload() {
+        Supplier<ObjectNode> r = reload;
+        return r == null ? Optional.empty() : Optional.of(r.get());
     }
 
     /** Marks a registered camera as stopped for good, with why. */

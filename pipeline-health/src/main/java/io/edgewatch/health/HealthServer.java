@@ -106,6 +106,13 @@ public final class HealthServer implements AutoCloseable {
                                                     ? json(res, HttpResponseStatus.NOT_FOUND, error("no camera '" + req.param("id") + "'"))
                                                     : json(res, answer.get().get("learning").asBoolean() ? HttpResponseStatus.OK
                                                             : HttpResponseStatus.CONFLICT, answer.get().toString()))))
+                            .post("/api/reload", (req, res) -> guarded(req, res, expected, () ->
+                                    // off the event loop: a reload reads files and waits for changed cameras to stop
+                                    Mono.fromCallable(health::reload).subscribeOn(Schedulers.boundedElastic())
+                                            .flatMap(answer -> answer.isEmpty()
+                                                    ? json(res, HttpResponseStatus.SERVICE_UNAVAILABLE, error("this daemon cannot reload"))
+                                                    : json(res, answer.get().get("applied").asBoolean() ? HttpResponseStatus.OK
+                                                            : HttpResponseStatus.UNPROCESSABLE_ENTITY, answer.get().toString()))))
                             .get("/{workspace}/inference-stats", (req, res) -> guarded(req, res, expected,
                                     () -> inferenceStats(health, req, res)))
                             .route(req -> true, (req, res) -> guarded(req, res, expected,

@@ -38,7 +38,8 @@ public final class JsonlSink implements ReportSink {
     private JsonlSink(Path path, String deviceId, Map<String, Map<String, String>> metadataByCamera) throws IOException {
         this.path = path;
         this.deviceId = deviceId;
-        this.metadataByCamera = Map.copyOf(metadataByCamera);
+        // read at each report, not copied: a reload updates it (a thread-safe map then)
+        this.metadataByCamera = metadataByCamera;
         Path parent = path.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);

@@ -97,7 +97,7 @@ public final class ConfigLoader {
             }
             List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, inference.workers(), alerts, errors);
             config = new EdgewatchConfig(directory, deviceId, storage, inference, jsonl, roboflow, health, webhook, alerts.sustain(),
-                    cameras, logFormat == null ? EdgewatchConfig.DEFAULT_LOG_FORMAT : logFormat);
+                    cameras, logFormat == null ? EdgewatchConfig.DEFAULT_LOG_FORMAT : logFormat, directory.resolve(camerasDir));
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);

@@ -21,10 +21,12 @@ import io.edgewatch.sink.webhook.WebhookOptions;
  * @param alertSustain the daemon-wide {@code alerts.sustain}: how long the daemon's own alerts (delivery stopped)
  *                     must be gone before they clear
  * @param cameras every camera file, enabled or not, sorted by file name
+ * @param logFormat {@code logging.format}
+ * @param camerasDir the camera folder ({@code cameras_dir}), watched for changes while running
  */
 public record EdgewatchConfig(Path directory, String deviceId, StorageConfig storage, InferencePool inference, JsonlConfig jsonl,
                               RoboflowOptions roboflow, HealthConfig health, WebhookOptions alertWebhook, Duration alertSustain,
-                              List<CameraConfig> cameras, String logFormat) {
+                              List<CameraConfig> cameras, String logFormat, Path camerasDir) {
 
     /** {@code logging.format} when not set. */
     public static final String DEFAULT_LOG_FORMAT = "text";

@@ -36,7 +36,8 @@ public final class RoboflowSink implements ReportSink {
 
     private RoboflowSink(Outbox outbox, RoboflowOptions options, Map<String, Map<String, String>> metadataByCamera) {
         this.outbox = outbox;
-        this.metadataByCamera = Map.copyOf(metadataByCamera);
+        // read at each report, not copied: a reload updates it (a thread-safe map then)
+        this.metadataByCamera = metadataByCamera;
         this.bodies = new RoboflowBodies(options, SystemInfo.read(), ZoneId.systemDefault());
         this.client = new RoboflowClient(options);
         this.sender = new OutboxSender(outbox, DESTINATION, client::post, options.retryMin(), options.retryMax(),
@@ -47,7 +48,7 @@ public final class RoboflowSink implements ReportSink {
                 ApiKeys.mask(options.apiKey().reveal()), outbox.file());
     }
 
-    /** Starts reporting; {@code metadataByCamera} holds each camera's custom metadata. */
+    /** Starts reporting; {@code metadataByCamera} holds each camera's custom metadata, read at each report. */
     public static RoboflowSink start(Outbox outbox, RoboflowOptions options, Map<String, Map<String, String>> metadataByCamera) {
         return new RoboflowSink(outbox, options, metadataByCamera);
     }
