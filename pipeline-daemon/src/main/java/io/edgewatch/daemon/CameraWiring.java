@@ -11,6 +11,7 @@ import org.bytedeco.opencv.global.opencv_core;
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.LastFrame;
 import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
@@ -61,7 +62,7 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
      *
      * @throws RuntimeException when its detector cannot be made (a model that does not load), naming why
      */
-    Camera wire(CameraConfig camera, FrameSource source, List<ReportSink> sinks) {
+    Camera wire(CameraConfig camera, FrameSource source, List<ReportSink> sinks, LastFrame last) {
         InferenceAdapter adapter = camera.inference().create(camera.id(), this);
         synchronized (adapters) {
             adapters.add(adapter);
@@ -69,7 +70,7 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
         PipelineOptions options = new PipelineOptions(
                 WindowOptions.of(camera.id(), adapter.modelId(), adapter.modelType(), camera.frequency()),
                 camera.source().maxFps(), camera.inference().maxInFlight(), camera.inference().timeout());
-        return new Camera(adapter, new CameraPipeline(options, source, adapter, sinks));
+        return new Camera(adapter, new CameraPipeline(options, source, adapter, sinks, last));
     }
 
     /** A camera that stopped for good (a reload removed or replaced it): its adapter is closed. */

@@ -26,6 +26,7 @@ import com.sun.management.UnixOperatingSystemMXBean;
 
 import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.pipeline.LastFrame;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.daemon.config.CameraConfig;
@@ -89,6 +90,7 @@ public final class Daemon implements AutoCloseable {
     /** The configuration the daemon-wide parts were started with: a reload cannot change them. */
     private final EdgewatchConfig started;
     private volatile boolean stopping;
+    private final boolean healthOn;
     private final ConfigWatcher watcher;
 
     /** A running camera: its file, its own stop (a reload's), and the end of its run. */
@@ -119,6 +121,10 @@ public final class Daemon implements AutoCloseable {
             health.workspace(config.roboflow().workspace());
         }
         this.wiring = new CameraWiring(config.inference());
+        this.healthOn = config.health() != null;
+        if (config.health() != null && !config.health().snapshots()) {
+            health.snapshotsOff();
+        }
         List<CameraConfig> cameras = config.enabledCameras();
         cameras.forEach(c -> metadata.put(c.id(), c.metadata()));
         if (config.jsonl() != null) {
@@ -220,7 +226,7 @@ public final class Daemon implements AutoCloseable {
         try {
             HealthServer server = HealthServer.start(health, h.host(), h.port(), h.token().isEmpty() ? null : h.token().reveal(),
                     h.limits());
-            log.info("health endpoint on {}: /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats{}", server.url(),
+            log.info("health endpoint on {}: the status page at /, /healthz, /metrics, /api/cameras, /api/alerts, /api/reload, /{workspace}/inference-stats{}", server.url(),
                     h.token().isEmpty() ? "" : " (bearer token required)");
             return server;
         } catch (IllegalStateException e) {
@@ -258,13 +264,18 @@ public final class Daemon implements AutoCloseable {
         cameraSinks.add(summary);
         cameraSinks.add(ReportSink.of("health", watch::window));
         CameraWiring.Camera wired;
+        // kept for the status page's snapshot only when someone can look (the endpoint is on, snapshots not off)
+        LastFrame last = healthOn && health.snapshotsOn() ? LastFrame.keeping() : LastFrame.off();
         try {
-            wired = wiring.wire(camera, source, cameraSinks);
+            wired = wiring.wire(camera, source, cameraSinks, last);
         } catch (RuntimeException e) {
             watch.stopped(e.getMessage());
             throw e;
         }
         r.adapter = wired.adapter();
+        if (last.isOn()) {
+            health.snapshots(camera.id(), () -> Snapshots.jpeg(last));
+        }
         log.info("camera {}: {} -> {} ({}, {} in flight), a window every {} s -> {}", camera.id(), source.describe(),
                 camera.inference().type(), wired.adapter().modelId(), camera.inference().maxInFlight(),
                 camera.frequency().toSeconds(), cameraSinks.stream().map(ReportSink::name).toList());

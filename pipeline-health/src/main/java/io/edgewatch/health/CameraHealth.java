@@ -2,6 +2,7 @@ package io.edgewatch.health;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -46,6 +47,11 @@ final class CameraHealth {
     private final Map<String, AlertEvent> active = new ConcurrentHashMap<>();
 
     private final HealthStore store;
+    /** The alert threshold of a confidence slide, for the history's baseline band; 0 with alerts off. */
+    final double confidenceDrop;
+    /** The source's state changes as sampled (each second and at each window), oldest first, at most {@link #STATES} of them. */
+    private final ArrayDeque<Object[]> states = new ArrayDeque<>();
+    static final int STATES = 2000;
 
     CameraHealth(String id, String modelId, Duration frequency, SourceProbe source, AlertOptions alerts, HealthStore store) {
         this.store = store;
@@ -55,6 +61,24 @@ final class CameraHealth {
         this.modelId = modelId;
         this.frequency = frequency;
         this.source = source;
+        this.confidenceDrop = alerts == null || !alerts.enabled() ? 0 : alerts.confidenceDrop();
+    }
+
+    /** Notes the source's state at {@code now} when it changed since the last sample. */
+    synchronized void sampleState(Instant now) {
+        String state = source().state().name().toLowerCase(Locale.ROOT);
+        Object[] last = states.peekLast();
+        if (last == null || !last[1].equals(state)) {
+            states.addLast(new Object[] {now, state});
+            while (states.size() > STATES) {
+                states.removeFirst();
+            }
+        }
+    }
+
+    /** The state changes sampled, oldest first: each an instant and a state name. */
+    synchronized List<Object[]> stateChanges() {
+        return new ArrayList<>(states);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.edgewatch.health;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -22,6 +23,8 @@ import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.health.alert.AlertEvent;
 import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.sink.outbox.OutboxStats;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -50,6 +53,11 @@ public final class Health implements AutoCloseable {
 
     /** Keeping nothing over a restart. */
     private volatile Supplier<ObjectNode> reload;
+    private volatile Supplier<OutboxStats> outbox;
+    private final Map<String, Supplier<Optional<byte[]>>> snapshots = new ConcurrentHashMap<>();
+    private volatile boolean snapshotsOn = true;
+    /** Samples each camera's source state every second, for the history's state strip. */
+    private final Disposable sampler;
 
     public Health(Clock clock) {
         this(clock, HealthStore.none());
@@ -63,11 +71,14 @@ public final class Health implements AutoCloseable {
         this.hub = new AlertHub(store);
         hub.subscribe(meters::alert);
         meters.daemonAlerts(hub, AlertHub::daemonActive);
+        this.sampler = Flux.interval(Duration.ofSeconds(1), Duration.ofSeconds(1), Schedulers.parallel())
+                .subscribe(t -> sampleStates(), e -> log.warn("source state sampling stopped: {}", e.toString()));
         this.views = new HealthViews(cameras.values(), hub, clock, clock.instant());
     }
 
     /** Serves the outbox's depth and oldest age (when there is an outbox). */
     public void outbox(Supplier<OutboxStats> stats) {
+        this.outbox = stats;
         meters.outbox(stats);
     }
 
@@ -154,6 +165,7 @@ public final class Health implements AutoCloseable {
      */
     public void remove(String id, boolean clearAlerts) {
         CameraHealth c = cameras.remove(id);
+        snapshots.remove(id);
         if (c == null) {
             return;
         }
@@ -176,6 +188,77 @@ public final class Health implements AutoCloseable {
     public Optional<ObjectNode> reload() {
         Supplier<ObjectNode> r = reload;
         return r == null ? Optional.empty() : Optional.of(r.get());
+    }
+
+    private void sampleStates() {
+        Instant now = clock.instant();
+        for (CameraHealth c : cameras.values()) {
+            try {
+                c.sampleState(now);
+            } catch (RuntimeException e) {
+                log.debug("camera {}: state not sampled: {}", c.id, e.toString());
+            }
+        }
+    }
+
+    /** {@code health.snapshots: false}: no camera's picture is served (nor kept by its pipeline). */
+    public void snapshotsOff() {
+        snapshotsOn = false;
+    }
+
+    public boolean snapshotsOn() {
+        return snapshotsOn;
+    }
+
+    /** Where camera {@code id}'s snapshot comes from: a JPEG of its last inferred frame with the result drawn, encoded when asked. */
+    public void snapshots(String id, Supplier<Optional<byte[]>> jpeg) {
+        snapshots.put(id, jpeg);
+    }
+
+    /** What {@code GET /api/cameras/{id}/snapshot.jpg} answers: the JPEG, or why there is none. */
+    public record Snapshot(int status, byte[] jpeg, String problem) {
+    }
+
+    public Snapshot snapshot(String id) {
+        if (!cameras.containsKey(id)) {
+            return new Snapshot(404, null, "no camera '" + id + "'");
+        }
+        if (!snapshotsOn) {
+            return new Snapshot(403, null, "snapshots are off on this box (health.snapshots: false)");
+        }
+        Supplier<Optional<byte[]>> s = snapshots.get(id);
+        Optional<byte[]> jpeg = s == null ? Optional.empty() : s.get();
+        return jpeg.map(b -> new Snapshot(200, b, null))
+                .orElseGet(() -> new Snapshot(404, null, "camera '" + id + "' has no inferred frame yet"));
+    }
+
+    /**
+     * {@code GET /api/cameras/{id}/history}: the camera's kept windows from {@code from} to
+     * {@code to} in points of at least {@code step} seconds, with its source state changes and its
+     * alert starts and clears in that range and its baseline; empty for an unknown camera.
+     */
+    public Optional<ObjectNode> history(String id, Instant from, Instant to, long step) {
+        CameraHealth c = cameras.get(id);
+        if (c == null) {
+            return Optional.empty();
+        }
+        long s = History.stepSeconds(from, to, step);
+        ObjectNode out = History.of(id, store.windows(from, to), from, to, s, c.baseline(), c.confidenceDrop);
+        ArrayNode states = out.putArray("states");
+        for (Object[] change : c.stateChanges()) {
+            Instant at = (Instant) change[0];
+            if (!at.isAfter(to)) {
+                states.addObject().put("at", at.toString()).put("t", at.getEpochSecond()).put("state", (String) change[1]);
+            }
+        }
+        ArrayNode alerts = out.putArray("alerts");
+        for (AlertEvent e : hub.recent()) {
+            if (e.cameraId().equals(id) && !e.at().isBefore(from) && !e.at().isAfter(to)) {
+                alerts.addObject().put("t", e.at().getEpochSecond()).put("at", e.at().toString()).put("signal", e.signal())
+                        .put("state", e.firing() ? "firing" : "cleared").put("message", e.message());
+            }
+        }
+        return Optional.of(out);
     }
 
     /** Marks a registered camera as stopped for good, with why. */
@@ -250,7 +333,15 @@ public final class Health implements AutoCloseable {
 
     /** {@code GET /healthz}. */
     public ObjectNode healthz() {
-        return views.healthz();
+        ObjectNode n = views.healthz();
+        Supplier<OutboxStats> o = outbox;
+        if (o != null) {
+            OutboxStats s = o.get();
+            n.putObject("outbox").put("depth", s.depth()).put("oldest_age_s", s.oldestAgeMillis() / 1000)
+                    .put("delivered", s.delivered()).put("retries", s.retries()).put("evicted", s.evicted());
+        }
+        n.put("snapshots", snapshotsOn);
+        return n;
     }
 
     /** {@code GET /api/cameras}. */
@@ -265,6 +356,7 @@ public final class Health implements AutoCloseable {
 
     @Override
     public void close() {
+        sampler.dispose();
         meters.close();
     }
 }

@@ -3,6 +3,7 @@ package io.edgewatch.health;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -72,6 +73,7 @@ public final class HealthServer implements AutoCloseable {
         byte[] expected = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         AtomicInteger open = new AtomicInteger();
         EndpointGuard guard = new EndpointGuard(health::refused);
+        StatusPage page = new StatusPage();
         try {
             DisposableServer server = HttpServer.create().host(host).port(port)
                     .idleTimeout(limits.idleTimeout())
@@ -89,6 +91,17 @@ public final class HealthServer implements AutoCloseable {
                         }
                     })
                     .route(routes -> routes
+                            .get("/", (req, res) -> asset(res, page.get("/")))
+                            .get("/ui/{file}", (req, res) -> asset(res, page.get(req.path().startsWith("/") ? req.path() : "/" + req.path())))
+                            .get("/api/cameras/{id}/history", (req, res) -> guarded(req, res, expected, () -> history(health, req, res)))
+                            .get("/api/cameras/{id}/snapshot.jpg", (req, res) -> guarded(req, res, expected, () ->
+                                    // off the event loop: encoding a JPEG takes milliseconds
+                                    Mono.fromCallable(() -> health.snapshot(req.param("id"))).subscribeOn(Schedulers.boundedElastic())
+                                            .flatMap(s -> s.status() == 200
+                                                    ? res.header(HttpHeaderNames.CONTENT_TYPE, "image/jpeg")
+                                                            .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                                                            .sendByteArray(Mono.just(s.jpeg())).then()
+                                                    : json(res, HttpResponseStatus.valueOf(s.status()), error(s.problem())))))
                             .get("/healthz", (req, res) -> guarded(req, res, expected,
                                     () -> json(res, HttpResponseStatus.OK, health.healthz().toString())))
                             .get("/metrics", (req, res) -> guarded(req, res, expected,
@@ -138,6 +151,45 @@ public final class HealthServer implements AutoCloseable {
                     log.warn("inference statistics failed: {}", e.getMessage());
                     return json(res, HttpResponseStatus.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
                 });
+    }
+
+    private static Mono<Void> asset(HttpServerResponse res, StatusPage.Asset a) {
+        if (a == null) {
+            return json(res, HttpResponseStatus.NOT_FOUND, error("not found"));
+        }
+        return res.header(HttpHeaderNames.CONTENT_TYPE, a.contentType()).header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                .sendByteArray(Mono.just(a.bytes())).then();
+    }
+
+    /** {@code from} and {@code to}: epoch seconds or ISO-8601 instants; {@code step} in seconds. */
+    private static Mono<Void> history(Health health, HttpServerRequest req, HttpServerResponse res) {
+        Map<String, List<String>> q = new QueryStringDecoder(req.uri()).parameters();
+        Instant to;
+        Instant from;
+        long step;
+        try {
+            to = instant(first(q, "to"), Instant.now());
+            from = instant(first(q, "from"), to.minus(History.DEFAULT_RANGE));
+            step = first(q, "step") == null ? 1 : Long.parseLong(first(q, "step"));
+        } catch (RuntimeException e) {
+            return json(res, HttpResponseStatus.BAD_REQUEST, error("from and to are epoch seconds or ISO-8601 instants"
+                    + " (2026-12-02T10:00:00Z), step is seconds: " + e.getMessage()));
+        }
+        if (!from.isBefore(to) || step < 1) {
+            return json(res, HttpResponseStatus.BAD_REQUEST, error("from must be before to, and step at least 1"));
+        }
+        String id = req.param("id");
+        // off the event loop: the store is read
+        return Mono.fromCallable(() -> health.history(id, from, to, step)).subscribeOn(Schedulers.boundedElastic())
+                .flatMap(h -> h.isEmpty() ? json(res, HttpResponseStatus.NOT_FOUND, error("no camera '" + id + "'"))
+                        : json(res, HttpResponseStatus.OK, h.get().toString()));
+    }
+
+    private static Instant instant(String value, Instant otherwise) {
+        if (value == null || value.isBlank()) {
+            return otherwise;
+        }
+        return value.chars().allMatch(Character::isDigit) ? Instant.ofEpochSecond(Long.parseLong(value)) : Instant.parse(value);
     }
 
     private static String first(Map<String, List<String>> query, String name) {

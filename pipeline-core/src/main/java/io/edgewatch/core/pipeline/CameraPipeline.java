@@ -36,13 +36,26 @@ public final class CameraPipeline {
     private final FrameSource source;
     private final InferenceAdapter adapter;
     private final List<ReportSink> sinks;
+    private final LastFrame last;
 
     public CameraPipeline(PipelineOptions options, FrameSource source, InferenceAdapter adapter,
                           List<ReportSink> sinks) {
+        this(options, source, adapter, sinks, LastFrame.off());
+    }
+
+    /** The same, keeping the last inferred frame and its result in {@code last} (for snapshots). */
+    public CameraPipeline(PipelineOptions options, FrameSource source, InferenceAdapter adapter,
+                          List<ReportSink> sinks, LastFrame last) {
         this.options = options;
         this.source = source;
         this.adapter = adapter;
         this.sinks = List.copyOf(sinks);
+        this.last = last;
+    }
+
+    /** The last inferred frame and its result, while the camera runs. */
+    public LastFrame lastFrame() {
+        return last;
     }
 
     public String cameraId() {
@@ -56,7 +69,7 @@ public final class CameraPipeline {
                     .takeUntilOther(stop)
                     .transform(FramePacing.maxFps(options.maxFps()));
             InferenceStage inference = InferenceStage.create(options.cameraId(), adapter, options.maxInFlight(),
-                    options.inferenceTimeout(), options.window().scheduler());
+                    options.inferenceTimeout(), options.window().scheduler(), last);
             if (!source.live()) {
                 // a file is read losslessly and a little ahead; the source thread only grabs and
                 // copies, the rest runs on the pipeline's scheduler
@@ -79,6 +92,7 @@ public final class CameraPipeline {
     public Mono<Void> run(Mono<?> stop) {
         return reports(stop)
                 .concatMap(this::writeToSinks)
+                .doFinally(signal -> last.clear())
                 .then();
     }
 

@@ -41,11 +41,12 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
     private final Duration timeout;
     private final Scheduler timer;
     private final String cameraId;
+    private final LastFrame last;
     private long lastFailureLogNanos;
     private long failuresSinceLog;
 
     private InferenceStage(String cameraId, InferenceAdapter adapter, int maxInFlight, Duration timeout,
-                           Scheduler timer) {
+                           Scheduler timer, LastFrame last) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1, was " + maxInFlight);
         }
@@ -54,12 +55,19 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
         this.maxInFlight = maxInFlight;
         this.timeout = timeout;
         this.timer = timer;
+        this.last = last;
     }
 
     /** The stage for one camera; {@code timer} runs the timeouts. */
     public static InferenceStage create(String cameraId, InferenceAdapter adapter, int maxInFlight,
                                         Duration timeout, Scheduler timer) {
-        return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer);
+        return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer, LastFrame.off());
+    }
+
+    /** The same, keeping each inferred frame with its result in {@code last} until the next one. */
+    public static InferenceStage create(String cameraId, InferenceAdapter adapter, int maxInFlight,
+                                        Duration timeout, Scheduler timer, LastFrame last) {
+        return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer, last);
     }
 
     /**
@@ -104,6 +112,7 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
                     return adapter.infer(frame)
                             .timeout(timeout, timer)
                             .doOnNext(result -> checkOutputs(result, width, height))
+                            .doOnNext(result -> last.keep(frame, result))
                             .<FrameEvent>map(result -> new FrameEvent.Inferred(result, frame.decodeNanos(),
                                     Math.max(0, started - frame.capturedNanos())));
                 })

@@ -14,9 +14,10 @@ import io.edgewatch.health.EndpointLimits;
  * @param maxConnections connections held at most; more are closed at once
  * @param idleTimeout a connection with no request in flight is closed after this
  * @param readTimeout a request not answered this long after its first byte is closed
+ * @param snapshots whether cameras keep their last inferred frame and the status page shows it
  */
 public record HealthConfig(String host, int port, Secret token, int maxConnections, Duration idleTimeout,
-                           Duration readTimeout) {
+                           Duration readTimeout, boolean snapshots) {
 
     /** The endpoint's limits. */
     public EndpointLimits limits() {
@@ -34,12 +35,13 @@ public record HealthConfig(String host, int port, Secret token, int maxConnectio
         int maxConnections = s.integer("max_connections", EndpointLimits.DEFAULT_MAX_CONNECTIONS, 1, 10_000);
         Duration idle = s.duration("idle_timeout", EndpointLimits.DEFAULT_IDLE_TIMEOUT, Duration.ofMillis(100));
         Duration read = s.duration("read_timeout", EndpointLimits.DEFAULT_READ_TIMEOUT, Duration.ofMillis(100));
+        boolean snapshots = s.bool("snapshots", true);
         s.rejectUnknownKeys();
         if (enabled && token.isEmpty() && !loopback(host)) {
             s.error("token", "required when health.host (" + host + ") is not a loopback address: "
                     + "set it from the environment, such as token: ${EDGEWATCH_HEALTH_TOKEN}");
         }
-        return enabled ? new HealthConfig(host, port, Secret.of(token), maxConnections, idle, read) : null;
+        return enabled ? new HealthConfig(host, port, Secret.of(token), maxConnections, idle, read, snapshots) : null;
     }
 
     /** True for 127.0.0.0/8, ::1 and {@code localhost}. */

@@ -1,0 +1,99 @@
+package io.edgewatch.health;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgewatch.health.alert.AlertEngine;
+
+/**
+ * {@code GET /api/cameras/{id}/history?from=&to=&step=}: a camera's kept windows (the health
+ * store's rows: windows as they came for the last day, hourly roll-ups before) summed into points
+ * of {@code step} seconds. Every figure is a sum or a mean weighted by what it counts, so points
+ * add up to the windows they summarise, across the roll-up boundary too. At most
+ * {@link #MAX_POINTS} points whatever the range (the step grows to fit), and the rows read are
+ * bounded by what the store keeps ({@code storage.health_history}, one row an hour past a day).
+ */
+final class History {
+
+    /** The most points one answer holds. */
+    static final int MAX_POINTS = 720;
+    /** The range when {@code from} is not given. */
+    static final Duration DEFAULT_RANGE = Duration.ofHours(1);
+
+    private History() {
+    }
+
+    /** The step actually used: at least {@code asked} (and one second), large enough for {@link #MAX_POINTS}. */
+    static long stepSeconds(Instant from, Instant to, long asked) {
+        long range = Math.max(1, Duration.between(from, to).toSeconds());
+        long fit = (range + MAX_POINTS - 1) / MAX_POINTS;
+        return Math.max(Math.max(1, asked), fit);
+    }
+
+    private static final class Point {
+        long seen;
+        long inferred;
+        long errors;
+        double callMillis;
+        double p95Weighted;
+        final Map<String, double[]> classes = new TreeMap<>(); // count, confidence sum
+    }
+
+    static ObjectNode of(String camera, List<StoredWindow> windows, Instant from, Instant to, long step,
+                         AlertEngine.Baseline baseline, double confidenceDrop) {
+        Map<Long, Point> points = new TreeMap<>();
+        long fromS = from.getEpochSecond();
+        for (StoredWindow w : windows) {
+            if (!w.camera().equals(camera)) {
+                continue;
+            }
+            long t = fromS + Math.floorDiv(w.end().getEpochSecond() - fromS, step) * step;
+            Point p = points.computeIfAbsent(t, k -> new Point());
+            p.seen += w.seen();
+            p.inferred += w.inferred();
+            p.errors += w.errors();
+            p.callMillis += w.callMillis();
+            p.p95Weighted += w.inferenceP95Millis() * w.inferred();
+            for (StoredWindow.ClassRow c : w.classes()) {
+                double[] a = p.classes.computeIfAbsent(c.name(), k -> new double[2]);
+                a[0] += c.count();
+                a[1] += c.confidenceSum();
+            }
+        }
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode out = f.objectNode();
+        out.put("camera_id", camera).put("from", from.toString()).put("to", to.toString()).put("step_s", step);
+        ArrayNode list = out.putArray("points");
+        Map<String, Long> totals = new LinkedHashMap<>();
+        points.forEach((t, p) -> {
+            ObjectNode n = list.addObject();
+            n.put("t", t).put("seen", p.seen).put("inferred", p.inferred).put("errors", p.errors)
+                    .put("fps_seen", p.seen / (double) step).put("fps_inferred", p.inferred / (double) step)
+                    .put("call_ms", p.inferred == 0 ? 0 : p.callMillis / p.inferred)
+                    .put("inference_p95_ms", p.inferred == 0 ? 0 : p.p95Weighted / p.inferred);
+            ObjectNode cls = n.putObject("classes");
+            p.classes.forEach((name, a) -> cls.putObject(name).put("count", (long) a[0])
+                    .put("mean_confidence", a[0] == 0 ? 0 : a[1] / a[0]));
+            totals.merge("seen", p.seen, Long::sum);
+            totals.merge("inferred", p.inferred, Long::sum);
+            totals.merge("errors", p.errors, Long::sum);
+        });
+        ObjectNode t = out.putObject("totals");
+        t.put("seen", totals.getOrDefault("seen", 0L)).put("inferred", totals.getOrDefault("inferred", 0L))
+                .put("errors", totals.getOrDefault("errors", 0L));
+        ObjectNode band = out.putObject("baseline");
+        if (baseline != null) {
+            baseline.meanConfidence().forEach((name, mean) -> band.putObject(name).put("mean_confidence", mean)
+                    .put("alert_below", Math.max(0, mean - confidenceDrop)));
+        }
+        return out;
+    }
+}
