@@ -15,7 +15,7 @@
     if (token()) { headers.Authorization = "Bearer " + token(); }
     const res = await fetch(path, { headers, cache: "no-store" });
     if (res.status === 401) { throw new Unauthorized(); }
-    if (!res.ok) { return null; }
+    if (!res.ok || res.status === 204) { return null; }
     return asBlob ? res.blob() : res.json();
   }
 
@@ -91,6 +91,9 @@
     const root = el("div", { class: "camera", "data-camera": c.camera_id });
     const img = el("img", { class: "snapshot", alt: "last frame of " + c.camera_id });
     const tileImg = el("img", { alt: "snapshot of " + c.camera_id });
+    // shown once there is a picture (a camera that never streamed has none)
+    img.hidden = true;
+    tileImg.hidden = true;
     const head = el("h2", {}, c.camera_id + " ", el("span", { class: "muted" }, c.model_id));
     const info = el("div", { class: "info" });
     const strip = el("div", { class: "strip", title: "source state" });
@@ -112,11 +115,13 @@
     const url = URL.createObjectURL(blob);
     v.img.src = url;
     v.tileImg.src = url;
+    v.img.hidden = false;
+    v.tileImg.hidden = false;
     v.urls.push(url);
     while (v.urls.length > 2) { URL.revokeObjectURL(v.urls.shift()); }
   }
 
-  function chart(v, key, title, series, data) {
+  function chart(v, key, title, series, data, yRange) {
     const width = Math.max(320, Math.min(640, v.plots.clientWidth || 640));
     if (v.charts[key] && v.charts[key].series.length === series.length + 1) {
       v.charts[key].setData(data);
@@ -130,7 +135,8 @@
       width, height: 180,
       series: [{}].concat(series.map((s, i) => Object.assign({ stroke: colors[i % colors.length], width: 1.5 }, s))),
       axes: [{}, { size: 50 }],
-      scales: { x: { time: true } },
+      // the asked range, not the data's: one point must not stretch the axis over years
+      scales: { x: { time: true, range: () => v.xr }, y: yRange ? { range: () => yRange } : {} },
     }, data, wrap);
     u.wrap = wrap;
     v.charts[key] = u;
@@ -140,6 +146,7 @@
     const now = Date.parse(h.to) / 1000;
     const from = Date.parse(h.from) / 1000;
     const pts = h.points;
+    v.xr = [from, now];
     const t = pts.map(p => p.t);
     chart(v, "fps", "Frames per second (" + h.step_s + " s points)", [{ label: "seen" }, { label: "inferred" }],
       [t, pts.map(p => p.fps_seen), pts.map(p => p.fps_inferred)]);
@@ -160,7 +167,7 @@
           data.push(t.map(() => b.alert_below));
         }
       });
-      chart(v, "confidence", "Confidence by class, with the learnt baseline", series, data);
+      chart(v, "confidence", "Confidence by class, with the learnt baseline", series, data, [0, 1]);
       chart(v, "detections", "Detections by class", classes.map(c => ({ label: c })),
         [t].concat(classes.map(c => pts.map(p => p.classes[c] ? p.classes[c].count : 0))));
     }
@@ -224,6 +231,13 @@
     }
   }
 
-  refresh();
-  setInterval(refresh, 5000);
+  // ask for the token before the first guarded call, so a box with one never sees a refused request
+  fetch("/ui/auth", { cache: "no-store" }).then(r => r.json()).then(a => {
+    if (a.token_required && !token()) {
+      askToken("");
+    } else {
+      refresh();
+    }
+    setInterval(() => { if (!a.token_required || token()) { refresh(); } }, 5000);
+  });
 })();

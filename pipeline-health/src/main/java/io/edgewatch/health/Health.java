@@ -229,7 +229,7 @@ public final class Health implements AutoCloseable {
         Supplier<Optional<byte[]>> s = snapshots.get(id);
         Optional<byte[]> jpeg = s == null ? Optional.empty() : s.get();
         return jpeg.map(b -> new Snapshot(200, b, null))
-                .orElseGet(() -> new Snapshot(404, null, "camera '" + id + "' has no inferred frame yet"));
+                .orElseGet(() -> new Snapshot(204, null, "camera '" + id + "' has no inferred frame yet"));
     }
 
     /**

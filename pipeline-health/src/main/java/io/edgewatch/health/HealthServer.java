@@ -92,6 +92,9 @@ public final class HealthServer implements AutoCloseable {
                     })
                     .route(routes -> routes
                             .get("/", (req, res) -> asset(res, page.get("/")))
+                            // tells the page whether to ask for the token before its first guarded call (and nothing else)
+                            .get("/ui/auth", (req, res) -> json(res, HttpResponseStatus.OK,
+                                    JSON.createObjectNode().put("token_required", expected != null).toString()))
                             .get("/ui/{file}", (req, res) -> asset(res, page.get(req.path().startsWith("/") ? req.path() : "/" + req.path())))
                             .get("/api/cameras/{id}/history", (req, res) -> guarded(req, res, expected, () -> history(health, req, res)))
                             .get("/api/cameras/{id}/snapshot.jpg", (req, res) -> guarded(req, res, expected, () ->
@@ -101,6 +104,7 @@ public final class HealthServer implements AutoCloseable {
                                                     ? res.header(HttpHeaderNames.CONTENT_TYPE, "image/jpeg")
                                                             .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
                                                             .sendByteArray(Mono.just(s.jpeg())).then()
+                                                    : s.status() == 204 ? res.status(HttpResponseStatus.NO_CONTENT).send()
                                                     : json(res, HttpResponseStatus.valueOf(s.status()), error(s.problem())))))
                             .get("/healthz", (req, res) -> guarded(req, res, expected,
                                     () -> json(res, HttpResponseStatus.OK, health.healthz().toString())))
