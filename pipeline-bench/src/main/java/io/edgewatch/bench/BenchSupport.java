@@ -17,6 +17,7 @@ import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.LastFrame;
 import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
@@ -99,16 +100,22 @@ final class BenchSupport {
 
     /** The same, with {@code extra} sinks after the JSONL one. */
     static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work, List<ReportSink> extra) {
-        return pipeline(clip, adapter, maxFrames, inFlight, work, extra, 0, false);
+        return pipeline(clip, adapter, maxFrames, inFlight, work, extra, 0, false, LastFrame.off());
+    }
+
+    /** The same, keeping the last inferred frame in {@code last} (the status page's snapshot). */
+    static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work, List<ReportSink> extra,
+                         LastFrame last) {
+        return pipeline(clip, adapter, maxFrames, inFlight, work, extra, 0, false, last);
     }
 
     /** A whole file through the pipeline at {@code maxFps} of stream time; the frames inferred. */
     static long sampled(Path clip, InferenceAdapter adapter, double maxFps, int inFlight, Path work) {
-        return pipeline(clip, adapter, Integer.MAX_VALUE, inFlight, work, List.of(), maxFps, true);
+        return pipeline(clip, adapter, Integer.MAX_VALUE, inFlight, work, List.of(), maxFps, true, LastFrame.off());
     }
 
     private static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work,
-                                 List<ReportSink> extra, double maxFps, boolean countInferred) {
+                                 List<ReportSink> extra, double maxFps, boolean countInferred, LastFrame last) {
         FrameSource file = VideoSources.file("bench", clip, false);
         FrameSource limited = new FrameSource() {
             @Override
@@ -133,7 +140,7 @@ final class BenchSupport {
                     Duration.ofSeconds(1)), maxFps, inFlight, Duration.ofSeconds(30));
             List<ReportSink> sinks = new ArrayList<>(List.of(sink, counting));
             sinks.addAll(extra);
-            new CameraPipeline(options, limited, adapter, sinks).run(Mono.never())
+            new CameraPipeline(options, limited, adapter, sinks, last).run(Mono.never())
                     .block(Duration.ofMinutes(10));
         }
         return seen.get();

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.opencv.global.opencv_core;
 
 import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.pipeline.LastFrame;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.health.Health;
@@ -19,6 +20,7 @@ import io.edgewatch.health.HealthStore;
 import io.edgewatch.health.SourceProbe;
 import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.inference.Detectors;
+import io.edgewatch.inference.opencv.Snapshots;
 import io.edgewatch.source.VideoSources;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -28,7 +30,9 @@ import reactor.netty.http.client.HttpClient;
  * The cost of health tracking on the hot path: the pipeline (file, no-op detector, JSONL) on
  * {@code vtest.avi} with health off, against the same with the health sink on and its endpoint
  * scraped ({@code /metrics} and {@code /api/cameras}) every 100 ms, far more often than Prometheus
- * would. Median of alternating runs. Usage: {@code HealthBenchmark [fixturesDir] [runs]}.
+ * would; and with the status page open: the last frame kept for snapshots and the page's requests
+ * (snapshot JPEG, history, cameras, alerts, healthz) every second, five times as often as the page
+ * refreshes. Median of alternating runs. Usage: {@code HealthBenchmark [fixturesDir] [runs]}.
  */
 public final class HealthBenchmark {
 
@@ -46,6 +50,7 @@ public final class HealthBenchmark {
         opencv_core.setNumThreads(1);
         System.out.printf(Locale.ROOT, "edgewatch health benchmark: %d cores, %d runs (median), %s%n", cores, runs, clip.getFileName());
         AtomicLong scrapes = new AtomicLong();
+        AtomicLong pageRequests = new AtomicLong();
         try (InferenceAdapter noop = Detectors.noop("noop");
              // with its store, as the daemon runs it: every window is also written to health.db
              HealthStore store = HealthStore.open(work.resolve("health"));
@@ -69,12 +74,28 @@ public final class HealthBenchmark {
                         } finally {
                             scraper.dispose();
                         }
+                    },
+                    () -> {
+                        LastFrame last = LastFrame.keeping();
+                        health.snapshots("bench", () -> Snapshots.jpeg(last));
+                        Disposable page = Flux.interval(Duration.ofSeconds(1)).onBackpressureDrop()
+                                .concatMap(i -> Flux.just("/api/cameras/bench/snapshot.jpg", "/api/cameras/bench/history", "/api/cameras",
+                                        "/api/alerts", "/healthz").concatMap(path ->
+                                        client.get().uri(server.url() + path).responseContent().aggregate().asByteArray()))
+                                .subscribe(body -> pageRequests.incrementAndGet());
+                        try {
+                            return BenchSupport.pipeline(clip, noop, Integer.MAX_VALUE, cores, work, List.of(watch), last);
+                        } finally {
+                            page.dispose();
+                        }
                     });
             System.out.printf(Locale.ROOT, "   health off %7.1f fps   health on %7.1f fps   ratio %.3f (target >= 0.97)%n",
                     r.get(0).fps(), r.get(1).fps(), r.get(1).fps() / r.get(0).fps());
             System.out.printf(Locale.ROOT, "   health on and /metrics + /api/cameras scraped every 100 ms %7.1f fps   ratio %.3f%n",
                     r.get(2).fps(), r.get(2).fps() / r.get(0).fps());
+            System.out.printf(Locale.ROOT, "   status page open (last frame kept, its requests every second) %7.1f fps   ratio %.3f"
+                    + " to health on (target >= 0.97)%n", r.get(3).fps(), r.get(3).fps() / r.get(1).fps());
         }
-        System.out.printf(Locale.ROOT, "   (%d scrapes answered)%n", scrapes.get());
+        System.out.printf(Locale.ROOT, "   (%d scrapes, %d status page requests answered)%n", scrapes.get(), pageRequests.get());
     }
 }

@@ -43,6 +43,7 @@ import io.edgewatch.health.HealthServer;
 import io.edgewatch.health.HealthStore;
 import io.edgewatch.health.SourceProbe;
 import io.edgewatch.health.alert.AlertWebhook;
+import io.edgewatch.inference.opencv.Snapshots;
 import io.edgewatch.sink.JsonlSink;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxStats;

@@ -1,4 +1,4 @@
-package io.edgewatch.daemon;
+package io.edgewatch.inference.opencv;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -22,18 +22,21 @@ import io.edgewatch.core.pipeline.LastFrame;
  * confidences drawn on it. Encoded when asked, on the asker's thread, from a copy of the kept frame
  * (the pipeline's frame is never drawn on); nothing happens per frame.
  */
-final class Snapshots {
+public final class Snapshots {
 
-    static final int QUALITY = 80;
+    /** The JPEG quality of a snapshot. */
+    public static final int QUALITY = 80;
 
     private Snapshots() {
     }
 
-    static Optional<byte[]> jpeg(LastFrame last) {
+    /** The last frame as a JPEG with its result drawn; empty before the first inferred frame. */
+    public static Optional<byte[]> jpeg(LastFrame last) {
         return last.read(Snapshots::encode);
     }
 
-    static byte[] encode(VideoFrame frame, InferenceResult result) {
+    /** {@code frame} as a JPEG with {@code result}'s boxes, classes and confidences drawn on a copy. */
+    public static byte[] encode(VideoFrame frame, InferenceResult result) {
         try (Mat copy = frame.pixels().clone()) {
             for (Prediction p : result.predictions()) {
                 Box b = p.box();
