@@ -65,7 +65,17 @@ public final class CameraPipeline {
     /** The window reports of this camera, as described above. */
     public Flux<WindowReport> reports(Mono<?> stop) {
         return Flux.defer(() -> {
+            long started = System.nanoTime();
+            boolean[] first = {true};
             Flux<FrameEvent> events = source.frames()
+                    // start to first frame, once per run: what a restart or a reload costs a camera
+                    .doOnNext(f -> {
+                        if (first[0]) {
+                            first[0] = false;
+                            log.info("camera {}: first frame after {} ms ({}x{})", cameraId(),
+                                    (System.nanoTime() - started) / 1_000_000, f.width(), f.height());
+                        }
+                    })
                     .takeUntilOther(stop)
                     .transform(FramePacing.maxFps(options.maxFps()));
             InferenceStage inference = InferenceStage.create(options.cameraId(), adapter, options.maxInFlight(),
