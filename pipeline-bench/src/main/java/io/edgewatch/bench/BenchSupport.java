@@ -103,10 +103,13 @@ final class BenchSupport {
         return pipeline(clip, adapter, maxFrames, inFlight, work, extra, 0, false, LastFrame.off());
     }
 
-    /** The same, keeping the last inferred frame in {@code last} (the status page's snapshot). */
-    static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work, List<ReportSink> extra,
+    /**
+     * The clip {@code passes} times in a row as one source (each pass opens it again, with no loop
+     * back-off), keeping the last inferred frame in {@code last} (the status page's snapshot).
+     */
+    static long pipeline(Path clip, InferenceAdapter adapter, int passes, int inFlight, Path work, List<ReportSink> extra,
                          LastFrame last) {
-        return pipeline(clip, adapter, maxFrames, inFlight, work, extra, 0, false, last);
+        return pipeline(clip, adapter, Integer.MAX_VALUE, inFlight, work, extra, 0, false, last, passes);
     }
 
     /** A whole file through the pipeline at {@code maxFps} of stream time; the frames inferred. */
@@ -116,11 +119,16 @@ final class BenchSupport {
 
     private static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work,
                                  List<ReportSink> extra, double maxFps, boolean countInferred, LastFrame last) {
+        return pipeline(clip, adapter, maxFrames, inFlight, work, extra, maxFps, countInferred, last, 1);
+    }
+
+    private static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work,
+                                 List<ReportSink> extra, double maxFps, boolean countInferred, LastFrame last, int passes) {
         FrameSource file = VideoSources.file("bench", clip, false);
         FrameSource limited = new FrameSource() {
             @Override
             public Flux<VideoFrame> frames() {
-                return file.frames().take(maxFrames);
+                return Flux.range(0, passes).concatMap(i -> VideoSources.file("bench", clip, false).frames(), 0).take(maxFrames);
             }
 
             @Override
