@@ -91,6 +91,8 @@ public final class Daemon implements AutoCloseable {
     /** The configuration the daemon-wide parts were started with: a reload cannot change them. */
     private final EdgewatchConfig started;
     private volatile boolean stopping;
+    /** While cameras are being started (at start, in a reload): one that ends at once does not end the daemon; guarded by {@link #running}. */
+    private boolean launching = true;
     private final boolean healthOn;
     private final ConfigWatcher watcher;
 
@@ -169,11 +171,11 @@ public final class Daemon implements AutoCloseable {
         log.info("edgewatch running: {} camera(s), {} inference worker(s), sinks: {}; {}", runs, config.inference().workers(),
                 sinks.isEmpty() ? "none" : String.join(", ", sinks.keySet()), fileDescriptors());
         completion.subscribe();
-        if (cameras.isEmpty() || runs == 0) {
-            // nothing runs: the daemon waits for a stop (or a reload that adds a camera)
-            synchronized (running) {
-                endIfIdle(false);
-            }
+        synchronized (running) {
+            launching = false;
+            // none started: the daemon waits for a stop (or a reload that adds a camera); every one that
+            // started already ended (short files, cameras that failed at once): it is done
+            endIfIdle(runs > 0);
         }
     }
 
@@ -315,7 +317,7 @@ public final class Daemon implements AutoCloseable {
      * ended by itself (files that were read to their end); not when a reload removed the last one.
      */
     private void endIfIdle(boolean endedByItself) {
-        if (running.isEmpty() && (stopping || endedByItself)) {
+        if (running.isEmpty() && (stopping || endedByItself && !launching)) {
             finished.tryEmitEmpty();
         }
     }
@@ -392,11 +394,20 @@ public final class Daemon implements AutoCloseable {
                 health.remove(id, false);
             }
             List<String> failed = new ArrayList<>();
-            for (String id : concat(changed, added)) {
-                CameraConfig c = wanted.get(id);
-                metadata.put(id, c.metadata());
-                if (!launch(c)) {
-                    failed.add(id);
+            synchronized (running) {
+                launching = true;
+            }
+            try {
+                for (String id : concat(changed, added)) {
+                    CameraConfig c = wanted.get(id);
+                    metadata.put(id, c.metadata());
+                    if (!launch(c)) {
+                        failed.add(id);
+                    }
+                }
+            } finally {
+                synchronized (running) {
+                    launching = false;
                 }
             }
             List<String> restart = needsRestart(started, next);
