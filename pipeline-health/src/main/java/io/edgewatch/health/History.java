@@ -2,7 +2,6 @@ package io.edgewatch.health;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -72,7 +71,7 @@ final class History {
         ObjectNode out = f.objectNode();
         out.put("camera_id", camera).put("from", from.toString()).put("to", to.toString()).put("step_s", step);
         ArrayNode list = out.putArray("points");
-        Map<String, Long> totals = new LinkedHashMap<>();
+        Point totals = new Point();
         points.forEach((t, p) -> {
             ObjectNode n = list.addObject();
             n.put("t", t).put("seen", p.seen).put("inferred", p.inferred).put("errors", p.errors)
@@ -82,13 +81,11 @@ final class History {
             ObjectNode cls = n.putObject("classes");
             p.classes.forEach((name, a) -> cls.putObject(name).put("count", (long) a[0])
                     .put("mean_confidence", a[0] == 0 ? 0 : a[1] / a[0]));
-            totals.merge("seen", p.seen, Long::sum);
-            totals.merge("inferred", p.inferred, Long::sum);
-            totals.merge("errors", p.errors, Long::sum);
+            totals.seen += p.seen;
+            totals.inferred += p.inferred;
+            totals.errors += p.errors;
         });
-        ObjectNode t = out.putObject("totals");
-        t.put("seen", totals.getOrDefault("seen", 0L)).put("inferred", totals.getOrDefault("inferred", 0L))
-                .put("errors", totals.getOrDefault("errors", 0L));
+        out.putObject("totals").put("seen", totals.seen).put("inferred", totals.inferred).put("errors", totals.errors);
         ObjectNode band = out.putObject("baseline");
         if (baseline != null) {
             baseline.meanConfidence().forEach((name, mean) -> band.putObject(name).put("mean_confidence", mean)

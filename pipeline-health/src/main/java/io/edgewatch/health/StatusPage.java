@@ -62,8 +62,4 @@ final class StatusPage {
     Asset get(String route) {
         return assets.get(route);
     }
-
-    Iterable<String> routes() {
-        return assets.keySet();
-    }
 }
