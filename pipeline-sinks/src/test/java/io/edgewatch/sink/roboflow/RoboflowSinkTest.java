@@ -269,11 +269,10 @@ class RoboflowSinkTest {
             sink.write(window("c", i)).block(Duration.ofSeconds(5));
         }
         await(() -> roboflow.to("/ws/inference-stats?").size() == 1 && outbox.stats().retries() == 1);
-        long start = System.nanoTime();
         sink.close(Duration.ofSeconds(30));
         sink = null;
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("backing off: the stop does not wait for the next try")
-                .isLessThan(Duration.ofSeconds(10));
+        // backing off: the stop ends the drain instead of waiting (within its 30 s grace) for the next try
+        assertThat(roboflow.to("/ws/inference-stats?")).as("no attempt during the stop").hasSize(1);
         assertThat(outbox.stats().depth()).isEqualTo(3);
     }
 
