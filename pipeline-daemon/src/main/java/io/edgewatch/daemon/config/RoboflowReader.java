@@ -2,6 +2,7 @@ package io.edgewatch.daemon.config;
 
 import java.time.Duration;
 
+import io.edgewatch.sink.outbox.OutboxSender;
 import io.edgewatch.sink.roboflow.RoboflowOptions;
 
 /** {@code roboflow:} Model Monitoring; reporting is off (null) without an API key. Defaults are {@link RoboflowOptions}'. */
@@ -26,6 +27,7 @@ final class RoboflowReader {
         Duration timeout = s.duration("timeout", RoboflowOptions.DEFAULT_RESPONSE_TIMEOUT, Duration.ofMillis(100));
         Duration retryMax = s.duration("retry_max", RoboflowOptions.DEFAULT_RETRY_MAX, Duration.ofMillis(100));
         Duration probe = s.duration("probe_interval", RoboflowOptions.DEFAULT_PROBE_INTERVAL, Duration.ofMillis(100));
+        int maxInFlight = s.integer("max_in_flight", OutboxSender.DEFAULT_MAX_IN_FLIGHT, 1, 64);
         s.rejectUnknownKeys();
         if (key == null) {
             return null;
@@ -35,6 +37,7 @@ final class RoboflowReader {
                 .withRetry(retryMin, retryMax, probe)
                 .withResponseTimeout(timeout)
                 .withFireAndForget(fireAndForget)
-                .withSource(source, sourceInfo);
+                .withSource(source, sourceInfo)
+                .withMaxInFlight(maxInFlight);
     }
 }

@@ -11,10 +11,12 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * stays until {@link #delete} after a successful delivery. Delivery is at least once: an entry
  * whose request reached the server but whose answer was lost is sent again.
  *
+ * <p>Group commit: what several threads append at once goes in one transaction. An appender puts
+ * its entry in the arrival queue and takes the lock; the first to get it commits everything that
+ * arrived (its own entry and those of the threads waiting behind it), so each of them finds its
+ * entry committed when its turn comes. Nothing waits for company: a lone appender commits at once,
+ * and a batch holds what arrived during the previous commit's sync to disk. Every entry is still
+ * committed before its {@link #append} returns.
+ *
  * <p>Bounded: when {@code maxEntries} are waiting, appending first evicts the oldest entries; how
  * many were evicted is logged and counted. Counters survive restarts. All methods are blocking
  * JDBC calls and synchronised; callers run them off event loops (see {@link OutboxSender}).
@@ -39,6 +48,8 @@ public final class Outbox implements AutoCloseable {
     /** How many accepted entries may wait in memory while the disk refuses them ({@code storage.memory_queue}). */
     public static final int DEFAULT_MEMORY_QUEUE = 10_000;
     private static final long FLUSH_EVERY_MILLIS = 1000;
+    /** Entries that waited in memory committed per transaction once the disk takes them again. */
+    private static final int FLUSH_BATCH = 500;
 
     private Connection db;
     private final long maxEntries;
@@ -53,7 +64,33 @@ public final class Outbox implements AutoCloseable {
         return t;
     });
 
-    private record Pending(String destination, String cameraId, String kind, byte[] body, long createdAt) {
+    /** Entries appended and not yet taken by a committer, in arrival order. */
+    private final ConcurrentLinkedQueue<Pending> arriving = new ConcurrentLinkedQueue<>();
+    private long transactions;
+    private long grouped;
+
+    /** An accepted entry; {@code id} is set (under the lock) once it is committed, or -1 once it waits in memory. */
+    private static final class Pending {
+        final String destination;
+        final String cameraId;
+        final String kind;
+        final byte[] body;
+        final long createdAt;
+        long id;
+        boolean settled;
+
+        Pending(String destination, String cameraId, String kind, byte[] body, long createdAt) {
+            this.destination = destination;
+            this.cameraId = cameraId;
+            this.kind = kind;
+            this.body = body;
+            this.createdAt = createdAt;
+        }
+
+        void settle(long committedId) {
+            id = committedId;
+            settled = true;
+        }
     }
     private final Clock clock;
     private final Path file;
@@ -136,14 +173,35 @@ public final class Outbox implements AutoCloseable {
      * instead, behind any others waiting there, and -1 is returned: it is committed, in order, as
      * soon as the disk takes it ({@link #storageProblem()} says why meanwhile). Never blocks on that.
      */
-    public synchronized long append(String destination, String cameraId, String kind, byte[] body) {
+    public long append(String destination, String cameraId, String kind, byte[] body) {
         Pending entry = new Pending(destination, cameraId, kind, body, clock.millis());
+        arriving.add(entry);
+        synchronized (this) {
+            if (!entry.settled) {
+                commitArrived();
+            }
+            return entry.id;
+        }
+    }
+
+    /** Under the lock: commits, in one transaction and in arrival order, every entry that arrived. */
+    private void commitArrived() {
+        List<Pending> batch = new ArrayList<>();
+        for (Pending p = arriving.poll(); p != null; p = arriving.poll()) {
+            batch.add(p);
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
         if (!waiting.isEmpty()) {
-            hold(entry);
-            return -1;
+            batch.forEach(p -> {
+                hold(p);
+                p.settle(-1);
+            });
+            return;
         }
         try {
-            return insert(entry);
+            insert(batch);
         } catch (SQLException e) {
             reset();
             if (storageProblem == null) {
@@ -151,14 +209,17 @@ public final class Outbox implements AutoCloseable {
                         + " committed in order once it takes them again", file, e.getMessage(), memoryQueue);
             }
             storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
-            hold(entry);
+            batch.forEach(p -> {
+                hold(p);
+                p.settle(-1);
+            });
             flusher.schedule(this::flush, FLUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
-            return -1;
         }
     }
 
-    private long insert(Pending p) throws SQLException {
-        long evict = depth + 1 - maxEntries;
+    /** Commits {@code batch} in one transaction (evicting the oldest first when full) and settles each entry with its id. */
+    private void insert(List<Pending> batch) throws SQLException {
+        long evict = Math.min(depth, depth + batch.size() - maxEntries);
         if (evict > 0) {
             try (PreparedStatement del = db.prepareStatement(
                     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)")) {
@@ -167,29 +228,46 @@ public final class Outbox implements AutoCloseable {
             }
             bump("evicted", evict);
         }
-        long id;
+        long[] ids = new long[batch.size()];
         try (PreparedStatement ins = db.prepareStatement(
                 "INSERT INTO outbox (destination, camera_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
-            ins.setString(1, p.destination());
-            ins.setString(2, p.cameraId());
-            ins.setString(3, p.kind());
-            ins.setBytes(4, p.body());
-            ins.setLong(5, p.createdAt());
-            ins.executeUpdate();
-            try (ResultSet keys = ins.getGeneratedKeys()) {
-                keys.next();
-                id = keys.getLong(1);
+            for (int i = 0; i < ids.length; i++) {
+                Pending p = batch.get(i);
+                ins.setString(1, p.destination);
+                ins.setString(2, p.cameraId);
+                ins.setString(3, p.kind);
+                ins.setBytes(4, p.body);
+                ins.setLong(5, p.createdAt);
+                ins.executeUpdate();
+                try (ResultSet keys = ins.getGeneratedKeys()) {
+                    keys.next();
+                    ids[i] = keys.getLong(1);
+                }
             }
         }
-        bump("accepted", 1);
+        bump("accepted", ids.length);
         db.commit();
-        depth += 1 - Math.max(0, evict);
+        transactions++;
+        grouped += ids.length;
+        for (int i = 0; i < ids.length; i++) {
+            batch.get(i).settle(ids[i]);
+        }
+        depth += ids.length - Math.max(0, evict);
         if (evict > 0) {
             log.warn("outbox {} is full ({} entries): evicted the {} oldest; {} evicted in all", file, maxEntries,
                     evict, counter("evicted"));
         }
-        return id;
+    }
+
+    /** Entries appended and waiting for a committer (for tests). */
+    int arrivingCount() {
+        return arriving.size();
+    }
+
+    /** Commit transactions of appended entries since the outbox opened, and the entries they held (group commit). */
+    public synchronized long[] commits() {
+        return new long[] {transactions, grouped};
     }
 
     private void hold(Pending entry) {
@@ -198,21 +276,28 @@ public final class Outbox implements AutoCloseable {
             evictedInMemory++;
             if (Long.bitCount(evictedInMemory) == 1) {
                 log.warn("outbox {}: {} entries wait in memory for the disk, the most allowed (storage.memory_queue): dropped the"
-                        + " oldest, a {} of camera {}; {} dropped in all", file, memoryQueue, lost.kind(), lost.cameraId(),
+                        + " oldest, a {} of camera {}; {} dropped in all", file, memoryQueue, lost.kind, lost.cameraId,
                         evictedInMemory);
             }
         }
         waiting.addLast(entry);
     }
 
-    /** Commits what waits in memory, oldest first, until the disk refuses again (then tries again in a second). */
+    /** Commits what waits in memory, oldest first and in batches, until the disk refuses again (then tries again in a second). */
     private synchronized void flush() {
         int committed = 0;
         while (!waiting.isEmpty()) {
+            List<Pending> batch = new ArrayList<>(Math.min(FLUSH_BATCH, waiting.size()));
+            for (Pending p : waiting) {
+                if (batch.size() == FLUSH_BATCH) {
+                    break;
+                }
+                batch.add(p);
+            }
             try {
-                insert(waiting.peekFirst());
-                waiting.removeFirst();
-                committed++;
+                insert(batch);
+                batch.forEach(p -> waiting.removeFirst());
+                committed += batch.size();
             } catch (SQLException e) {
                 reset();
                 storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
@@ -245,11 +330,17 @@ public final class Outbox implements AutoCloseable {
     }
 
     /** The oldest waiting entries of {@code destination}, at most {@code limit}, oldest first. */
-    public synchronized List<OutboxEntry> oldest(String destination, int limit) {
+    public List<OutboxEntry> oldest(String destination, int limit) {
+        return after(destination, 0, limit);
+    }
+
+    /** The waiting entries of {@code destination} after entry {@code afterId}, at most {@code limit}, oldest first. */
+    public synchronized List<OutboxEntry> after(String destination, long afterId, int limit) {
         try (PreparedStatement q = db.prepareStatement("SELECT id, destination, camera_id, kind, body, created_at, attempts"
-                + " FROM outbox WHERE destination = ? ORDER BY id LIMIT ?")) {
+                + " FROM outbox WHERE destination = ? AND id > ? ORDER BY id LIMIT ?")) {
             q.setString(1, destination);
-            q.setInt(2, limit);
+            q.setLong(2, afterId);
+            q.setInt(3, limit);
             List<OutboxEntry> out = new ArrayList<>();
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
@@ -262,6 +353,27 @@ public final class Outbox implements AutoCloseable {
         } catch (SQLException e) {
             reset();
             throw new IllegalStateException("outbox " + file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes delivered entries, in one transaction. */
+    public synchronized void delete(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement del = db.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
+            int n = 0;
+            for (long id : ids) {
+                del.setLong(1, id);
+                n += del.executeUpdate();
+            }
+            bump("delivered", n);
+            db.commit();
+            depth -= n;
+        } catch (SQLException e) {
+            reset();
+            throw new IllegalStateException("outbox " + file + ": cannot delete " + ids.size() + " delivered entries: " + e.getMessage(),
+                    e);
         }
     }
 

@@ -1,7 +1,14 @@
 package io.edgewatch.sink.outbox;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -14,24 +21,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Drains one destination of an {@link Outbox}: the oldest entry first, one at a time, so entries
- * arrive in the order they were accepted (per camera, and overall). An entry is deleted only after
- * its request succeeded.
+ * Drains one destination of an {@link Outbox}: oldest first, several requests in flight at once
+ * (at most {@code maxInFlight}) but never two of one camera, so each camera's entries arrive in
+ * the order they were accepted, retries included: a camera's next entry is sent only once the one
+ * before it is delivered or set aside. An entry is deleted only after its request succeeded.
  *
  * <ul>
  *   <li>Network failures, timeouts, 5xx and 429 are retried with capped exponential backoff and
- *       full jitter, never sooner than the server's {@code Retry-After}.</li>
+ *       full jitter, never sooner than the server's {@code Retry-After}; while backing off nothing
+ *       new is sent to the destination (what is in flight finishes).</li>
  *   <li>401, 402, 403, 404, 423 (and a key that names no workspace) stop the destination: an error
  *       is logged once in the reference's words, the data stays, and the oldest entry is tried again
- *       every {@code probeInterval}.</li>
+ *       every {@code probeInterval}, alone.</li>
  *   <li>Other 4xx mean the request itself will never be accepted: the entry moves to the dead-letter
  *       table (kept, counted, logged) so it cannot block the ones behind it.</li>
  * </ul>
+ *
+ * <p>Entries are read from disk a page at a time. Deletes of delivered entries are committed in
+ * groups (at most {@value #DELETE_BATCH}, and at once whenever nothing else is in flight), so a
+ * crash can send up to that many delivered entries again: delivery is at least once.
  *
  * <p>All state lives on one thread of the sender's own; sending is non-blocking. {@link #wake()}
  * tells an idle sender that something was appended; a backing-off sender is not hurried.
@@ -42,6 +56,12 @@ public final class OutboxSender implements AutoCloseable {
     private static final Duration IDLE_POLL = Duration.ofSeconds(1);
     /** How long {@link #close()} lets a delivery in flight finish and record its result. */
     public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(5);
+    /** Requests in flight at once to one destination, over all its cameras ({@code storage.outbox_max_in_flight}). */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 4;
+    /** Delivered entries whose delete may wait for a common commit. */
+    static final int DELETE_BATCH = 32;
+    /** Entries read from disk at a time. */
+    private static final int PAGE = 128;
 
     /** Sends one entry's kind and body; completes on success. */
     public interface Transport extends BiFunction<String, byte[], Mono<Void>> {
@@ -54,27 +74,45 @@ public final class OutboxSender implements AutoCloseable {
     private final Duration retryMax;
     private final Duration probeInterval;
     private final boolean logEveryResult;
+    private final int maxInFlight;
     private final Scheduler worker;
 
     // touched only on the worker thread
+    /** Read from disk, not in flight, by id. */
+    private final TreeMap<Long, OutboxEntry> queued = new TreeMap<>();
+    private final Map<Long, Disposable> inFlight = new HashMap<>();
+    private final Set<String> busyCameras = new HashSet<>();
+    /** Delivered, delete not yet committed. */
+    private final Set<Long> toDelete = new LinkedHashSet<>();
+    /** The highest id read from disk; entries after it are read at the next refill. */
+    private long readUpTo;
+    /** Whether disk may hold entries not yet read (something was appended, or the last page was full). */
+    private boolean moreOnDisk = true;
     private boolean parked;
+    private boolean backingOff;
     private Disposable pending;
     private int failures;
-    private boolean stopped;
+    private volatile boolean stopped;
     private boolean closed;
-    private volatile Disposable inFlight;
     private volatile String stopReason;
-    /** Completes when the delivery in flight has recorded its result (deleted, retried, dead-lettered or stopped). */
-    private CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
-    /** Set on the worker when the stop's drain ends: no new delivery starts; the one in flight may still finish. */
+    /** Set on the worker when the stop's drain ends: no new delivery starts; those in flight may still finish. */
     private boolean closing;
     /** Set on the worker by {@link #close}: the queue is sent while it answers 2xx and the grace lasts. */
     private CompletableFuture<Void> drained;
     private long drainDeadline;
     private int sentDuringStop;
+    private volatile int mostInFlight;
 
     public OutboxSender(Outbox outbox, String destination, Transport transport, Duration retryMin, Duration retryMax,
                         Duration probeInterval, boolean logEveryResult) {
+        this(outbox, destination, transport, retryMin, retryMax, probeInterval, logEveryResult, DEFAULT_MAX_IN_FLIGHT);
+    }
+
+    public OutboxSender(Outbox outbox, String destination, Transport transport, Duration retryMin, Duration retryMax,
+                        Duration probeInterval, boolean logEveryResult, int maxInFlight) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be at least 1, not " + maxInFlight);
+        }
         this.outbox = outbox;
         this.destination = destination;
         this.transport = transport;
@@ -82,6 +120,7 @@ public final class OutboxSender implements AutoCloseable {
         this.retryMax = retryMax;
         this.probeInterval = probeInterval;
         this.logEveryResult = logEveryResult;
+        this.maxInFlight = maxInFlight;
         this.worker = Schedulers.newSingle("edgewatch-outbox-" + destination);
     }
 
@@ -93,15 +132,21 @@ public final class OutboxSender implements AutoCloseable {
         return this;
     }
 
-    /** Something was appended: an idle sender looks now instead of at its next poll. */
+    /** Something was appended: an idle sender looks now instead of at its next poll; a busy one reads it at its next step. */
     public void wake() {
         try {
             worker.schedule(() -> {
-                if (parked && !closed) {
+                if (closed) {
+                    return;
+                }
+                moreOnDisk = true;
+                if (parked) {
                     parked = false;
                     if (pending != null) {
                         pending.dispose();
                     }
+                    step();
+                } else if (!backingOff && !stopped) {
                     step();
                 }
             });
@@ -120,57 +165,128 @@ public final class OutboxSender implements AutoCloseable {
         return stopped ? stopReason : null;
     }
 
+    /** The most requests that were in flight at once since the start. */
+    public int mostInFlight() {
+        return mostInFlight;
+    }
+
     private void step() {
-        if (closed || closing) {
+        if (closed || closing || backingOff) {
             return;
         }
         if (drained != null && (stopped || failures > 0 || System.nanoTime() - drainDeadline >= 0)) {
             endDrain();
             return;
         }
-        List<OutboxEntry> next;
         try {
-            next = outbox.oldest(destination, 1);
+            refill();
         } catch (RuntimeException e) {
             log.error("{}: {}", destination, e.getMessage());
             later(retryMax);
             return;
         }
-        if (next.isEmpty() && drained != null) {
+        int limit = stopped ? 1 : maxInFlight;
+        if (inFlight.size() < limit && !queued.isEmpty()) {
+            // oldest first; a camera with an entry in flight, or an older entry waiting, is passed over
+            Set<String> taken = new HashSet<>(busyCameras);
+            List<OutboxEntry> next = new ArrayList<>();
+            for (OutboxEntry e : queued.values()) {
+                if (inFlight.size() + next.size() >= limit) {
+                    break;
+                }
+                if (taken.add(e.cameraId())) {
+                    next.add(e);
+                }
+            }
+            next.forEach(this::send);
+        }
+        if (inFlight.isEmpty() && queued.isEmpty()) {
+            idle();
+        }
+    }
+
+    /** Reads the next page from disk when the queue runs low and disk may hold more. */
+    private void refill() {
+        if (!moreOnDisk || queued.size() >= PAGE / 2) {
+            return;
+        }
+        List<OutboxEntry> page = outbox.after(destination, readUpTo, PAGE);
+        for (OutboxEntry e : page) {
+            readUpTo = Math.max(readUpTo, e.id());
+            if (!toDelete.contains(e.id()) && !inFlight.containsKey(e.id())) {
+                queued.put(e.id(), e);
+            }
+        }
+        moreOnDisk = page.size() == PAGE;
+    }
+
+    /** Nothing queued and nothing in flight: deletes committed, then a look again in a second (from the start). */
+    private void idle() {
+        if (!flushDeletes()) {
+            return;
+        }
+        if (drained != null) {
             endDrain();
             return;
         }
-        if (next.isEmpty()) {
-            parked = true;
-            pending = worker.schedule(() -> {
-                if (parked && !closed) {
-                    parked = false;
-                    step();
-                }
-            }, IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
-            return;
-        }
-        OutboxEntry entry = next.get(0);
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        settled = done;
-        inFlight = Mono.defer(() -> transport.apply(entry.kind(), entry.body()))
+        // from the start at the next look: entries put back by another process (dead letters retried) have old ids
+        readUpTo = 0;
+        parked = true;
+        pending = worker.schedule(() -> {
+            if (parked && !closed) {
+                parked = false;
+                moreOnDisk = true;
+                step();
+            }
+        }, IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void send(OutboxEntry entry) {
+        queued.remove(entry.id());
+        busyCameras.add(entry.cameraId());
+        // a placeholder first: the transport may answer before subscribe returns
+        inFlight.put(entry.id(), Disposables.single());
+        mostInFlight = Math.max(mostInFlight, inFlight.size());
+        Disposable d = Mono.defer(() -> transport.apply(entry.kind(), entry.body()))
                 .publishOn(worker)
-                .doFinally(signal -> done.complete(null))
                 .subscribe(null, e -> failed(entry, e), () -> delivered(entry));
+        if (inFlight.containsKey(entry.id())) {
+            inFlight.put(entry.id(), d);
+        }
+    }
+
+    /** The entry's request has a result: its camera may send its next one. */
+    private void settle(OutboxEntry entry) {
+        inFlight.remove(entry.id());
+        busyCameras.remove(entry.cameraId());
+    }
+
+    /** Commits the deletes that wait; false (and a retry later) when the disk refuses. */
+    private boolean flushDeletes() {
+        if (toDelete.isEmpty()) {
+            return true;
+        }
+        try {
+            outbox.delete(toDelete);
+            toDelete.clear();
+            return true;
+        } catch (RuntimeException e) {
+            // delivered, but still on disk: kept out of the queue, deleted once the disk takes it (never sent twice by this run)
+            log.warn("{}: {} delivered entries not yet deleted ({}); trying again in {}", destination, toDelete.size(),
+                    e.getMessage(), retryMax);
+            later(retryMax);
+            return false;
+        }
     }
 
     private void delivered(OutboxEntry entry) {
         if (closed) {
             return;
         }
-        try {
-            outbox.delete(entry.id());
-        } catch (RuntimeException e) {
-            // delivered, but still on disk: it is sent again once the disk takes the delete (a duplicate, never a loss)
-            log.warn("{}: {} of camera {} delivered but not yet deleted ({}); trying again in {}", destination, entry.kind(),
-                    entry.cameraId(), e.getMessage(), retryMax);
-            later(retryMax);
-            return;
+        settle(entry);
+        toDelete.add(entry.id());
+        if (toDelete.size() >= DELETE_BATCH || inFlight.isEmpty()) {
+            flushDeletes();
         }
         if (stopped || failures > 0) {
             log.info("{}: delivering again after {} failed attempt(s)", destination, failures);
@@ -187,19 +303,29 @@ public final class OutboxSender implements AutoCloseable {
         if (drained != null) {
             sentDuringStop++;
         }
-        step();
+        if (closing) {
+            drainEnded();
+        } else {
+            step();
+        }
     }
 
     private void failed(OutboxEntry entry, Throwable error) {
         if (closed) {
             return;
         }
+        settle(entry);
+        // back in its place: it is its camera's oldest, so nothing of that camera goes before it
+        queued.put(entry.id(), entry);
         try {
             sort(entry, error);
         } catch (RuntimeException e) {
             // the outbox could not record the result (a full disk): the entry stays and is tried again
             log.warn("{}: {}; trying again in {}", destination, e.getMessage(), retryMax);
             later(retryMax);
+        }
+        if (closing) {
+            drainEnded();
         }
     }
 
@@ -216,6 +342,7 @@ public final class OutboxSender implements AutoCloseable {
             }
             later(Duration.ofMillis(delay));
         } else if (e.rejected()) {
+            queued.remove(entry.id());
             outbox.deadLetter(entry.id(), e.status(), e.getMessage());
             log.error("{}: the server will never accept {} entry {} of camera {} ({}); kept in the dead-letter table of {}",
                     destination, entry.kind(), entry.id(), entry.cameraId(), e.getMessage(), outbox.file());
@@ -251,15 +378,25 @@ public final class OutboxSender implements AutoCloseable {
         return Math.max(retryMin.toMillis(), ThreadLocalRandom.current().nextLong(ceiling + 1));
     }
 
+    /** No new request for {@code delay} (what is in flight finishes); then the oldest entries go again. */
     private void later(Duration delay) {
         if (drained != null) {
             // stopping: a failing receiver is not waited for; what is left stays for the next start
             endDrain();
             return;
         }
-        if (!closing) {
-            pending = worker.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
+        if (closing) {
+            return;
         }
+        if (pending != null) {
+            pending.dispose();
+        }
+        backingOff = true;
+        parked = false;
+        pending = worker.schedule(() -> {
+            backingOff = false;
+            step();
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** {@link #close(Duration)} with {@link #DEFAULT_STOP_GRACE}. */
@@ -268,14 +405,21 @@ public final class OutboxSender implements AutoCloseable {
         close(DEFAULT_STOP_GRACE);
     }
 
-    /** On the worker: no new delivery starts; the stop's wait is over. */
+    /** On the worker: no new delivery starts; the stop's wait is over once those in flight have their results. */
     private void endDrain() {
         closing = true;
         if (pending != null) {
             pending.dispose();
         }
-        if (drained != null) {
-            drained.complete(null);
+        drainEnded();
+    }
+
+    private void drainEnded() {
+        if (closing && inFlight.isEmpty()) {
+            flushDeletes();
+            if (drained != null) {
+                drained.complete(null);
+            }
         }
     }
 
@@ -296,10 +440,13 @@ public final class OutboxSender implements AutoCloseable {
                 drainDeadline = deadline;
                 if (closed || closing) {
                     endDrain();
-                } else if (!settled.isDone()) {
-                    // in flight: its result goes on with the drain (delivered) or ends it (failed)
+                } else if (!inFlight.isEmpty() && !backingOff) {
+                    // in flight: their results go on with the drain (delivered) or end it (failed)
                 } else if (parked) {
                     parked = false;
+                    if (pending != null) {
+                        pending.dispose();
+                    }
                     step();
                 } else {
                     // backing off, stopped, or never started: nothing is sent during the stop
@@ -327,12 +474,12 @@ public final class OutboxSender implements AutoCloseable {
         } catch (RejectedExecutionException ignored) {
             // already closed
         }
-        Disposable d = inFlight;
-        if (d != null) {
-            d.dispose();
-        }
         try {
-            worker.schedule(() -> closed = true);
+            worker.schedule(() -> {
+                inFlight.values().forEach(Disposable::dispose);
+                flushDeletes();
+                closed = true;
+            });
         } catch (RejectedExecutionException ignored) {
             // already closed
         }

@@ -48,7 +48,7 @@ public final class RoboflowClient implements AutoCloseable {
     public RoboflowClient(RoboflowOptions options) {
         this.options = options;
         this.pool = ConnectionProvider.builder("edgewatch-roboflow")
-                .maxConnections(4)
+                .maxConnections(Math.max(1, options.maxInFlight()))
                 .pendingAcquireMaxCount(256)
                 .maxIdleTime(Duration.ofSeconds(30))
                 .build();

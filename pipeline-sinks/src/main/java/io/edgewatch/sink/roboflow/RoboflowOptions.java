@@ -3,9 +3,10 @@ package io.edgewatch.sink.roboflow;
 import java.time.Duration;
 import java.util.Objects;
 
-import io.edgewatch.core.secret.Secret;
 import io.edgewatch.core.Version;
 import io.edgewatch.core.secret.ApiKeys;
+import io.edgewatch.core.secret.Secret;
+import io.edgewatch.sink.outbox.OutboxSender;
 
 /**
  * How edgewatch reports to Roboflow Model Monitoring.
@@ -22,10 +23,11 @@ import io.edgewatch.core.secret.ApiKeys;
  * @param retryMax retry delay cap
  * @param probeInterval how often a stopped destination (bad key, no credits) is tried again
  * @param version sent as {@code inference_server_version} and {@code X-Roboflow-Inference-Version}
+ * @param maxInFlight requests in flight at once, over all cameras (never two of one camera)
  */
 public record RoboflowOptions(Secret apiKey, String apiUrl, String workspace, String source, String sourceInfo,
                               String deviceId, boolean fireAndForget, Duration responseTimeout, Duration retryMin,
-                              Duration retryMax, Duration probeInterval, String version) {
+                              Duration retryMax, Duration probeInterval, String version, int maxInFlight) {
 
     public static final String DEFAULT_API_URL = "https://api.roboflow.com";
     public static final String DEFAULT_SOURCE = "workflow";
@@ -43,7 +45,8 @@ public record RoboflowOptions(Secret apiKey, String apiUrl, String workspace, St
     /** Defaults for everything but the key, the URL, the workspace and the device. */
     public static RoboflowOptions of(String apiKey, String apiUrl, String workspace, String deviceId) {
         return new RoboflowOptions(Secret.of(apiKey), apiUrl, workspace, DEFAULT_SOURCE, DEFAULT_SOURCE_INFO, deviceId, true,
-                DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_MIN, DEFAULT_RETRY_MAX, DEFAULT_PROBE_INTERVAL, VERSION);
+                DEFAULT_RESPONSE_TIMEOUT, DEFAULT_RETRY_MIN, DEFAULT_RETRY_MAX, DEFAULT_PROBE_INTERVAL, VERSION,
+                OutboxSender.DEFAULT_MAX_IN_FLIGHT);
     }
 
     /** This daemon as an inference server version: what reports and the local statistics name it. */
@@ -51,22 +54,28 @@ public record RoboflowOptions(Secret apiKey, String apiUrl, String workspace, St
 
     public RoboflowOptions withRetry(Duration min, Duration max, Duration probe) {
         return new RoboflowOptions(apiKey, apiUrl, workspace, source, sourceInfo, deviceId, fireAndForget,
-                responseTimeout, min, max, probe, version);
+                responseTimeout, min, max, probe, version, maxInFlight);
     }
 
     public RoboflowOptions withResponseTimeout(Duration timeout) {
         return new RoboflowOptions(apiKey, apiUrl, workspace, source, sourceInfo, deviceId, fireAndForget,
-                timeout, retryMin, retryMax, probeInterval, version);
+                timeout, retryMin, retryMax, probeInterval, version, maxInFlight);
     }
 
     public RoboflowOptions withSource(String source, String sourceInfo) {
         return new RoboflowOptions(apiKey, apiUrl, workspace, source, sourceInfo, deviceId, fireAndForget,
-                responseTimeout, retryMin, retryMax, probeInterval, version);
+                responseTimeout, retryMin, retryMax, probeInterval, version, maxInFlight);
     }
 
     public RoboflowOptions withFireAndForget(boolean value) {
         return new RoboflowOptions(apiKey, apiUrl, workspace, source, sourceInfo, deviceId, value,
-                responseTimeout, retryMin, retryMax, probeInterval, version);
+                responseTimeout, retryMin, retryMax, probeInterval, version, maxInFlight);
+    }
+
+    /** Requests in flight at once (over all cameras; never two of one camera), and the connections kept for them. */
+    public RoboflowOptions withMaxInFlight(int value) {
+        return new RoboflowOptions(apiKey, apiUrl, workspace, source, sourceInfo, deviceId, fireAndForget,
+                responseTimeout, retryMin, retryMax, probeInterval, version, value);
     }
 
     @Override

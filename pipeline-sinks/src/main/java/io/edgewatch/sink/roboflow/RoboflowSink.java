@@ -26,6 +26,7 @@ public final class RoboflowSink implements ReportSink {
 
     public static final String DESTINATION = "roboflow";
     private static final Logger log = LoggerFactory.getLogger(RoboflowSink.class);
+    private static final int COMMIT_THREADS = 4;
 
     private final Outbox outbox;
     private final RoboflowBodies bodies;
@@ -41,8 +42,10 @@ public final class RoboflowSink implements ReportSink {
         this.bodies = new RoboflowBodies(options, SystemInfo.read(), ZoneId.systemDefault());
         this.client = new RoboflowClient(options);
         this.sender = new OutboxSender(outbox, DESTINATION, client::post, options.retryMin(), options.retryMax(),
-                options.probeInterval(), !options.fireAndForget()).start();
-        this.committer = Schedulers.newSingle("edgewatch-outbox-commit");
+                options.probeInterval(), !options.fireAndForget(), options.maxInFlight()).start();
+        // several threads, so that what cameras report at once is committed together (the outbox's group commit);
+        // each camera's reports still come one after another (its pipeline waits for each write)
+        this.committer = Schedulers.newBoundedElastic(COMMIT_THREADS, 100_000, "edgewatch-outbox-commit");
         log.info("reporting to Roboflow Model Monitoring at {} (workspace {}, key {}), through the outbox {}",
                 options.apiUrl(), options.workspace() == null ? "looked up from the key" : options.workspace(),
                 ApiKeys.mask(options.apiKey().reveal()), outbox.file());

@@ -8,6 +8,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +70,43 @@ class OutboxTest {
             o.append("rf", "a", "report", b("1"));
             clock.advance(Duration.ofSeconds(42));
             assertThat(o.stats().oldestAgeMillis()).isEqualTo(42_000);
+        }
+    }
+
+    @Test
+    void whatArrivesWhileACommitIsUnderWayIsCommittedInOneTransactionAndEachAppendReturnsOnlyOnceItIsCommitted() throws Exception {
+        try (Outbox o = Outbox.open(dir, 1000, Clock.systemUTC())) {
+            o.append("rf", "warm", "report", b("first"));
+            long[] before = o.commits();
+            assertThat(before).containsExactly(1, 1);
+            int cameras = 6; // seven entries in all with the first
+            List<Thread> appenders = new ArrayList<>();
+            Map<String, Long> ids = new ConcurrentHashMap<>();
+            // the lock held as a commit holds it: the six appenders queue up behind it
+            synchronized (o) {
+                for (int i = 0; i < cameras; i++) {
+                    String camera = "cam-" + i;
+                    Thread t = new Thread(() -> ids.put(camera, o.append("rf", camera, "report", b(camera))));
+                    t.start();
+                    appenders.add(t);
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (o.arrivingCount() < cameras && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertThat(o.arrivingCount()).isEqualTo(cameras);
+                assertThat(ids).as("nothing counts as accepted before its commit").isEmpty();
+            }
+            for (Thread t : appenders) {
+                t.join(10_000);
+            }
+            assertThat(ids).hasSize(cameras).allSatisfy((camera, id) -> assertThat(id).isPositive());
+            assertThat(o.commits()).as("one transaction more, six entries more").containsExactly(2, 1 + cameras);
+            assertThat(o.oldest("rf", 100)).hasSize(1 + cameras)
+                    .allSatisfy(e -> assertThat(e.id()).isEqualTo(e.cameraId().equals("warm") ? 1L : ids.get(e.cameraId())));
+        }
+        try (Outbox o = Outbox.open(dir, 1000, Clock.systemUTC())) {
+            assertThat(o.stats().depth()).as("on disk, not only in memory").isEqualTo(7);
         }
     }
 }

@@ -11,6 +11,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
@@ -154,11 +156,23 @@ class RoboflowSinkTest {
     }
 
     @Test
-    void throughRefusalsServerErrorsRateLimitsAndSlowAnswersEveryWindowArrivesOnceInOrder() throws Exception {
+    void throughRefusalsServerErrorsRateLimitsAndSlowAnswersEveryWindowArrivesOnceInItsCamerasOrder() throws Exception {
         Iterator<Answer> script = List.of(Answer.status(500), Answer.status(503),
                 new Answer(429, Map.of("Retry-After", "1"), "{}", Duration.ZERO),
                 new Answer(200, Map.of(), "{}", Duration.ofMillis(800))).iterator();
-        roboflow.answer(r -> script.hasNext() ? script.next() : Answer.ok("{}"));
+        List<String> delivered = new CopyOnWriteArrayList<>();
+        List<String> failedAttempts = new CopyOnWriteArrayList<>();
+        roboflow.answer(r -> {
+            if (!r.uri().startsWith("/ws/")) {
+                return Answer.ok("{}");
+            }
+            Answer a;
+            synchronized (script) {
+                a = script.hasNext() ? script.next() : Answer.ok("{}");
+            }
+            (a.status() == 200 ? delivered : failedAttempts).add(inferenceId(r));
+            return a;
+        });
         roboflow.stop(); // refused first
         sink = RoboflowSink.start(outbox, options("ws"), Map.of());
         List<String> expected = new ArrayList<>();
@@ -172,18 +186,72 @@ class RoboflowSinkTest {
         Thread.sleep(300);
         roboflow.start();
         await(() -> outbox.stats().depth() == 0);
-        List<String> delivered = new ArrayList<>();
-        List<String> failedAttempts = new ArrayList<>();
-        List<RoboflowStandIn.Request> requests = roboflow.to("/ws/");
-        for (int i = 0; i < requests.size(); i++) {
-            String id = JSON.readTree(requests.get(i).body()).get("inference_results").get(0).get("inference_id").asText();
-            // the first three answers were errors: those requests were retried
-            (i < 3 ? failedAttempts : delivered).add(id);
+        // each camera's windows in the order they were accepted, each once; the cameras interleave as they may
+        for (String camera : List.of("cam-a", "cam-b")) {
+            assertThat(delivered).filteredOn(id -> id.startsWith(camera + "-"))
+                    .containsExactlyElementsOf(expected.stream().filter(id -> id.startsWith(camera + "-")).toList());
         }
-        assertThat(delivered).containsExactlyElementsOf(expected);
-        assertThat(failedAttempts).containsOnly(expected.get(0));
+        assertThat(delivered).hasSize(12);
+        // the three error answers went to the cameras' first windows, which were retried until delivered
+        assertThat(failedAttempts).hasSize(3).isSubsetOf(expected.get(0), expected.get(1));
         assertThat(outbox.stats().retries()).isGreaterThanOrEqualTo(4);
         assertThat(outbox.stats().delivered()).isEqualTo(12);
+    }
+
+    @Test
+    void severalRequestsAreInFlightAtOnceButNeverTwoOfOneCamera() throws Exception {
+        // every answer takes 300 ms: one request at a time would put 300 ms between any two arrivals
+        Duration slow = Duration.ofMillis(300);
+        Map<String, List<Long>> arrivals = new ConcurrentHashMap<>();
+        List<Long> all = new CopyOnWriteArrayList<>();
+        roboflow.answer(r -> {
+            if (!r.uri().startsWith("/ws/")) {
+                return Answer.ok("{}");
+            }
+            long now = System.nanoTime();
+            String id = inferenceId(r);
+            arrivals.computeIfAbsent(id.substring(0, id.lastIndexOf('-')), k -> new CopyOnWriteArrayList<>()).add(now);
+            all.add(now);
+            return new Answer(200, Map.of(), "{}", slow);
+        });
+        roboflow.stop();
+        sink = RoboflowSink.start(outbox, options("ws"), Map.of());
+        List<String> cameras = List.of("dock-1", "dock-2", "dock-3", "dock-4", "dock-5", "dock-6");
+        for (int i = 0; i < 3; i++) {
+            for (String camera : cameras) {
+                sink.write(window(camera, i, result("person", 0.5, camera + "-" + i))).block(Duration.ofSeconds(5));
+            }
+        }
+        roboflow.start();
+        await(() -> outbox.stats().depth() == 0);
+        assertThat(all).hasSize(18);
+        List<Long> sorted = all.stream().sorted().toList();
+        long overlapping = 0;
+        for (int i = 1; i < sorted.size(); i++) {
+            if (sorted.get(i) - sorted.get(i - 1) < slow.toNanos() / 2) {
+                overlapping++;
+            }
+        }
+        assertThat(overlapping).as("requests that arrived while another was still unanswered").isPositive();
+        // at most the default four at once: every fifth arrival in time comes after the first answer of its group
+        for (int i = OutboxSender.DEFAULT_MAX_IN_FLIGHT; i < sorted.size(); i++) {
+            assertThat(sorted.get(i) - sorted.get(i - OutboxSender.DEFAULT_MAX_IN_FLIGHT)).isGreaterThanOrEqualTo(slow.toNanos());
+        }
+        arrivals.forEach((camera, times) -> {
+            assertThat(times).as(camera).hasSize(3);
+            for (int i = 1; i < times.size(); i++) {
+                assertThat(times.get(i) - times.get(i - 1)).as("%s: its next window waits for the answer to the last", camera)
+                        .isGreaterThanOrEqualTo(slow.toNanos());
+            }
+        });
+    }
+
+    private static String inferenceId(RoboflowStandIn.Request r) {
+        try {
+            return JSON.readTree(r.body()).get("inference_results").get(0).get("inference_id").asText();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
