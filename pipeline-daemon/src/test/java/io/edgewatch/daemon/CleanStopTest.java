@@ -92,7 +92,7 @@ class CleanStopTest {
             roboflow.close();
         }
         String text = Files.readString(log);
-        assertThat(text).as("start to first frame is logged").containsPattern("camera pattern: first frame after \\d+ ms \\(160x120\\)");
+        assertThat(text).as("start to first frame is logged").containsPattern("camera pattern: first frame after \\d+ ms \\(160x120; \\d+ ms since the process started\\)");
         assertThat(text).as(text).doesNotContain("onErrorDropped").doesNotContain("RejectedExecutionException")
                 .doesNotContain("\tat ").doesNotContain(KEY);
         List<String> windows = Files.readAllLines(dir.resolve("out/reports.jsonl"));

@@ -1,5 +1,7 @@
 package io.edgewatch.core.pipeline;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -62,6 +64,12 @@ public final class CameraPipeline {
         return options.cameraId();
     }
 
+    /** Milliseconds since this process started (its start time as the system records it), or -1 when unknown. */
+    private static long sinceProcessStart() {
+        return ProcessHandle.current().info().startInstant()
+                .map(t -> Duration.between(t, Instant.now()).toMillis()).orElse(-1L);
+    }
+
     /** The window reports of this camera, as described above. */
     public Flux<WindowReport> reports(Mono<?> stop) {
         return Flux.defer(() -> {
@@ -72,8 +80,8 @@ public final class CameraPipeline {
                     .doOnNext(f -> {
                         if (first[0]) {
                             first[0] = false;
-                            log.info("camera {}: first frame after {} ms ({}x{})", cameraId(),
-                                    (System.nanoTime() - started) / 1_000_000, f.width(), f.height());
+                            log.info("camera {}: first frame after {} ms ({}x{}; {} ms since the process started)", cameraId(),
+                                    (System.nanoTime() - started) / 1_000_000, f.width(), f.height(), sinceProcessStart());
                         }
                     })
                     .takeUntilOther(stop)

@@ -1,0 +1,213 @@
+package io.edgewatch.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The shipped daemon ({@code edgewatch.jar} with the JVM options of its package) on N cameras of
+ * FFmpeg's 640x480 test pattern at 25 fps, each watched by the motion detector: resident memory and
+ * CPU once warm, and for 1, 2 and 4 cameras what each extra camera costs. Then a soak of the last
+ * run: every 30 s its RSS, the live heap after the last collection and the rest of RSS (native:
+ * frames, FFmpeg, OpenCV, thread stacks, code), and at the end each one's growth per hour after the
+ * warm-up (least-squares slope).
+ * Usage: {@code MemoryRun JAR OPTIONS_FILE [soak-minutes] [warm-up-seconds]}.
+ */
+public final class MemoryRun {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private MemoryRun() {
+    }
+
+    /** One sample of a running daemon. */
+    private record Sample(double seconds, double rssMb, double liveHeapMb, double heapCommittedMb, double cpuSeconds) {
+        double nativeMb() {
+            return rssMb - heapCommittedMb;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path jar = Path.of(args[0]);
+        List<String> options = options(Path.of(args[1]));
+        int soakMinutes = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 60;
+        System.out.printf(Locale.ROOT, "edgewatch memory: %s, JVM options %s, %d cores%n", jar.getFileName(), String.join(" ", options),
+                Runtime.getRuntime().availableProcessors());
+        System.out.println("cameras | RSS MB  live heap MB  native MB | CPU % of a core | per extra camera: RSS MB  CPU %");
+        double previousRss = 0;
+        double previousCpu = 0;
+        int previousCameras = 0;
+        for (int cameras : new int[] {1, 2, 4}) {
+            boolean soak = cameras == 4;
+            try (Daemon d = Daemon.start(jar, options, cameras)) {
+                Thread.sleep(warmUp * 1000L);
+                Sample a = d.sample();
+                Thread.sleep(30_000);
+                Sample b = d.sample();
+                double cpu = 100 * (b.cpuSeconds() - a.cpuSeconds()) / (b.seconds() - a.seconds());
+                String marginal = previousCameras == 0 ? "                "
+                        : String.format(Locale.ROOT, "%8.1f  %5.1f", (b.rssMb() - previousRss) / (cameras - previousCameras),
+                                (cpu - previousCpu) / (cameras - previousCameras));
+                System.out.printf(Locale.ROOT, "%7d | %6.1f %13.1f %10.1f | %15.1f | %s%s%n", cameras, b.rssMb(), b.liveHeapMb(),
+                        b.nativeMb(), cpu, marginal, soak ? "   (target: RSS <= 300 MB)" : "");
+                previousRss = b.rssMb();
+                previousCpu = cpu;
+                previousCameras = cameras;
+                if (soak && soakMinutes > 0) {
+                    soak(d, soakMinutes);
+                }
+            }
+        }
+    }
+
+    private static void soak(Daemon d, int minutes) throws Exception {
+        System.out.printf(Locale.ROOT, "%nsoak: 4 cameras for %d min more%n", minutes);
+        System.out.println("elapsed_s  RSS_MB  live_heap_MB  native_MB");
+        List<Sample> samples = new ArrayList<>();
+        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
+        while (System.nanoTime() < end) {
+            Sample s = d.sample();
+            samples.add(s);
+            System.out.printf(Locale.ROOT, "%9.0f %7.1f %13.1f %10.1f%n", s.seconds(), s.rssMb(), s.liveHeapMb(), s.nativeMb());
+            Thread.sleep(30_000);
+        }
+        samples.add(d.sample());
+        System.out.printf(Locale.ROOT, "growth per hour after the warm-up (least squares over %d samples): RSS %+.1f MB/h, live heap %+.1f MB/h,"
+                        + " native %+.1f MB/h (target: <= 1 MB/h each)%n", samples.size(), slope(samples, Sample::rssMb),
+                slope(samples, Sample::liveHeapMb), slope(samples, Sample::nativeMb));
+    }
+
+    /** Least-squares slope of {@code y} against time, in MB per hour. */
+    private static double slope(List<Sample> samples, ToDoubleFunction<Sample> y) {
+        double n = samples.size();
+        double sx = 0;
+        double sy = 0;
+        double sxx = 0;
+        double sxy = 0;
+        for (Sample s : samples) {
+            double x = s.seconds() / 3600;
+            double v = y.applyAsDouble(s);
+            sx += x;
+            sy += v;
+            sxx += x * x;
+            sxy += x * v;
+        }
+        return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    }
+
+    /** The options the package's {@code /etc/default/edgewatch} sets (one {@code EDGEWATCH_JAVA_OPTS="..."} line). */
+    static List<String> options(Path file) throws IOException {
+        for (String line : Files.readAllLines(file)) {
+            if (line.startsWith("EDGEWATCH_JAVA_OPTS=")) {
+                String value = line.substring("EDGEWATCH_JAVA_OPTS=".length()).replace("\"", "").trim();
+                return List.of(value.split("\\s+"));
+            }
+        }
+        throw new IllegalArgumentException(file + " sets no EDGEWATCH_JAVA_OPTS");
+    }
+
+    /** The daemon as a child process on {@code cameras} test-pattern cameras, its health endpoint on a free port. */
+    private static final class Daemon implements AutoCloseable {
+        private final Process process;
+        private final int port;
+        private final long startNanos = System.nanoTime();
+        private final Path dir;
+
+        private Daemon(Process process, int port, Path dir) {
+            this.process = process;
+            this.port = port;
+            this.dir = dir;
+        }
+
+        static Daemon start(Path jar, List<String> options, int cameras) throws Exception {
+            Path dir = Files.createTempDirectory("edgewatch-memory");
+            Path cfg = dir.resolve("config");
+            Files.createDirectories(cfg.resolve("cameras"));
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            Files.writeString(cfg.resolve("edgewatch.yaml"), """
+                    storage:
+                      path: %s
+                    health:
+                      port: %d
+                    sinks:
+                      jsonl:
+                        path: %s
+                    """.formatted(dir.resolve("var"), port, dir.resolve("reports.jsonl")));
+            for (int i = 0; i < cameras; i++) {
+                Files.writeString(cfg.resolve("cameras/pattern-" + i + ".yaml"), """
+                        id: pattern-%d
+                        source:
+                          type: test_pattern
+                          pattern: testsrc2
+                          size: 640x480
+                          rate: 25
+                        inference:
+                          type: motion
+                          min_area: 400
+                        aggregation:
+                          frequency: 5
+                        sinks: [jsonl]
+                        """.formatted(i));
+            }
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(options);
+            command.addAll(List.of("-jar", jar.toString(), "run", "--config", cfg.toString()));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start();
+            return new Daemon(p, port, dir);
+        }
+
+        Sample sample() throws Exception {
+            List<String> status = Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"));
+            double rss = status.stream().filter(l -> l.startsWith("VmRSS:")).mapToDouble(l -> Double.parseDouble(l.replaceAll("\\D", "")))
+                    .findFirst().orElse(0) / 1024;
+            String[] stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat")).split("\\) ")[1].split(" ");
+            double cpu = (Long.parseLong(stat[11]) + Long.parseLong(stat[12])) / 100.0; // utime + stime in clock ticks (100/s)
+            double live = 0;
+            double committed = 0;
+            try {
+                String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                for (String line : metrics.split("\n")) {
+                    if (line.startsWith("jvm_gc_live_data_size_bytes")) {
+                        live = value(line);
+                    } else if (line.startsWith("jvm_memory_committed_bytes") && line.contains("area=\"heap\"")) {
+                        committed += value(line);
+                    }
+                }
+            } catch (IOException e) {
+                System.out.println("   (metrics not read: " + e.getMessage() + "; see " + dir.resolve("daemon.log") + ")");
+            }
+            return new Sample((System.nanoTime() - startNanos) / 1e9, rss, live / (1024 * 1024),
+                    committed / (1024 * 1024), cpu);
+        }
+
+        private static double value(String line) {
+            return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
