@@ -22,7 +22,7 @@ import java.util.function.ToDoubleFunction;
  * run: every 30 s its RSS, the live heap after the last collection and the rest of RSS (native:
  * frames, FFmpeg, OpenCV, thread stacks, code), and at the end each one's growth per hour after the
  * warm-up (least-squares slope).
- * Usage: {@code MemoryRun JAR OPTIONS_FILE [soak-minutes] [warm-up-seconds]}.
+ * Usage: {@code MemoryRun JAR OPTIONS_FILE|none [soak-minutes] [warm-up-seconds]}.
  */
 public final class MemoryRun {
 
@@ -109,6 +109,9 @@ public final class MemoryRun {
 
     /** The options the package's {@code /etc/default/edgewatch} sets (one {@code EDGEWATCH_JAVA_OPTS="..."} line). */
     static List<String> options(Path file) throws IOException {
+        if (file.toString().equals("none")) {
+            return List.of();
+        }
         for (String line : Files.readAllLines(file)) {
             if (line.startsWith("EDGEWATCH_JAVA_OPTS=")) {
                 String value = line.substring("EDGEWATCH_JAVA_OPTS=".length()).replace("\"", "").trim();

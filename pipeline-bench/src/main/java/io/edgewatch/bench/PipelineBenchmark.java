@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -74,58 +76,59 @@ public final class PipelineBenchmark {
         if (Files.isReadable(vtest)) {
             int frames = 60;
             System.out.println();
-            System.out.printf(Locale.ROOT, "2. HOG people detector on the first %d frames of vtest.avi%n", frames);
+            System.out.printf(Locale.ROOT, "2. HOG people detector on the first %d frames of vtest.avi; all contenders in turn, medians%n", frames);
             List<Mat> decoded = BenchSupport.decode(vtest, frames);
-            int bestPerCall = cores;
-            opencv_core.setNumThreads(1);
-            BenchSupport.Result loop1 = BenchSupport.measure(Math.max(1, runs / 2), () -> hogLoop(decoded)).get(0);
-            opencv_core.setNumThreads(cores);
-            BenchSupport.Result internal = BenchSupport.measure(Math.max(1, runs / 2), () -> hogLoop(decoded)).get(0);
-            System.out.printf(Locale.ROOT, "   loop, OpenCV threads 1 %6.2f fps   loop, OpenCV's own %d threads %6.2f fps%n",
-                    loop1.fps(), cores, internal.fps());
-            // the pipeline as the daemon wires it (the detector-threads rule), then the other shapes for comparison
-            int[][] shapes = {{cores, 1}, {1, bestPerCall}, {cores, bestPerCall}};
-            for (int[] shape : shapes) {
-                int inFlight = shape[0];
-                int perCall = shape[1];
-                opencv_core.setNumThreads(perCall);
-                Scheduler workers = Schedulers.newBoundedElastic(cores, 1000, "bench-hog");
-                try (InferenceAdapter hog = OpenCvDetectors.hog("hog", HogOptions.DEFAULTS, workers)) {
-                    BenchSupport.Result pipe = BenchSupport.measure(Math.max(1, runs / 2),
-                            () -> BenchSupport.pipeline(vtest, hog, frames, inFlight, work)).get(0);
-                    System.out.printf(Locale.ROOT, "   pipeline, %d in flight, OpenCV threads %d: %6.2f fps   / single loop %.2f"
-                            + "   / OpenCV-threaded loop %.2f%n", inFlight, perCall, pipe.fps(), pipe.fps() / loop1.fps(),
-                            pipe.fps() / internal.fps());
-                } finally {
-                    workers.dispose();
-                }
-            }
-            opencv_core.setNumThreads(1);
+            hogShapes(decoded, cores, runs, hog -> BenchSupport.pipeline(vtest, hog, frames, cores, work),
+                    hog -> BenchSupport.pipeline(vtest, hog, frames, 1, work));
             decoded.forEach(Mat::close);
 
             // a sampled file: max_fps 1 of vtest's 10 fps, every tenth frame inferred (80 of 795)
             System.out.println();
             System.out.println("3. HOG on every 10th frame of vtest.avi through the pipeline (max_fps 1) vs a HOG loop over the same frames");
             List<Mat> sampled = BenchSupport.decodeEvery(vtest, 10);
-            opencv_core.setNumThreads(1);
-            Scheduler sampledWorkers = Schedulers.newBoundedElastic(cores, 1000, "bench-hog-sampled");
-            try (InferenceAdapter hog = OpenCvDetectors.hog("hog", HogOptions.DEFAULTS, sampledWorkers)) {
-                List<BenchSupport.Result> r = BenchSupport.measure(Math.max(1, runs / 2), () -> hogLoop(sampled),
-                        () -> BenchSupport.sampled(vtest, hog, 1, cores, work));
-                opencv_core.setNumThreads(cores);
-                BenchSupport.Result threaded = BenchSupport.measure(Math.max(1, runs / 2), () -> hogLoop(sampled)).get(0);
-                opencv_core.setNumThreads(1);
-                BenchSupport.Result single = r.get(0);
-                BenchSupport.Result pipe = r.get(1);
-                System.out.printf(Locale.ROOT, "   %d frames: single-threaded loop %6.2f fps   pipeline (%d in flight) %6.2f fps"
-                                + "   ratio %.2f (target >= 1.8)%n", sampled.size(), single.fps(), cores, pipe.fps(), pipe.fps() / single.fps());
-                System.out.printf(Locale.ROOT, "   loop with OpenCV's own %d threads %6.2f fps   pipeline / that %.2f (target >= 1.0)%n",
-                        cores, threaded.fps(), pipe.fps() / threaded.fps());
-            } finally {
-                sampledWorkers.dispose();
-                sampled.forEach(Mat::close);
-            }
+            hogShapes(sampled, cores, runs, hog -> BenchSupport.sampled(vtest, hog, 1, cores, work),
+                    hog -> BenchSupport.sampled(vtest, hog, 1, 1, work));
+            sampled.forEach(Mat::close);
         }
+    }
+
+    /**
+     * The HOG loop over {@code frames} with OpenCV threads 1 and with its own threads (one a core), and
+     * the pipeline in three shapes: a frame a core with one OpenCV thread each, one frame with a
+     * thread a core inside the call, and both (oversubscribed): all in turn, so that a shared
+     * machine's drift hits all alike. {@code perCore} runs the pipeline with a frame a core in flight,
+     * {@code single} with one.
+     */
+    private static void hogShapes(List<Mat> frames, int cores, int runs, ToLongFunction<InferenceAdapter> perCore,
+                                  ToLongFunction<InferenceAdapter> single) {
+        Scheduler workers = Schedulers.newBoundedElastic(cores, 1000, "bench-hog");
+        try (InferenceAdapter hog = OpenCvDetectors.hog("hog", HogOptions.DEFAULTS, workers)) {
+            List<BenchSupport.Result> r = BenchSupport.measure(Math.max(1, runs / 2),
+                    () -> threads(1, () -> hogLoop(frames)),
+                    () -> threads(cores, () -> hogLoop(frames)),
+                    () -> threads(1, () -> perCore.applyAsLong(hog)),
+                    () -> threads(cores, () -> single.applyAsLong(hog)),
+                    () -> threads(cores, () -> perCore.applyAsLong(hog)));
+            double loop1 = r.get(0).fps();
+            double loopN = r.get(1).fps();
+            System.out.printf(Locale.ROOT, "   %d frames: loop, OpenCV threads 1 %6.2f fps   loop, OpenCV's own %d threads %6.2f fps%n",
+                    frames.size(), loop1, cores, loopN);
+            String[] shapes = {cores + " in flight, OpenCV threads 1", "1 in flight, OpenCV threads " + cores + " (the rule)",
+                cores + " in flight, OpenCV threads " + cores};
+            for (int i = 0; i < shapes.length; i++) {
+                double fps = r.get(2 + i).fps();
+                System.out.printf(Locale.ROOT, "   pipeline, %-41s %6.2f fps   / single loop %.2f (target >= 1.8)   / OpenCV-threaded loop %.2f"
+                        + " (target >= 1.0)%n", shapes[i] + ":", fps, fps / loop1, fps / loopN);
+            }
+        } finally {
+            workers.dispose();
+            opencv_core.setNumThreads(1);
+        }
+    }
+
+    private static long threads(int n, LongSupplier run) {
+        opencv_core.setNumThreads(n);
+        return run.getAsLong();
     }
 
     /** Grab and convert; with {@code copy}, also copy each frame out as the pipeline must (into one reused buffer). */

@@ -2,11 +2,14 @@ package io.edgewatch.daemon;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.bytedeco.opencv.global.opencv_core;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.inference.InferenceAdapter;
@@ -18,6 +21,7 @@ import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.daemon.config.CameraConfig;
 import io.edgewatch.daemon.config.DetectorContext;
 import io.edgewatch.daemon.config.InferencePool;
+import io.edgewatch.daemon.config.ThreadRule;
 import io.edgewatch.inference.onnx.OnnxModel;
 import io.edgewatch.inference.onnx.OnnxOptions;
 import io.edgewatch.inference.server.InferenceServerClient;
@@ -33,10 +37,13 @@ import reactor.core.scheduler.Schedulers;
  */
 final class CameraWiring implements DetectorContext, AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(CameraWiring.class);
     /** Tasks that may wait for a worker: far more than cameras times their frames in flight. */
     private static final int WORKER_QUEUE = 100_000;
 
     private final InferencePool pool;
+    private final int cores = Runtime.getRuntime().availableProcessors();
+    private volatile ThreadRule rule;
     private final Scheduler workers;
     private final Map<String, InferenceServerClient> servers = new LinkedHashMap<>();
     private final Map<String, OnnxModel> onnxModels = new LinkedHashMap<>();
@@ -44,8 +51,30 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
 
     CameraWiring(InferencePool pool) {
         this.pool = pool;
-        opencv_core.setNumThreads(pool.opencvThreads());
         this.workers = Schedulers.newBoundedElastic(pool.workers(), WORKER_QUEUE, "edgewatch-inference");
+    }
+
+    /**
+     * Shares the cores for the cameras that are to run ({@link ThreadRule}): OpenCV's threads per
+     * call (process-wide, set here), ONNX Runtime's for sessions made from now on, and the frames in
+     * flight of each camera whose file sets none. Called at start and at each reload, before wiring.
+     */
+    synchronized void plan(Collection<CameraConfig> cameras) {
+        ThreadRule next = ThreadRule.of(pool, cores, cameras);
+        if (!next.equals(rule)) {
+            if (rule == null || rule.opencvThreads() != next.opencvThreads()) {
+                opencv_core.setNumThreads(next.opencvThreads());
+            }
+            rule = next;
+            if (next.cameras() > 0) {
+                log.info("inference: {}", next.describe());
+            }
+        }
+    }
+
+    /** The camera's frames in inference at once: its file's {@code max_in_flight}, or the rule's. */
+    int maxInFlight(CameraConfig camera) {
+        return rule.maxInFlight(camera.inference());
     }
 
     /** A camera ready to run: its adapter (for its model) and its pipeline. */
@@ -69,7 +98,7 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
         }
         PipelineOptions options = new PipelineOptions(
                 WindowOptions.of(camera.id(), adapter.modelId(), adapter.modelType(), camera.frequency()),
-                camera.source().maxFps(), camera.inference().maxInFlight(), camera.inference().timeout());
+                camera.source().maxFps(), maxInFlight(camera), camera.inference().timeout());
         return new Camera(adapter, new CameraPipeline(options, source, adapter, sinks, last));
     }
 
@@ -94,7 +123,7 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
     @Override
     public synchronized OnnxModel onnx(OnnxOptions o) {
         String key = o.model().toAbsolutePath().normalize() + "|" + o.provider() + "|" + o.inputSize();
-        return onnxModels.computeIfAbsent(key, k -> OnnxModel.load(o.model(), o.provider(), pool.onnxThreads(), o.inputSize()));
+        return onnxModels.computeIfAbsent(key, k -> OnnxModel.load(o.model(), o.provider(), rule.onnxThreads(), o.inputSize()));
     }
 
     @Override

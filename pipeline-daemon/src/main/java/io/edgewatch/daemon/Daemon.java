@@ -129,6 +129,7 @@ public final class Daemon implements AutoCloseable {
             health.snapshotsOff();
         }
         List<CameraConfig> cameras = config.enabledCameras();
+        wiring.plan(cameras);
         cameras.forEach(c -> metadata.put(c.id(), c.metadata()));
         if (config.jsonl() != null) {
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
@@ -280,7 +281,7 @@ public final class Daemon implements AutoCloseable {
             health.snapshots(camera.id(), () -> Snapshots.jpeg(last));
         }
         log.info("camera {}: {} -> {} ({}, {} in flight), a window every {} s -> {}", camera.id(), source.describe(),
-                camera.inference().type(), wired.adapter().modelId(), camera.inference().maxInFlight(),
+                camera.inference().type(), wired.adapter().modelId(), wiring.maxInFlight(camera),
                 camera.frequency().toSeconds(), cameraSinks.stream().map(ReportSink::name).toList());
         r.done = wired.pipeline().run(Mono.firstWithSignal(stop.asMono(), r.stop.asMono()))
                 .doOnSuccess(v -> log.info("camera {}: stopped", camera.id()))
@@ -394,6 +395,7 @@ public final class Daemon implements AutoCloseable {
                 health.remove(id, false);
             }
             List<String> failed = new ArrayList<>();
+            wiring.plan(wanted.values());
             synchronized (running) {
                 launching = true;
             }

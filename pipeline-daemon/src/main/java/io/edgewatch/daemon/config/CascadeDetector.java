@@ -22,7 +22,7 @@ public record CascadeDetector(String modelId, int maxInFlight, Duration timeout,
         CascadeOptions options = new CascadeOptions(file, className, s.number("scale_factor", DEFAULT_SCALE_FACTOR, 1.001, 4),
                 s.integer("min_neighbors", DEFAULT_MIN_NEIGHBORS, 0, 100), s.integer("min_size", DEFAULT_MIN_SIZE, 0, 10_000));
         String model = "opencv-cascade-" + (file == null ? "unknown" : Path.of(file).getFileName().toString().replaceFirst("\\.xml$", ""));
-        return new CascadeDetector(common.modelId(model), common.maxInFlight(), common.timeout(), options);
+        return new CascadeDetector(common.modelId(model), common.maxInFlightByRule(), common.timeout(), options);
     }
 
     @Override

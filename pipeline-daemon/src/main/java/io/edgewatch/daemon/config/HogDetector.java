@@ -17,7 +17,7 @@ public record HogDetector(String modelId, int maxInFlight, Duration timeout, Hog
         HogOptions options = new HogOptions(s.number("hit_threshold", d.hitThreshold(), -10, 10),
                 s.integer("win_stride", d.winStride(), 0, 256), s.number("scale", d.scale(), 1.001, 4),
                 s.integer("group_threshold", d.groupThreshold(), 0, 100));
-        return new HogDetector(common.modelId(DEFAULT_MODEL_ID), common.maxInFlight(), common.timeout(), options);
+        return new HogDetector(common.modelId(DEFAULT_MODEL_ID), common.maxInFlightByRule(), common.timeout(), options);
     }
 
     @Override

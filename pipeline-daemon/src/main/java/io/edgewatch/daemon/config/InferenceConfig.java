@@ -26,7 +26,10 @@ public sealed interface InferenceConfig
     /** The model id reported. */
     String modelId();
 
-    /** Frames of this camera in inference at once. */
+    /** A threaded detector's {@code max_in_flight} when the file sets none: the {@link ThreadRule} decides. */
+    int AUTO_IN_FLIGHT = 0;
+
+    /** Frames of this camera in inference at once ({@link #AUTO_IN_FLIGHT}: the {@link ThreadRule}'s). */
     int maxInFlight();
 
     /** How long one inference may take. */
@@ -94,6 +97,11 @@ public sealed interface InferenceConfig
         /** {@code max_in_flight}, by default the worker count. */
         int maxInFlight() {
             return maxInFlight(workers);
+        }
+
+        /** {@code max_in_flight} of a detector with threads of its own: {@link #AUTO_IN_FLIGHT} when not written. */
+        int maxInFlightByRule() {
+            return maxInFlight(AUTO_IN_FLIGHT);
         }
 
         /** {@code max_in_flight} with the type's own default. */

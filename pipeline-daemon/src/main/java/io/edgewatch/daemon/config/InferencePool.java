@@ -14,9 +14,12 @@ package io.edgewatch.daemon.config;
  * {@code inference.timeout}.
  *
  * @param workers inference threads shared by all cameras
- * @param opencvThreads threads OpenCV may use inside one call (1: parallelism comes from frames)
+ * <p>Threads inside one call ({@code opencv_threads}, {@code onnx_threads}) are decided by the
+ * {@link ThreadRule} unless written here.
+ *
+ * @param opencvThreads threads OpenCV may use inside one call ({@link #AUTO}: the {@link ThreadRule}'s)
  * @param serverMaxInFlight requests in flight at once to one Inference Server, over all its cameras
- * @param onnxThreads threads ONNX Runtime may use inside one inference (0: its own default, all cores)
+ * @param onnxThreads threads ONNX Runtime may use inside one inference (0: its own default, all cores; {@link #AUTO}: the rule's)
  */
 public record InferencePool(int workers, int opencvThreads, int serverMaxInFlight, int onnxThreads) {
 
@@ -25,15 +28,15 @@ public record InferencePool(int workers, int opencvThreads, int serverMaxInFligh
         return Runtime.getRuntime().availableProcessors();
     }
 
-    public static final int DEFAULT_OPENCV_THREADS = 1;
+    /** {@code opencv_threads} or {@code onnx_threads} not written: the {@link ThreadRule} decides. */
+    public static final int AUTO = -1;
     public static final int DEFAULT_SERVER_MAX_IN_FLIGHT = 16;
-    public static final int DEFAULT_ONNX_THREADS = 1;
 
     static InferencePool read(Section s) {
         InferencePool pool = new InferencePool(s.integer("workers", defaultWorkers(), 1, 256),
-                s.integer("opencv_threads", DEFAULT_OPENCV_THREADS, 0, 256),
+                s.integer("opencv_threads", AUTO, 0, 256),
                 s.integer("server_max_in_flight", DEFAULT_SERVER_MAX_IN_FLIGHT, 1, 1024),
-                s.integer("onnx_threads", DEFAULT_ONNX_THREADS, 0, 256));
+                s.integer("onnx_threads", AUTO, 0, 256));
         s.rejectUnknownKeys();
         return pool;
     }

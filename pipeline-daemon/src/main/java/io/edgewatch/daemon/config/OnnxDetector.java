@@ -52,7 +52,7 @@ public record OnnxDetector(String modelId, int maxInFlight, Duration timeout, On
             }
         }
         String defaultModel = options == null ? "unknown" : options.model().getFileName().toString().replaceFirst("\\.onnx$", "");
-        return new OnnxDetector(common.modelId(defaultModel), common.maxInFlight(), common.timeout(), options);
+        return new OnnxDetector(common.modelId(defaultModel), common.maxInFlightByRule(), common.timeout(), options);
     }
 
     private static List<String> namesFrom(Section s, Path f, boolean enabled) {
