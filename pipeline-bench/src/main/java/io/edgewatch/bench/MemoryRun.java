@@ -170,6 +170,10 @@ public final class MemoryRun {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(options);
+            String extra = System.getenv("EDGEWATCH_DAEMON_JAVA_OPTS"); // scripts/profile: the profiler's agent
+            if (extra != null && !extra.isBlank()) {
+                command.addAll(List.of(extra.trim().split("\\s+")));
+            }
             command.addAll(List.of("-jar", jar.toString(), "run", "--config", cfg.toString()));
             Process p = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start();
