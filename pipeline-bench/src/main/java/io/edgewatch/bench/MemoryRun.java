@@ -87,6 +87,10 @@ public final class MemoryRun {
         System.out.printf(Locale.ROOT, "growth per hour after the warm-up (least squares over %d samples): RSS %+.1f MB/h, live heap %+.1f MB/h,"
                         + " native %+.1f MB/h (target: <= 1 MB/h each)%n", samples.size(), slope(samples, Sample::rssMb),
                 slope(samples, Sample::liveHeapMb), slope(samples, Sample::nativeMb));
+        // native memory settles slower than the heap (code cache, C allocator): the second half alone says where it is going
+        List<Sample> late = samples.subList(samples.size() / 2, samples.size());
+        System.out.printf(Locale.ROOT, "the second half alone (%d samples): RSS %+.1f MB/h, live heap %+.1f MB/h, native %+.1f MB/h%n",
+                late.size(), slope(late, Sample::rssMb), slope(late, Sample::liveHeapMb), slope(late, Sample::nativeMb));
     }
 
     /** Least-squares slope of {@code y} against time, in MB per hour. */
