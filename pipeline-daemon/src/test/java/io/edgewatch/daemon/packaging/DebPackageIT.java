@@ -82,6 +82,16 @@ class DebPackageIT {
             assertThat(Path.of("/var/lib/edgewatch/health.db")).isRegularFile();
             assertThat(listed(Path.of("/var/cache/edgewatch"))).as("natives unpacked into the package's cache")
                     .anyMatch(p -> p.contains("libavcodec"));
+            // class-data sharing: the clean stop wrote the archive; the next run maps it, and neither says so in the log
+            assertThat(Path.of("/var/cache/edgewatch/edgewatch.jsa")).as(run.output()).isRegularFile();
+            Result option = sh("runuser", "-u", "edgewatch", "--", "/usr/share/edgewatch/cds-option",
+                    "/var/cache/edgewatch/edgewatch.jsa", "/usr/share/edgewatch/edgewatch.jar");
+            assertThat(option.output()).as("the archive is newer than the jar and the JVM: it is used")
+                    .contains("-XX:SharedArchiveFile=/var/cache/edgewatch/edgewatch.jsa");
+            Result shared = sh("runuser", "-u", "edgewatch", "--", "/usr/bin/edgewatch", "run", "--config", "/etc/edgewatch",
+                    "--duration", "3s");
+            assertThat(shared.code()).as(shared.output()).isZero();
+            assertThat(shared.output() + run.output()).contains("first frame after").doesNotContain("[cds]").doesNotContain("[warning]");
 
             Result remove = sh("dpkg", "-r", "edgewatch");
             assertThat(remove.code()).as(remove.output()).isZero();
