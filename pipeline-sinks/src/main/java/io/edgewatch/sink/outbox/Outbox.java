@@ -52,8 +52,6 @@ public final class Outbox implements AutoCloseable {
     private static final int FLUSH_BATCH = 500;
 
     private Connection db;
-    /** The insert of {@link #append}, prepared once per connection. */
-    private PreparedStatement insert;
     private final long maxEntries;
     private final int memoryQueue;
     /** Accepted, not yet on disk (the disk refused them), oldest first. */
@@ -231,25 +229,21 @@ public final class Outbox implements AutoCloseable {
             bump("evicted", evict);
         }
         long[] ids = new long[batch.size()];
-        if (insert == null) {
-            insert = db.prepareStatement("INSERT INTO outbox (destination, camera_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)",
-                    Statement.RETURN_GENERATED_KEYS);
-        }
-        for (int i = 0; i < ids.length; i++) {
-            Pending p = batch.get(i);
-            insert.setString(1, p.destination);
-            insert.setString(2, p.cameraId);
-            insert.setString(3, p.kind);
-            insert.setBytes(4, p.body);
-            insert.setLong(5, p.createdAt);
-            insert.executeUpdate();
-        }
-        // one writer, one transaction: AUTOINCREMENT gives its rows consecutive ids, ending at the last one
-        try (ResultSet keys = insert.getGeneratedKeys()) {
-            keys.next();
-            long last = keys.getLong(1);
+        try (PreparedStatement ins = db.prepareStatement(
+                "INSERT INTO outbox (destination, camera_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
             for (int i = 0; i < ids.length; i++) {
-                ids[i] = last - (ids.length - 1 - i);
+                Pending p = batch.get(i);
+                ins.setString(1, p.destination);
+                ins.setString(2, p.cameraId);
+                ins.setString(3, p.kind);
+                ins.setBytes(4, p.body);
+                ins.setLong(5, p.createdAt);
+                ins.executeUpdate();
+                try (ResultSet keys = ins.getGeneratedKeys()) {
+                    keys.next();
+                    ids[i] = keys.getLong(1);
+                }
             }
         }
         bump("accepted", ids.length);
@@ -588,7 +582,6 @@ public final class Outbox implements AutoCloseable {
         try {
             db.rollback();
         } catch (SQLException notActive) {
-            insert = null;
             try {
                 db.close();
             } catch (SQLException ignored) {
