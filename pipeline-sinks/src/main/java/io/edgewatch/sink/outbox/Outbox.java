@@ -378,17 +378,8 @@ public final class Outbox implements AutoCloseable {
     }
 
     /** Deletes a delivered entry. */
-    public synchronized void delete(long id) {
-        try (PreparedStatement del = db.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
-            del.setLong(1, id);
-            int n = del.executeUpdate();
-            bump("delivered", n);
-            db.commit();
-            depth -= n;
-        } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot delete entry " + id + ": " + e.getMessage(), e);
-        }
+    public void delete(long id) {
+        delete(List.of(id));
     }
 
     /** Moves an entry the server will never accept to the dead-letter table, where it is kept. */
