@@ -39,6 +39,7 @@ public final class CameraPipeline {
     private final InferenceAdapter adapter;
     private final List<ReportSink> sinks;
     private final LastFrame last;
+    private final FrameTap tap;
 
     public CameraPipeline(PipelineOptions options, FrameSource source, InferenceAdapter adapter,
                           List<ReportSink> sinks) {
@@ -48,11 +49,18 @@ public final class CameraPipeline {
     /** The same, keeping the last inferred frame and its result in {@code last} (for snapshots). */
     public CameraPipeline(PipelineOptions options, FrameSource source, InferenceAdapter adapter,
                           List<ReportSink> sinks, LastFrame last) {
+        this(options, source, adapter, sinks, last, FrameTap.NONE);
+    }
+
+    /** The same, also showing each inferred frame and its result to {@code tap} (the samples). */
+    public CameraPipeline(PipelineOptions options, FrameSource source, InferenceAdapter adapter,
+                          List<ReportSink> sinks, LastFrame last, FrameTap tap) {
         this.options = options;
         this.source = source;
         this.adapter = adapter;
         this.sinks = List.copyOf(sinks);
         this.last = last;
+        this.tap = last.isOn() ? last.andThen(tap) : tap;
     }
 
     /** The last inferred frame and its result, while the camera runs. */
@@ -87,7 +95,7 @@ public final class CameraPipeline {
                     .takeUntilOther(stop)
                     .transform(FramePacing.maxFps(options.maxFps()));
             InferenceStage inference = InferenceStage.create(options.cameraId(), adapter, options.maxInFlight(),
-                    options.inferenceTimeout(), options.window().scheduler(), last);
+                    options.inferenceTimeout(), options.window().scheduler(), tap);
             if (!source.live()) {
                 // a file is read losslessly and a little ahead; the source thread only grabs and
                 // copies, the rest runs on the pipeline's scheduler

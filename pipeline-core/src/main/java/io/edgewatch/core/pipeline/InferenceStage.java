@@ -41,12 +41,12 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
     private final Duration timeout;
     private final Scheduler timer;
     private final String cameraId;
-    private final LastFrame last;
+    private final FrameTap tap;
     private long lastFailureLogNanos;
     private long failuresSinceLog;
 
     private InferenceStage(String cameraId, InferenceAdapter adapter, int maxInFlight, Duration timeout,
-                           Scheduler timer, LastFrame last) {
+                           Scheduler timer, FrameTap tap) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1, was " + maxInFlight);
         }
@@ -55,19 +55,19 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
         this.maxInFlight = maxInFlight;
         this.timeout = timeout;
         this.timer = timer;
-        this.last = last;
+        this.tap = tap;
     }
 
     /** The stage for one camera; {@code timer} runs the timeouts. */
     public static InferenceStage create(String cameraId, InferenceAdapter adapter, int maxInFlight,
                                         Duration timeout, Scheduler timer) {
-        return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer, LastFrame.off());
+        return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer, FrameTap.NONE);
     }
 
-    /** The same, keeping each inferred frame with its result in {@code last} until the next one. */
+    /** The same, showing each inferred frame with its result to {@code tap} before the frame is released. */
     public static InferenceStage create(String cameraId, InferenceAdapter adapter, int maxInFlight,
-                                        Duration timeout, Scheduler timer, LastFrame last) {
-        return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer, last);
+                                        Duration timeout, Scheduler timer, FrameTap tap) {
+        return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer, tap);
     }
 
     /**
@@ -112,7 +112,7 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
                     return adapter.infer(frame)
                             .timeout(timeout, timer)
                             .doOnNext(result -> checkOutputs(result, width, height))
-                            .doOnNext(result -> last.keep(frame, result))
+                            .doOnNext(result -> tap.inferred(frame, result))
                             .<FrameEvent>map(result -> new FrameEvent.Inferred(result, frame.decodeNanos(),
                                     Math.max(0, started - frame.capturedNanos())));
                 })

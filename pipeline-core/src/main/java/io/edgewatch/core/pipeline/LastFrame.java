@@ -13,7 +13,7 @@ import io.edgewatch.core.inference.InferenceResult;
  * At most one frame per camera is held beyond the pipeline's own. {@link #off()} keeps nothing
  * (for sites where images must not leave the process).
  */
-public final class LastFrame {
+public final class LastFrame implements FrameTap {
 
     private final boolean on;
     private VideoFrame frame;
@@ -38,6 +38,11 @@ public final class LastFrame {
     }
 
     /** The frame was inferred with {@code result}: it becomes the last one (a reference of its own). */
+    @Override
+    public void inferred(VideoFrame f, InferenceResult r) {
+        keep(f, r);
+    }
+
     void keep(VideoFrame f, InferenceResult r) {
         if (!on || !f.tryRetain()) {
             return;

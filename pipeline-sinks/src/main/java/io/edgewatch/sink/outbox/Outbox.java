@@ -413,6 +413,24 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /**
+     * Records that a delivery of several steps got past one: the entry becomes {@code kind} with
+     * {@code body} (what is left to send), in its place, so a retry or the next start resumes there
+     * instead of repeating the step (an image uploaded once, its annotation sent next).
+     */
+    public synchronized void rewrite(long id, String kind, byte[] body) {
+        try (PreparedStatement up = db.prepareStatement("UPDATE outbox SET kind = ?, body = ? WHERE id = ?")) {
+            up.setString(1, kind);
+            up.setBytes(2, body);
+            up.setLong(3, id);
+            up.executeUpdate();
+            db.commit();
+        } catch (SQLException e) {
+            reset();
+            throw new IllegalStateException("outbox " + file + ": cannot record the progress of entry " + id + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Entries set aside because the server will never accept them. */
     public synchronized long deadLetters() {
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM dead_letter")) {

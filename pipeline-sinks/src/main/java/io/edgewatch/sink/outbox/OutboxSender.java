@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -65,6 +66,22 @@ public final class OutboxSender implements AutoCloseable {
 
     /** Sends one entry's kind and body; completes on success. */
     public interface Transport extends BiFunction<String, byte[], Mono<Void>> {
+
+        /**
+         * Sends {@code entry}; a delivery of several requests (an upload, then what refers to it)
+         * calls {@code progress} after each step that succeeded, with what is left to send, and
+         * goes on once it completes: the entry is then resumed there if a later step fails or the
+         * process stops. One step (the default) sends the kind and body as they are.
+         */
+        default Mono<Void> send(OutboxEntry entry, Progress progress) {
+            return apply(entry.kind(), entry.body());
+        }
+    }
+
+    /** Where a transport of several steps records one done; completes once it is on disk. */
+    @FunctionalInterface
+    public interface Progress {
+        Mono<Void> step(String kind, byte[] body);
     }
 
     private final Outbox outbox;
@@ -81,6 +98,8 @@ public final class OutboxSender implements AutoCloseable {
     /** Read from disk, not in flight, by id. */
     private final TreeMap<Long, OutboxEntry> queued = new TreeMap<>();
     private final Map<Long, Disposable> inFlight = new HashMap<>();
+    /** Entries in flight whose transport recorded a step: what a retry resumes from. */
+    private final Map<Long, OutboxEntry> progressed = new ConcurrentHashMap<>();
     private final Set<String> busyCameras = new HashSet<>();
     /** Delivered, delete not yet committed. */
     private final Set<Long> toDelete = new LinkedHashSet<>();
@@ -247,7 +266,12 @@ public final class OutboxSender implements AutoCloseable {
         // a placeholder first: the transport may answer before subscribe returns
         inFlight.put(entry.id(), Disposables.single());
         mostInFlight = Math.max(mostInFlight, inFlight.size());
-        Disposable d = Mono.defer(() -> transport.apply(entry.kind(), entry.body()))
+        Progress progress = (kind, body) -> Mono.<Void>fromRunnable(() -> {
+            outbox.rewrite(entry.id(), kind, body);
+            progressed.put(entry.id(), new OutboxEntry(entry.id(), entry.destination(), entry.cameraId(), kind, body,
+                    entry.createdAtMillis(), entry.attempts()));
+        }).subscribeOn(Schedulers.boundedElastic());
+        Disposable d = Mono.defer(() -> transport.send(entry, progress))
                 .publishOn(worker)
                 .subscribe(null, e -> failed(entry, e), () -> delivered(entry));
         if (inFlight.containsKey(entry.id())) {
@@ -257,6 +281,7 @@ public final class OutboxSender implements AutoCloseable {
 
     /** The entry's request has a result: its camera may send its next one. */
     private void settle(OutboxEntry entry) {
+        progressed.remove(entry.id());
         inFlight.remove(entry.id());
         busyCameras.remove(entry.cameraId());
     }
@@ -310,10 +335,12 @@ public final class OutboxSender implements AutoCloseable {
         }
     }
 
-    private void failed(OutboxEntry entry, Throwable error) {
+    private void failed(OutboxEntry sent, Throwable error) {
         if (closed) {
             return;
         }
+        // resumed where its transport got to
+        OutboxEntry entry = progressed.getOrDefault(sent.id(), sent);
         settle(entry);
         // back in its place: it is its camera's oldest, so nothing of that camera goes before it
         queued.put(entry.id(), entry);

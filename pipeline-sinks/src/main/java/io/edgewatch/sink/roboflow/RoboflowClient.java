@@ -5,14 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.core.secret.ApiKeys;
-import io.edgewatch.sink.outbox.DeliveryException;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -125,22 +123,11 @@ public final class RoboflowClient implements AutoCloseable {
     }
 
     private RoboflowException httpFailure(String url, int status, HttpHeaders headers) {
-        boolean retryable = status >= 500 || status == 429 || status == 408;
-        String what = status >= 300 && status < 400
-                ? "Roboflow API answered " + ApiKeys.redact(DeliveryException.redirect(status, headers.get(HttpHeaderNames.LOCATION)),
-                        options.apiKey().reveal()) + ", which is never followed (it would carry the API key elsewhere): check"
-                        + " roboflow.api_url and any proxy in front of it"
-                : RoboflowException.describe(status);
-        return new RoboflowException(what + " (" + ApiKeys.redact(url, options.apiKey().reveal()) + ")",
-                status, retryable, DeliveryException.retryAfterMillis(headers.get("Retry-After")));
+        return Failures.http(url, status, headers, options.apiKey().reveal());
     }
 
     private RoboflowException transportFailure(String url, Throwable e) {
-        String what = e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")
-                ? "no answer within " + options.responseTimeout().toMillis() + " ms"
-                : e.getClass().getSimpleName() + ": " + e.getMessage();
-        return new RoboflowException("request to " + ApiKeys.redact(url, options.apiKey().reveal()) + " failed: "
-                + ApiKeys.redact(what, options.apiKey().reveal()), 0, true, 0);
+        return Failures.transport(url, e, options.responseTimeout(), options.apiKey().reveal());
     }
 
     private static String enc(String s) {
