@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.FrameTap;
 import io.edgewatch.core.pipeline.LastFrame;
 import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.core.sink.ReportSink;
@@ -87,11 +88,12 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
     }
 
     /**
-     * The camera's adapter and pipeline on {@code source}, reporting to {@code sinks} in order.
+     * The camera's adapter and pipeline on {@code source}, reporting to {@code sinks} in order; its
+     * inferred frames are shown to {@code last} (the snapshot) and {@code tap} (the samples).
      *
      * @throws RuntimeException when its detector cannot be made (a model that does not load), naming why
      */
-    Camera wire(CameraConfig camera, FrameSource source, List<ReportSink> sinks, LastFrame last) {
+    Camera wire(CameraConfig camera, FrameSource source, List<ReportSink> sinks, LastFrame last, FrameTap tap) {
         InferenceAdapter adapter = camera.inference().create(camera.id(), this);
         synchronized (adapters) {
             adapters.add(adapter);
@@ -99,7 +101,7 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
         PipelineOptions options = new PipelineOptions(
                 WindowOptions.of(camera.id(), adapter.modelId(), adapter.modelType(), camera.frequency()),
                 camera.source().maxFps(), maxInFlight(camera), camera.inference().timeout());
-        return new Camera(adapter, new CameraPipeline(options, source, adapter, sinks, last));
+        return new Camera(adapter, new CameraPipeline(options, source, adapter, sinks, last, tap));
     }
 
     /** A camera that stopped for good (a reload removed or replaced it): its adapter is closed. */

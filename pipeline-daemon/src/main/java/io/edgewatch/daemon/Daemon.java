@@ -71,6 +71,7 @@ public final class Daemon implements AutoCloseable {
     private final HealthStore healthStore;
     private final Webhook webhook;
     private final RoboflowSink roboflow;
+    private final SampleWiring samples;
     private final Duration stopGrace;
     private final HealthServer healthServer;
     private final Sinks.One<Boolean> stop = Sinks.one();
@@ -153,6 +154,7 @@ public final class Daemon implements AutoCloseable {
             log.info("Roboflow reporting is off: no roboflow.api_key in {} (set ROBOFLOW_API_KEY to turn it on)",
                     config.directory().resolve("edgewatch.yaml"));
         }
+        this.samples = new SampleWiring(config, outbox, health, metadata);
         if (config.alertWebhook() != null) {
             this.webhook = new Webhook(outbox, config.alertWebhook());
             health.onAlert(new AlertWebhook(webhook, config.deviceId()));
@@ -271,7 +273,7 @@ public final class Daemon implements AutoCloseable {
         // kept for the status page's snapshot only when someone can look (the endpoint is on, snapshots not off)
         LastFrame last = healthOn && health.snapshotsOn() ? LastFrame.keeping() : LastFrame.off();
         try {
-            wired = wiring.wire(camera, source, cameraSinks, last);
+            wired = wiring.wire(camera, source, cameraSinks, last, samples.tap(camera));
         } catch (RuntimeException e) {
             watch.stopped(e.getMessage());
             throw e;
@@ -569,6 +571,7 @@ public final class Daemon implements AutoCloseable {
         if (webhook != null) {
             webhook.close(stopGrace);
         }
+        samples.close(stopGrace);
         for (ReportSink sink : sinks.values()) {
             try {
                 sink.close();

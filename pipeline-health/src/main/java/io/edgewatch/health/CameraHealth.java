@@ -9,12 +9,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.sample.CameraSignals;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
@@ -45,6 +47,8 @@ final class CameraHealth {
     private final AlertEngine alerts;
     /** Firing alerts by signal. */
     private final Map<String, AlertEvent> active = new ConcurrentHashMap<>();
+    /** The classes of the learnt baseline, null while there is none (kept for {@link #signals()}). */
+    private volatile Set<String> baselineClasses;
 
     private final HealthStore store;
     /** The alert threshold of a confidence slide, for the history's baseline band; 0 with alerts off. */
@@ -62,6 +66,12 @@ final class CameraHealth {
         this.frequency = frequency;
         this.source = source;
         this.confidenceDrop = alerts == null || !alerts.enabled() ? 0 : alerts.confidenceDrop();
+        noteBaseline();
+    }
+
+    private void noteBaseline() {
+        AlertEngine.Baseline b = alerts == null ? null : alerts.baseline();
+        baselineClasses = b == null ? null : Set.copyOf(b.share().keySet());
     }
 
     /** Notes the source's state at {@code now} when it changed since the last sample. */
@@ -133,6 +143,7 @@ final class CameraHealth {
         List<AlertEvent> clears = alerts.relearn(now);
         clears.forEach(e -> active.remove(e.signal()));
         store.deleteBaseline(id);
+        noteBaseline();
         return clears;
     }
 
@@ -173,6 +184,7 @@ final class CameraHealth {
         List<AlertEvent> events = alerts.onWindow(report, live() ? source() : null);
         if (learning && alerts.baseline() != null) {
             store.saveBaseline(id, modelId, alerts.baseline());
+            noteBaseline();
         }
         for (AlertEvent e : events) {
             if (e.firing()) {
@@ -187,6 +199,30 @@ final class CameraHealth {
     /** The alerts firing now, by signal. */
     List<AlertEvent> activeAlerts() {
         return active.values().stream().sorted(Comparator.comparing(AlertEvent::signal)).toList();
+    }
+
+    /** Signals whose firing makes frames worth a {@code while_alert} sample: drift and latency. */
+    private static final Set<String> DRIFT_OR_LATENCY = Set.of("confidence_drop", "class_shift", "latency_creep");
+
+    /** What the samplers of this camera ask, once per inferred frame: read without the camera's lock. */
+    CameraSignals signals() {
+        return new CameraSignals() {
+            @Override
+            public boolean alertFiring() {
+                for (String signal : active.keySet()) {
+                    int colon = signal.indexOf(':');
+                    if (DRIFT_OR_LATENCY.contains(colon < 0 ? signal : signal.substring(0, colon))) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+
+            @Override
+            public Set<String> baselineClasses() {
+                return baselineClasses;
+            }
+        };
     }
 
     /** The learnt baseline, or null while learning or with alerts off. */

@@ -15,14 +15,18 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgewatch.core.Version;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.sample.CameraSignals;
 import io.edgewatch.health.alert.AlertEvent;
 import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.sink.outbox.OutboxStats;
+import io.edgewatch.sink.samples.Sample;
+import io.edgewatch.sink.samples.SampleStore;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -56,6 +60,8 @@ public final class Health implements AutoCloseable {
     private volatile Supplier<OutboxStats> outbox;
     private final Map<String, Supplier<Optional<byte[]>>> snapshots = new ConcurrentHashMap<>();
     private volatile boolean snapshotsOn = true;
+    private volatile SampleStore samples;
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** Samples each camera's source state every second, for the history's state strip. */
     private final Disposable sampler;
 
@@ -213,6 +219,55 @@ public final class Health implements AutoCloseable {
     /** Where camera {@code id}'s snapshot comes from: a JPEG of its last inferred frame with the result drawn, encoded when asked. */
     public void snapshots(String id, Supplier<Optional<byte[]>> jpeg) {
         snapshots.put(id, jpeg);
+    }
+
+    /** What camera {@code id}'s alerts and baseline tell its samplers ({@code while_alert}, {@code unseen_class}). */
+    public CameraSignals signals(String id) {
+        CameraHealth c = cameras.get(id);
+        return c == null ? CameraSignals.NONE : c.signals();
+    }
+
+    /** Where the samples kept on this box are (listed by {@code GET /api/cameras/{id}/samples}). */
+    public void samples(SampleStore store) {
+        this.samples = store;
+    }
+
+    /**
+     * {@code GET /api/cameras/{id}/samples}: the camera's kept samples, newest first (at most
+     * {@code limit}), each with its predictions and its image's path; empty for an unknown camera.
+     */
+    public Optional<ObjectNode> samples(String id, int limit) {
+        if (!cameras.containsKey(id)) {
+            return Optional.empty();
+        }
+        SampleStore store = samples;
+        ObjectNode out = JSON.createObjectNode().put("camera", id).put("images", snapshotsOn);
+        ArrayNode list = out.putArray("samples");
+        if (store != null) {
+            for (Sample s : store.list(id, limit)) {
+                ObjectNode n = s.toJson();
+                if (snapshotsOn) {
+                    n.put("image", "/api/cameras/" + id + "/samples/" + s.id() + ".jpg");
+                }
+                list.add(n);
+            }
+            long[] st = store.stats();
+            out.putObject("store").put("kept", st[0]).put("bytes", st[1]).put("evicted", st[2]).put("not_written", st[3]);
+        }
+        return Optional.of(out);
+    }
+
+    /** {@code GET /api/cameras/{id}/samples/{sample}.jpg}, as a snapshot is answered (403 with images off). */
+    public Snapshot sampleImage(String id, String sample) {
+        if (!cameras.containsKey(id)) {
+            return new Snapshot(404, null, "no camera '" + id + "'");
+        }
+        if (!snapshotsOn) {
+            return new Snapshot(403, null, "images are off on this box (health.snapshots: false)");
+        }
+        SampleStore store = samples;
+        return (store == null ? Optional.<byte[]>empty() : store.image(id, sample)).map(b -> new Snapshot(200, b, null))
+                .orElseGet(() -> new Snapshot(404, null, "camera '" + id + "' has no sample '" + sample + "'"));
     }
 
     /** What {@code GET /api/cameras/{id}/snapshot.jpg} answers: the JPEG, or why there is none. */

@@ -97,6 +97,19 @@ public final class HealthServer implements AutoCloseable {
                                     JSON.createObjectNode().put("token_required", expected != null).toString()))
                             .get("/ui/{file}", (req, res) -> asset(res, page.get(req.path().startsWith("/") ? req.path() : "/" + req.path())))
                             .get("/api/cameras/{id}/history", (req, res) -> guarded(req, res, expected, () -> history(health, req, res)))
+                            .get("/api/cameras/{id}/samples", (req, res) -> guarded(req, res, expected, () -> samples(health, req, res)))
+                            .get("/api/cameras/{id}/samples/{file}", (req, res) -> guarded(req, res, expected, () -> {
+                                String file = req.param("file");
+                                String sample = file.endsWith(".jpg") ? file.substring(0, file.length() - 4) : file;
+                                // off the event loop: the image is read from disk
+                                return Mono.fromCallable(() -> health.sampleImage(req.param("id"), sample))
+                                        .subscribeOn(Schedulers.boundedElastic())
+                                        .flatMap(s -> s.status() == 200
+                                                ? res.header(HttpHeaderNames.CONTENT_TYPE, "image/jpeg")
+                                                        .header(HttpHeaderNames.CACHE_CONTROL, "max-age=86400")
+                                                        .sendByteArray(Mono.just(s.jpeg())).then()
+                                                : json(res, HttpResponseStatus.valueOf(s.status()), error(s.problem())));
+                            }))
                             .get("/api/cameras/{id}/snapshot.jpg", (req, res) -> guarded(req, res, expected, () ->
                                     // off the event loop: encoding a JPEG takes milliseconds
                                     Mono.fromCallable(() -> health.snapshot(req.param("id"))).subscribeOn(Schedulers.boundedElastic())
@@ -134,7 +147,7 @@ public final class HealthServer implements AutoCloseable {
                                     () -> inferenceStats(health, req, res)))
                             .route(req -> true, (req, res) -> guarded(req, res, expected,
                                     () -> json(res, HttpResponseStatus.NOT_FOUND, error("not found: " + req.method() + " " + req.path()
-                                            + " (try /healthz, /metrics, /api/cameras, /api/alerts, /{workspace}/inference-stats)")))))
+                                            + " (try /healthz, /metrics, /api/cameras, /api/cameras/{id}/samples, /api/alerts, /{workspace}/inference-stats)")))))
                     .bindNow(Duration.ofSeconds(10));
             return new HealthServer(server, host, guard);
         } catch (RuntimeException e) {
@@ -187,6 +200,24 @@ public final class HealthServer implements AutoCloseable {
         return Mono.fromCallable(() -> health.history(id, from, to, step)).subscribeOn(Schedulers.boundedElastic())
                 .flatMap(h -> h.isEmpty() ? json(res, HttpResponseStatus.NOT_FOUND, error("no camera '" + id + "'"))
                         : json(res, HttpResponseStatus.OK, h.get().toString()));
+    }
+
+    private static Mono<Void> samples(Health health, HttpServerRequest req, HttpServerResponse res) {
+        int limit;
+        try {
+            String l = first(new QueryStringDecoder(req.uri()).parameters(), "limit");
+            limit = l == null ? 50 : Integer.parseInt(l);
+        } catch (RuntimeException e) {
+            return json(res, HttpResponseStatus.BAD_REQUEST, error("limit is a whole number: " + e.getMessage()));
+        }
+        if (limit < 1 || limit > 1000) {
+            return json(res, HttpResponseStatus.BAD_REQUEST, error("limit is 1 to 1000"));
+        }
+        String id = req.param("id");
+        int n = limit;
+        return Mono.fromCallable(() -> health.samples(id, n)).subscribeOn(Schedulers.boundedElastic())
+                .flatMap(s -> s.isEmpty() ? json(res, HttpResponseStatus.NOT_FOUND, error("no camera '" + id + "'"))
+                        : json(res, HttpResponseStatus.OK, s.get().toString()));
     }
 
     private static Instant instant(String value, Instant otherwise) {

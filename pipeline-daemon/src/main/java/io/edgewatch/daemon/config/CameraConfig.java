@@ -20,9 +20,11 @@ import io.edgewatch.health.alert.AlertOptions;
  * @param metadata custom metadata, as written
  * @param sinks names of the daemon's sinks this camera reports to
  * @param alerts when its alerts fire ({@code alerts}, over edgewatch.yaml's)
+ * @param samples which frames it keeps for labelling ({@code samples}), or null for none
  */
 public record CameraConfig(Path file, String id, boolean enabled, SourceConfig source, InferenceConfig inference,
-                           Duration frequency, Map<String, String> metadata, List<String> sinks, AlertOptions alerts) {
+                           Duration frequency, Map<String, String> metadata, List<String> sinks, AlertOptions alerts,
+                           SamplesConfig samples) {
 
     /** {@code aggregation.frequency} when not set, in seconds. */
     public static final int DEFAULT_FREQUENCY = 5;
@@ -49,6 +51,7 @@ public record CameraConfig(Path file, String id, boolean enabled, SourceConfig s
         aggregation.rejectUnknownKeys();
         AlertOptions alerts = AlertsReader.read(s.section("alerts"), alertDefaults);
         Map<String, String> metadata = s.stringMap("metadata");
+        SamplesConfig samples = s.has("samples") ? SamplesReader.read(s.section("samples"), sinkNames.contains("roboflow")) : null;
         List<String> sinks = s.stringList("sinks", sinkNames);
         for (String sink : sinks) {
             if (!SINK_NAMES.contains(sink)) {
@@ -58,6 +61,7 @@ public record CameraConfig(Path file, String id, boolean enabled, SourceConfig s
         // a sink that is not configured (roboflow with no API key) is skipped, not an error
         sinks = sinks.stream().filter(sinkNames::contains).toList();
         s.rejectUnknownKeys();
-        return new CameraConfig(s.file(), id, enabled, source, inference, Duration.ofSeconds(frequency), metadata, sinks, alerts);
+        return new CameraConfig(s.file(), id, enabled, source, inference, Duration.ofSeconds(frequency), metadata, sinks, alerts,
+                samples);
     }
 }

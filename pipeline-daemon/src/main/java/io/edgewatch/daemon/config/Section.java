@@ -301,6 +301,30 @@ final class Section {
         return new Section(errors, file, key(key), new YamlNode.Mapping(Map.of(), Map.of(), pos[0], pos[1]), env, defaults);
     }
 
+    /** The mappings listed under {@code key}, in order (each named {@code key[]} in messages); empty when missing. */
+    List<Section> sections(String key) {
+        known.add(key);
+        YamlNode n = node.entries().get(key);
+        if (n == null || n instanceof YamlNode.Scalar sc && sc.type() == YamlNode.Scalar.Type.NULL) {
+            return List.of();
+        }
+        if (!(n instanceof YamlNode.Sequence seq)) {
+            error(key, "expected a list of mappings, found " + n.kind());
+            return List.of();
+        }
+        List<Section> out = new ArrayList<>();
+        for (int i = 0; i < seq.items().size(); i++) {
+            YamlNode item = seq.items().get(i);
+            if (item instanceof YamlNode.Mapping m) {
+                out.add(new Section(errors, file, key(key) + "[]", m, env, defaults));
+            } else {
+                errors.add(new ConfigError(file, item.line(), item.column(), key(key) + "[" + i + "]",
+                        "expected a mapping of keys to values, found " + item.kind()));
+            }
+        }
+        return out;
+    }
+
     /** A mapping of names to single values, as text exactly as written (after expansion). */
     Map<String, String> stringMap(String key) {
         Section s = section(key);

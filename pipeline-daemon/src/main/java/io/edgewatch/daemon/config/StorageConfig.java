@@ -15,8 +15,12 @@ import io.edgewatch.sink.outbox.OutboxSender;
  * @param healthHistory how long window figures are kept for the local statistics
  * @param outboxStopGrace how long, at a stop, a delivery in flight may take to finish and record its result
  * @param memoryQueue accepted requests that may wait in memory, in order, while the disk refuses commits (full)
+ * @param samplesMaxBytes how much the samples kept on the box ({@code samples/} in {@code path}) may take
  */
-public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHistory, Duration outboxStopGrace, int memoryQueue) {
+public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHistory, Duration outboxStopGrace, int memoryQueue,
+                            long samplesMaxBytes) {
+
+    public static final int DEFAULT_SAMPLES_MAX_MB = 256;
 
     public static final String DEFAULT_PATH = "var";
     public static final int DEFAULT_OUTBOX_MAX_ENTRIES = 100_000;
@@ -33,7 +37,8 @@ public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHis
         Duration history = s.duration("health_history", HealthStore.DEFAULT_RETENTION, Duration.ofHours(1));
         Duration grace = s.duration("outbox_stop_grace", OutboxSender.DEFAULT_STOP_GRACE, Duration.ZERO);
         int memoryQueue = s.integer("memory_queue", Outbox.DEFAULT_MEMORY_QUEUE, 1, 10_000_000);
+        int samplesMb = s.integer("samples_max_mb", DEFAULT_SAMPLES_MAX_MB, 1, 1_000_000);
         s.rejectUnknownKeys();
-        return new StorageConfig(path, outboxMax, history, grace, memoryQueue);
+        return new StorageConfig(path, outboxMax, history, grace, memoryQueue, samplesMb * 1024L * 1024L);
     }
 }

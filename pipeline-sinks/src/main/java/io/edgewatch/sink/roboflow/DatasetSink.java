@@ -3,6 +3,7 @@ package io.edgewatch.sink.roboflow;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -45,6 +46,7 @@ import reactor.core.publisher.Mono;
  */
 public final class DatasetSink implements SampleSink, AutoCloseable {
 
+    /** The outbox destination of project {@code p} is {@code roboflow-dataset:p}. */
     public static final String DESTINATION = "roboflow-dataset";
     private static final Logger log = LoggerFactory.getLogger(DatasetSink.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,6 +60,7 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
     private final DatasetClient client;
     private final OutboxSender sender;
     private final SampleCredits credits;
+    private final String destination;
 
     public DatasetSink(Outbox outbox, DatasetOptions options, Map<String, Map<String, String>> metadataByCamera, ZoneId zone,
                        SampleCredits credits) {
@@ -67,24 +70,42 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
         this.zone = zone;
         this.credits = credits;
         this.client = new DatasetClient(options);
-        this.sender = new OutboxSender(outbox, DESTINATION, new Steps(), options.retryMin(), options.retryMax(),
+        this.destination = DESTINATION + ":" + options.project();
+        this.sender = new OutboxSender(outbox, destination, new Steps(), options.retryMin(), options.retryMax(),
                 options.probeInterval(), false, 1).start();
         log.info("samples go to the Roboflow dataset {} at {} (key {}), through the outbox {}", options.project(),
                 options.apiUrl(), ApiKeys.mask(options.apiKey().reveal()), outbox.file());
     }
 
+    /** The outbox destination this sink's entries wait under. */
+    public String destination() {
+        return destination;
+    }
+
+    /** Commits a sample with this sink's batch and tags. */
     @Override
     public void accept(Sample sample, byte[] jpeg) {
+        commit(sample, jpeg, options);
+    }
+
+    /** A camera's way into this project: its own batch naming and tags (the project, key and retries are this sink's). */
+    public SampleSink camera(String batchPrefix, DatasetOptions.Recreation recreation, List<String> tags) {
+        DatasetOptions own = new DatasetOptions(options.apiKey(), options.apiUrl(), options.project(), batchPrefix, recreation, tags,
+                options.responseTimeout(), options.retryMin(), options.retryMax(), options.probeInterval());
+        return (sample, jpeg) -> commit(sample, jpeg, own);
+    }
+
+    private void commit(Sample sample, byte[] jpeg, DatasetOptions batching) {
         String local = sample.cameraId() + "-" + sample.id();
         ObjectNode head = JSON.createObjectNode().put("camera", sample.cameraId()).put("sample", sample.id())
                 .put("strategy", sample.strategy()).put("at", sample.at().toString()).put("name", local + ".jpg")
-                .put("batch", options.batchName(sample.at().atZone(zone).toLocalDate()));
-        tags(sample).forEach(head.putArray("tags")::add);
+                .put("batch", batching.batchName(sample.at().atZone(zone).toLocalDate()));
+        tags(sample, batching.tags()).forEach(head.putArray("tags")::add);
         boolean detections = sample.predictions().stream().anyMatch(p -> p.box() != null) || sample.predictions().isEmpty();
         head.put("annotation_name", local + (detections ? ".json" : ".txt"));
         head.put("annotation", detections ? annotation(sample) : topClass(sample.predictions()));
         try {
-            outbox.append(DESTINATION, sample.cameraId(), "sample", new Envelope(JSON.writeValueAsBytes(head), jpeg).pack());
+            outbox.append(destination, sample.cameraId(), "sample", new Envelope(JSON.writeValueAsBytes(head), jpeg).pack());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -92,8 +113,8 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
     }
 
     /** Configured tags, the strategy's, the camera id, its metadata values, the model (/ as -), the strategy: each once, made valid. */
-    List<String> tags(Sample sample) {
-        Collection<String> raw = new ArrayList<>(options.tags());
+    List<String> tags(Sample sample, List<String> configured) {
+        Collection<String> raw = new ArrayList<>(configured);
         raw.addAll(sample.tags());
         raw.add(sample.cameraId());
         raw.addAll(metadataByCamera.getOrDefault(sample.cameraId(), Map.of()).values());
@@ -157,7 +178,7 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
                     .flatMap(upload -> {
                         if (upload.duplicate()) {
                             log.info("{}: sample {} of camera {} is already in project {} (image {}): not annotated again,"
-                                    + " its credit given back", DESTINATION, head.path("sample").asText(), entry.cameraId(),
+                                    + " its credit given back", destination, head.path("sample").asText(), entry.cameraId(),
                                     options.project(), upload.imageId());
                             credits.giveBack(entry.cameraId(), head.path("strategy").asText(), Instant.parse(head.path("at").asText()));
                             return Mono.<Void>empty();
@@ -193,7 +214,12 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
 
     @Override
     public void close() {
-        sender.close();
+        close(OutboxSender.DEFAULT_STOP_GRACE);
+    }
+
+    /** Closes, giving a delivery in flight up to {@code grace} to finish and record its result. */
+    public void close(Duration grace) {
+        sender.close(grace);
         client.close();
     }
 }
