@@ -38,10 +38,7 @@ final class SamplesReader {
             s.error("strategies", "samples need at least one strategy (" + String.join(", ", TYPES) + ")");
         }
         for (Section st : written) {
-            SampleStrategy one = strategy(st);
-            if (one != null && !names.add(one.name())) {
-                st.error("name", "strategy name '" + one.name() + "' is used twice in this camera");
-            }
+            SampleStrategy one = strategy(st, names);
             if (one != null) {
                 strategies.add(one);
             }
@@ -72,10 +69,12 @@ final class SamplesReader {
                 DatasetOptions.Recreation.valueOf((every == null ? "never" : every).toUpperCase(Locale.ROOT)), tags);
     }
 
-    private static SampleStrategy strategy(Section st) {
+    private static SampleStrategy strategy(Section st, Set<String> names) {
         String name = st.requiredString("name");
         if (name != null && !NAME.matcher(name).matches()) {
             st.error("name", Echo.quote(name) + " is not a strategy name (letters, digits, '_', '-', '.', at most 64)");
+        } else if (name != null && !names.add(name)) {
+            st.error("name", "strategy name '" + name + "' is used twice in this camera");
         }
         String type = st.requiredString("type");
         if (type != null && !TYPES.contains(type)) {

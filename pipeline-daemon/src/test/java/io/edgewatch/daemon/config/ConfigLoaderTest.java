@@ -10,6 +10,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,9 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
 import io.edgewatch.core.secret.Secret;
 import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.health.alert.AlertOptions;
+import io.edgewatch.core.sample.SampleLimits;
+import io.edgewatch.core.sample.SampleRule;
+import io.edgewatch.core.sample.SampleStrategy;
 import io.edgewatch.inference.onnx.OnnxOptions;
 import io.edgewatch.inference.server.InferenceServerOptions;
 import io.edgewatch.source.Reconnect;
+import io.edgewatch.sink.roboflow.DatasetOptions;
+import io.edgewatch.sink.samples.SampleImage;
 import io.edgewatch.source.Resolution;
 
 class ConfigLoaderTest {
@@ -112,6 +118,79 @@ class ConfigLoaderTest {
         assertThat(((OnnxDetector) b).options().layout()).isEqualTo(OnnxOptions.Layout.YOLOV5);
         assertThat(((OnnxDetector) b).options().provider()).isEqualTo(OnnxOptions.Provider.CUDA);
         assertThat(((OnnxDetector) b).options().confidence()).isEqualTo(0.25);
+    }
+
+    @Test
+    void samplesAreReadWithTheirStrategiesInOrder() throws Exception {
+        write("edgewatch.yaml", MAIN + "roboflow:\n  api_key: k\n");
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference: {type: motion}
+                samples:
+                  strategies:
+                    - {name: unsure, type: close_to_threshold, threshold: 0.5, epsilon: 0.1, classes: [helmet], minimum: 2}
+                    - {name: crowd, type: detections_number, more_than: 3, less_than: 9, tags: [crowd]}
+                    - {name: forklift, type: classes, classes: [forklift], probability: 0.5, limits: {minute: 1, day: 5}}
+                    - {name: drift, type: while_alert}
+                    - {name: new, type: unseen_class}
+                    - {name: some, type: random, probability: 0.01}
+                  limits: {hour: 20}
+                  jpeg_quality: 80
+                  roboflow: {project: hard-hats, batch_recreation: weekly, tags: [line-3]}
+                """);
+        SamplesConfig s = new ConfigLoader(Map.of()).read(dir).cameras().get(0).samples();
+        assertThat(s.strategies()).extracting(SampleStrategy::name).containsExactly("unsure", "crowd", "forklift", "drift", "new", "some");
+        assertThat(s.strategies().get(0).rule()).isEqualTo(new SampleRule.CloseToThreshold(0.5, 0.1, Set.of("helmet"), 2));
+        assertThat(s.strategies().get(1).rule()).isEqualTo(new SampleRule.DetectionsNumber(3, 9, Set.of()));
+        assertThat(s.strategies().get(1).tags()).containsExactly("crowd");
+        assertThat(s.strategies().get(2).limits()).isEqualTo(new SampleLimits(1, SampleLimits.UNBOUNDED, 5));
+        assertThat(s.strategies().get(2).probability()).isEqualTo(0.5);
+        assertThat(s.limits()).isEqualTo(new SampleLimits(10, 20, 1000));
+        assertThat(s.image()).isEqualTo(new SampleImage(80, 1920, 1080));
+        assertThat(s.project()).isEqualTo("hard-hats");
+        assertThat(s.recreation()).isEqualTo(DatasetOptions.Recreation.WEEKLY);
+        assertThat(s.tags()).containsExactly("line-3");
+    }
+
+    @Test
+    void badSamplesAreRefusedWithFileLineAndColumn() throws Exception {
+        write("edgewatch.yaml", MAIN);
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference: {type: motion}
+                samples:
+                  strategies:
+                    - name: unsure
+                      type: close_to_threshold
+                      threshold: 1.5
+                      epsilon: 0.1
+                    - name: unsure
+                      type: smart
+                    - name: few
+                      type: detections_number
+                      more_than: 4
+                      less_than: 5
+                      threshold: 0.3
+                    - name: tagged
+                      type: random
+                      tags: ["has space"]
+                  roboflow:
+                    project: hard-hats
+                """);
+        List<String> messages = errors(Map.of()).stream().map(ConfigError::toString).toList();
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:8:18: samples.strategies[].threshold: must be between 0 and 1"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:11:13: samples.strategies[].type: unknown strategy type"
+                + " 'smart'; types: random, close_to_threshold, detections_number, classes, while_alert, unseen_class"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:10:13: samples.strategies[].name: strategy name 'unsure'"
+                + " is used twice"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:15:18: samples.strategies[].less_than: no count is more"
+                + " than 4 and less than 5"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:16:7: samples.strategies[].threshold: unknown key"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:19:13: samples.strategies[].tags: tag 'has space'"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:21:14: samples.roboflow.project: samples go to a Roboflow"
+                + " dataset with the key of edgewatch.yaml"));
     }
 
     @Test

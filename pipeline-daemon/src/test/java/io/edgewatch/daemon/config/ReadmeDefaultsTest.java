@@ -101,6 +101,18 @@ class ReadmeDefaultsTest {
                     + "\n" + (c[1].isEmpty() ? "" : "  " + c[1] + "\n") + "inference:\n  type: " + c[2] + "\n"
                     + (c[3].isEmpty() ? "" : "  " + c[3] + "\n"));
         }
+        // samples, with a strategy of each type, on the first camera
+        Files.writeString(dir.resolve("cameras/c0.yaml"), Files.readString(dir.resolve("cameras/c0.yaml")) + """
+                samples:
+                  strategies:
+                    - {name: a, type: random}
+                    - {name: b, type: close_to_threshold, threshold: 0.5, epsilon: 0.1}
+                    - {name: c, type: detections_number, more_than: 1}
+                    - {name: d, type: classes, classes: [x]}
+                    - {name: e, type: while_alert}
+                    - {name: f, type: unseen_class}
+                  roboflow: {}
+                """);
         ConfigLoader loader = new ConfigLoader(Map.of());
         loader.read(dir);
         Map<String, Set<String>> out = new LinkedHashMap<>();
