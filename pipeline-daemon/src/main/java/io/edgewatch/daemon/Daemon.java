@@ -48,6 +48,8 @@ import io.edgewatch.sink.JsonlSink;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxStats;
 import io.edgewatch.sink.roboflow.RoboflowSink;
+import io.edgewatch.sink.roboflow.VisionEventsSink;
+import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
 import io.edgewatch.sink.webhook.Webhook;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -71,6 +73,7 @@ public final class Daemon implements AutoCloseable {
     private final HealthStore healthStore;
     private final Webhook webhook;
     private final RoboflowSink roboflow;
+    private final VisionEventsSink visionEvents;
     private final SampleWiring samples;
     private final Duration stopGrace;
     private final HealthServer healthServer;
@@ -82,6 +85,8 @@ public final class Daemon implements AutoCloseable {
     private final AtomicInteger cameraCount = new AtomicInteger();
     /** Each camera's custom metadata, for every sink that attaches it; a reload updates it. */
     private final Map<String, Map<String, String>> metadata = new ConcurrentHashMap<>();
+    /** What each camera sends to Vision Events (cameras that send nothing there are absent); a reload updates it. */
+    private final Map<String, CameraEvents> events = new ConcurrentHashMap<>();
     private final ReportSink summary = new LogSummarySink();
     /** The cameras running now, by id; guarded by itself. */
     private final Map<String, Running> running = new LinkedHashMap<>();
@@ -131,11 +136,11 @@ public final class Daemon implements AutoCloseable {
         }
         List<CameraConfig> cameras = config.enabledCameras();
         wiring.plan(cameras);
-        cameras.forEach(c -> metadata.put(c.id(), c.metadata()));
+        cameras.forEach(this::remember);
         if (config.jsonl() != null) {
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
         }
-        if (config.roboflow() != null || config.alertWebhook() != null) {
+        if (config.roboflow() != null || config.alertWebhook() != null || config.visionEvents() != null) {
             this.outbox = Outbox.open(config.storage().path(), config.storage().outboxMaxEntries(), config.storage().memoryQueue(),
                     Clock.systemUTC());
             health.outbox(outbox::stats);
@@ -154,7 +159,23 @@ public final class Daemon implements AutoCloseable {
             log.info("Roboflow reporting is off: no roboflow.api_key in {} (set ROBOFLOW_API_KEY to turn it on)",
                     config.directory().resolve("edgewatch.yaml"));
         }
-        this.samples = new SampleWiring(config, outbox, health, metadata);
+        if (config.visionEvents() != null) {
+            VisionEventsSink ve = new VisionEventsSink(outbox, config.visionEvents().options(), events::get);
+            sinks.put("vision_events", ve);
+            this.visionEvents = ve;
+            health.delivery(VisionEventsSink.DESTINATION, ve::stopped, ve::stopReason, config.alertSustain(),
+                    "check vision_events.api_key (a key with the vision-events:write scope), vision_events.api_url and the use case");
+            boolean daemonAlerts = config.visionEvents().defaults().alerts();
+            health.onAlert(e -> {
+                if (Health.DAEMON.equals(e.cameraId()) ? daemonAlerts : events.containsKey(e.cameraId())) {
+                    ve.alert(Health.DAEMON.equals(e.cameraId()) ? null : e.cameraId(), e.signal(), e.firing(), e.at(), e.baseline(),
+                            e.current(), e.message());
+                }
+            });
+        } else {
+            this.visionEvents = null;
+        }
+        this.samples = new SampleWiring(config, outbox, health, metadata, visionEvents == null ? null : visionEvents.samples());
         if (config.alertWebhook() != null) {
             this.webhook = new Webhook(outbox, config.alertWebhook());
             health.onAlert(new AlertWebhook(webhook, config.deviceId()));
@@ -255,6 +276,15 @@ public final class Daemon implements AutoCloseable {
             failedCameras.incrementAndGet();
             log.error("camera {} ({}): not started: {}", camera.id(), camera.file(), e.getMessage());
             return false;
+        }
+    }
+
+    private void remember(CameraConfig c) {
+        metadata.put(c.id(), c.metadata());
+        if (c.visionEvents() != null) {
+            events.put(c.id(), c.visionEvents());
+        } else {
+            events.remove(c.id());
         }
     }
 
@@ -392,6 +422,7 @@ public final class Daemon implements AutoCloseable {
             for (String id : removed) {
                 health.remove(id, true);
                 metadata.remove(id);
+                events.remove(id);
             }
             for (String id : changed) {
                 health.remove(id, false);
@@ -404,7 +435,7 @@ public final class Daemon implements AutoCloseable {
             try {
                 for (String id : concat(changed, added)) {
                     CameraConfig c = wanted.get(id);
-                    metadata.put(id, c.metadata());
+                    remember(c);
                     if (!launch(c)) {
                         failed.add(id);
                     }
@@ -438,6 +469,7 @@ public final class Daemon implements AutoCloseable {
         check(out, "inference", was.inference(), now.inference());
         check(out, "sinks.jsonl", was.jsonl(), now.jsonl());
         check(out, "roboflow", was.roboflow(), now.roboflow());
+        check(out, "vision_events", was.visionEvents(), now.visionEvents());
         check(out, "health", was.health(), now.health());
         check(out, "alerts.webhook", was.alertWebhook(), now.alertWebhook());
         check(out, "alerts.sustain", was.alertSustain(), now.alertSustain());
@@ -572,6 +604,9 @@ public final class Daemon implements AutoCloseable {
             webhook.close(stopGrace);
         }
         samples.close(stopGrace);
+        if (visionEvents != null) {
+            visionEvents.close(stopGrace);
+        }
         for (ReportSink sink : sinks.values()) {
             try {
                 sink.close();

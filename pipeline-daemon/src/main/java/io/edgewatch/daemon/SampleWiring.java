@@ -50,10 +50,14 @@ final class SampleWiring implements SampleCredits, AutoCloseable {
     private final Map<String, Map<String, String>> metadata;
     private final Map<String, Sampler> samplers = new ConcurrentHashMap<>();
     private final Map<String, DatasetSink> datasets = new LinkedHashMap<>();
+    private final SampleSink visionEvents;
     private Scheduler encoder;
     private SampleStore store;
 
-    SampleWiring(EdgewatchConfig config, Outbox outbox, Health health, Map<String, Map<String, String>> metadata) {
+    /** @param visionEvents the Vision Events destination's sample sink, or null when it is off */
+    SampleWiring(EdgewatchConfig config, Outbox outbox, Health health, Map<String, Map<String, String>> metadata,
+                 SampleSink visionEvents) {
+        this.visionEvents = visionEvents;
         this.config = config;
         this.outbox = outbox;
         this.health = health;
@@ -80,10 +84,14 @@ final class SampleWiring implements SampleCredits, AutoCloseable {
         if (s.project() != null && outbox != null && config.roboflow() != null) {
             sinks.add(dataset(s.project()).camera(s.batchPrefix(), s.recreation(), s.tags()));
         }
-        log.info("camera {}: samples by {} (at most {}/min, {}/h, {}/day), kept in {}{}", camera.id(),
+        boolean events = visionEvents != null && camera.visionEvents() != null && camera.visionEvents().samples();
+        if (events) {
+            sinks.add(visionEvents);
+        }
+        log.info("camera {}: samples by {} (at most {}/min, {}/h, {}/day), kept in {}{}{}", camera.id(),
                 s.strategies().stream().map(st -> st.name() + " (" + st.rule().type() + ")").toList(), s.limits().perMinute(),
                 s.limits().perHour(), s.limits().perDay(), store.folder(),
-                s.project() == null ? "" : ", sent to the Roboflow dataset " + s.project());
+                s.project() == null ? "" : ", sent to the Roboflow dataset " + s.project(), events ? ", as Vision Events" : "");
         return new SampleTap(camera.id(), sampler, s.image(), encoder, sinks);
     }
 

@@ -8,7 +8,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -153,6 +156,85 @@ class SamplesEndToEndTest {
             assertThat(annotations).extracting(Request::path).containsExactly("/dataset/pattern-set/annotate/img1",
                     "/dataset/pattern-set/annotate/img2", "/dataset/pattern-set/annotate/img3", "/dataset/pattern-set/annotate/img4");
         }
+    }
+
+    @Test
+    void visionEventsGetEachWindowAndEachSampleWithItsImageUploadedFirst() throws Exception {
+        AtomicInteger sources = new AtomicInteger();
+        RoboflowStandIn roboflow = new RoboflowStandIn("ws");
+        roboflow.answer(r -> r.path().equals("/vision-events/upload")
+                ? new Answer(201, Map.of(), "{\"success\":true,\"sourceId\":\"src" + sources.incrementAndGet() + "\"}",
+                        Duration.ZERO)
+                : new Answer(201, Map.of(), "{\"created\":1}", Duration.ZERO));
+        Path cfg = ConfigFolder.write(dir, "", """
+                id: pattern
+                source:
+                  type: test_pattern
+                  size: 320x240
+                inference:
+                  type: motion
+                aggregation:
+                  frequency: 1
+                metadata:
+                  site: plant-7
+                samples:
+                  strategies:
+                    - name: moving
+                      type: classes
+                      classes: [motion]
+                      limits: {day: 2}
+                vision_events:
+                  event_type: quality_check
+                  fail_classes: [motion]
+                """);
+        Files.writeString(cfg.resolve("edgewatch.yaml"), Files.readString(cfg.resolve("edgewatch.yaml")) + """
+                vision_events:
+                  api_key: %s
+                  api_url: %s
+                  use_case_id: uc-e2e
+                  linger: 200ms
+                """.formatted(KEY, roboflow.url()));
+        try (roboflow; Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            await(() -> roboflow.to("/vision-events/upload").size() >= 2 && events(roboflow).size() >= 5, "two samples and windows");
+        }
+        for (Request r : roboflow.requests) {
+            assertThat(r.headers().get("authorization")).isEqualTo("Bearer " + KEY);
+            assertThat(r.query()).isEmpty();
+        }
+        assertThat(roboflow.to("/vision-events/upload")).hasSize(2);
+        List<JsonNode> events = events(roboflow);
+        List<JsonNode> samples = events.stream().filter(e -> e.has("images")).toList();
+        assertThat(samples).extracting(e -> e.path("images").get(0).path("sourceId").asText()).containsExactly("src1", "src2");
+        for (JsonNode e : events) {
+            assertThat(e.path("eventType").asText()).isEqualTo("quality_check");
+            assertThat(e.path("useCaseId").asText()).isEqualTo("uc-e2e");
+            assertThat(e.path("deviceId").asText()).isEqualTo("test-box");
+            assertThat(e.path("streamId").asText()).isEqualTo("pattern");
+            assertThat(e.path("customMetadata").path("site").asText()).isEqualTo("plant-7");
+            assertThat(e.path("eventId").asText()).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+        }
+        assertThat(samples).allSatisfy(e -> {
+            assertThat(e.path("eventData").path("result").asText()).isEqualTo("fail");
+            assertThat(e.path("images").get(0).path("objectDetections").get(0).path("class").asText()).isEqualTo("motion");
+        });
+        assertThat(events).filteredOn(e -> !e.has("images")).isNotEmpty().allSatisfy(e ->
+                assertThat(e.path("customMetadata").has("window_start")).isTrue());
+    }
+
+    private static List<JsonNode> events(RoboflowStandIn roboflow) {
+        List<JsonNode> out = new ArrayList<>();
+        for (Request r : roboflow.requests) {
+            try {
+                if (r.path().equals("/vision-events")) {
+                    out.add(JSON.readTree(r.body()));
+                } else if (r.path().equals("/vision-events/batch")) {
+                    JSON.readTree(r.body()).path("events").forEach(out::add);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
     }
 
     @Test

@@ -4,9 +4,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.edgewatch.health.alert.AlertOptions;
+import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
 
 /**
  * One camera file, validated.
@@ -21,14 +23,15 @@ import io.edgewatch.health.alert.AlertOptions;
  * @param sinks names of the daemon's sinks this camera reports to
  * @param alerts when its alerts fire ({@code alerts}, over edgewatch.yaml's)
  * @param samples which frames it keeps for labelling ({@code samples}), or null for none
+ * @param visionEvents what it sends to Vision Events, or null when it sends nothing there (off, or not among its sinks)
  */
 public record CameraConfig(Path file, String id, boolean enabled, SourceConfig source, InferenceConfig inference,
                            Duration frequency, Map<String, String> metadata, List<String> sinks, AlertOptions alerts,
-                           SamplesConfig samples) {
+                           SamplesConfig samples, CameraEvents visionEvents) {
 
     /** {@code aggregation.frequency} when not set, in seconds. */
     public static final int DEFAULT_FREQUENCY = 5;
-    static final List<String> SINK_NAMES = List.of("jsonl", "roboflow");
+    static final List<String> SINK_NAMES = List.of("jsonl", "roboflow", "vision_events");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     /**
@@ -37,8 +40,10 @@ public record CameraConfig(Path file, String id, boolean enabled, SourceConfig s
      * @param sinkNames the sinks the daemon has (a camera names some of them, all by default)
      * @param workers {@code inference.workers}
      * @param alertDefaults the daemon's {@code alerts:}
+     * @param visionEvents the daemon's {@code vision_events:}, or null when off
      */
-    static CameraConfig read(Section s, List<String> sinkNames, int workers, AlertOptions alertDefaults) {
+    static CameraConfig read(Section s, List<String> sinkNames, int workers, AlertOptions alertDefaults,
+                             VisionEventsConfig visionEvents) {
         String id = s.requiredString("id");
         if (id != null && !ID.matcher(id).matches()) {
             s.error("id", Echo.quote(id) + " is not a valid camera id (letters, digits, '_', '-', '.', at most 64, starting with a letter or digit)");
@@ -60,8 +65,17 @@ public record CameraConfig(Path file, String id, boolean enabled, SourceConfig s
         }
         // a sink that is not configured (roboflow with no API key) is skipped, not an error
         sinks = sinks.stream().filter(sinkNames::contains).toList();
+        CameraEvents events = null;
+        if (visionEvents != null && sinks.contains("vision_events")) {
+            events = VisionEventsReader.camera(s, visionEvents, metadata);
+        } else if (s.has("vision_events")) {
+            // checked all the same, so a typo is found before the key is set
+            Section own = s.section("vision_events");
+            VisionEventsReader.camera(own, new CameraEvents("custom", true, true, true, Duration.ZERO, Set.of(), Map.of()), Map.of());
+            own.rejectUnknownKeys();
+        }
         s.rejectUnknownKeys();
         return new CameraConfig(s.file(), id, enabled, source, inference, Duration.ofSeconds(frequency), metadata, sinks, alerts,
-                samples);
+                samples, events);
     }
 }

@@ -79,6 +79,8 @@ public final class ConfigLoader {
             InferencePool inference = InferencePool.read(main.section("inference"));
             JsonlConfig jsonl = JsonlConfig.read(main.section("sinks"));
             RoboflowOptions roboflow = RoboflowReader.read(main.section("roboflow"), deviceId);
+            VisionEventsConfig visionEvents = VisionEventsReader.read(main.section("vision_events"), deviceId,
+                    roboflow != null ? roboflow.apiUrl() : null);
             HealthConfig health = HealthConfig.read(main.section("health"));
             Section alertsSection = main.section("alerts");
             WebhookOptions webhook = AlertsReader.webhook(alertsSection.section("webhook"));
@@ -95,8 +97,13 @@ public final class ConfigLoader {
             if (roboflow != null) {
                 sinkNames.add("roboflow");
             }
-            List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, inference.workers(), alerts, errors);
-            config = new EdgewatchConfig(directory, deviceId, storage, inference, jsonl, roboflow, health, webhook, alerts.sustain(),
+            if (visionEvents != null) {
+                sinkNames.add("vision_events");
+            }
+            List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, inference.workers(), alerts,
+                    visionEvents, errors);
+            config = new EdgewatchConfig(directory, deviceId, storage, inference, jsonl, roboflow, visionEvents, health, webhook,
+                    alerts.sustain(),
                     cameras, logFormat == null ? EdgewatchConfig.DEFAULT_LOG_FORMAT : logFormat, directory.resolve(camerasDir));
         }
         if (!errors.isEmpty()) {
@@ -132,7 +139,7 @@ public final class ConfigLoader {
     }
 
     private List<CameraConfig> cameras(Path folder, Section main, List<String> sinkNames, int workers, AlertOptions alerts,
-                                       List<ConfigError> errors) {
+                                       VisionEventsConfig visionEvents, List<ConfigError> errors) {
         if (!Files.isDirectory(folder)) {
             int[] pos = main.position("cameras_dir");
             errors.add(new ConfigError(main.file(), pos[0], pos[1], "cameras_dir", "camera folder " + folder + " does not exist"));
@@ -153,7 +160,7 @@ public final class ConfigLoader {
             if (s == null) {
                 continue;
             }
-            CameraConfig c = CameraConfig.read(s, sinkNames, workers, alerts);
+            CameraConfig c = CameraConfig.read(s, sinkNames, workers, alerts, visionEvents);
             if (c.id() != null) {
                 Path first = ids.putIfAbsent(c.id(), file);
                 if (first != null) {

@@ -16,6 +16,7 @@ import io.edgewatch.sink.webhook.WebhookOptions;
  * @param inference the inference resources every camera shares
  * @param jsonl the JSONL sink, or null when off
  * @param roboflow Roboflow Model Monitoring, or null when off (no API key)
+ * @param visionEvents Roboflow Vision Events, or null when off (no API key)
  * @param health the local endpoint, or null when off
  * @param alertWebhook where alerts are POSTed, or null
  * @param alertSustain the daemon-wide {@code alerts.sustain}: how long the daemon's own alerts (delivery stopped)
@@ -25,7 +26,7 @@ import io.edgewatch.sink.webhook.WebhookOptions;
  * @param camerasDir the camera folder ({@code cameras_dir}), watched for changes while running
  */
 public record EdgewatchConfig(Path directory, String deviceId, StorageConfig storage, InferencePool inference, JsonlConfig jsonl,
-                              RoboflowOptions roboflow, HealthConfig health, WebhookOptions alertWebhook, Duration alertSustain,
+                              RoboflowOptions roboflow, VisionEventsConfig visionEvents, HealthConfig health, WebhookOptions alertWebhook, Duration alertSustain,
                               List<CameraConfig> cameras, String logFormat, Path camerasDir) {
 
     /** {@code logging.format} when not set. */

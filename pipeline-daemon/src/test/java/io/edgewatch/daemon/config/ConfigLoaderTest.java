@@ -25,6 +25,7 @@ import io.edgewatch.inference.onnx.OnnxOptions;
 import io.edgewatch.inference.server.InferenceServerOptions;
 import io.edgewatch.source.Reconnect;
 import io.edgewatch.sink.roboflow.DatasetOptions;
+import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
 import io.edgewatch.sink.samples.SampleImage;
 import io.edgewatch.source.Resolution;
 
@@ -194,6 +195,114 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void visionEventsAreReadWithEachCamerasOverridesAndItsMetadata() throws Exception {
+        write("edgewatch.yaml", MAIN + """
+                device_id: box-7
+                vision_events:
+                  api_key: ve_key_0123456789
+                  use_case: Dock safety
+                  cooldown: 2s
+                  linger: 500ms
+                  alerts: false
+                """);
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference: {type: motion}
+                metadata: {site: Plant 7, production line: "3"}
+                vision_events:
+                  event_type: quality_check
+                  fail_classes: [no_helmet]
+                  windows: false
+                """);
+        write("cameras/b.yaml", """
+                id: b
+                source: {type: test_pattern}
+                inference: {type: motion}
+                sinks: [jsonl]
+                """);
+        EdgewatchConfig config = new ConfigLoader(Map.of()).read(dir);
+        VisionEventsConfig ve = config.visionEvents();
+        assertThat(ve.options().useCaseName()).isEqualTo("Dock safety");
+        assertThat(ve.options().useCaseId()).isNull();
+        assertThat(ve.options().apiUrl()).isEqualTo("https://api.roboflow.com");
+        assertThat(ve.options().deviceId()).isEqualTo("box-7");
+        assertThat(ve.options().linger()).isEqualTo(Duration.ofMillis(500));
+        assertThat(ve.options().maxBatch()).isEqualTo(100);
+        assertThat(ve.options().toString()).doesNotContain("ve_key_0123456789");
+        CameraEvents a = config.cameras().get(0).visionEvents();
+        assertThat(a.eventType()).isEqualTo("quality_check");
+        assertThat(a.failClasses()).containsExactly("no_helmet");
+        assertThat(a.windows()).isFalse();
+        assertThat(a.samples()).isTrue();
+        assertThat(a.alerts()).isFalse();
+        assertThat(a.cooldown()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(a.metadata()).containsEntry("site", "Plant 7").containsEntry("production line", "3");
+        assertThat(config.cameras().get(0).sinks()).contains("vision_events");
+        // a camera that names its sinks without vision_events sends nothing there
+        assertThat(config.cameras().get(1).visionEvents()).isNull();
+    }
+
+    @Test
+    void visionEventsWithoutAKeyAreOffAndTheirCameraSectionsStillChecked() throws Exception {
+        write("edgewatch.yaml", MAIN + "vision_events:\n  api_key: ${VE_KEY:-}\n  use_case: x\n");
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference: {type: motion}
+                vision_events: {event_type: custom}
+                """);
+        EdgewatchConfig config = new ConfigLoader(Map.of()).read(dir);
+        assertThat(config.visionEvents()).isNull();
+        assertThat(config.cameras().get(0).visionEvents()).isNull();
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference: {type: motion}
+                vision_events: {event_type: safety}
+                """);
+        assertThat(errors(Map.of())).extracting(ConfigError::toString).anySatisfy(m -> assertThat(m)
+                .contains("a.yaml:4:29: vision_events.event_type: 'safety' is not one of custom, quality_check"));
+    }
+
+    @Test
+    void metadataThatVisionEventsWouldRefuseIsReportedWithFileLineAndColumn() throws Exception {
+        write("edgewatch.yaml", MAIN + """
+                vision_events:
+                  api_key: ve_key_0123456789
+                  use_case_id: uc-1
+                """);
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 91; i++) {
+            many.append("  k").append(i).append(": v\n");
+        }
+        write("cameras/a.yaml", "id: a\nsource: {type: test_pattern}\ninference: {type: motion}\nmetadata:\n"
+                + "  \"site/zone\": north\n  model: mine\n  note: " + "x".repeat(1001) + "\n"
+                + "vision_events: {fail_classes: [a]}\n");
+        write("cameras/b.yaml", "id: b\nsource: {type: test_pattern}\ninference: {type: motion}\nmetadata:\n" + many);
+        List<String> messages = errors(Map.of()).stream().map(ConfigError::toString).toList();
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:5:16: metadata.site/zone: Vision Events refuses this key"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:6:10: metadata.model: edgewatch sets 'model'"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:7:9: metadata.note: Vision Events keeps values of at most"
+                + " 1000 characters; this one has 1001"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:8:31: vision_events.fail_classes: fail_classes decide a"
+                + " quality_check's result"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:95:8: metadata.k90: Vision Events takes 100 metadata keys"
+                + " and edgewatch needs 10 of them: at most 90 camera keys, this is key 91 of 91"));
+    }
+
+    @Test
+    void visionEventsNeedOneUseCase() throws Exception {
+        write("edgewatch.yaml", MAIN + "vision_events:\n  api_key: k\n");
+        write("cameras/a.yaml", "id: a\nsource: {type: test_pattern}\ninference: {type: motion}\n");
+        assertThat(errors(Map.of())).extracting(ConfigError::toString).anySatisfy(m -> assertThat(m)
+                .contains("edgewatch.yaml").contains("vision_events.use_case: events need a use case"));
+        write("edgewatch.yaml", MAIN + "vision_events:\n  api_key: k\n  use_case: a\n  use_case_id: b\n");
+        assertThat(errors(Map.of())).extracting(ConfigError::toString).anySatisfy(m -> assertThat(m)
+                .contains("vision_events.use_case_id: use_case and use_case_id both set"));
+    }
+
+    @Test
     void badInferenceServerAndOnnxSettingsAreErrorsThatSayWhatIsExpected() throws Exception {
         write("edgewatch.yaml", MAIN);
         write("cameras/a.yaml", """
@@ -267,7 +376,7 @@ class ConfigLoaderTest {
                 b + ":2:10: enabled: expected true or false, found 'maybe'",
                 b + ":4:9: source.type: 'webcam' is not one of file, test_pattern, rtsp, usb, http",
                 b + ":7:18: inference.max_in_flight: the motion detector learns from frames in order: it runs one frame at a time (1)",
-                b + ":8:8: sinks: unknown sink 'kafka'; sinks: jsonl, roboflow");
+                b + ":8:8: sinks: unknown sink 'kafka'; sinks: jsonl, roboflow, vision_events");
     }
 
     @Test

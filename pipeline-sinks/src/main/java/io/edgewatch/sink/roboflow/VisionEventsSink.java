@@ -183,7 +183,7 @@ public final class VisionEventsSink implements ReportSink {
         String severity = !firing ? "low" : signal.startsWith("source_down") || signal.startsWith("error_rate")
                 || signal.startsWith("malformed") || signal.startsWith("storage_full") || signal.startsWith("delivery") ? "high" : "medium";
         e.putObject("eventData").put("alertType", signal).put("severity", severity)
-                .put("description", truncate((firing ? "" : "cleared: ") + message));
+                .put("description", truncate(firing || message.startsWith("cleared") ? message : "cleared: " + message));
         ObjectNode meta = metadata(c);
         meta.put("firing", firing);
         if (Double.isFinite(baseline)) {
