@@ -21,7 +21,7 @@ import reactor.netty.http.client.HttpClient;
 
 /**
  * A distinct secret in every field that holds one (an RTSP camera's password, the Roboflow key,
- * the health token, the webhook's token and a secret in its URL's query), the daemon run as a
+ * the health token, the webhook's token and a secret in its URL's query, the Vision Events key), the daemon run as a
  * child process through a camera that cannot connect, a source_down alert and deliveries; then
  * every output is searched: the log, the HTTP endpoints, every file under storage (the SQLite WALs
  * included), the JSONL, and every request the stand-in received (each secret may appear only in the
@@ -34,7 +34,8 @@ class SecretsTest {
     private static final String HEALTH_TOKEN = "HealthTok_5566";
     private static final String HOOK_TOKEN = "HookTok_3344";
     private static final String HOOK_SIG = "SigSecret9_x";
-    private static final List<String> SECRETS = List.of(RTSP_PASSWORD, KEY, HEALTH_TOKEN, HOOK_TOKEN, HOOK_SIG);
+    private static final String EVENTS_KEY = "ve_secret_key_9911";
+    private static final List<String> SECRETS = List.of(RTSP_PASSWORD, KEY, HEALTH_TOKEN, HOOK_TOKEN, HOOK_SIG, EVENTS_KEY);
 
     @TempDir
     Path dir;
@@ -64,12 +65,18 @@ class SecretsTest {
                   api_key: ${ROBOFLOW_API_KEY}
                   api_url: %s
                   workspace: ws
+                vision_events:
+                  api_key: ${VE_KEY}
+                  api_url: %s
+                  use_case_id: uc-secrets
+                  linger: 100ms
                 alerts:
                   source_down: 1s
                   webhook:
                     url: %s/hook?team=edge&sig=${HOOK_SIG}
                     token: ${HOOK_TOKEN}
-                """.formatted(dir.resolve("var"), dir.resolve("out/reports.jsonl"), healthPort, standIn.url(), standIn.url()));
+                """.formatted(dir.resolve("var"), dir.resolve("out/reports.jsonl"), healthPort, standIn.url(), standIn.url(),
+                standIn.url()));
         Files.writeString(cfg.resolve("cameras/door.yaml"), """
                 id: door
                 source:
@@ -85,14 +92,17 @@ class SecretsTest {
         Files.writeString(cfg.resolve("cameras/pattern.yaml"), ConfigFolder.PATTERN_CAMERA);
         Path log = dir.resolve("daemon.log");
         Process daemon = DaemonProcess.run(Edgewatch.class, cfg, log, Map.of("ROBOFLOW_API_KEY", KEY, "HEALTH_TOKEN", HEALTH_TOKEN,
-                "HOOK_TOKEN", HOOK_TOKEN, "HOOK_SIG", HOOK_SIG, "RTSP_PASSWORD", RTSP_PASSWORD, "EDGEWATCH_LOG_LEVEL", "debug"));
+                "HOOK_TOKEN", HOOK_TOKEN, "HOOK_SIG", HOOK_SIG, "RTSP_PASSWORD", RTSP_PASSWORD, "EDGEWATCH_LOG_LEVEL", "debug", "VE_KEY", EVENTS_KEY));
         List<String> outputs = new ArrayList<>();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (standIn.to("/hook").isEmpty() && System.nanoTime() < deadline) {
+            while ((standIn.to("/hook").isEmpty() || !standIn.to("/vision-events").stream()
+                    .anyMatch(r -> r.body().contains("safety_alert"))) && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
             assertThat(standIn.to("/hook")).as("the source_down alert reached the webhook").isNotEmpty();
+            assertThat(standIn.to("/vision-events")).as("and Vision Events, with the camera's error")
+                    .anySatisfy(r -> assertThat(r.body()).contains("safety_alert", "rtsp://***@127.0.0.1"));
             String base = "http://127.0.0.1:" + healthPort;
             for (String path : List.of("/healthz", "/api/cameras", "/api/alerts", "/metrics")) {
                 outputs.add(path + ": " + get(base + path));
@@ -119,7 +129,12 @@ class SecretsTest {
         for (RoboflowStandIn.Request r : standIn.requests) {
             boolean hook = r.uri().startsWith("/hook");
             assertThat(r.body()).doesNotContain(RTSP_PASSWORD).doesNotContain(KEY).doesNotContain(HEALTH_TOKEN)
-                    .doesNotContain(HOOK_TOKEN).doesNotContain(HOOK_SIG);
+                    .doesNotContain(HOOK_TOKEN).doesNotContain(HOOK_SIG).doesNotContain(EVENTS_KEY);
+            assertThat(r.uri()).doesNotContain(EVENTS_KEY);
+            if (r.uri().startsWith("/vision-events")) {
+                assertThat(r.headers().get("authorization")).isEqualTo("Bearer " + EVENTS_KEY);
+                assertThat(r.uri()).doesNotContain(KEY);
+            }
             assertThat(r.uri()).doesNotContain(RTSP_PASSWORD).doesNotContain(HEALTH_TOKEN).doesNotContain(HOOK_TOKEN);
             if (hook) {
                 assertThat(r.uri()).contains("sig=" + HOOK_SIG).doesNotContain(KEY);
