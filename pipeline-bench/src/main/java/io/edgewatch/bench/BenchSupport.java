@@ -17,6 +17,7 @@ import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.FrameTap;
 import io.edgewatch.core.pipeline.LastFrame;
 import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.core.sink.ReportSink;
@@ -117,6 +118,11 @@ final class BenchSupport {
         return pipeline(clip, adapter, Integer.MAX_VALUE, inFlight, work, List.of(), maxFps, true, LastFrame.off());
     }
 
+    /** The clip {@code passes} times in a row as one source, every inferred frame shown to {@code tap} (samples). */
+    static long pipeline(Path clip, InferenceAdapter adapter, int passes, int inFlight, Path work, FrameTap tap) {
+        return pipeline(clip, adapter, Integer.MAX_VALUE, inFlight, work, List.of(), 0, false, LastFrame.off(), passes, tap);
+    }
+
     private static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work,
                                  List<ReportSink> extra, double maxFps, boolean countInferred, LastFrame last) {
         return pipeline(clip, adapter, maxFrames, inFlight, work, extra, maxFps, countInferred, last, 1);
@@ -124,6 +130,12 @@ final class BenchSupport {
 
     private static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work,
                                  List<ReportSink> extra, double maxFps, boolean countInferred, LastFrame last, int passes) {
+        return pipeline(clip, adapter, maxFrames, inFlight, work, extra, maxFps, countInferred, last, passes, FrameTap.NONE);
+    }
+
+    private static long pipeline(Path clip, InferenceAdapter adapter, int maxFrames, int inFlight, Path work,
+                                 List<ReportSink> extra, double maxFps, boolean countInferred, LastFrame last, int passes,
+                                 FrameTap tap) {
         FrameSource file = VideoSources.file("bench", clip, false);
         FrameSource limited = new FrameSource() {
             @Override
@@ -148,7 +160,7 @@ final class BenchSupport {
                     Duration.ofSeconds(1)), maxFps, inFlight, Duration.ofSeconds(30));
             List<ReportSink> sinks = new ArrayList<>(List.of(sink, counting));
             sinks.addAll(extra);
-            new CameraPipeline(options, limited, adapter, sinks, last).run(Mono.never())
+            new CameraPipeline(options, limited, adapter, sinks, last, tap).run(Mono.never())
                     .block(Duration.ofMinutes(10));
         }
         return seen.get();
