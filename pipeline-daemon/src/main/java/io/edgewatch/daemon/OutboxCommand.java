@@ -14,7 +14,9 @@ import java.util.concurrent.Callable;
 
 import io.edgewatch.daemon.config.EdgewatchConfig;
 import io.edgewatch.sink.outbox.Outbox;
+import io.edgewatch.sink.roboflow.DatasetSink;
 import io.edgewatch.sink.roboflow.RoboflowSink;
+import io.edgewatch.sink.roboflow.VisionEventsSink;
 import io.edgewatch.sink.webhook.Webhook;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -59,6 +61,11 @@ final class OutboxCommand implements Callable<Integer> {
         if (c.alertWebhook() != null) {
             known.add(Webhook.DESTINATION);
         }
+        if (c.visionEvents() != null) {
+            known.add(VisionEventsSink.DESTINATION);
+        }
+        c.enabledCameras().stream().filter(cam -> cam.samples() != null && cam.samples().project() != null && c.roboflow() != null)
+                .map(cam -> DatasetSink.DESTINATION + ":" + cam.samples().project()).distinct().forEach(known::add);
         try (Outbox outbox = Outbox.open(folder, c.storage().outboxMaxEntries(), Clock.systemUTC())) {
             if (retry) {
                 int n = outbox.retryDeadLetters();

@@ -38,10 +38,21 @@ class OutboxCommandTest {
                 roboflow:
                   api_key: rf_outbox_command_key
                   workspace: ws
+                vision_events:
+                  api_key: ve_outbox_command_key
+                  use_case_id: uc-1
                 alerts:
                   webhook:
                     url: http://127.0.0.1:9/hook
                 """.formatted(dir.resolve("var")));
+        Files.writeString(cfg.resolve("cameras/dock.yaml"), """
+                id: dock-3
+                source: {type: test_pattern}
+                inference: {type: motion}
+                samples:
+                  strategies: [{name: all, type: random}]
+                  roboflow: {project: docks}
+                """);
         assertThat(run("outbox", "--config", cfg.toString())).contains("no outbox at " + dir.resolve("var/outbox.db"));
 
         // the daemon's own outbox stays open meanwhile: the command reads and writes beside it
@@ -58,6 +69,8 @@ class OutboxCommandTest {
                     .contains("1 dead letter(s); STOPPED since ")
                     .contains("HTTP 302 redirect to http://proxy.example/x?…")
                     .contains("alert-webhook: 0 waiting, 0 dead letter(s); delivering")
+                    .contains("vision-events: 0 waiting, 0 dead letter(s); delivering")
+                    .contains("roboflow-dataset:docks: 0 waiting, 0 dead letter(s); delivering")
                     .contains("#" + first + " roboflow report of camera dock-3 from ")
                     .contains("HTTP 400: Unsuccessful request to Roboflow API with response code: 400");
 
