@@ -100,10 +100,16 @@
     const timeline = el("div", { class: "timeline", title: "alerts" });
     const alertList = el("table", { class: "alert-list" });
     const plots = el("div", { class: "plots" });
+    // the frames kept for labelling, newest first; shown once the camera has some
+    const samplesHead = el("h3", {}, "Samples");
+    const samplesBox = el("div", { class: "samples" });
+    samplesHead.hidden = true;
+    samplesBox.hidden = true;
     root.append(head, info, snapshotsOn ? img : el("p", { class: "muted" }, "snapshots are off on this box"),
-      el("h3", {}, "Source state"), strip, el("h3", {}, "Alerts"), timeline, alertList, plots);
+      el("h3", {}, "Source state"), strip, el("h3", {}, "Alerts"), timeline, alertList, samplesHead, samplesBox, plots);
     document.getElementById("cameras").append(root);
-    v = { root, img, tileImg, info, strip, timeline, alertList, plots, charts: {}, urls: [] };
+    v = { root, img, tileImg, info, strip, timeline, alertList, plots, samplesHead, samplesBox, sampleFigs: new Map(),
+      charts: {}, urls: [] };
     views.set(c.camera_id, v);
     return v;
   }
@@ -119,6 +125,39 @@
     v.tileImg.hidden = false;
     v.urls.push(url);
     while (v.urls.length > 2) { URL.revokeObjectURL(v.urls.shift()); }
+  }
+
+  const SAMPLES_SHOWN = 6;
+
+  async function samples(id, v) {
+    const s = await api("/api/cameras/" + encodeURIComponent(id) + "/samples?limit=" + SAMPLES_SHOWN);
+    const list = s ? s.samples : [];
+    v.samplesHead.hidden = list.length === 0;
+    v.samplesBox.hidden = list.length === 0;
+    const shown = new Map();
+    for (const x of list) {
+      let f = v.sampleFigs.get(x.id);
+      if (!f) {
+        const what = x.predictions.length === 0 ? "nothing predicted"
+          : [...new Set(x.predictions.map(p => p.class))].join(", ") + " (" + x.predictions.length + ")";
+        const img = el("img", { alt: "sample " + x.id + " of " + id, title: x.width + "x" + x.height + ", " + what });
+        f = el("figure", { class: "sample", "data-sample": x.id }, img,
+          el("figcaption", {}, x.strategy + " · " + new Date(x.at).toLocaleTimeString() + " · " + what));
+        if (x.image) {
+          // through api(): a box with a token needs it on image requests too
+          api(x.image, true).then(b => { if (b) { img.src = URL.createObjectURL(b); } });
+        } else {
+          img.hidden = true;
+        }
+      }
+      shown.set(x.id, f);
+    }
+    for (const [k, f] of v.sampleFigs) {
+      const img = f.querySelector("img");
+      if (!shown.has(k) && img.src) { URL.revokeObjectURL(img.src); }
+    }
+    v.sampleFigs = shown;
+    v.samplesBox.replaceChildren(...shown.values());
   }
 
   function chart(v, key, title, series, data, yRange) {
@@ -217,6 +256,7 @@
           " · " + fmt(w.fps_seen) + " fps seen, " + fmt(w.fps_inferred) + " inferred · dropped "
           + JSON.stringify(w.dropped_by_reason || {}) + (c.source.last_error ? " · last error: " + c.source.last_error : ""));
         snapshot(c.camera_id, v);
+        samples(c.camera_id, v);
       }
       for (const [id, v] of views) {
         if (!present.has(id)) { v.root.remove(); views.delete(id); }

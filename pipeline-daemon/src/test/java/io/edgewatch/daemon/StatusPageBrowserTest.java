@@ -36,7 +36,7 @@ import io.edgewatch.daemon.config.ConfigLoader;
  * under motion detection, {@code ../shared/fixtures/vtest.avi} under HOG (the fixture folder as for
  * every fixture test, {@code -Dedgewatch.fixtures=DIR}) and a camera that cannot connect, behind a
  * token. Without the token every data path is refused; the page asks for it once, then lists the
- * cameras, shows snapshots of the frames' sizes, draws plots with something on them, shows the
+ * cameras, shows snapshots of the frames' sizes and the samples kept, draws plots with something on them, shows the
  * broken camera's {@code source_down} on its timeline, and logs no console error. It writes
  * {@code target/status-page.png} (the one in {@code docs/} is a copy).
  */
@@ -66,7 +66,12 @@ class StatusPageBrowserTest {
     @Test
     void thePageShowsTheCamerasTheirPicturesPlotsAndAlertsBehindItsToken() throws Exception {
         Path vtest = ConfigFolder.fixture("vtest.avi");
-        Path cfg = ConfigFolder.write(dir, "", ConfigFolder.PATTERN_CAMERA);
+        // the pattern camera keeps its first three moving frames as samples
+        Path cfg = ConfigFolder.write(dir, "", ConfigFolder.PATTERN_CAMERA + """
+                samples:
+                  strategies:
+                    - {name: moving, type: classes, classes: [motion], limits: {day: 3}}
+                """);
         Files.writeString(cfg.resolve("edgewatch.yaml"), Files.readString(cfg.resolve("edgewatch.yaml"))
                 .replace("health:\n  port: 0\n", "health:\n  port: 0\n  token: " + TOKEN + "\n"));
         Files.writeString(cfg.resolve("cameras/lobby.yaml"), """
@@ -121,6 +126,14 @@ class StatusPageBrowserTest {
                         "return document.querySelector('.camera[data-camera=lobby] img.snapshot').naturalWidth")));
                 assertThat(js(d, "return document.querySelector('.camera[data-camera=lobby] img.snapshot').naturalHeight"))
                         .isEqualTo(576L);
+                // the pattern camera's samples, as thumbnails of the frame's size with what was seen; none for the others
+                wait.until(x -> Long.valueOf(3).equals(js(x,
+                        "return document.querySelectorAll('.camera[data-camera=pattern] .samples figure').length")));
+                wait.until(x -> Long.valueOf(160).equals(js(x,
+                        "return document.querySelector('.camera[data-camera=pattern] .samples figure:last-child img').naturalWidth")));
+                assertThat(d.findElement(By.cssSelector(".camera[data-camera=pattern] .samples figcaption")).getText())
+                        .startsWith("moving · ").contains("motion");
+                assertThat(js(d, "return document.querySelector('.camera[data-camera=lobby] .samples').hidden")).isEqualTo(true);
                 // plots with something drawn: coloured pixels on the fps plot's canvas
                 String coloured = """
                         const c = document.querySelector('.camera[data-camera=%s] [data-plot=fps] canvas');
