@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -214,7 +215,7 @@ public final class VisionEventsSink implements ReportSink {
 
     private ObjectNode base(String cameraId, String type, Instant at) {
         ObjectNode e = JSON.createObjectNode().put("eventId", UUID.randomUUID().toString()).put("eventType", type)
-                .put("timestamp", at.toString());
+                .put("timestamp", at.truncatedTo(ChronoUnit.MILLIS).toString());
         if (options.deviceId() != null) {
             e.put("deviceId", options.deviceId());
         }
