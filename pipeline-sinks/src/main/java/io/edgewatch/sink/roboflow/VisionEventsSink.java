@@ -243,7 +243,7 @@ public final class VisionEventsSink implements ReportSink {
         }
         eventData(e, c, fail, summary.length() == 0 ? "nothing seen" : summary.toString());
         ObjectNode meta = metadata(c);
-        meta.put("model", truncate(r.modelId())).put("window_start", r.windowStart().toString())
+        meta.put("model", truncate(r.modelId())).put("window_start", r.windowStart().truncatedTo(ChronoUnit.MILLIS).toString())
                 .put("frames_seen", r.framesSeen()).put("frames_inferred", r.framesInferred()).put("inference_errors", r.inferenceErrors());
         int omitted = 0;
         for (ClassStats s : r.classStats()) {
