@@ -33,6 +33,10 @@ public final class Edgewatch {
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("run")) {
+            // the native libraries load while the rest starts
+            NativePreload.start();
+        }
         LogFormat.fromEnvironment();
         System.exit(execute(args));
     }
@@ -102,6 +106,7 @@ public final class Edgewatch {
             if (c == null) {
                 return INVALID;
             }
+            NativePreload.cameras(c.enabledCameras());
             // the environment wins over the file: an operator's override for one run
             String env = System.getenv(LogFormat.VARIABLE);
             if (env == null || env.isBlank()) {

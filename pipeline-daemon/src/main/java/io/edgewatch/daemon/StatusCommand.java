@@ -30,7 +30,10 @@ final class StatusCommand implements Callable<Integer> {
 
     static final int DEGRADED = 1;
     static final int UNREACHABLE = 3;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made when the command runs, not when picocli builds the command line of every run. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     private static final Pattern OUTBOX = Pattern.compile("(?m)^edgewatch_outbox_(depth|oldest_age_seconds)(?:\\{[^}]*\\})? ([0-9.eE+-]+)$");
 
     @CommandLine.Mixin
@@ -64,9 +67,9 @@ final class StatusCommand implements Callable<Integer> {
         JsonNode alerts;
         String metrics;
         try {
-            healthz = JSON.readTree(get(client, base + "/healthz"));
-            cameras = JSON.readTree(get(client, base + "/api/cameras"));
-            alerts = JSON.readTree(get(client, base + "/api/alerts"));
+            healthz = Json.MAPPER.readTree(get(client, base + "/healthz"));
+            cameras = Json.MAPPER.readTree(get(client, base + "/api/cameras"));
+            alerts = Json.MAPPER.readTree(get(client, base + "/api/alerts"));
             metrics = get(client, base + "/metrics");
         } catch (Exception e) {
             err.println("edgewatch status: no answer from " + base + " (" + e.getClass().getSimpleName()
