@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,6 +53,8 @@ public final class Outbox implements AutoCloseable {
     private static final int FLUSH_BATCH = 500;
 
     private Connection db;
+    /** The statements of every commit ({@link #insert}, {@link #bump}), prepared once per connection. */
+    private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private final long maxEntries;
     private final int memoryQueue;
     /** Accepted, not yet on disk (the disk refused them), oldest first. */
@@ -229,22 +232,24 @@ public final class Outbox implements AutoCloseable {
             bump("evicted", evict);
         }
         long[] ids = new long[batch.size()];
-        try (PreparedStatement ins = db.prepareStatement(
-                "INSERT INTO outbox (destination, camera_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)",
-                Statement.RETURN_GENERATED_KEYS)) {
-            for (int i = 0; i < ids.length; i++) {
-                Pending p = batch.get(i);
-                ins.setString(1, p.destination);
-                ins.setString(2, p.cameraId);
-                ins.setString(3, p.kind);
-                ins.setBytes(4, p.body);
-                ins.setLong(5, p.createdAt);
-                ins.executeUpdate();
-                try (ResultSet keys = ins.getGeneratedKeys()) {
-                    keys.next();
-                    ids[i] = keys.getLong(1);
-                }
-            }
+        PreparedStatement ins = prepared("INSERT INTO outbox (destination, camera_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)");
+        for (Pending p : batch) {
+            ins.setString(1, p.destination);
+            ins.setString(2, p.cameraId);
+            ins.setString(3, p.kind);
+            ins.setBytes(4, p.body);
+            ins.setLong(5, p.createdAt);
+            ins.executeUpdate();
+        }
+        // one transaction, and SQLite lets one writer at a time in: AUTOINCREMENT gave its rows consecutive ids,
+        // ending at the last one inserted
+        long last;
+        try (Statement q = db.createStatement(); ResultSet rs = q.executeQuery("SELECT last_insert_rowid()")) {
+            rs.next();
+            last = rs.getLong(1);
+        }
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = last - (ids.length - 1 - i);
         }
         bump("accepted", ids.length);
         db.commit();
@@ -567,11 +572,32 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void bump(String name, long by) throws SQLException {
-        try (PreparedStatement up = db.prepareStatement("UPDATE counters SET value = value + ? WHERE name = ?")) {
-            up.setLong(1, by);
-            up.setString(2, name);
-            up.executeUpdate();
+        PreparedStatement up = prepared("UPDATE counters SET value = value + ? WHERE name = ?");
+        up.setLong(1, by);
+        up.setString(2, name);
+        up.executeUpdate();
+    }
+
+    /** {@code sql} prepared on the current connection, once. */
+    private PreparedStatement prepared(String sql) throws SQLException {
+        PreparedStatement ps = prepared.get(sql);
+        if (ps == null) {
+            ps = db.prepareStatement(sql);
+            prepared.put(sql, ps);
         }
+        return ps;
+    }
+
+    /** Forgets the prepared statements, before the connection they belong to is closed. */
+    private void forgetPrepared() {
+        for (PreparedStatement ps : prepared.values()) {
+            try {
+                ps.close();
+            } catch (SQLException ignored) {
+                // the connection goes next
+            }
+        }
+        prepared.clear();
     }
 
     private long counter(String name) throws SQLException {
@@ -591,6 +617,7 @@ public final class Outbox implements AutoCloseable {
         try {
             db.rollback();
         } catch (SQLException notActive) {
+            forgetPrepared();
             try {
                 db.close();
             } catch (SQLException ignored) {
@@ -620,6 +647,7 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void closeConnection() {
+        forgetPrepared();
         try {
             db.close();
         } catch (SQLException e) {

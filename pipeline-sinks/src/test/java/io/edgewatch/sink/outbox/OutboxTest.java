@@ -109,4 +109,42 @@ class OutboxTest {
             assertThat(o.stats().depth()).as("on disk, not only in memory").isEqualTo(7);
         }
     }
+
+    @Test
+    void eachAppendReturnsTheIdItsEntryWasStoredUnderWhateverElseWritesTheFile() throws Exception {
+        // a second connection on the same file (as the outbox command's) writes between the first's commits, and
+        // evictions and a dead letter put back leave gaps and reuse an id: every id returned is still its own entry's
+        try (Outbox a = Outbox.open(dir, 8, Clock.systemUTC()); Outbox b = Outbox.open(dir, 1000, Clock.systemUTC())) {
+            Map<Long, String> returned = new ConcurrentHashMap<>();
+            List<Thread> appenders = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int n = t;
+                Outbox o = n % 2 == 0 ? a : b;
+                Thread th = new Thread(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        String body = "w" + n + "-" + i;
+                        returned.put(o.append("rf", "cam-" + n, "report", b(body)), body);
+                    }
+                });
+                th.start();
+                appenders.add(th);
+            }
+            for (Thread th : appenders) {
+                th.join(30_000);
+            }
+            OutboxEntry first = a.oldest("rf", 1).get(0);
+            a.deadLetter(first.id(), 400, "refused");
+            assertThat(b.retryDeadLetters()).isEqualTo(1);
+            returned.put(a.append("rf", "cam-x", "report", b("last")), "last");
+            assertThat(returned).hasSize(101);
+            List<OutboxEntry> stored = b.after("rf", 0, 1000);
+            assertThat(stored).as("the dead letter is back under its own id").anySatisfy(e -> {
+                assertThat(e.id()).isEqualTo(first.id());
+                assertThat(e.body()).isEqualTo(first.body());
+            });
+            assertThat(stored).hasSizeGreaterThan(2).allSatisfy(e -> assertThat(new String(e.body(), StandardCharsets.UTF_8))
+                    .as("entry " + e.id()).isEqualTo(returned.get(e.id())));
+            assertThat(stored.get(stored.size() - 1).body()).isEqualTo(b("last"));
+        }
+    }
 }
