@@ -2,11 +2,11 @@ package io.edgewatch.inference;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Supplier;
 
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.inference.InferenceIds;
 import io.edgewatch.core.inference.InferenceResult;
 import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.inference.internal.BlockingAdapter;
@@ -39,7 +39,7 @@ public final class Detectors {
 
             @Override
             public Mono<InferenceResult> infer(VideoFrame frame) {
-                return Mono.fromSupplier(() -> new InferenceResult(UUID.randomUUID().toString(), frame.cameraId(),
+                return Mono.fromSupplier(() -> new InferenceResult(InferenceIds.next(), frame.cameraId(),
                         frame.sequence(), modelId, ModelType.OBJECT_DETECTION, List.of(), frame.capturedNanos(),
                         frame.capturedAt(), Duration.ZERO, Duration.ZERO, System.nanoTime()));
             }

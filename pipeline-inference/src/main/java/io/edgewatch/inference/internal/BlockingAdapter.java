@@ -3,12 +3,12 @@ package io.edgewatch.inference.internal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
 
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.inference.InferenceIds;
 import io.edgewatch.core.inference.InferenceException;
 import io.edgewatch.core.inference.InferenceResult;
 import io.edgewatch.core.inference.ModelType;
@@ -91,7 +91,7 @@ public final class BlockingAdapter implements InferenceAdapter {
                 predictions = detector.detect(frame.pixels());
             }
             long end = System.nanoTime();
-            return new InferenceResult(UUID.randomUUID().toString(), frame.cameraId(), frame.sequence(), modelId,
+            return new InferenceResult(InferenceIds.next(), frame.cameraId(), frame.sequence(), modelId,
                     modelType, predictions, frame.capturedNanos(), frame.capturedAt(),
                     Duration.ofNanos(end - start), Duration.ofNanos(end - start), end);
         } finally {

@@ -150,16 +150,20 @@ public final class FfmpegLog {
             BY_TAG.remove(tag);
         }
 
-        synchronized void write(int level, String line) {
+        /**
+         * Logs {@code raw} (tidied and redacted only when it is printed: a stream that warns on every
+         * frame costs a count, not a regular expression, once its minute's lines are spent).
+         */
+        synchronized void write(int level, String raw) {
             long now = System.nanoTime();
             flush(now, false);
             if (linesThisMinute >= LINES_PER_MINUTE) {
                 suppressed++;
-                lastSuppressed = line;
+                lastSuppressed = raw;
                 return;
             }
             linesThisMinute++;
-            String text = "camera " + cameraId + ": " + line;
+            String text = "camera " + cameraId + ": " + Redactor.redact(tidy(raw));
             if (level <= avutil.AV_LOG_ERROR) {
                 log.error("{}", text);
             } else if (level <= avutil.AV_LOG_WARNING) {
@@ -178,7 +182,7 @@ public final class FfmpegLog {
             }
             if (suppressed > 0) {
                 log.warn("camera {}: {} similar FFmpeg line(s) suppressed in the last minute (the last: {})", cameraId,
-                        suppressed, lastSuppressed);
+                        suppressed, Redactor.redact(tidy(lastSuppressed)));
             }
             minuteStart = now;
             linesThisMinute = 0;
@@ -212,7 +216,7 @@ public final class FfmpegLog {
                 if (decoder && level <= avutil.AV_LOG_ERROR) {
                     camera.decodeErrors.incrementAndGet();
                 }
-                camera.write(level, Redactor.redact(tidy(raw)));
+                camera.write(level, raw);
             } catch (RuntimeException e) {
                 // never let a log line throw into native code
             }
