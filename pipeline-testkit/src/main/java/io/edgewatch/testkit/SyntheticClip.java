@@ -22,14 +22,18 @@ public final class SyntheticClip {
     /** Video codecs a clip can be written with. */
     public enum Codec {
         /** MPEG-4 part 2: in every FFmpeg build, fast to encode. */
-        MPEG4(avcodec.AV_CODEC_ID_MPEG4),
+        MPEG4(avcodec.AV_CODEC_ID_MPEG4, avutil.AV_PIX_FMT_YUV420P),
         /** H.264, with the encoder the FFmpeg build has (openh264 in JavaCV's LGPL build). */
-        H264(avcodec.AV_CODEC_ID_H264);
+        H264(avcodec.AV_CODEC_ID_H264, avutil.AV_PIX_FMT_YUV420P),
+        /** Motion JPEG, as IP cameras send it: full-range {@code yuvj420p} pictures. */
+        MJPEG(avcodec.AV_CODEC_ID_MJPEG, avutil.AV_PIX_FMT_YUVJ420P);
 
         final int id;
+        final int pixelFormat;
 
-        Codec(int id) {
+        Codec(int id, int pixelFormat) {
             this.id = id;
+            this.pixelFormat = pixelFormat;
         }
     }
 
@@ -48,7 +52,7 @@ public final class SyntheticClip {
              Mat canvas = new Mat(height, width, org.bytedeco.opencv.global.opencv_core.CV_8UC3)) {
             recorder.setVideoCodec(codec.id);
             recorder.setFrameRate(fps);
-            recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
+            recorder.setPixelFormat(codec.pixelFormat);
             recorder.setVideoBitrate(Math.max(400_000, width * height * fps / 8));
             recorder.setGopSize(fps);
             recorder.start();

@@ -18,10 +18,21 @@ import io.edgewatch.core.frame.FramePool;
  * in its colour mode (same flags, so the same pixels), but into a buffer the frame owns, which
  * saves copying every frame out of the grabber's reused one. Not thread-safe: one per grabber
  * session, used on its owner thread.
+ *
+ * <p>The swscale context is made once per picture size and format, not looked up with
+ * {@code sws_getCachedContext} per frame as the grabber does: for the full-range formats MJPEG
+ * decodes to ({@code yuvj420p}, …) that call never matches its cached context and makes a new one
+ * every frame, with a "deprecated pixel format" warning each time.
  */
 final class BgrConverter implements AutoCloseable {
 
     private SwsContext context;
+    private int contextWidth;
+    private int contextHeight;
+    private int contextFormat = -1;
+    private int contextOutWidth;
+    private int contextOutHeight;
+    private long contextsMade;
     private final PointerPointer<?> target = new PointerPointer<>(4);
     private final IntPointer targetStride = new IntPointer(4);
 
@@ -38,9 +49,23 @@ final class BgrConverter implements AutoCloseable {
     Mat convert(AVFrame picture, FramePool pool, int outWidth, int outHeight) {
         int width = picture.width();
         int height = picture.height();
-        context = swscale.sws_getCachedContext(context, width, height, picture.format(), outWidth, outHeight,
-                avutil.AV_PIX_FMT_BGR24, swscale.SWS_BILINEAR, null, null, (DoublePointer) null);
+        int format = picture.format();
+        if (context == null || width != contextWidth || height != contextHeight || format != contextFormat
+                || outWidth != contextOutWidth || outHeight != contextOutHeight) {
+            if (context != null) {
+                swscale.sws_freeContext(context);
+            }
+            context = swscale.sws_getContext(width, height, format, outWidth, outHeight, avutil.AV_PIX_FMT_BGR24,
+                    swscale.SWS_BILINEAR, null, null, (DoublePointer) null);
+            contextsMade++;
+            contextWidth = width;
+            contextHeight = height;
+            contextFormat = format;
+            contextOutWidth = outWidth;
+            contextOutHeight = outHeight;
+        }
         if (context == null) {
+            contextFormat = -1;
             throw new IllegalStateException("swscale cannot convert " + width + "x" + height + " pictures of pixel format "
                     + picture.format() + " to BGR");
         }
@@ -53,6 +78,11 @@ final class BgrConverter implements AutoCloseable {
             throw new IllegalStateException("swscale converted " + rows + " of " + outHeight + " rows");
         }
         return out;
+    }
+
+    /** swscale contexts made so far: one per size and format the stream has had. */
+    long contextsMade() {
+        return contextsMade;
     }
 
     @Override
