@@ -3,20 +3,15 @@ package io.edgewatch.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.UUID;
 
 import org.bytedeco.opencv.global.opencv_core;
 
-import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.Box;
 import io.edgewatch.core.inference.InferenceAdapter;
-import io.edgewatch.core.inference.InferenceResult;
-import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.core.inference.Prediction;
 import io.edgewatch.core.pipeline.FrameTap;
 import io.edgewatch.core.sample.CameraSignals;
@@ -24,10 +19,10 @@ import io.edgewatch.core.sample.SampleLimits;
 import io.edgewatch.core.sample.SampleRule;
 import io.edgewatch.core.sample.SampleStrategy;
 import io.edgewatch.core.sample.Sampler;
+import io.edgewatch.inference.Detectors;
 import io.edgewatch.sink.samples.SampleImage;
 import io.edgewatch.sink.samples.SampleStore;
 import io.edgewatch.sink.samples.SampleTap;
-import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -88,7 +83,7 @@ public final class SamplesBenchmark {
         Scheduler encoder = Schedulers.newBoundedElastic(1, 64, "bench-samples");
         SampleStore store = SampleStore.open(work.resolve("samples"), 64L << 20);
         long[] spentSamples = new long[1];
-        try (InferenceAdapter fixed = fixed("bench/1")) {
+        try (InferenceAdapter fixed = Detectors.fixed("bench/1", SEEN)) {
             List<BenchSupport.Result> r = BenchSupport.measure(runs,
                     () -> BenchSupport.pipeline(clip, fixed, PASSES, cores, work, FrameTap.NONE),
                     () -> BenchSupport.pipeline(clip, fixed, PASSES, cores, work, new SampleTap("bench",
@@ -112,31 +107,5 @@ public final class SamplesBenchmark {
         } finally {
             encoder.dispose();
         }
-    }
-
-    /** Six detections for every frame, made at once without reading the pixels. */
-    private static InferenceAdapter fixed(String modelId) {
-        return new InferenceAdapter() {
-            @Override
-            public String modelId() {
-                return modelId;
-            }
-
-            @Override
-            public ModelType modelType() {
-                return ModelType.OBJECT_DETECTION;
-            }
-
-            @Override
-            public Mono<InferenceResult> infer(VideoFrame frame) {
-                return Mono.fromSupplier(() -> new InferenceResult(UUID.randomUUID().toString(), frame.cameraId(),
-                        frame.sequence(), modelId, ModelType.OBJECT_DETECTION, SEEN, frame.capturedNanos(),
-                        frame.capturedAt(), Duration.ZERO, Duration.ZERO, System.nanoTime()));
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 }

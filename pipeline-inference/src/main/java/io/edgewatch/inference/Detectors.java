@@ -9,6 +9,7 @@ import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.inference.InferenceIds;
 import io.edgewatch.core.inference.InferenceResult;
 import io.edgewatch.core.inference.ModelType;
+import io.edgewatch.core.inference.Prediction;
 import io.edgewatch.inference.internal.BlockingAdapter;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -26,6 +27,12 @@ public final class Detectors {
 
     /** Predicts nothing, at once, without reading the pixels: a baseline for benchmarks and a pipeline check. */
     public static InferenceAdapter noop(String modelId) {
+        return fixed(modelId, List.of());
+    }
+
+    /** Predicts {@code predictions} for every frame, at once, without reading the pixels (benchmarks of what follows inference). */
+    public static InferenceAdapter fixed(String modelId, List<Prediction> predictions) {
+        List<Prediction> always = List.copyOf(predictions);
         return new InferenceAdapter() {
             @Override
             public String modelId() {
@@ -40,7 +47,7 @@ public final class Detectors {
             @Override
             public Mono<InferenceResult> infer(VideoFrame frame) {
                 return Mono.fromSupplier(() -> new InferenceResult(InferenceIds.next(), frame.cameraId(),
-                        frame.sequence(), modelId, ModelType.OBJECT_DETECTION, List.of(), frame.capturedNanos(),
+                        frame.sequence(), modelId, ModelType.OBJECT_DETECTION, always, frame.capturedNanos(),
                         frame.capturedAt(), Duration.ZERO, Duration.ZERO, System.nanoTime()));
             }
 

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.edgewatch.health.alert.AlertOptions;
@@ -71,7 +70,7 @@ public record CameraConfig(Path file, String id, boolean enabled, SourceConfig s
         } else if (s.has("vision_events")) {
             // checked all the same, so a typo is found before the key is set
             Section own = s.section("vision_events");
-            VisionEventsReader.camera(own, new CameraEvents("custom", true, true, true, Duration.ZERO, Set.of(), Map.of()), Map.of());
+            VisionEventsReader.camera(own, CameraEvents.DEFAULTS, Map.of());
             own.rejectUnknownKeys();
         }
         s.rejectUnknownKeys();

@@ -51,7 +51,7 @@ final class VisionEventsReader {
         Duration probe = s.duration("probe_interval", RoboflowOptions.DEFAULT_PROBE_INTERVAL, Duration.ofMillis(100));
         int maxBatch = s.integer("max_batch", VisionEventsOptions.MAX_BATCH, 1, VisionEventsOptions.MAX_BATCH);
         Duration linger = s.duration("linger", VisionEventsOptions.DEFAULT_LINGER, Duration.ZERO);
-        CameraEvents defaults = camera(s, new CameraEvents("custom", true, true, true, Duration.ZERO, Set.of(), Map.of()), Map.of());
+        CameraEvents defaults = camera(s, CameraEvents.DEFAULTS, Map.of());
         if (key != null && (useCaseId == null) == (useCase == null)) {
             s.error(useCaseId == null ? "use_case" : "use_case_id", useCaseId == null
                     ? "events need a use case: use_case (a name, looked up and made when missing) or use_case_id"

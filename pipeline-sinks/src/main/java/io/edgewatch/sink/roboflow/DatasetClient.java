@@ -27,7 +27,6 @@ public final class DatasetClient implements AutoCloseable {
 
     /** Image ids as Roboflow issues them: anything else is not put in a path. */
     private static final Pattern IMAGE_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-    private static final int MAX_ANSWER_BYTES = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** An uploaded image: its id, and whether Roboflow already had it (then it is not annotated again). */
@@ -103,7 +102,7 @@ public final class DatasetClient implements AutoCloseable {
                 .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
                 .responseSingle((res, content) -> content.asByteArray().defaultIfEmpty(new byte[0]).flatMap(bytes -> {
                     int status = res.status().code();
-                    JsonNode answer = parse(bytes);
+                    JsonNode answer = JsonBodies.answer(bytes);
                     if (status == 409 && refusal(answer, "").contains("already annotated")) {
                         return Mono.error(new AlreadyAnnotated());
                     }
@@ -114,15 +113,6 @@ public final class DatasetClient implements AutoCloseable {
                 }))
                 .onErrorMap(e -> !(e instanceof RoboflowException) && !(e instanceof AlreadyAnnotated),
                         e -> Failures.transport(url, e, options.responseTimeout(), key()));
-    }
-
-    private static JsonNode parse(byte[] bytes) {
-        try {
-            JsonNode n = bytes.length <= MAX_ANSWER_BYTES && bytes.length > 0 ? JSON.readTree(bytes) : null;
-            return n != null ? n : JSON.createObjectNode();
-        } catch (Exception e) {
-            return JSON.createObjectNode();
-        }
     }
 
     private String key() {

@@ -167,11 +167,11 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
         @Override
         public Mono<Void> send(OutboxEntry entry, OutboxSender.Progress progress) {
             if ("annotation".equals(entry.kind())) {
-                JsonNode n = read(entry.body());
+                JsonNode n = JsonBodies.read(entry.body());
                 return client.annotate(n.path("image_id").asText(), n.path("annotation_name").asText(), n.path("annotation").asText());
             }
             Envelope envelope = Envelope.unpack(entry.body());
-            ObjectNode head = (ObjectNode) read(envelope.header());
+            ObjectNode head = (ObjectNode) JsonBodies.read(envelope.header());
             List<String> tags = new ArrayList<>();
             head.path("tags").forEach(t -> tags.add(t.asText()));
             return client.upload(head.path("name").asText(), head.path("batch").asText(), tags, envelope.image())
@@ -197,14 +197,6 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
                                 .then(Mono.defer(() -> client.annotate(upload.imageId(), rest.path("annotation_name").asText(),
                                         rest.path("annotation").asText())));
                     });
-        }
-    }
-
-    private static JsonNode read(byte[] json) {
-        try {
-            return JSON.readTree(json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -29,7 +29,6 @@ import reactor.netty.resources.ConnectionProvider;
 public final class VisionEventsClient implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(VisionEventsClient.class);
-    private static final int MAX_ANSWER_BYTES = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final VisionEventsOptions options;
@@ -107,18 +106,9 @@ public final class VisionEventsClient implements AutoCloseable {
                     if (status < 200 || status >= 300) {
                         return Mono.error(Failures.http(url, status, res.responseHeaders(), key()));
                     }
-                    return Mono.just(parse(bytes));
+                    return Mono.just(JsonBodies.answer(bytes));
                 }))
                 .onErrorMap(e -> !(e instanceof RoboflowException), e -> Failures.transport(url, e, options.responseTimeout(), key()));
-    }
-
-    private static JsonNode parse(byte[] bytes) {
-        try {
-            JsonNode n = bytes.length > 0 && bytes.length <= MAX_ANSWER_BYTES ? JSON.readTree(bytes) : null;
-            return n != null ? n : JSON.createObjectNode();
-        } catch (Exception e) {
-            return JSON.createObjectNode();
-        }
     }
 
     private String key() {

@@ -1,7 +1,5 @@
 package io.edgewatch.sink.roboflow;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -85,6 +83,9 @@ public final class VisionEventsSink implements ReportSink {
      */
     public record CameraEvents(String eventType, boolean windows, boolean samples, boolean alerts, Duration cooldown,
                                Set<String> failClasses, Map<String, String> metadata) {
+        /** What a camera sends unless told otherwise: every window, sample and alert, as {@code custom}, no cooldown. */
+        public static final CameraEvents DEFAULTS = new CameraEvents("custom", true, true, true, Duration.ZERO, Set.of(), Map.of());
+
         public CameraEvents {
             failClasses = Set.copyOf(failClasses);
             metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
@@ -154,7 +155,7 @@ public final class VisionEventsSink implements ReportSink {
         batch.forEach(p -> events.add(p.event()));
         String camera = batch.stream().map(Pending::cameraId).distinct().count() == 1 ? batch.get(0).cameraId() : "several";
         try {
-            outbox.append(DESTINATION, camera, "events", bytes(JSON.createObjectNode().set("events", events)));
+            outbox.append(DESTINATION, camera, "events", JsonBodies.bytes(JSON.createObjectNode().set("events", events)));
             sender.wake();
             batch.forEach(p -> p.committed().success());
         } catch (RuntimeException e) {
@@ -169,7 +170,7 @@ public final class VisionEventsSink implements ReportSink {
             if (c == null || !c.samples() || throttle(sample.cameraId() + "/sample", c.cooldown())) {
                 return;
             }
-            outbox.append(DESTINATION, sample.cameraId(), "sample-event", new Envelope(bytes(sampleEvent(sample, c)), jpeg).pack());
+            outbox.append(DESTINATION, sample.cameraId(), "sample-event", new Envelope(JsonBodies.bytes(sampleEvent(sample, c)), jpeg).pack());
             sender.wake();
         };
     }
@@ -195,7 +196,7 @@ public final class VisionEventsSink implements ReportSink {
         }
         e.set("customMetadata", meta);
         ArrayNode one = JSON.createArrayNode().add(e);
-        outbox.append(DESTINATION, cameraId, "events", bytes(JSON.createObjectNode().set("events", one)));
+        outbox.append(DESTINATION, cameraId, "events", JsonBodies.bytes(JSON.createObjectNode().set("events", one)));
         sender.wake();
     }
 
@@ -316,22 +317,6 @@ public final class VisionEventsSink implements ReportSink {
         return s == null ? "" : s.length() > MAX_STRING ? s.substring(0, MAX_STRING) : s;
     }
 
-    private static byte[] bytes(JsonNode n) {
-        try {
-            return JSON.writeValueAsBytes(n);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static JsonNode read(byte[] json) {
-        try {
-            return JSON.readTree(json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** A batch as it is; a sample's image first, its sourceId recorded, then its event. */
     private final class Steps implements OutboxSender.Transport {
         @Override
@@ -342,15 +327,15 @@ public final class VisionEventsSink implements ReportSink {
         @Override
         public Mono<Void> send(OutboxEntry entry, OutboxSender.Progress progress) {
             if ("events".equals(entry.kind())) {
-                return Mono.defer(() -> client.send((ArrayNode) read(entry.body()).path("events")));
+                return Mono.defer(() -> client.send((ArrayNode) JsonBodies.read(entry.body()).path("events")));
             }
             Envelope envelope = Envelope.unpack(entry.body());
-            ObjectNode event = (ObjectNode) read(envelope.header());
+            ObjectNode event = (ObjectNode) JsonBodies.read(envelope.header());
             String name = entry.cameraId() + "-" + event.path("customMetadata").path("sample").asText("image") + ".jpg";
             return client.upload(name, envelope.image()).flatMap(sourceId -> {
                 ((ObjectNode) event.path("images").get(0)).put("sourceId", sourceId);
                 ArrayNode one = JSON.createArrayNode().add(event);
-                return progress.step("events", bytes(JSON.createObjectNode().set("events", one)))
+                return progress.step("events", JsonBodies.bytes(JSON.createObjectNode().set("events", one)))
                         .then(Mono.defer(() -> client.send(one)));
             });
         }
