@@ -65,7 +65,7 @@ final class OutboxCommand implements Callable<Integer> {
             known.add(VisionEventsSink.DESTINATION);
         }
         c.enabledCameras().stream().filter(cam -> cam.samples() != null && cam.samples().project() != null && c.roboflow() != null)
-                .map(cam -> DatasetSink.DESTINATION + ":" + cam.samples().project()).distinct().forEach(known::add);
+                .map(cam -> DatasetSink.destination(cam.samples().project())).distinct().forEach(known::add);
         try (Outbox outbox = Outbox.open(folder, c.storage().outboxMaxEntries(), Clock.systemUTC())) {
             if (retry) {
                 int n = outbox.retryDeadLetters();

@@ -70,11 +70,16 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
         this.zone = zone;
         this.credits = credits;
         this.client = new DatasetClient(options);
-        this.destination = DESTINATION + ":" + options.project();
+        this.destination = destination(options.project());
         this.sender = new OutboxSender(outbox, destination, new Steps(), options.retryMin(), options.retryMax(),
                 options.probeInterval(), false, 1).start();
         log.info("samples go to the Roboflow dataset {} at {} (key {}), through the outbox {}", options.project(),
                 options.apiUrl(), ApiKeys.mask(options.apiKey().reveal()), outbox.file());
+    }
+
+    /** The outbox destination the samples of {@code project} wait under. */
+    public static String destination(String project) {
+        return DESTINATION + ":" + project;
     }
 
     /** The outbox destination this sink's entries wait under. */
