@@ -22,7 +22,10 @@ import java.util.function.ToDoubleFunction;
  * run: every 30 s its RSS, the live heap after the last collection and the rest of RSS (native:
  * frames, FFmpeg, OpenCV, thread stacks, code), and at the end each one's growth per hour after the
  * warm-up (least-squares slope).
- * Usage: {@code MemoryRun JAR OPTIONS_FILE|none [soak-minutes] [warm-up-seconds]}.
+ * With a second options file, only the soak runs: two daemons of four cameras side by side, one with
+ * each file's options, so that both see the same machine over the same minutes (a baseline in the
+ * same run).
+ * Usage: {@code MemoryRun JAR OPTIONS_FILE|none [soak-minutes] [warm-up-seconds] [BASELINE_OPTIONS_FILE|none]}.
  */
 public final class MemoryRun {
 
@@ -43,6 +46,10 @@ public final class MemoryRun {
         List<String> options = options(Path.of(args[1]));
         int soakMinutes = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 60;
+        if (args.length > 4) {
+            soakSideBySide(jar, options, options(Path.of(args[4])), soakMinutes, warmUp);
+            return;
+        }
         System.out.printf(Locale.ROOT, "edgewatch memory: %s, JVM options %s, %d cores%n", jar.getFileName(), String.join(" ", options),
                 Runtime.getRuntime().availableProcessors());
         System.out.println("cameras | RSS MB  live heap MB  native MB | CPU % of a core | per extra camera: RSS MB  CPU %");
@@ -74,23 +81,54 @@ public final class MemoryRun {
 
     private static void soak(Daemon d, int minutes) throws Exception {
         System.out.printf(Locale.ROOT, "%nsoak: 4 cameras for %d min more%n", minutes);
-        System.out.println("elapsed_s  RSS_MB  live_heap_MB  native_MB");
-        List<Sample> samples = new ArrayList<>();
-        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
-        while (System.nanoTime() < end) {
-            Sample s = d.sample();
-            samples.add(s);
-            System.out.printf(Locale.ROOT, "%9.0f %7.1f %13.1f %10.1f%n", s.seconds(), s.rssMb(), s.liveHeapMb(), s.nativeMb());
-            Thread.sleep(30_000);
+        List<List<Sample>> samples = soak(List.of(d), minutes);
+        report("", samples.get(0));
+    }
+
+    /** Two daemons of four cameras at once, {@code options} against {@code baseline}: each one's slopes. */
+    private static void soakSideBySide(Path jar, List<String> options, List<String> baseline, int minutes, int warmUp) throws Exception {
+        System.out.printf(Locale.ROOT, "edgewatch soak side by side: %s, %d cores, 4 cameras each, %d s warm-up, %d min%n  A: %s%n  B: %s%n",
+                jar.getFileName(), Runtime.getRuntime().availableProcessors(), warmUp, minutes, String.join(" ", options),
+                String.join(" ", baseline));
+        try (Daemon a = Daemon.start(jar, options, 4); Daemon b = Daemon.start(jar, baseline, 4)) {
+            Thread.sleep(warmUp * 1000L);
+            List<List<Sample>> samples = soak(List.of(a, b), minutes);
+            report("A ", samples.get(0));
+            report("B ", samples.get(1));
         }
-        samples.add(d.sample());
-        System.out.printf(Locale.ROOT, "growth per hour after the warm-up (least squares over %d samples): RSS %+.1f MB/h, live heap %+.1f MB/h,"
-                        + " native %+.1f MB/h (target: <= 1 MB/h each)%n", samples.size(), slope(samples, Sample::rssMb),
+    }
+
+    /** Every 30 s for {@code minutes}, a sample of each daemon, printed as it is taken. */
+    private static List<List<Sample>> soak(List<Daemon> daemons, int minutes) throws Exception {
+        String names = daemons.size() == 1 ? "" : "daemon ";
+        System.out.println(names + "elapsed_s  RSS_MB  live_heap_MB  native_MB");
+        List<List<Sample>> samples = new ArrayList<>();
+        daemons.forEach(d -> samples.add(new ArrayList<>()));
+        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
+        boolean last = false;
+        while (!last) {
+            last = System.nanoTime() >= end;
+            for (int i = 0; i < daemons.size(); i++) {
+                Sample s = daemons.get(i).sample();
+                samples.get(i).add(s);
+                System.out.printf(Locale.ROOT, "%s%9.0f %7.1f %13.1f %10.1f%n", names.isEmpty() ? "" : "      " + (char) ('A' + i) + " ",
+                        s.seconds(), s.rssMb(), s.liveHeapMb(), s.nativeMb());
+            }
+            if (!last) {
+                Thread.sleep(30_000);
+            }
+        }
+        return samples;
+    }
+
+    private static void report(String name, List<Sample> samples) {
+        System.out.printf(Locale.ROOT, "%sgrowth per hour after the warm-up (least squares over %d samples): RSS %+.1f MB/h, live heap %+.1f MB/h,"
+                        + " native %+.1f MB/h (target: <= 1 MB/h each)%n", name, samples.size(), slope(samples, Sample::rssMb),
                 slope(samples, Sample::liveHeapMb), slope(samples, Sample::nativeMb));
         // native memory settles slower than the heap (code cache, C allocator): the second half alone says where it is going
         List<Sample> late = samples.subList(samples.size() / 2, samples.size());
-        System.out.printf(Locale.ROOT, "the second half alone (%d samples): RSS %+.1f MB/h, live heap %+.1f MB/h, native %+.1f MB/h%n",
-                late.size(), slope(late, Sample::rssMb), slope(late, Sample::liveHeapMb), slope(late, Sample::nativeMb));
+        System.out.printf(Locale.ROOT, "%sthe second half alone (%d samples): RSS %+.1f MB/h, live heap %+.1f MB/h, native %+.1f MB/h%n",
+                name, late.size(), slope(late, Sample::rssMb), slope(late, Sample::liveHeapMb), slope(late, Sample::nativeMb));
     }
 
     /** Least-squares slope of {@code y} against time, in MB per hour. */
