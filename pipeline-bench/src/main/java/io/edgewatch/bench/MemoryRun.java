@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The shipped daemon ({@code edgewatch.jar} with the JVM options of its package) on N cameras of
@@ -35,9 +38,14 @@ public final class MemoryRun {
     }
 
     /** One sample of a running daemon. */
-    private record Sample(double seconds, double rssMb, double liveHeapMb, double heapCommittedMb, double cpuSeconds) {
+    private record Sample(double seconds, double rssMb, double liveHeapMb, double heapCommittedMb, double cpuSeconds, double jitMb) {
         double nativeMb() {
             return rssMb - heapCommittedMb;
+        }
+
+        /** Native memory less the JIT's (compiled code and the profiles in metaspace), when the daemon tracks it. */
+        double nativeLessJitMb() {
+            return nativeMb() - jitMb;
         }
     }
 
@@ -101,7 +109,7 @@ public final class MemoryRun {
     /** Every 30 s for {@code minutes}, a sample of each daemon, printed as it is taken. */
     private static List<List<Sample>> soak(List<Daemon> daemons, int minutes) throws Exception {
         String names = daemons.size() == 1 ? "" : "daemon ";
-        System.out.println(names + "elapsed_s  RSS_MB  live_heap_MB  native_MB");
+        System.out.println(names + "elapsed_s  RSS_MB  live_heap_MB  native_MB  of_it_JIT_MB");
         List<List<Sample>> samples = new ArrayList<>();
         daemons.forEach(d -> samples.add(new ArrayList<>()));
         long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
@@ -111,8 +119,8 @@ public final class MemoryRun {
             for (int i = 0; i < daemons.size(); i++) {
                 Sample s = daemons.get(i).sample();
                 samples.get(i).add(s);
-                System.out.printf(Locale.ROOT, "%s%9.0f %7.1f %13.1f %10.1f%n", names.isEmpty() ? "" : "      " + (char) ('A' + i) + " ",
-                        s.seconds(), s.rssMb(), s.liveHeapMb(), s.nativeMb());
+                System.out.printf(Locale.ROOT, "%s%9.0f %7.1f %13.1f %10.1f %13.1f%n", names.isEmpty() ? "" : "      " + (char) ('A' + i) + " ",
+                        s.seconds(), s.rssMb(), s.liveHeapMb(), s.nativeMb(), s.jitMb());
             }
             if (!last) {
                 Thread.sleep(30_000);
@@ -129,6 +137,16 @@ public final class MemoryRun {
         List<Sample> late = samples.subList(samples.size() / 2, samples.size());
         System.out.printf(Locale.ROOT, "%sthe second half alone (%d samples): RSS %+.1f MB/h, live heap %+.1f MB/h, native %+.1f MB/h%n",
                 name, late.size(), slope(late, Sample::rssMb), slope(late, Sample::liveHeapMb), slope(late, Sample::nativeMb));
+        if (samples.get(0).jitMb() > 0) {
+            System.out.printf(Locale.ROOT, "%sof native: the JIT's (code cache, metaspace, compiler) %+.1f MB/h, the rest %+.1f MB/h;"
+                            + " the second half: %+.1f and %+.1f MB/h%n", name, slope(samples, Sample::jitMb),
+                    slope(samples, Sample::nativeLessJitMb), slope(late, Sample::jitMb), slope(late, Sample::nativeLessJitMb));
+        }
+        Sample first = samples.get(0);
+        Sample last = samples.get(samples.size() - 1);
+        System.out.printf(Locale.ROOT, "%sCPU over the soak: %.1f %% of a core; mean RSS %.1f MB%n", name,
+                100 * (last.cpuSeconds() - first.cpuSeconds()) / (last.seconds() - first.seconds()),
+                samples.stream().mapToDouble(Sample::rssMb).average().orElse(0));
     }
 
     /** Least-squares slope of {@code y} against time, in MB per hour. */
@@ -244,7 +262,30 @@ public final class MemoryRun {
                 System.out.println("   (metrics not read: " + e.getMessage() + "; see " + dir.resolve("daemon.log") + ")");
             }
             return new Sample((System.nanoTime() - startNanos) / 1e9, rss, live / (1024 * 1024),
-                    committed / (1024 * 1024), cpu);
+                    committed / (1024 * 1024), cpu, jitMb());
+        }
+
+        /**
+         * With {@code -XX:NativeMemoryTracking=summary} in EDGEWATCH_DAEMON_JAVA_OPTS: the committed MB of
+         * the code cache, metaspace and the compiler's arenas, which grow while the JIT still compiles
+         * (rarely run paths reach its thresholds late); else 0.
+         */
+        private double jitMb() throws Exception {
+            String extra = System.getenv("EDGEWATCH_DAEMON_JAVA_OPTS");
+            if (extra == null || !extra.contains("NativeMemoryTracking")) {
+                return 0;
+            }
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(process.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
+            String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            jcmd.waitFor(30, TimeUnit.SECONDS);
+            double kb = 0;
+            Matcher m = Pattern
+                    .compile("-\\s+(Code|Metaspace|Compiler) \\(reserved=\\d+KB, committed=(\\d+)KB").matcher(out);
+            while (m.find()) {
+                kb += Double.parseDouble(m.group(2));
+            }
+            return kb / 1024;
         }
 
         private static double value(String line) {
