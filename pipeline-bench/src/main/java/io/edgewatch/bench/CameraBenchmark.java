@@ -21,11 +21,9 @@ import com.sun.management.OperatingSystemMXBean;
 
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.aggregate.WindowReport;
-import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.InferenceAdapter;
-import io.edgewatch.core.inference.InferenceResult;
-import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.core.pipeline.CameraPipeline;
+import io.edgewatch.core.pipeline.LastFrame;
 import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.inference.Detectors;
 import io.edgewatch.source.VideoSources;
@@ -106,11 +104,13 @@ public final class CameraBenchmark {
         Mono<Long> stop = Mono.delay(Duration.ofSeconds(seconds)).cache();
         AtomicLong inferred = new AtomicLong();
         for (int i = 0; i < n; i++) {
-            InferenceAdapter noop = counting(Detectors.noop("noop"), inferred);
+            InferenceAdapter noop = Detectors.noop("noop");
             adapters.add(noop);
             PipelineOptions options = new PipelineOptions(WindowOptions.of("cam" + i, "noop", noop.modelType(),
                     Duration.ofSeconds(1)), 0, 1, Duration.ofSeconds(10));
-            runs.add(new CameraPipeline(options, VideoSources.rtsp("cam" + i, url, "tcp", 5_000_000), noop, List.of())
+            // the frames counted as they pass, by the pipeline's own per-frame tap
+            runs.add(new CameraPipeline(options, VideoSources.rtsp("cam" + i, url, "tcp", 5_000_000), noop, List.of(),
+                    LastFrame.off(), (frame, result) -> inferred.incrementAndGet())
                     .reports(stop).doOnNext(reports::add).then());
         }
         long cpu0 = os.getProcessCpuTime();
@@ -133,32 +133,6 @@ public final class CameraBenchmark {
         double p99 = withFrames.stream().mapToDouble(r -> r.endToEndLatency().p99Millis()).max().orElse(0);
         adapters.forEach(InferenceAdapter::close);
         return new double[] {frames / wall / n, 100 * cpu / wall / n, p50, p99};
-    }
-
-    /** {@code adapter}, counting the frames it is given. */
-    private static InferenceAdapter counting(InferenceAdapter adapter, AtomicLong frames) {
-        return new InferenceAdapter() {
-            @Override
-            public String modelId() {
-                return adapter.modelId();
-            }
-
-            @Override
-            public ModelType modelType() {
-                return adapter.modelType();
-            }
-
-            @Override
-            public Mono<InferenceResult> infer(VideoFrame frame) {
-                frames.incrementAndGet();
-                return adapter.infer(frame);
-            }
-
-            @Override
-            public void close() {
-                adapter.close();
-            }
-        };
     }
 
     /** fps per camera and CPU % of one core per camera of N ffmpeg processes. */

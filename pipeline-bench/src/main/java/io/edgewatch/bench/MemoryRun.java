@@ -187,11 +187,13 @@ public final class MemoryRun {
         private final int port;
         private final long startNanos = System.nanoTime();
         private final Path dir;
+        private final boolean tracksNativeMemory;
 
-        private Daemon(Process process, int port, Path dir) {
+        private Daemon(Process process, int port, Path dir, boolean tracksNativeMemory) {
             this.process = process;
             this.port = port;
             this.dir = dir;
+            this.tracksNativeMemory = tracksNativeMemory;
         }
 
         static Daemon start(Path jar, List<String> options, int cameras) throws Exception {
@@ -237,7 +239,7 @@ public final class MemoryRun {
             command.addAll(List.of("-jar", jar.toString(), "run", "--config", cfg.toString()));
             Process p = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start();
-            return new Daemon(p, port, dir);
+            return new Daemon(p, port, dir, command.stream().anyMatch(o -> o.startsWith("-XX:NativeMemoryTracking=")));
         }
 
         Sample sample() throws Exception {
@@ -266,13 +268,12 @@ public final class MemoryRun {
         }
 
         /**
-         * With {@code -XX:NativeMemoryTracking=summary} in EDGEWATCH_DAEMON_JAVA_OPTS: the committed MB of
+         * With {@code -XX:NativeMemoryTracking=summary} among its options: the committed MB of
          * the code cache, metaspace and the compiler's arenas, which grow while the JIT still compiles
          * (rarely run paths reach its thresholds late); else 0.
          */
         private double jitMb() throws Exception {
-            String extra = System.getenv("EDGEWATCH_DAEMON_JAVA_OPTS");
-            if (extra == null || !extra.contains("NativeMemoryTracking")) {
+            if (!tracksNativeMemory) {
                 return 0;
             }
             Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
