@@ -252,6 +252,8 @@ public final class Outbox implements AutoCloseable {
             ids[i] = last - (ids.length - 1 - i);
         }
         bump("accepted", ids.length);
+        // read inside this transaction, not after its commit, which would leave a read open (see endRead)
+        long evictedInAll = evict > 0 ? counter("evicted") : 0;
         db.commit();
         transactions++;
         grouped += ids.length;
@@ -261,7 +263,7 @@ public final class Outbox implements AutoCloseable {
         depth += ids.length - Math.max(0, evict);
         if (evict > 0) {
             log.warn("outbox {} is full ({} entries): evicted the {} oldest; {} evicted in all", file, maxEntries,
-                    evict, counter("evicted"));
+                    evict, evictedInAll);
         }
     }
 
@@ -438,9 +440,12 @@ public final class Outbox implements AutoCloseable {
 
     /** Entries set aside because the server will never accept them. */
     public synchronized long deadLetters() {
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM dead_letter")) {
-            long n = rs.next() ? rs.getLong(1) : 0;
-            db.commit();
+        try {
+            long n;
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM dead_letter")) {
+                n = rs.next() ? rs.getLong(1) : 0;
+            }
+            endRead();
             return n;
         } catch (SQLException e) {
             reset();
@@ -556,14 +561,18 @@ public final class Outbox implements AutoCloseable {
 
     /** Depth, age of the oldest entry and the counters. */
     public synchronized OutboxStats stats() {
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*), MIN(created_at) FROM outbox")) {
-            // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
-            depth = rs.next() ? rs.getLong(1) : 0;
-            long oldest = rs.getLong(2);
-            boolean empty = rs.wasNull();
+        try {
+            long oldest;
+            boolean empty;
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*), MIN(created_at) FROM outbox")) {
+                // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
+                depth = rs.next() ? rs.getLong(1) : 0;
+                oldest = rs.getLong(2);
+                empty = rs.wasNull();
+            }
             OutboxStats stats = new OutboxStats(depth + waiting.size(), empty ? 0 : Math.max(0, clock.millis() - oldest),
                     counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedInMemory);
-            db.commit();
+            endRead();
             return stats;
         } catch (SQLException e) {
             reset();
@@ -598,6 +607,15 @@ public final class Outbox implements AutoCloseable {
             }
         }
         prepared.clear();
+    }
+
+    /**
+     * Ends a read, once its result sets are closed (a result set still open would keep the read going past the
+     * commit). A read left open on the connection would make its next write fail at once with SQLITE_BUSY, instead
+     * of waiting its busy_timeout, whenever another connection (the outbox command) writes the file meanwhile.
+     */
+    private void endRead() throws SQLException {
+        db.commit();
     }
 
     private long counter(String name) throws SQLException {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,20 +115,84 @@ class OutboxTest {
     }
 
     @Test
+    void anAppendWaitsForAnotherWriterOfTheFileInsteadOfFallingBackToMemory() throws Exception {
+        // the outbox command (or a second daemon by mistake) writes the same file: while it holds SQLite's write lock
+        // for a moment, an append waits for it (busy_timeout) and commits, rather than being refused at once with
+        // SQLITE_BUSY and left in memory (id -1) as if the disk had failed
+        try (Outbox a = Outbox.open(dir, 1000, Clock.systemUTC())) {
+            a.append("rf", "cam", "report", b("before"));
+            // reads on the outbox's connection between its writes, as the sender and the status page make them
+            assertThat(a.oldest("rf", 10)).hasSize(1);
+            assertThat(a.stats().depth()).isEqualTo(1);
+            assertThat(a.deadLetters()).isZero();
+            long id = whileAnotherConnectionWrites(() -> a.append("rf", "cam", "report", b("while another writes")));
+            assertThat(id).as("committed after waiting for the other writer").isPositive();
+            assertThat(a.waitingInMemory()).isZero();
+            assertThat(a.storageProblem()).isNull();
+            assertThat(a.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8))
+                    .containsExactly("before", "while another writes");
+        }
+    }
+
+    @Test
+    void anAppendAfterAnEvictionWaitsForAnotherWriterToo() throws Exception {
+        // an eviction's warning read a counter after its commit, which left a read transaction open on the outbox's
+        // connection: the next write then could not wait for the lock (SQLite refuses a transaction that has read to
+        // wait for a writer, SQLITE_BUSY at once) and its entry went to memory as if the disk had failed
+        try (Outbox a = Outbox.open(dir, 2, Clock.systemUTC())) {
+            for (String body : List.of("x", "y", "z")) {
+                a.append("rf", "cam", "report", b(body));
+            }
+            long id = whileAnotherConnectionWrites(() -> a.append("rf", "cam", "report", b("after")));
+            assertThat(id).as("committed, not held in memory").isPositive();
+            assertThat(a.waitingInMemory()).isZero();
+            assertThat(a.storageProblem()).isNull();
+            assertThat(a.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8)).containsExactly("z", "after");
+            assertThat(a.stats().evicted()).isEqualTo(2);
+        }
+    }
+
+    /** {@code write} while a second connection on the outbox's file holds SQLite's write lock, for 300 ms from before it starts. */
+    private long whileAnotherConnectionWrites(LongSupplier write) throws Exception {
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db"));
+             Statement s = other.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            s.execute("UPDATE counters SET value = value WHERE name = 'accepted'");
+            Thread release = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                    s.execute("COMMIT");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            release.start();
+            long id = write.getAsLong();
+            release.join(10_000);
+            return id;
+        }
+    }
+
+    @Test
     void eachAppendReturnsTheIdItsEntryWasStoredUnderWhateverElseWritesTheFile() throws Exception {
-        // a second connection on the same file (as the outbox command's) writes between the first's commits (not at
-        // the same moment: SQLite then refuses one of them and its entries wait in memory, id -1, as documented), and
-        // evictions and a dead letter put back leave gaps and reuse an id: every id returned is still its own entry's
-        try (Outbox a = Outbox.open(dir, 80, Clock.systemUTC()); Outbox b = Outbox.open(dir, 1000, Clock.systemUTC())) {
+        // a second connection on the same file (as the outbox command's) writes at the same time as the first, whose
+        // evictions and a dead letter put back leave gaps and reuse an id: every append waits for the other writer
+        // (none is refused and held in memory, id -1) and every id returned is still its own entry's
+        try (Outbox a = Outbox.open(dir, 8, Clock.systemUTC()); Outbox b = Outbox.open(dir, 1000, Clock.systemUTC())) {
             Map<Long, String> returned = new ConcurrentHashMap<>();
             for (int round = 0; round < 2; round++) {
-                // two appenders at once on the first connection: batches of several entries
+                // two appenders at once on the first connection (batches of several entries), one on the second
                 List<Thread> appenders = new ArrayList<>();
-                for (int t = 0; t < 2; t++) {
+                for (int t = 0; t < 3; t++) {
+                    Outbox o = t < 2 ? a : b;
+                    int n = t < 2 ? 25 : 10;
                     String who = "r" + round + "t" + t;
                     Thread th = new Thread(() -> {
-                        for (int i = 0; i < 25; i++) {
-                            returned.put(a.append("rf", "cam-" + who, "report", b(who + "-" + i)), who + "-" + i);
+                        for (int i = 0; i < n; i++) {
+                            returned.put(o.append("rf", "cam-" + who, "report", b(who + "-" + i)), who + "-" + i);
+                            if (o == b) {
+                                o.stats(); // reads between the writes, as the status page makes them
+                            }
                         }
                     });
                     th.start();
@@ -132,10 +200,6 @@ class OutboxTest {
                 }
                 for (Thread th : appenders) {
                     th.join(30_000);
-                }
-                // then the second connection
-                for (int i = 0; i < 10; i++) {
-                    returned.put(b.append("rf", "cam-b", "report", b("b" + round + "-" + i)), "b" + round + "-" + i);
                 }
             }
             OutboxEntry first = a.oldest("rf", 1).get(0);
