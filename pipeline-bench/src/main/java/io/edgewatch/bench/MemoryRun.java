@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
@@ -37,10 +39,16 @@ public final class MemoryRun {
     private MemoryRun() {
     }
 
-    /** One sample of a running daemon. */
-    private record Sample(double seconds, double rssMb, double liveHeapMb, double heapCommittedMb, double cpuSeconds, double jitMb) {
+    /**
+     * One sample of a running daemon: {@code rssMb} as read, {@code trimmedRssMb} right after the bench
+     * asked the daemon's C heap to give back what it holds free ({@code jcmd System.trim_native_heap},
+     * what the daemon itself does every minute); growth is measured on the trimmed figure, which has
+     * no sawtooth of freed-but-kept memory between two trims.
+     */
+    private record Sample(double seconds, double rssMb, double trimmedRssMb, double liveHeapMb, double heapCommittedMb, double cpuSeconds,
+            double jitMb) {
         double nativeMb() {
-            return rssMb - heapCommittedMb;
+            return trimmedRssMb - heapCommittedMb;
         }
 
         /** Native memory less the JIT's (compiled code and the profiles in metaspace), when the daemon tracks it. */
@@ -51,14 +59,14 @@ public final class MemoryRun {
 
     public static void main(String[] args) throws Exception {
         Path jar = Path.of(args[0]);
-        List<String> options = options(Path.of(args[1]));
+        Settings options = Settings.of(Path.of(args[1]));
         int soakMinutes = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 60;
         if (args.length > 4) {
-            soakSideBySide(jar, options, options(Path.of(args[4])), soakMinutes, warmUp);
+            soakSideBySide(jar, options, Settings.of(Path.of(args[4])), soakMinutes, warmUp);
             return;
         }
-        System.out.printf(Locale.ROOT, "edgewatch memory: %s, JVM options %s, %d cores%n", jar.getFileName(), String.join(" ", options),
+        System.out.printf(Locale.ROOT, "edgewatch memory: %s, JVM options %s, %d cores%n", jar.getFileName(), options,
                 Runtime.getRuntime().availableProcessors());
         System.out.println("cameras | RSS MB  live heap MB  native MB | CPU % of a core | per extra camera: RSS MB  CPU %");
         double previousRss = 0;
@@ -94,10 +102,9 @@ public final class MemoryRun {
     }
 
     /** Two daemons of four cameras at once, {@code options} against {@code baseline}: each one's slopes. */
-    private static void soakSideBySide(Path jar, List<String> options, List<String> baseline, int minutes, int warmUp) throws Exception {
+    private static void soakSideBySide(Path jar, Settings options, Settings baseline, int minutes, int warmUp) throws Exception {
         System.out.printf(Locale.ROOT, "edgewatch soak side by side: %s, %d cores, 4 cameras each, %d s warm-up, %d min%n  A: %s%n  B: %s%n",
-                jar.getFileName(), Runtime.getRuntime().availableProcessors(), warmUp, minutes, String.join(" ", options),
-                String.join(" ", baseline));
+                jar.getFileName(), Runtime.getRuntime().availableProcessors(), warmUp, minutes, options, baseline);
         try (Daemon a = Daemon.start(jar, options, 4); Daemon b = Daemon.start(jar, baseline, 4)) {
             Thread.sleep(warmUp * 1000L);
             List<List<Sample>> samples = soak(List.of(a, b), minutes);
@@ -109,7 +116,7 @@ public final class MemoryRun {
     /** Every 30 s for {@code minutes}, a sample of each daemon, printed as it is taken. */
     private static List<List<Sample>> soak(List<Daemon> daemons, int minutes) throws Exception {
         String names = daemons.size() == 1 ? "" : "daemon ";
-        System.out.println(names + "elapsed_s  RSS_MB  live_heap_MB  native_MB  of_it_JIT_MB");
+        System.out.println(names + "elapsed_s  RSS_MB  trimmed_MB  live_heap_MB  native_MB  of_it_JIT_MB");
         List<List<Sample>> samples = new ArrayList<>();
         daemons.forEach(d -> samples.add(new ArrayList<>()));
         long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
@@ -119,8 +126,8 @@ public final class MemoryRun {
             for (int i = 0; i < daemons.size(); i++) {
                 Sample s = daemons.get(i).sample();
                 samples.get(i).add(s);
-                System.out.printf(Locale.ROOT, "%s%9.0f %7.1f %13.1f %10.1f %13.1f%n", names.isEmpty() ? "" : "      " + (char) ('A' + i) + " ",
-                        s.seconds(), s.rssMb(), s.liveHeapMb(), s.nativeMb(), s.jitMb());
+                System.out.printf(Locale.ROOT, "%s%9.0f %7.1f %11.1f %13.1f %10.1f %13.1f%n", names.isEmpty() ? "" : "      " + (char) ('A' + i) + " ",
+                        s.seconds(), s.rssMb(), s.trimmedRssMb(), s.liveHeapMb(), s.nativeMb(), s.jitMb());
             }
             if (!last) {
                 Thread.sleep(30_000);
@@ -130,13 +137,13 @@ public final class MemoryRun {
     }
 
     private static void report(String name, List<Sample> samples) {
-        System.out.printf(Locale.ROOT, "%sgrowth per hour after the warm-up (least squares over %d samples): RSS %+.1f MB/h, live heap %+.1f MB/h,"
-                        + " native %+.1f MB/h (target: <= 1 MB/h each)%n", name, samples.size(), slope(samples, Sample::rssMb),
+        System.out.printf(Locale.ROOT, "%sgrowth per hour after the warm-up (least squares over %d samples): RSS trimmed %+.1f MB/h, live heap %+.1f MB/h,"
+                        + " native %+.1f MB/h (target: <= 1 MB/h each)%n", name, samples.size(), slope(samples, Sample::trimmedRssMb),
                 slope(samples, Sample::liveHeapMb), slope(samples, Sample::nativeMb));
         // native memory settles slower than the heap (code cache, C allocator): the second half alone says where it is going
         List<Sample> late = samples.subList(samples.size() / 2, samples.size());
-        System.out.printf(Locale.ROOT, "%sthe second half alone (%d samples): RSS %+.1f MB/h, live heap %+.1f MB/h, native %+.1f MB/h%n",
-                name, late.size(), slope(late, Sample::rssMb), slope(late, Sample::liveHeapMb), slope(late, Sample::nativeMb));
+        System.out.printf(Locale.ROOT, "%sthe second half alone (%d samples): RSS trimmed %+.1f MB/h, live heap %+.1f MB/h, native %+.1f MB/h%n",
+                name, late.size(), slope(late, Sample::trimmedRssMb), slope(late, Sample::liveHeapMb), slope(late, Sample::nativeMb));
         if (samples.get(0).jitMb() > 0) {
             System.out.printf(Locale.ROOT, "%sof native: the JIT's (code cache, metaspace, compiler) %+.1f MB/h, the rest %+.1f MB/h;"
                             + " the second half: %+.1f and %+.1f MB/h%n", name, slope(samples, Sample::jitMb),
@@ -144,9 +151,10 @@ public final class MemoryRun {
         }
         Sample first = samples.get(0);
         Sample last = samples.get(samples.size() - 1);
-        System.out.printf(Locale.ROOT, "%sCPU over the soak: %.1f %% of a core; mean RSS %.1f MB%n", name,
+        System.out.printf(Locale.ROOT, "%sCPU over the soak: %.1f %% of a core; mean RSS %.1f MB as read, %.1f MB trimmed%n", name,
                 100 * (last.cpuSeconds() - first.cpuSeconds()) / (last.seconds() - first.seconds()),
-                samples.stream().mapToDouble(Sample::rssMb).average().orElse(0));
+                samples.stream().mapToDouble(Sample::rssMb).average().orElse(0),
+                samples.stream().mapToDouble(Sample::trimmedRssMb).average().orElse(0));
     }
 
     /** Least-squares slope of {@code y} against time, in MB per hour. */
@@ -165,6 +173,34 @@ public final class MemoryRun {
             sxy += x * v;
         }
         return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    }
+
+    /**
+     * What an options file like the package's {@code /etc/default/edgewatch} gives the daemon: the JVM
+     * options of its {@code EDGEWATCH_JAVA_OPTS="..."} line and any other {@code NAME=value} line as an
+     * environment variable (as systemd's {@code EnvironmentFile=} passes them), or nothing for {@code none}.
+     */
+    record Settings(List<String> jvm, Map<String, String> environment) {
+        static Settings of(Path file) throws IOException {
+            if (file.toString().equals("none")) {
+                return new Settings(List.of(), Map.of());
+            }
+            Map<String, String> environment = new TreeMap<>();
+            for (String line : Files.readAllLines(file)) {
+                Matcher m = Pattern.compile("([A-Z_][A-Z0-9_]*)=\"?([^\"]*)\"?").matcher(line.trim());
+                if (m.matches() && !m.group(1).equals("EDGEWATCH_JAVA_OPTS")) {
+                    environment.put(m.group(1), m.group(2).trim());
+                }
+            }
+            return new Settings(options(file), environment);
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder s = new StringBuilder();
+            environment.forEach((k, v) -> s.append(k).append('=').append(v).append(' '));
+            return s.append(String.join(" ", jvm)).toString();
+        }
     }
 
     /** The options the package's {@code /etc/default/edgewatch} sets (one {@code EDGEWATCH_JAVA_OPTS="..."} line). */
@@ -196,7 +232,7 @@ public final class MemoryRun {
             this.tracksNativeMemory = tracksNativeMemory;
         }
 
-        static Daemon start(Path jar, List<String> options, int cameras) throws Exception {
+        static Daemon start(Path jar, Settings options, int cameras) throws Exception {
             Path dir = Files.createTempDirectory("edgewatch-memory");
             Path cfg = dir.resolve("config");
             Files.createDirectories(cfg.resolve("cameras"));
@@ -231,21 +267,23 @@ public final class MemoryRun {
             }
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(options);
+            command.addAll(options.jvm());
             String extra = System.getenv("EDGEWATCH_DAEMON_JAVA_OPTS"); // scripts/profile: the profiler's agent
             if (extra != null && !extra.isBlank()) {
                 command.addAll(List.of(extra.trim().split("\\s+")));
             }
             command.addAll(List.of("-jar", jar.toString(), "run", "--config", cfg.toString()));
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(options.environment());
+            Process p = builder.redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start();
             return new Daemon(p, port, dir, command.stream().anyMatch(o -> o.startsWith("-XX:NativeMemoryTracking=")));
         }
 
         Sample sample() throws Exception {
-            List<String> status = Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"));
-            double rss = status.stream().filter(l -> l.startsWith("VmRSS:")).mapToDouble(l -> Double.parseDouble(l.replaceAll("\\D", "")))
-                    .findFirst().orElse(0) / 1024;
+            double rss = rssMb();
+            jcmd("System.trim_native_heap");
+            double trimmed = rssMb();
             String[] stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat")).split("\\) ")[1].split(" ");
             double cpu = (Long.parseLong(stat[11]) + Long.parseLong(stat[12])) / 100.0; // utime + stime in clock ticks (100/s)
             double live = 0;
@@ -263,7 +301,7 @@ public final class MemoryRun {
             } catch (IOException e) {
                 System.out.println("   (metrics not read: " + e.getMessage() + "; see " + dir.resolve("daemon.log") + ")");
             }
-            return new Sample((System.nanoTime() - startNanos) / 1e9, rss, live / (1024 * 1024),
+            return new Sample((System.nanoTime() - startNanos) / 1e9, rss, trimmed, live / (1024 * 1024),
                     committed / (1024 * 1024), cpu, jitMb());
         }
 
@@ -276,10 +314,7 @@ public final class MemoryRun {
             if (!tracksNativeMemory) {
                 return 0;
             }
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(process.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
-            String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            jcmd.waitFor(30, TimeUnit.SECONDS);
+            String out = jcmd("VM.native_memory", "summary");
             double kb = 0;
             Matcher m = Pattern
                     .compile("-\\s+(Code|Metaspace|Compiler) \\(reserved=\\d+KB, committed=(\\d+)KB").matcher(out);
@@ -287,6 +322,23 @@ public final class MemoryRun {
                 kb += Double.parseDouble(m.group(2));
             }
             return kb / 1024;
+        }
+
+        private double rssMb() throws IOException {
+            List<String> status = Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"));
+            return status.stream().filter(l -> l.startsWith("VmRSS:")).mapToDouble(l -> Double.parseDouble(l.replaceAll("\\D", "")))
+                    .findFirst().orElse(0) / 1024;
+        }
+
+        /** What {@code jcmd PID command...} prints. */
+        private String jcmd(String... command) throws Exception {
+            List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(process.pid())));
+            line.addAll(List.of(command));
+            Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+            String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            jcmd.waitFor(30, TimeUnit.SECONDS);
+            return out;
         }
 
         private static double value(String line) {
