@@ -119,10 +119,11 @@ public final class Edgewatch {
                 log.error("edgewatch could not start: {}", e.getMessage());
                 return FAILED;
             }
-            onSignal("TERM", () -> stop("TERM", daemon));
-            onSignal("INT", () -> stop("INT", daemon));
+            onSignal("TERM", "kill and systemctl stop will not stop it; SIGINT does", () -> stop("TERM", daemon));
+            onSignal("INT", "Ctrl-C and kill -INT will not stop it; SIGTERM does", () -> stop("INT", daemon));
             // never the JVM's default for HUP (exit 129 without the open windows): a reload
-            onSignal("HUP", () -> new Thread(() -> daemon.reload("SIGHUP"), "edgewatch-reload").start());
+            onSignal("HUP", "kill -HUP and systemctl reload will not reload it; POST /api/reload and edits of the camera"
+                    + " files (watched) still do", () -> new Thread(() -> daemon.reload("SIGHUP"), "edgewatch-reload").start());
             if (duration != null) {
                 Mono.delay(duration).subscribe(t -> {
                     log.info("--duration {} reached: stopping", Durations.format(duration));
@@ -147,9 +148,10 @@ public final class Edgewatch {
          * Runs {@code action} on signal {@code name} instead of the JVM's default (SIGTERM and
          * SIGINT: a clean stop, exit code 0, not 143/130; SIGHUP: not exit 129). sun.misc.Signal is
          * the JDK's only signal API; it is reached by reflection because javac flags direct use of
-         * it as internal API.
+         * it as internal API. A signal ignored since the process started stays ignored (the JVM
+         * leaves it so); that is logged with {@code what} it means.
          */
-        private static void onSignal(String name, Runnable action) {
+        private static void onSignal(String name, String what, Runnable action) {
             try {
                 Class<?> signalClass = Class.forName("sun.misc.Signal");
                 Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
@@ -163,7 +165,13 @@ public final class Edgewatch {
                                     : method.getName().equals("equals") ? proxy == args[0] : "edgewatch-signal-handler";
                         });
                 Object signal = signalClass.getConstructor(String.class).newInstance(name);
-                signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+                Object previous = signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+                // a signal this process was started with ignored stays ignored: the JVM does not take it over
+                // (nohup ignores SIGHUP; a shell ignores SIGINT for the jobs of a script it runs in the background)
+                if (previous == handlerClass.getField("SIG_IGN").get(null)) {
+                    log.warn("SIG{} is ignored by this process: it started with SIG{} ignored (nohup does that to SIGHUP, a shell"
+                            + " to SIGINT for a script's background jobs), and the JVM keeps it so: {}", name, name, what);
+                }
             } catch (ReflectiveOperationException | RuntimeException e) {
                 log.debug("cannot handle SIG{} ({}); the JVM's default applies", name, e.toString());
             }
