@@ -58,7 +58,13 @@ public final class MemoryRun {
     }
 
     public static void main(String[] args) throws Exception {
-        Path jar = Path.of(args[0]);
+        // the daemons run a copy: a build during a soak (mvn package) rewrites the jar, and a JVM whose jar changes
+        // under it fails to load its classes from then on (seen: the health endpoint's event loops gone)
+        Path copy = Files.createTempDirectory("edgewatch-memory-jar");
+        Path jar = copy.resolve("edgewatch.jar");
+        copy.toFile().deleteOnExit(); // deleted in the reverse order: the jar, then its folder
+        jar.toFile().deleteOnExit();
+        Files.copy(Path.of(args[0]), jar);
         Settings options = Settings.of(Path.of(args[1]));
         int soakMinutes = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 60;

@@ -355,7 +355,7 @@ public final class Outbox implements AutoCloseable {
                             rs.getBytes(5), rs.getLong(6), rs.getInt(7)));
                 }
             }
-            db.commit();
+            endRead();
             return out;
         } catch (SQLException e) {
             reset();
@@ -513,7 +513,7 @@ public final class Outbox implements AutoCloseable {
                             rs.getString(3), rs.getLong(4)));
                 }
             }
-            db.commit();
+            endRead();
             return new ArrayList<>(out.values());
         } catch (SQLException e) {
             reset();
@@ -533,7 +533,7 @@ public final class Outbox implements AutoCloseable {
                             rs.getInt(6), rs.getString(7)));
                 }
             }
-            db.commit();
+            endRead();
             return out;
         } catch (SQLException e) {
             reset();
