@@ -191,14 +191,20 @@ public final class MemoryRun {
             if (file.toString().equals("none")) {
                 return new Settings(List.of(), Map.of());
             }
+            List<String> jvm = null;
             Map<String, String> environment = new TreeMap<>();
             for (String line : Files.readAllLines(file)) {
                 Matcher m = Pattern.compile("([A-Z_][A-Z0-9_]*)=\"?([^\"]*)\"?").matcher(line.trim());
-                if (m.matches() && !m.group(1).equals("EDGEWATCH_JAVA_OPTS")) {
+                if (m.matches() && m.group(1).equals("EDGEWATCH_JAVA_OPTS")) {
+                    jvm = List.of(m.group(2).trim().split("\\s+"));
+                } else if (m.matches()) {
                     environment.put(m.group(1), m.group(2).trim());
                 }
             }
-            return new Settings(options(file), environment);
+            if (jvm == null) {
+                throw new IllegalArgumentException(file + " sets no EDGEWATCH_JAVA_OPTS");
+            }
+            return new Settings(jvm, environment);
         }
 
         @Override
@@ -209,18 +215,9 @@ public final class MemoryRun {
         }
     }
 
-    /** The options the package's {@code /etc/default/edgewatch} sets (one {@code EDGEWATCH_JAVA_OPTS="..."} line). */
+    /** The JVM options the package's {@code /etc/default/edgewatch} sets (its {@code EDGEWATCH_JAVA_OPTS="..."} line). */
     static List<String> options(Path file) throws IOException {
-        if (file.toString().equals("none")) {
-            return List.of();
-        }
-        for (String line : Files.readAllLines(file)) {
-            if (line.startsWith("EDGEWATCH_JAVA_OPTS=")) {
-                String value = line.substring("EDGEWATCH_JAVA_OPTS=".length()).replace("\"", "").trim();
-                return List.of(value.split("\\s+"));
-            }
-        }
-        throw new IllegalArgumentException(file + " sets no EDGEWATCH_JAVA_OPTS");
+        return Settings.of(file).jvm();
     }
 
     /** The daemon as a child process on {@code cameras} test-pattern cameras, its health endpoint on a free port. */

@@ -111,18 +111,7 @@ class CleanStopTest {
     void aSignalIgnoredSinceTheStartIsNamedInTheLogWithWhatStillWorks() throws Exception {
         // started under nohup, the daemon cannot take SIGHUP over (the JVM keeps an inherited SIG_IGN): kill -HUP
         // would do nothing, silently; the log says so at the start, and what reloads instead
-        Path cfg = dir.resolve("config");
-        Files.createDirectories(cfg.resolve("cameras"));
-        Files.writeString(cfg.resolve("edgewatch.yaml"), """
-                storage:
-                  path: %s
-                sinks:
-                  jsonl:
-                    path: %s
-                health:
-                  port: 0
-                """.formatted(dir.resolve("var"), dir.resolve("out/reports.jsonl")));
-        Files.writeString(cfg.resolve("cameras/pattern.yaml"), ConfigFolder.PATTERN_CAMERA);
+        Path cfg = ConfigFolder.write(dir, "", ConfigFolder.PATTERN_CAMERA);
         Path log = dir.resolve("daemon.log");
         Process daemon = DaemonProcess.run(Edgewatch.class, cfg, log, Map.of(), List.of("HUP"));
         try {
