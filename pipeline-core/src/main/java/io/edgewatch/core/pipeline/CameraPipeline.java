@@ -24,7 +24,10 @@ import reactor.core.publisher.Mono;
  * <p>{@link #reports(Mono)} emits the camera's window reports until {@code stop} fires or the
  * source ends; either way the open window is closed and emitted before completion, so a clean stop
  * loses nothing. A source that fails ends the camera's Flux with that error after the last window.
- * {@link #run(Mono)} writes every report to every sink in order; a sink that fails is logged and
+ * Every frame goes back to its source's pool on every path: inferred, skipped, discarded on
+ * cancel, and dropped after the stop ({@link DroppedFrames}).
+ *
+ * <p>{@link #run(Mono)} writes every report to every sink in order; a sink that fails is logged and
  * the others still get the report; sinks slower than the windows hold no window back (up to
  * {@link PipelineOptions#reportBuffer()} reports wait for them, then the oldest are dropped and
  * counted in {@link #droppedReports()}).
@@ -120,7 +123,9 @@ public final class CameraPipeline {
                     .transform(inference)
                     .transform(FramePacing.reinsert(missed));
         })
-                .transform(WindowAggregator.create(options.window(), source::decodeErrors));
+                .transform(WindowAggregator.create(options.window(), source::decodeErrors))
+                // last, so the source sees it too: the frame grabbed at a stop comes after the stop
+                .transform(DroppedFrames.released());
     }
 
     /**

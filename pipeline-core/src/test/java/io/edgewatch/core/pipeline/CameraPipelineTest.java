@@ -7,20 +7,31 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
+import org.bytedeco.opencv.global.opencv_core;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.frame.FramePool;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.InferenceAdapter;
+import io.edgewatch.core.inference.InferenceIds;
 import io.edgewatch.core.inference.InferenceResult;
 import io.edgewatch.core.inference.ModelType;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /** The assembled camera: its windows never wait for its sinks, and every frame goes back on every path. */
@@ -144,5 +155,109 @@ class CameraPipelineTest {
             assertThat(r.windowEnd()).isAfterOrEqualTo(r.windowStart());
             end = r.windowEnd();
         }
+    }
+
+    /**
+     * A camera as FfmpegSource reads one: frames from a pool, grabbed 3 ms apart by
+     * {@code Flux.generate} on a thread of its own, where the grab is a native call that neither
+     * checks for a cancel nor is interrupted by one (so the frame being grabbed at a stop is still
+     * emitted, after the stop).
+     */
+    static final class GrabbingSource implements FrameSource {
+        final FramePool pool = new FramePool(4);
+        final List<VideoFrame> made = Collections.synchronizedList(new ArrayList<>());
+        final List<ExecutorService> owners = Collections.synchronizedList(new ArrayList<>());
+        private final boolean live;
+        private final AtomicLong sequence = new AtomicLong();
+
+        GrabbingSource(boolean live) {
+            this.live = live;
+        }
+
+        @Override
+        public Flux<VideoFrame> frames() {
+            return Flux.defer(() -> {
+                ExecutorService owner = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "test-grabber");
+                    t.setDaemon(true);
+                    return t;
+                });
+                owners.add(owner);
+                return Flux.<VideoFrame>generate(sink -> {
+                            long until = System.nanoTime() + 3_000_000;
+                            for (long left; (left = until - System.nanoTime()) > 0; ) {
+                                LockSupport.parkNanos(left);
+                            }
+                            VideoFrame f = new VideoFrame("cam-1", sequence.getAndIncrement(), System.nanoTime(), Instant.now(), -1,
+                                    pool.take(48, 64, opencv_core.CV_8UC3), pool);
+                            made.add(f);
+                            sink.next(f);
+                        })
+                        .subscribeOn(Schedulers.fromExecutorService(owner))
+                        .doFinally(signal -> owner.shutdown());
+            });
+        }
+
+        @Override
+        public String describe() {
+            return "a test grabber";
+        }
+
+        @Override
+        public boolean live() {
+            return live;
+        }
+
+        /** Waits for every grabbing thread to end: the last frame of a run may come after the run completed. */
+        void awaitGrabbers() throws InterruptedException {
+            for (ExecutorService owner : owners) {
+                assertThat(owner.awaitTermination(10, TimeUnit.SECONDS)).as("the grabbing thread ended").isTrue();
+            }
+        }
+    }
+
+    /** Answers each frame at once, on the inference workers' kind of thread. */
+    static final InferenceAdapter ANSWERING = new InferenceAdapter() {
+        @Override
+        public String modelId() {
+            return "m/1";
+        }
+
+        @Override
+        public ModelType modelType() {
+            return ModelType.OBJECT_DETECTION;
+        }
+
+        @Override
+        public Mono<InferenceResult> infer(VideoFrame frame) {
+            return Mono.fromCallable(() -> new InferenceResult(InferenceIds.next(), frame.cameraId(), frame.sequence(), "m/1",
+                            ModelType.OBJECT_DETECTION, List.of(), frame.capturedNanos(), frame.capturedAt(), Duration.ZERO,
+                            Duration.ZERO, System.nanoTime()))
+                    .subscribeOn(Schedulers.boundedElastic());
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @ParameterizedTest(name = "live {0}")
+    @ValueSource(booleans = {true, false})
+    void everyFrameGoesBackToItsPoolAfterEachOfFiftyStopsIncludingTheOneGrabbedAtTheStop(boolean live) throws Exception {
+        GrabbingSource source = new GrabbingSource(live);
+        LastFrame last = LastFrame.keeping();
+        List<WindowReport> written = Collections.synchronizedList(new ArrayList<>());
+        CameraPipeline pipeline = new CameraPipeline(new PipelineOptions(
+                WindowOptions.of("cam-1", "m/1", ModelType.OBJECT_DETECTION, ONE), 0, 2, Duration.ofSeconds(5)),
+                source, ANSWERING, List.of(sink(written, r -> Mono.empty())), last);
+        for (int i = 0; i < 50; i++) {
+            pipeline.run(Mono.delay(Duration.ofMillis(60))).block(VERIFY_TIMEOUT);
+        }
+        source.awaitGrabbers();
+        assertThat(written).as("each run reported its window").hasSize(50);
+        assertThat(source.made).as("frames grabbed").hasSizeGreaterThan(50);
+        assertThat(source.made.stream().filter(f -> !f.isReleased()).map(VideoFrame::toString).toList())
+                .as("frames never released").isEmpty();
+        assertThat(source.pool.outstanding()).as("buffers not back in the pool").isZero();
     }
 }
