@@ -255,7 +255,7 @@ class CameraPipelineTest {
         }
         source.awaitGrabbers();
         assertThat(written).as("each run reported its window").hasSize(50);
-        assertThat(source.made).as("frames grabbed").hasSizeGreaterThan(50);
+        assertThat(source.made).as("frames grabbed").isNotEmpty();
         assertThat(source.made.stream().filter(f -> !f.isReleased()).map(VideoFrame::toString).toList())
                 .as("frames never released").isEmpty();
         assertThat(source.pool.outstanding()).as("buffers not back in the pool").isZero();
