@@ -1,6 +1,7 @@
 package io.edgewatch.core.frame;
 
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -10,10 +11,13 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * the memory to the kernel and fault it in again, which costs more than the copy itself (a 1080p
  * frame is 6 MB). At most {@code capacity} idle buffers are kept; the rest are freed. Thread-safe:
  * buffers come back from whichever thread released the last reference to their frame.
+ * {@link #outstanding()} counts the buffers handed out and not yet given back: a pipeline that
+ * has ended with every frame released leaves it at zero (what the release tests check).
  */
 public final class FramePool implements AutoCloseable {
 
     private final ArrayBlockingQueue<Mat> idle;
+    private final AtomicInteger outstanding = new AtomicInteger();
     private volatile boolean closed;
 
     public FramePool(int capacity) {
@@ -22,6 +26,7 @@ public final class FramePool implements AutoCloseable {
 
     /** An idle buffer of that shape and type, or a new one. Its content is undefined. */
     public Mat take(int rows, int cols, int type) {
+        outstanding.incrementAndGet();
         Mat m;
         while ((m = idle.poll()) != null) {
             if (m.rows() == rows && m.cols() == cols && m.type() == type) {
@@ -32,8 +37,9 @@ public final class FramePool implements AutoCloseable {
         return new Mat(rows, cols, type);
     }
 
-    /** Takes a buffer back; frees it when the pool is full or closed. */
+    /** Takes back a buffer {@link #take} handed out; frees it when the pool is full or closed. */
     public void recycle(Mat m) {
+        outstanding.decrementAndGet();
         if (closed || !idle.offer(m)) {
             m.close();
             return;
@@ -46,6 +52,11 @@ public final class FramePool implements AutoCloseable {
     /** Idle buffers held now. */
     public int idle() {
         return idle.size();
+    }
+
+    /** Buffers handed out by {@link #take} and not yet {@linkplain #recycle recycled}: frames still held. */
+    public int outstanding() {
+        return outstanding.get();
     }
 
     /** Frees the idle buffers; buffers that come back later are freed at once. Idempotent. */

@@ -24,8 +24,13 @@ import reactor.core.publisher.Mono;
  * <p>{@link #reports(Mono)} emits the camera's window reports until {@code stop} fires or the
  * source ends; either way the open window is closed and emitted before completion, so a clean stop
  * loses nothing. A source that fails ends the camera's Flux with that error after the last window.
- * {@link #run(Mono)} writes every report to every sink in order; a sink that fails is logged and
- * the others still get the report.
+ * Every frame goes back to its source's pool on every path: inferred, skipped, discarded on
+ * cancel, and dropped after the stop ({@link DroppedFrames}).
+ *
+ * <p>{@link #run(Mono)} writes every report to every sink in order; a sink that fails is logged and
+ * the others still get the report; sinks slower than the windows hold no window back (up to
+ * {@link PipelineOptions#reportBuffer()} reports wait for them, then the oldest are dropped and
+ * counted in {@link #droppedReports()}).
  */
 public final class CameraPipeline {
 
@@ -40,6 +45,7 @@ public final class CameraPipeline {
     private final List<ReportSink> sinks;
     private final LastFrame last;
     private final FrameTap tap;
+    private final ReportBuffer buffer;
 
     public CameraPipeline(PipelineOptions options, FrameSource source, InferenceAdapter adapter,
                           List<ReportSink> sinks) {
@@ -61,6 +67,7 @@ public final class CameraPipeline {
         this.sinks = List.copyOf(sinks);
         this.last = last;
         this.tap = last.isOn() ? last.andThen(tap) : tap;
+        this.buffer = new ReportBuffer(options.cameraId(), options.reportBuffer());
     }
 
     /** The last inferred frame and its result, while the camera runs. */
@@ -70,6 +77,11 @@ public final class CameraPipeline {
 
     public String cameraId() {
         return options.cameraId();
+    }
+
+    /** Reports dropped so far (over every run) because the sinks were slower than the windows. */
+    public long droppedReports() {
+        return buffer.dropped();
     }
 
     /** Milliseconds since this process started (its start time as the system records it), or -1 when unknown. */
@@ -111,12 +123,20 @@ public final class CameraPipeline {
                     .transform(inference)
                     .transform(FramePacing.reinsert(missed));
         })
-                .transform(WindowAggregator.create(options.window(), source::decodeErrors));
+                .transform(WindowAggregator.create(options.window(), source::decodeErrors))
+                // last, so the source sees it too: the frame grabbed at a stop comes after the stop
+                .transform(DroppedFrames.released());
     }
 
-    /** Runs the camera until {@code stop} or the end of its source; completes when the last report is written. */
+    /**
+     * Runs the camera until {@code stop} or the end of its source; completes when the last report is
+     * written. The windows never wait for the sinks: reports wait in a bounded {@link ReportBuffer}
+     * (the oldest dropped, counted, when a sink stays behind), as {@code concatMap} asks for the
+     * next report only once the previous write is done.
+     */
     public Mono<Void> run(Mono<?> stop) {
         return reports(stop)
+                .transform(buffer)
                 .concatMap(this::writeToSinks)
                 .doFinally(signal -> last.clear())
                 .then();

@@ -15,11 +15,14 @@ class FramePoolTest {
         try (FramePool pool = new FramePool(2)) {
             Mat first = pool.take(48, 64, opencv_core.CV_8UC3);
             VideoFrame frame = new VideoFrame("c", 0, 0, Instant.EPOCH, 0, first, pool);
+            assertThat(pool.outstanding()).isEqualTo(1);
             assertThat(frame.tryRetain()).isTrue();
             frame.release();
             assertThat(pool.idle()).isZero();
+            assertThat(pool.outstanding()).isEqualTo(1);
             frame.release();
             assertThat(pool.idle()).isEqualTo(1);
+            assertThat(pool.outstanding()).isZero();
             assertThat(first.isNull()).isFalse();
             assertThat(pool.take(48, 64, opencv_core.CV_8UC3)).isSameAs(first);
             // a buffer of another shape is freed rather than handed out
