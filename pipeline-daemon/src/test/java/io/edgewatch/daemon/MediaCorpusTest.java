@@ -32,20 +32,35 @@ class MediaCorpusTest {
     static final int PATTERN_FPS = 25;
     static final Pattern LOG_LINE = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} (TRACE|DEBUG|INFO |WARN |ERROR) \\[.*");
 
+    static final String HEALTHY = """
+            id: healthy
+            source:
+              type: test_pattern
+              size: 320x240
+              rate: %d
+            inference:
+              type: motion
+            aggregation:
+              frequency: %d
+            """.formatted(PATTERN_FPS, WINDOW_SECONDS);
+
     @Test
     void eachBadFileSaysWhatIsWrongOnceAndTheHealthyCameraKeepsItsFrameRate(@TempDir Path dir) throws Exception {
+        // the healthy camera alone first, in this run and on this box: what the corpus must not take from it
+        Path aloneDir = dir.resolve("alone");
+        Process alone = DaemonProcess.run(Edgewatch.class, ConfigFolder.write(aloneDir, "", HEALTHY),
+                aloneDir.resolve("daemon.log"), Map.of());
+        try {
+            awaitWindows(aloneDir, 5, aloneDir.resolve("daemon.log"));
+        } finally {
+            alone.destroy();
+            assertThat(alone.waitFor(60, TimeUnit.SECONDS)).as("the daemon stops on SIGTERM").isTrue();
+            alone.destroyForcibly();
+        }
+        double aloneMean = meanOfFullWindows(ConfigFolder.reports(aloneDir));
+
         Map<String, Path> media = BadMedia.writeAll(dir.resolve("media"));
-        Path cfg = ConfigFolder.write(dir, "", """
-                id: healthy
-                source:
-                  type: test_pattern
-                  size: 320x240
-                  rate: %d
-                inference:
-                  type: motion
-                aggregation:
-                  frequency: %d
-                """.formatted(PATTERN_FPS, WINDOW_SECONDS));
+        Path cfg = ConfigFolder.write(dir, "", HEALTHY);
         media.forEach((name, file) -> write(cfg.resolve("cameras").resolve(name + ".yaml"), """
                 id: %s
                 source:
@@ -60,7 +75,8 @@ class MediaCorpusTest {
         Path log = dir.resolve("daemon.log");
         Process daemon = DaemonProcess.run(Edgewatch.class, cfg, log, Map.of());
         try {
-            Thread.sleep(TimeUnit.SECONDS.toMillis(RUN_SECONDS));
+            // RUN_SECONDS of the healthy camera's windows, however long this box takes to start a JVM now
+            awaitWindows(dir, RUN_SECONDS / WINDOW_SECONDS, log);
         } finally {
             daemon.destroy();
             assertThat(daemon.waitFor(60, TimeUnit.SECONDS)).as("the daemon stops on SIGTERM").isTrue();
@@ -98,19 +114,38 @@ class MediaCorpusTest {
         assertThat(text).containsPattern("ffmpeg: camera corrupted-h264: \\d+ similar FFmpeg line\\(s\\) suppressed in the last minute");
         assertThat(text).contains("decode errors");
 
-        // the healthy camera's frame rate per window did not change
+        // the healthy camera's frames per window did not change: measured against the same camera
+        // alone, a moment before, so that a box whose cores are busy elsewhere does not fail it
+        long windows = reports.stream().filter(r -> r.path("camera_id").asText().equals("healthy")).count();
+        assertThat(windows).isGreaterThanOrEqualTo(RUN_SECONDS / WINDOW_SECONDS - 2);
+        double mean = meanOfFullWindows(reports);
+        assertThat(mean).as("mean frames per full window of the healthy camera beside the corpus, against %.1f alone", aloneMean)
+                .isGreaterThanOrEqualTo(aloneMean * 0.8);
+    }
+
+    /** The healthy camera's mean frames per window, without the first (it starts before the pattern opens) and the last (cut by the stop). */
+    private static double meanOfFullWindows(List<JsonNode> reports) {
         List<Long> healthy = new ArrayList<>();
         for (JsonNode r : reports) {
             if (r.path("camera_id").asText().equals("healthy")) {
                 healthy.add(r.path("frames_seen").asLong());
             }
         }
-        assertThat(healthy.size()).isGreaterThanOrEqualTo(RUN_SECONDS / WINDOW_SECONDS - 2);
-        // the first window starts before the pattern opens and the last is cut by the stop
-        List<Long> full = healthy.subList(1, healthy.size() - 1);
-        long nominal = (long) PATTERN_FPS * WINDOW_SECONDS;
-        assertThat(full).as("frames per full window of the healthy camera (nominal %d)", nominal)
-                .allMatch(n -> n >= nominal * 8 / 10 && n <= nominal * 12 / 10);
+        assertThat(healthy.size()).as("windows of the healthy camera").isGreaterThanOrEqualTo(3);
+        return healthy.subList(1, healthy.size() - 1).stream().mapToLong(Long::longValue).average().orElseThrow();
+    }
+
+    /** Waits (up to 3 minutes: a JVM start on a loaded box) until the healthy camera wrote {@code n} windows. */
+    private static void awaitWindows(Path dir, int n, Path log) throws Exception {
+        Path file = dir.resolve("out/reports.jsonl");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        // complete lines only: the daemon may be writing the last one
+        while (!Files.exists(file) || Files.readString(file).lines().filter(l -> l.endsWith("}"))
+                .filter(l -> l.contains("\"camera_id\":\"healthy\"")).count() < n) {
+            assertThat(System.nanoTime()).as("%d windows of the healthy camera within 3 minutes: %s", n,
+                    Files.exists(log) ? Files.readString(log) : "(no log)").isLessThan(deadline);
+            Thread.sleep(200);
+        }
     }
 
     private static long count(List<String> lines, String text) {
