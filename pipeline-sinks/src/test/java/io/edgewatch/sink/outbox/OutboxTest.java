@@ -1,6 +1,7 @@
 package io.edgewatch.sink.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -216,5 +217,90 @@ class OutboxTest {
                     .as("entry " + e.id()).isEqualTo(returned.get(e.id())));
             assertThat(stored.get(stored.size() - 1).body()).isEqualTo(b("last"));
         }
+    }
+
+    @Test
+    void anEntryWithoutACameraIsRefusedToItsCallerAloneAndTheNextAppendIsOnDisk() {
+        // VisionEventsSink appended a daemon alert with a null camera: the NOT NULL constraint failed its commit, which
+        // counted as "the disk refused", and from then on every append of every sink went to memory (-1), lost at the stop
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            Throwable refused = catchThrowable(() -> o.append("rf", null, "events", b("no camera")));
+            long id = o.append("rf", "cam", "report", b("good"));
+            assertThat(id).as("the good entry is on disk").isPositive();
+            assertThat(o.storageProblem()).as("nothing is wrong with the disk").isNull();
+            assertThat(o.waitingInMemory()).isZero();
+            assertThat(refused).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("camera");
+            assertThat(catchThrowable(() -> o.append(null, "cam", "report", b("x")))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("destination");
+            assertThat(catchThrowable(() -> o.append("rf", "cam", " ", b("x")))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("kind");
+            assertThat(catchThrowable(() -> o.append("rf", "cam", "report", null))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("body");
+            assertThat(o.refused()).as("counted").isEqualTo(4);
+            assertThat(o.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8)).containsExactly("good");
+        }
+    }
+
+    @Test
+    void anEntryTheDatabaseRefusesIsSetAsideAloneAndTheOthersOfItsGroupCommitAreOnDisk() throws Exception {
+        // a deterministic refusal (a constraint) of one entry of a group commit sent the whole batch to the memory queue,
+        // retried every second for ever; now only that entry is refused, to its caller, and the disk is not suspected
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            o.append("rf", "warm", "report", b("first"));
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db"));
+                 Statement s = other.createStatement()) {
+                s.execute("CREATE TRIGGER refuse_poison BEFORE INSERT ON outbox WHEN NEW.kind = 'poison'"
+                        + " BEGIN SELECT RAISE(ABORT, 'a poisoned entry'); END");
+            }
+            Map<String, Object> results = new ConcurrentHashMap<>();
+            List<Thread> appenders = new ArrayList<>();
+            synchronized (o) {
+                for (String who : List.of("good-1", "poison", "good-2")) {
+                    Thread t = new Thread(() -> {
+                        try {
+                            results.put(who, o.append("rf", "cam-" + who, who.startsWith("good") ? "report" : "poison", b(who)));
+                        } catch (RuntimeException e) {
+                            results.put(who, e);
+                        }
+                    });
+                    t.start();
+                    appenders.add(t);
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (o.arrivingCount() < 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertThat(o.arrivingCount()).as("the three in one group commit").isEqualTo(3);
+            }
+            for (Thread t : appenders) {
+                t.join(10_000);
+            }
+            assertThat(results.get("good-1")).as("committed").isInstanceOf(Long.class).satisfies(id -> assertThat((Long) id).isPositive());
+            assertThat(results.get("good-2")).as("committed").isInstanceOf(Long.class).satisfies(id -> assertThat((Long) id).isPositive());
+            assertThat(o.storageProblem()).as("the disk took the batch").isNull();
+            assertThat(o.waitingInMemory()).isZero();
+            assertThat(results.get("poison")).isInstanceOf(IllegalArgumentException.class).asString().contains("a poisoned entry");
+            assertThat(o.append("rf", "cam", "report", b("after"))).isPositive();
+            assertThat(o.refused()).isEqualTo(1);
+            assertThat(o.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8))
+                    .containsExactlyInAnyOrder("first", "good-1", "good-2", "after");
+            for (String good : List.of("good-1", "good-2")) {
+                assertThat(o.oldest("rf", 10)).as("the id returned is its entry's").filteredOn(e -> e.id() == (Long) results.get(good))
+                        .extracting(e -> new String(e.body(), StandardCharsets.UTF_8)).containsExactly(good);
+            }
+        }
+    }
+
+    @Test
+    void openingWaitsForAnotherWriterOfTheFileInsteadOfFailing() throws Exception {
+        // the constructor's CREATE ... IF NOT EXISTS read the schema in a deferred transaction, then its first write could
+        // not wait for another connection's write lock (SQLITE_BUSY at once): edgewatch outbox failed beside a busy daemon
+        Outbox.open(dir, 100, Clock.systemUTC()).close();
+        long depth = whileAnotherConnectionWrites(() -> {
+            try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+                return o.stats().depth();
+            }
+        });
+        assertThat(depth).isZero();
     }
 }
