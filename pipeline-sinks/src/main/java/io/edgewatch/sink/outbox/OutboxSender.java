@@ -1,5 +1,6 @@
 package io.edgewatch.sink.outbox;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,13 +36,20 @@ import reactor.core.scheduler.Schedulers;
  *
  * <ul>
  *   <li>Network failures, timeouts, 5xx and 429 are retried with capped exponential backoff and
- *       full jitter, never sooner than the server's {@code Retry-After}; while backing off nothing
- *       new is sent to the destination (what is in flight finishes).</li>
+ *       full jitter, never sooner than the server's {@code Retry-After} (itself capped at
+ *       {@code retryMax}: a far date or "Infinity" does not stop the destination for good); while
+ *       backing off nothing new is sent to the destination (what is in flight finishes), and a
+ *       shorter backoff never replaces a longer one already set. Only a request sent after the
+ *       last failure proves the destination works again: the success of one already in flight
+ *       then (another camera's) neither resets the backoff nor ends a stop.</li>
  *   <li>401, 402, 403, 404, 423 (and a key that names no workspace) stop the destination: an error
  *       is logged once in the reference's words, the data stays, and the oldest entry is tried again
  *       every {@code probeInterval}, alone.</li>
  *   <li>Other 4xx mean the request itself will never be accepted: the entry moves to the dead-letter
- *       table (kept, counted, logged) so it cannot block the ones behind it.</li>
+ *       table (kept, counted, logged) so it cannot block the ones behind it. So does an entry that
+ *       fails here, before any answer (a body that cannot be read, a kind this version does not
+ *       know): any error of the transport that is not a {@link DeliveryException} nor a failure
+ *       of the outbox's disk, with that error as its reason.</li>
  * </ul>
  *
  * <p>Entries are read from disk a page at a time. Deletes of delivered entries are committed in
@@ -111,6 +119,13 @@ public final class OutboxSender implements AutoCloseable {
     private boolean backingOff;
     private Disposable pending;
     private int failures;
+    /** When the current backoff ends, in the worker's time (ms); meaningful while {@link #backingOff}. */
+    private long backoffUntil;
+    /** Requests started since the start; each entry in flight's number among them. */
+    private long sends;
+    private final Map<Long, Long> sendNumbers = new HashMap<>();
+    /** {@link #sends} when the last failure of the destination (retryable, or a stop) was sorted. */
+    private long sendsAtLastFailure;
     private volatile boolean stopped;
     private boolean closed;
     private volatile String stopReason;
@@ -129,6 +144,16 @@ public final class OutboxSender implements AutoCloseable {
 
     public OutboxSender(Outbox outbox, String destination, Transport transport, Duration retryMin, Duration retryMax,
                         Duration probeInterval, boolean logEveryResult, int maxInFlight) {
+        this(outbox, destination, transport, retryMin, retryMax, probeInterval, logEveryResult, maxInFlight,
+                Schedulers.newSingle("edgewatch-outbox-" + destination));
+    }
+
+    /**
+     * A sender whose state, backoff and polls run on {@code worker}, which must run one task at a time (a single
+     * thread, or a virtual-time scheduler in tests); it is disposed by {@link #close}.
+     */
+    OutboxSender(Outbox outbox, String destination, Transport transport, Duration retryMin, Duration retryMax,
+                 Duration probeInterval, boolean logEveryResult, int maxInFlight, Scheduler worker) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1, not " + maxInFlight);
         }
@@ -140,7 +165,7 @@ public final class OutboxSender implements AutoCloseable {
         this.probeInterval = probeInterval;
         this.logEveryResult = logEveryResult;
         this.maxInFlight = maxInFlight;
-        this.worker = Schedulers.newSingle("edgewatch-outbox-" + destination);
+        this.worker = worker;
     }
 
     /** Starts draining. */
@@ -265,6 +290,7 @@ public final class OutboxSender implements AutoCloseable {
         busyCameras.add(entry.cameraId());
         // a placeholder first: the transport may answer before subscribe returns
         inFlight.put(entry.id(), Disposables.single());
+        sendNumbers.put(entry.id(), ++sends);
         mostInFlight = Math.max(mostInFlight, inFlight.size());
         Progress progress = (kind, body) -> Mono.<Void>fromRunnable(() -> {
             outbox.rewrite(entry.id(), kind, body);
@@ -282,6 +308,7 @@ public final class OutboxSender implements AutoCloseable {
     /** The entry's request has a result: its camera may send its next one. */
     private void settle(OutboxEntry entry) {
         progressed.remove(entry.id());
+        sendNumbers.remove(entry.id());
         inFlight.remove(entry.id());
         busyCameras.remove(entry.cameraId());
     }
@@ -308,23 +335,27 @@ public final class OutboxSender implements AutoCloseable {
         if (closed) {
             return;
         }
+        // sent after the last failure: evidence that the destination works again; one in flight since before is not
+        boolean sentSinceFailure = sendNumbers.getOrDefault(entry.id(), Long.MAX_VALUE) > sendsAtLastFailure;
         settle(entry);
         toDelete.add(entry.id());
         if (toDelete.size() >= DELETE_BATCH || inFlight.isEmpty()) {
             flushDeletes();
         }
-        if (stopped || failures > 0) {
+        if (sentSinceFailure && (stopped || failures > 0)) {
             log.info("{}: delivering again after {} failed attempt(s)", destination, failures);
         }
         if (logEveryResult) {
             log.info("{}: delivered {} of camera {} (entry {}, waited {} ms)", destination, entry.kind(), entry.cameraId(),
                     entry.id(), System.currentTimeMillis() - entry.createdAtMillis());
         }
-        if (stopped) {
-            recordState(false, null);
+        if (sentSinceFailure) {
+            if (stopped) {
+                recordState(false, null);
+            }
+            stopped = false;
+            failures = 0;
         }
-        stopped = false;
-        failures = 0;
         if (drained != null) {
             sentDuringStop++;
         }
@@ -357,20 +388,36 @@ public final class OutboxSender implements AutoCloseable {
     }
 
     private void sort(OutboxEntry entry, Throwable error) {
+        if (!(error instanceof DeliveryException) && local(error)) {
+            // nothing was answered and nothing will change by trying again: the head of a one-at-a-time destination
+            // would otherwise fail after every backoff, for ever, with everything behind it
+            String reason = "cannot be sent as it is: " + error;
+            outbox.deadLetter(entry.id(), 0, reason);
+            queued.remove(entry.id());
+            log.error("{}: {} entry {} of camera {} {}; kept in the dead-letter table of {}", destination, entry.kind(), entry.id(),
+                    entry.cameraId(), reason, outbox.file());
+            step();
+            return;
+        }
         DeliveryException e = error instanceof DeliveryException de ? de
                 : new DeliveryException(String.valueOf(error.getMessage()), 0, true, 0);
         if (e.retryable()) {
             outbox.failedAttempt(entry.id());
+            // as on disk: a transport may tell a retry from a first attempt (an upload whose answer was lost)
+            queued.put(entry.id(), new OutboxEntry(entry.id(), entry.destination(), entry.cameraId(), entry.kind(), entry.body(),
+                    entry.createdAtMillis(), entry.attempts() + 1));
             failures++;
-            long delay = Math.max(e.retryAfterMillis(), backoffMillis(failures));
+            sendsAtLastFailure = sends;
+            long delay = Math.max(Math.min(e.retryAfterMillis(), retryMax.toMillis()), backoffMillis(failures));
             if (failures == 1 || logEveryResult || Integer.bitCount(failures) == 1) {
                 log.warn("{}: {} of camera {} not delivered ({}); attempt {}, retrying in {} ms; {} waiting",
                         destination, entry.kind(), entry.cameraId(), e.getMessage(), failures, delay, outbox.stats().depth());
             }
             later(Duration.ofMillis(delay));
         } else if (e.rejected()) {
-            queued.remove(entry.id());
+            // out of the queue only once it is aside: if that fails (a full disk), it stays its camera's next
             outbox.deadLetter(entry.id(), e.status(), e.getMessage());
+            queued.remove(entry.id());
             log.error("{}: the server will never accept {} entry {} of camera {} ({}); kept in the dead-letter table of {}",
                     destination, entry.kind(), entry.id(), entry.cameraId(), e.getMessage(), outbox.file());
             step();
@@ -385,8 +432,25 @@ public final class OutboxSender implements AutoCloseable {
             stopped = true;
             stopReason = e.getMessage();
             failures++;
+            sendsAtLastFailure = sends;
             later(probeInterval);
         }
+    }
+
+    /**
+     * An error of this process, not of the network or the far end: a runtime exception that is not the outbox failing to
+     * read or write its disk (that passes, and is retried).
+     */
+    private static boolean local(Throwable error) {
+        if (!(error instanceof RuntimeException)) {
+            return false;
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLException) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void recordState(boolean stop, String reason) {
@@ -405,7 +469,10 @@ public final class OutboxSender implements AutoCloseable {
         return Math.max(retryMin.toMillis(), ThreadLocalRandom.current().nextLong(ceiling + 1));
     }
 
-    /** No new request for {@code delay} (what is in flight finishes); then the oldest entries go again. */
+    /**
+     * No new request for {@code delay} (what is in flight finishes); then the oldest entries go again. A backoff that
+     * ends later than this one is kept.
+     */
     private void later(Duration delay) {
         if (drained != null) {
             // stopping: a failing receiver is not waited for; what is left stays for the next start
@@ -415,10 +482,16 @@ public final class OutboxSender implements AutoCloseable {
         if (closing) {
             return;
         }
+        long until = worker.now(TimeUnit.MILLISECONDS) + delay.toMillis();
+        if (backingOff && until <= backoffUntil) {
+            // a longer wait is set already (another camera's Retry-After): it stands
+            return;
+        }
         if (pending != null) {
             pending.dispose();
         }
         backingOff = true;
+        backoffUntil = until;
         parked = false;
         pending = worker.schedule(() -> {
             backingOff = false;

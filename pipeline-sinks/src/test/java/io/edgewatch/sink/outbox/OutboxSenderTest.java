@@ -1,0 +1,127 @@
+package io.edgewatch.sink.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import reactor.core.publisher.Mono;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/**
+ * The sender's retry, backoff and stop rules on virtual time: its worker is a {@link VirtualTimeScheduler}, so each
+ * test says how long passed, and what was sent when, without waiting for it.
+ */
+class OutboxSenderTest {
+
+    private static final String DEST = "rf";
+
+    @TempDir
+    Path dir;
+    Outbox outbox;
+    VirtualTimeScheduler time;
+    OutboxSender sender;
+    /** What was sent, as "virtual ms: body". */
+    final List<String> sent = new CopyOnWriteArrayList<>();
+    /** Each body's attempts so far. */
+    final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+
+    @BeforeEach
+    void open() {
+        outbox = Outbox.open(dir, 1000, Clock.systemUTC());
+        time = VirtualTimeScheduler.create();
+    }
+
+    @AfterEach
+    void close() {
+        if (sender != null) {
+            sender.close(Duration.ZERO);
+        }
+        outbox.close();
+        time.dispose();
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A sender whose transport answers each body as {@code answer} says for its attempt (1 for the first). */
+    private OutboxSender start(Duration retryMin, Duration retryMax, Duration probe, int maxInFlight,
+                               Function<String, Function<Integer, Mono<Void>>> answer) {
+        OutboxSender.Transport transport = (kind, body) -> Mono.defer(() -> {
+            String what = new String(body, StandardCharsets.UTF_8);
+            sent.add(time.now(TimeUnit.MILLISECONDS) + ": " + what);
+            int attempt = attempts.computeIfAbsent(what, k -> new AtomicInteger()).incrementAndGet();
+            return answer.apply(what).apply(attempt);
+        });
+        sender = new OutboxSender(outbox, DEST, transport, retryMin, retryMax, probe, false, maxInFlight, time).start();
+        return sender;
+    }
+
+    private static Mono<Void> fail(int status, long retryAfterMillis) {
+        return Mono.error(new DeliveryException("HTTP " + status, status, status >= 500 || status == 429, retryAfterMillis));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1e12", "Infinity", "Fri, 31 Dec 9999 23:59:59 GMT"})
+    void aRetryAfterBeyondTheRetryMaximumWaitsOnlyTheMaximum(String retryAfter) {
+        // Retry-After was taken as it came: "1e12" is 31,000 years, and nothing hurries a backing-off sender
+        outbox.append(DEST, "cam", "report", b("x"));
+        start(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(10), 4,
+                body -> attempt -> attempt == 1 ? fail(429, DeliveryException.retryAfterMillis(retryAfter)) : Mono.empty());
+        assertThat(sent).hasSize(1);
+        time.advanceTimeBy(Duration.ofSeconds(11));
+        assertThat(sent).as("tried again within retry_max").hasSize(2);
+        assertThat(outbox.stats().depth()).isZero();
+    }
+
+    @Test
+    void anotherCamerasFailureDoesNotShortenAPendingRetryAfter() {
+        // camera A's 429 asked for 30 s; camera B's 503 right after replaced that wait by its own backoff of 1-2 s
+        outbox.append(DEST, "cam-a", "report", b("a"));
+        outbox.append(DEST, "cam-b", "report", b("b"));
+        start(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(60), 4,
+                body -> attempt -> attempt > 1 ? Mono.empty() : body.equals("a") ? fail(429, 30_000) : fail(503, 0));
+        assertThat(sent).containsExactly("0: a", "0: b");
+        time.advanceTimeBy(Duration.ofMillis(29_900));
+        assertThat(sent).as("no request before the Retry-After").containsExactly("0: a", "0: b");
+        time.advanceTimeBy(Duration.ofSeconds(2));
+        assertThat(sent).hasSize(4).endsWith("30000: b").contains("30000: a");
+        assertThat(outbox.stats().depth()).isZero();
+    }
+
+    @Test
+    void theSuccessOfARequestSentBeforeARefusalDoesNotEndTheStop() {
+        // with several requests in flight, any success (of one sent before the refusal) cleared the stop and the failure
+        // count: delivery_stopped flapped and the backoff never grew
+        outbox.append(DEST, "cam-a", "report", b("a"));
+        outbox.append(DEST, "cam-b", "report", b("b"));
+        start(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(60), 4, body -> attempt -> body.equals("a")
+                ? attempt == 1 ? fail(401, 0) : Mono.empty()
+                : Mono.delay(Duration.ofMillis(200), time).then());
+        assertThat(sender.isStopped()).isTrue();
+        time.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(sent).containsExactly("0: a", "0: b");
+        assertThat(outbox.oldest(DEST, 10)).extracting(OutboxEntry::cameraId).as("b delivered").containsExactly("cam-a");
+        assertThat(sender.isStopped()).as("b was in flight before the 401: it says nothing of the key").isTrue();
+        time.advanceTimeBy(Duration.ofSeconds(60));
+        assertThat(sent).containsExactly("0: a", "0: b", "60000: a");
+        assertThat(sender.isStopped()).as("the probe went through").isFalse();
+    }
+}
