@@ -124,4 +124,25 @@ class OutboxSenderTest {
         assertThat(sent).containsExactly("0: a", "0: b", "60000: a");
         assertThat(sender.isStopped()).as("the probe went through").isFalse();
     }
+
+    @Test
+    void anEntryThatCannotBeSetAsideStaysItsCamerasNextInsteadOfBeingOvertaken() throws Exception {
+        // the entry left the queue before its move to the dead letters; when that move failed (a full disk), the camera's
+        // next entry went first
+        outbox.append(DEST, "cam", "report", b("refused"));
+        outbox.append(DEST, "cam", "report", b("next"));
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db"));
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE TRIGGER no_dead_letters BEFORE INSERT ON dead_letter BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+            start(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5), 4,
+                    body -> attempt -> body.equals("refused") ? fail(400, 0) : Mono.empty());
+            time.advanceTimeBy(Duration.ofSeconds(12));
+            assertThat(sent).as("only the head, tried again").isNotEmpty().allSatisfy(x -> assertThat(x).endsWith(": refused"));
+            s.execute("DROP TRIGGER no_dead_letters");
+        }
+        time.advanceTimeBy(Duration.ofSeconds(6));
+        assertThat(sent).last().asString().endsWith(": next");
+        assertThat(outbox.deadLetters()).isEqualTo(1);
+        assertThat(outbox.stats().depth()).isZero();
+    }
 }

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,12 +18,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.edgewatch.core.testing.MovingClock;
+import reactor.core.publisher.Mono;
 
 class OutboxTest {
 
@@ -302,5 +306,141 @@ class OutboxTest {
             }
         });
         assertThat(depth).isZero();
+    }
+
+    @Test
+    void entriesAppendedTogetherAreCommittedTogetherOrNotAtAll() {
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            long[] ids = o.appendAll(List.of(new Outbox.NewEntry("rf", "cam", "report", b("r1")),
+                    new Outbox.NewEntry("rf", "cam", "metadata", b("m1"))));
+            assertThat(ids).hasSize(2);
+            assertThat(ids[0]).isPositive();
+            assertThat(ids[1]).isEqualTo(ids[0] + 1);
+            Throwable refused = catchThrowable(() -> o.appendAll(List.of(new Outbox.NewEntry("rf", "cam", "report", b("r2")),
+                    new Outbox.NewEntry("rf", "cam", "metadata", null))));
+            assertThat(refused).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no body")
+                    .hasMessageContaining("nor the other 1");
+            assertThat(o.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8)).containsExactly("r1", "m1");
+            assertThat(o.stats().accepted()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void theAgeOfTheOldestEntryAndEachDestinationsAreReadFromAnIndexNotFromTheRowsAndTheirBodies() throws Exception {
+        // MIN(created_at) had no index, and created_at is stored after the body: every scrape walked every blob's pages
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            o.append("rf", "cam", "report", new byte[300_000]);
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db")); Statement s = c.createStatement()) {
+                assertThat(plan(s, Outbox.OLDEST_SQL)).isNotEmpty().allSatisfy(d -> assertThat(d).contains("COVERING INDEX"));
+                assertThat(plan(s, Outbox.REPORT_SQL)).isNotEmpty().allSatisfy(d -> assertThat(d).contains("COVERING INDEX"));
+            }
+        }
+    }
+
+    /** SQLite's plan for {@code sql}: one line per step (SCAN t, SEARCH t USING INDEX i ...). */
+    private static List<String> plan(Statement s, String sql) throws Exception {
+        List<String> steps = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery("EXPLAIN QUERY PLAN " + sql)) {
+            while (rs.next()) {
+                steps.add(rs.getString("detail"));
+            }
+        }
+        return steps;
+    }
+
+    /** The schema every release made before schema versions were kept (bc2c481), exactly. */
+    private static final List<String> SCHEMA_BEFORE_VERSIONS = List.of(
+            "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL,"
+                    + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
+                    + " attempts INTEGER NOT NULL DEFAULT 0)",
+            "CREATE INDEX IF NOT EXISTS outbox_destination ON outbox (destination, id)",
+            "CREATE TABLE IF NOT EXISTS dead_letter (id INTEGER PRIMARY KEY, destination TEXT NOT NULL,"
+                    + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
+                    + " status INTEGER NOT NULL, reason TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS destination_state (destination TEXT PRIMARY KEY, stopped INTEGER NOT NULL,"
+                    + " reason TEXT, since INTEGER NOT NULL)",
+            "INSERT OR IGNORE INTO counters (name, value) VALUES ('accepted', 0)",
+            "INSERT OR IGNORE INTO counters (name, value) VALUES ('delivered', 0)",
+            "INSERT OR IGNORE INTO counters (name, value) VALUES ('retries', 0)",
+            "INSERT OR IGNORE INTO counters (name, value) VALUES ('evicted', 0)");
+
+    @Test
+    void aFileOfTheReleasesBeforeSchemaVersionsOpensMigratedKeepsEverythingAndItsEntriesDeliver() throws Exception {
+        Path file = dir.resolve("outbox.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            for (String ddl : SCHEMA_BEFORE_VERSIONS) {
+                s.execute(ddl);
+            }
+            s.execute("INSERT INTO outbox (destination, camera_id, kind, body, created_at, attempts) VALUES"
+                    + " ('rf', 'cam', 'report', X'6F6E65', 1000, 2), ('rf', 'cam', 'metadata', X'74776F', 1001, 0),"
+                    + " ('other', 'cam', 'report', X'78', 1002, 0)");
+            s.execute("INSERT INTO dead_letter VALUES (1, 'rf', 'cam', 'report', X'00', 999, 400, 'refused')");
+            s.execute("UPDATE counters SET value = 5 WHERE name = 'accepted'");
+            s.execute("UPDATE counters SET value = 1 WHERE name = 'delivered'");
+            s.execute("INSERT INTO destination_state VALUES ('rf', 1, 'HTTP 401', 1003)");
+            assertThat(plan(s, Outbox.OLDEST_SQL)).as("before: read from the rows").noneMatch(d -> d.contains("INDEX"));
+        }
+        List<String> delivered = new CopyOnWriteArrayList<>();
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+                try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                    assertThat(rs.getInt(1)).isEqualTo(Outbox.SCHEMA_VERSION);
+                }
+                assertThat(plan(s, Outbox.OLDEST_SQL)).as("the index made at open").allSatisfy(d -> assertThat(d).contains("INDEX"));
+            }
+            OutboxStats stats = o.stats();
+            assertThat(stats.depth()).isEqualTo(3);
+            assertThat(stats.accepted()).isEqualTo(5);
+            assertThat(stats.delivered()).isEqualTo(1);
+            assertThat(o.deadLetters()).isEqualTo(1);
+            assertThat(o.report(List.of())).filteredOn(r -> r.destination().equals("rf")).singleElement()
+                    .satisfies(r -> assertThat(r.reason()).isEqualTo("HTTP 401"));
+            assertThat(o.oldest("rf", 1).get(0).attempts()).isEqualTo(2);
+            try (OutboxSender sender = new OutboxSender(o, "rf", (kind, body) -> Mono.fromRunnable(
+                    () -> delivered.add(kind + " " + new String(body, StandardCharsets.UTF_8))),
+                    Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMillis(200), false).start()) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (o.oldest("rf", 10).size() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            }
+            assertThat(delivered).containsExactly("report one", "metadata two");
+            assertThat(o.append("rf", "cam", "report", b("new"))).as("and new entries after them").isGreaterThan(3);
+        }
+    }
+
+    @Test
+    void aFileOfANewerVersionIsRefusedNamingBothVersionsAndLeftUntouched() throws Exception {
+        Path file = dir.resolve("outbox.db");
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            o.append("rf", "cam", "report", b("kept"));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("PRAGMA user_version = " + (Outbox.SCHEMA_VERSION + 1));
+        }
+        byte[] before = Files.readAllBytes(file);
+        Throwable refused = catchThrowable(() -> Outbox.open(dir, 100, Clock.systemUTC()));
+        assertThat(refused).isInstanceOf(IllegalStateException.class).hasMessageContaining(file.toString())
+                .hasMessageContaining("schema version " + (Outbox.SCHEMA_VERSION + 1))
+                .hasMessageContaining("versions up to " + Outbox.SCHEMA_VERSION);
+        assertThat(Files.readAllBytes(file)).as("not touched").isEqualTo(before);
+    }
+
+    @Test
+    void aCallAfterCloseFailsAndDoesNotReopenTheFile() {
+        // a call after close() failed on the closed connection, and reset() then opened a new one behind the stop
+        Outbox o = Outbox.open(dir, 100, Clock.systemUTC());
+        long id = o.append("rf", "cam", "report", b("x"));
+        o.close();
+        assertThat(catchThrowable(() -> o.failedAttempt(id))).isInstanceOf(IllegalStateException.class);
+        assertThat(catchThrowable(o::stats)).as("still closed").isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThat(catchThrowable(() -> o.append("rf", "cam", "report", b("y")))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        o.close();
+        try (Outbox again = Outbox.open(dir, 100, Clock.systemUTC())) {
+            assertThat(again.oldest("rf", 10)).singleElement().satisfies(e -> assertThat(e.attempts()).isZero());
+        }
     }
 }
