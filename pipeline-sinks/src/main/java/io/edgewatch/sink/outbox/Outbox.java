@@ -64,6 +64,11 @@ public final class Outbox implements AutoCloseable {
 
     /** How many accepted entries may wait in memory while the disk refuses them ({@code storage.memory_queue}). */
     public static final int DEFAULT_MEMORY_QUEUE = 10_000;
+    /**
+     * How many bytes of bodies may wait in memory at most, whatever their count: a few hundred samples (0.3-1 MB each)
+     * would otherwise exhaust the daemon's heap while the disk is full.
+     */
+    public static final long DEFAULT_MEMORY_QUEUE_BYTES = 32L * 1024 * 1024;
     private static final long FLUSH_EVERY_MILLIS = 1000;
     /** Entries that waited in memory committed per transaction once the disk takes them again. */
     private static final int FLUSH_BATCH = 500;
@@ -112,11 +117,15 @@ public final class Outbox implements AutoCloseable {
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private final long maxEntries;
     private final int memoryQueue;
+    private final long memoryQueueBytes;
     /** Accepted, not yet on disk (the disk refused them), oldest first. */
     private final Deque<Pending> waiting = new ArrayDeque<>();
     /** The entries of {@link #waiting} (one append of several counts for each). */
     private int waitingEntries;
+    private long waitingBytes;
     private long evictedInMemory;
+    /** Of {@link #evictedInMemory}, those not yet added to the {@code evicted} counter on disk (at the next commit). */
+    private long evictedUnrecorded;
     private final AtomicLong refused = new AtomicLong();
     private volatile String storageProblem;
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -137,6 +146,7 @@ public final class Outbox implements AutoCloseable {
     private static final class Pending {
         final List<NewEntry> entries;
         final long createdAt;
+        final long bytes;
         long[] ids;
         RuntimeException refusal;
         boolean settled;
@@ -144,6 +154,7 @@ public final class Outbox implements AutoCloseable {
         Pending(List<NewEntry> entries, long createdAt) {
             this.entries = entries;
             this.createdAt = createdAt;
+            this.bytes = entries.stream().mapToLong(e -> e.body().length).sum();
         }
 
         void settle(long[] committedIds) {
@@ -172,10 +183,11 @@ public final class Outbox implements AutoCloseable {
     private final Path file;
     private long depth;
 
-    private Outbox(Path file, long maxEntries, int memoryQueue, Clock clock) throws SQLException {
+    private Outbox(Path file, long maxEntries, int memoryQueue, long memoryQueueBytes, Clock clock) throws SQLException {
         this.file = file;
         this.maxEntries = maxEntries;
         this.memoryQueue = memoryQueue;
+        this.memoryQueueBytes = memoryQueueBytes;
         this.clock = clock;
         this.db = connect();
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
@@ -289,13 +301,28 @@ public final class Outbox implements AutoCloseable {
      * @throws IllegalStateException naming the file when it cannot be opened
      */
     public static Outbox open(Path folder, long maxEntries, int memoryQueue, Clock clock) {
+        return open(folder, maxEntries, memoryQueue, DEFAULT_MEMORY_QUEUE_BYTES, clock);
+    }
+
+    /**
+     * Opens the outbox; while its disk refuses to commit, up to {@code memoryQueue} accepted entries and
+     * {@code memoryQueueBytes} of their bodies wait in memory (the oldest dropped, and counted as evicted, past
+     * either), and are committed as soon as it takes them again. What waits there is lost to a {@code kill -9}, a
+     * power cut, or a stop while the disk still refuses: the start says so in the log.
+     *
+     * @throws IllegalStateException naming the file when it cannot be opened
+     */
+    public static Outbox open(Path folder, long maxEntries, int memoryQueue, long memoryQueueBytes, Clock clock) {
         Path file = folder.resolve("outbox.db");
         try {
             Files.createDirectories(folder);
-            Outbox o = new Outbox(file, maxEntries, memoryQueue, clock);
+            Outbox o = new Outbox(file, maxEntries, memoryQueue, memoryQueueBytes, clock);
             if (o.depth > 0) {
                 log.info("outbox {}: {} entries waiting from before the restart", file, o.depth);
             }
+            log.info("outbox {}: while its disk refuses commits (full, failing), up to {} accepted entries ({} MB of bodies)"
+                    + " wait in memory; a kill -9, a power cut or a stop before the disk takes them again loses those", file,
+                    memoryQueue, memoryQueueBytes / (1024 * 1024));
             return o;
         } catch (Exception e) {
             throw new IllegalStateException("cannot open the outbox " + file + ": " + e.getMessage(), e);
@@ -464,9 +491,15 @@ public final class Outbox implements AutoCloseable {
             }
         }
         bump("accepted", accepted);
+        long drops = evictedUnrecorded;
+        if (drops > 0) {
+            // dropped from memory while the disk refused: counted on disk with the first commit it takes, so they survive a restart
+            bump("evicted", drops);
+        }
         // read inside this transaction, not after its commit, which would leave a read open (see endRead)
         long evictedInAll = evict > 0 ? counter("evicted") : 0;
         db.commit();
+        evictedUnrecorded -= drops;
         transactions++;
         grouped += accepted;
         ids.forEach(Pending::settle);
@@ -511,17 +544,23 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void hold(Pending entry) {
-        while (!waiting.isEmpty() && waitingEntries + entry.entries.size() > memoryQueue) {
+        while (!waiting.isEmpty() && (waitingEntries + entry.entries.size() > memoryQueue
+                || waitingBytes + entry.bytes > memoryQueueBytes)) {
             Pending lost = waiting.removeFirst();
             waitingEntries -= lost.entries.size();
+            waitingBytes -= lost.bytes;
+            long before = evictedInMemory;
             evictedInMemory += lost.entries.size();
-            if (Long.bitCount(evictedInMemory) == 1 || lost.entries.size() > 1) {
-                log.warn("outbox {}: {} entries wait in memory for the disk, the most allowed (storage.memory_queue): dropped the"
-                        + " oldest, {}; {} dropped in all", file, memoryQueue, lost.describe(), evictedInMemory);
+            evictedUnrecorded += lost.entries.size();
+            if (Long.highestOneBit(evictedInMemory) != Long.highestOneBit(before)) {
+                log.warn("outbox {}: {} entries ({} kB) wait in memory for the disk, the most allowed (storage.memory_queue):"
+                        + " dropped the oldest, {}; {} dropped in all", file, waitingEntries + lost.entries.size(),
+                        (waitingBytes + lost.bytes) / 1024, lost.describe(), evictedInMemory);
             }
         }
         waiting.addLast(entry);
         waitingEntries += entry.entries.size();
+        waitingBytes += entry.bytes;
     }
 
     /** Commits what waits in memory, oldest first and in batches, until the disk refuses again (then tries again in a second). */
@@ -546,6 +585,7 @@ public final class Outbox implements AutoCloseable {
                 for (Pending p : batch) {
                     waiting.removeFirst();
                     waitingEntries -= p.entries.size();
+                    waitingBytes -= p.bytes;
                     committed += p.refusal == null ? p.entries.size() : 0;
                 }
             } catch (SQLException e) {
@@ -830,7 +870,7 @@ public final class Outbox implements AutoCloseable {
                 }
             }
             OutboxStats stats = new OutboxStats(depth + waitingEntries, empty ? 0 : Math.max(0, clock.millis() - oldest),
-                    counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedInMemory);
+                    counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedUnrecorded);
             endRead();
             return stats;
         } catch (SQLException e) {
