@@ -625,7 +625,15 @@ public final class Outbox implements AutoCloseable {
     }
 
     /** The waiting entries of {@code destination} after entry {@code afterId}, at most {@code limit}, oldest first. */
-    public synchronized List<OutboxEntry> after(String destination, long afterId, int limit) {
+    public List<OutboxEntry> after(String destination, long afterId, int limit) {
+        return after(destination, afterId, limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #after(String, long, int)}, ending after the entry whose body brings the bytes read to {@code maxBytes}
+     * (at least one entry, when there is one): rows are read one at a time, and those after are not read.
+     */
+    public synchronized List<OutboxEntry> after(String destination, long afterId, int limit, long maxBytes) {
         checkOpen();
         try (PreparedStatement q = db.prepareStatement("SELECT id, destination, camera_id, kind, body, created_at, attempts"
                 + " FROM outbox WHERE destination = ? AND id > ? ORDER BY id LIMIT ?")) {
@@ -634,9 +642,12 @@ public final class Outbox implements AutoCloseable {
             q.setInt(3, limit);
             List<OutboxEntry> out = new ArrayList<>();
             try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new OutboxEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getBytes(5), rs.getLong(6), rs.getInt(7)));
+                long bytes = 0;
+                while (bytes < maxBytes && rs.next()) {
+                    OutboxEntry e = new OutboxEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getBytes(5), rs.getLong(6), rs.getInt(7));
+                    out.add(e);
+                    bytes += e.body().length;
                 }
             }
             endRead();

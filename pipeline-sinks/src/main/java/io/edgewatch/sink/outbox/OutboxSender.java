@@ -52,7 +52,8 @@ import reactor.core.scheduler.Schedulers;
  *       of the outbox's disk, with that error as its reason.</li>
  * </ul>
  *
- * <p>Entries are read from disk a page at a time. Deletes of delivered entries are committed in
+ * <p>Entries are read from disk a page at a time, of at most 128 entries and {@value #PAGE_BYTES}
+ * bytes of bodies (and one entry more), so a backlog of samples does not fill the heap. Deletes of delivered entries are committed in
  * groups (at most {@value #DELETE_BATCH}, and at once whenever nothing else is in flight), so a
  * crash can send up to that many delivered entries again: delivery is at least once.
  *
@@ -71,6 +72,11 @@ public final class OutboxSender implements AutoCloseable {
     static final int DELETE_BATCH = 32;
     /** Entries read from disk at a time. */
     private static final int PAGE = 128;
+    /**
+     * Bytes of bodies held in the queue at most (and one entry more): a page of 128 samples of up to 1 MB each, with
+     * what was left of the last, held up to 191 MB against a heap of 192.
+     */
+    static final long PAGE_BYTES = 8L * 1024 * 1024;
 
     /** Sends one entry's kind and body; completes on success. */
     public interface Transport extends BiFunction<String, byte[], Mono<Void>> {
@@ -105,6 +111,9 @@ public final class OutboxSender implements AutoCloseable {
     // touched only on the worker thread
     /** Read from disk, not in flight, by id. */
     private final TreeMap<Long, OutboxEntry> queued = new TreeMap<>();
+    /** The bodies' bytes in {@link #queued}. */
+    private long queuedBytes;
+    private volatile long mostQueuedBytes;
     private final Map<Long, Disposable> inFlight = new HashMap<>();
     /** Entries in flight whose transport recorded a step: what a retry resumes from. */
     private final Map<Long, OutboxEntry> progressed = new ConcurrentHashMap<>();
@@ -251,17 +260,39 @@ public final class OutboxSender implements AutoCloseable {
 
     /** Reads the next page from disk when the queue runs low and disk may hold more. */
     private void refill() {
-        if (!moreOnDisk || queued.size() >= PAGE / 2) {
+        if (!moreOnDisk || queued.size() >= PAGE / 2 || queuedBytes >= PAGE_BYTES / 2) {
             return;
         }
-        List<OutboxEntry> page = outbox.after(destination, readUpTo, PAGE);
+        long budget = PAGE_BYTES - queuedBytes;
+        List<OutboxEntry> page = outbox.after(destination, readUpTo, PAGE, budget);
+        long read = 0;
         for (OutboxEntry e : page) {
             readUpTo = Math.max(readUpTo, e.id());
             if (!toDelete.contains(e.id()) && !inFlight.containsKey(e.id())) {
-                queued.put(e.id(), e);
+                enqueue(e);
             }
+            read += e.body().length;
         }
-        moreOnDisk = page.size() == PAGE;
+        moreOnDisk = page.size() == PAGE || read >= budget;
+    }
+
+    /** Puts {@code e} in the queue in its place (in place of an older copy of it). */
+    private void enqueue(OutboxEntry e) {
+        OutboxEntry old = queued.put(e.id(), e);
+        queuedBytes += e.body().length - (old == null ? 0 : old.body().length);
+        mostQueuedBytes = Math.max(mostQueuedBytes, queuedBytes);
+    }
+
+    private void dequeue(long id) {
+        OutboxEntry old = queued.remove(id);
+        if (old != null) {
+            queuedBytes -= old.body().length;
+        }
+    }
+
+    /** The most bytes of bodies the queue held at once since the start (read from disk, not yet in flight). */
+    long mostQueuedBytes() {
+        return mostQueuedBytes;
     }
 
     /** Nothing queued and nothing in flight: deletes committed, then a look again in a second (from the start). */
@@ -286,7 +317,7 @@ public final class OutboxSender implements AutoCloseable {
     }
 
     private void send(OutboxEntry entry) {
-        queued.remove(entry.id());
+        dequeue(entry.id());
         busyCameras.add(entry.cameraId());
         // a placeholder first: the transport may answer before subscribe returns
         inFlight.put(entry.id(), Disposables.single());
@@ -374,7 +405,7 @@ public final class OutboxSender implements AutoCloseable {
         OutboxEntry entry = progressed.getOrDefault(sent.id(), sent);
         settle(entry);
         // back in its place: it is its camera's oldest, so nothing of that camera goes before it
-        queued.put(entry.id(), entry);
+        enqueue(entry);
         try {
             sort(entry, error);
         } catch (RuntimeException e) {
@@ -393,7 +424,7 @@ public final class OutboxSender implements AutoCloseable {
             // would otherwise fail after every backoff, for ever, with everything behind it
             String reason = "cannot be sent as it is: " + error;
             outbox.deadLetter(entry.id(), 0, reason);
-            queued.remove(entry.id());
+            dequeue(entry.id());
             log.error("{}: {} entry {} of camera {} {}; kept in the dead-letter table of {}", destination, entry.kind(), entry.id(),
                     entry.cameraId(), reason, outbox.file());
             step();
@@ -404,7 +435,7 @@ public final class OutboxSender implements AutoCloseable {
         if (e.retryable()) {
             outbox.failedAttempt(entry.id());
             // as on disk: a transport may tell a retry from a first attempt (an upload whose answer was lost)
-            queued.put(entry.id(), new OutboxEntry(entry.id(), entry.destination(), entry.cameraId(), entry.kind(), entry.body(),
+            enqueue(new OutboxEntry(entry.id(), entry.destination(), entry.cameraId(), entry.kind(), entry.body(),
                     entry.createdAtMillis(), entry.attempts() + 1));
             failures++;
             sendsAtLastFailure = sends;
@@ -417,7 +448,7 @@ public final class OutboxSender implements AutoCloseable {
         } else if (e.rejected()) {
             // out of the queue only once it is aside: if that fails (a full disk), it stays its camera's next
             outbox.deadLetter(entry.id(), e.status(), e.getMessage());
-            queued.remove(entry.id());
+            dequeue(entry.id());
             log.error("{}: the server will never accept {} entry {} of camera {} ({}); kept in the dead-letter table of {}",
                     destination, entry.kind(), entry.id(), entry.cameraId(), e.getMessage(), outbox.file());
             step();

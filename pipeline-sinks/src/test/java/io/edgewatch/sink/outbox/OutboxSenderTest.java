@@ -145,4 +145,24 @@ class OutboxSenderTest {
         assertThat(outbox.deadLetters()).isEqualTo(1);
         assertThat(outbox.stats().depth()).isZero();
     }
+
+    @Test
+    void aBacklogOfLargeBodiesIsReadAFewMegabytesAtATimeAndStillDeliveredInOrder() {
+        // a page was 128 entries whatever their size (and up to 63 left of the last): about 95 MB of samples per sender
+        byte[] mb = new byte[1024 * 1024];
+        for (int i = 0; i < 20; i++) {
+            byte[] body = mb.clone();
+            body[0] = (byte) i;
+            outbox.append(DEST, "cam", "sample", body);
+        }
+        List<Integer> order = new CopyOnWriteArrayList<>();
+        OutboxSender.Transport transport = (kind, body) -> Mono.fromRunnable(() -> order.add((int) body[0]));
+        sender = new OutboxSender(outbox, DEST, transport, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5),
+                false, 1, time).start();
+        time.advanceTimeBy(Duration.ofSeconds(2));
+        assertThat(order).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).boxed().toList());
+        assertThat(outbox.stats().depth()).isZero();
+        assertThat(sender.mostQueuedBytes()).as("held at once").isLessThanOrEqualTo(OutboxSender.PAGE_BYTES + mb.length);
+        assertThat(outbox.after(DEST, 0, 128, 3L * mb.length)).as("nothing left").isEmpty();
+    }
 }

@@ -443,4 +443,16 @@ class OutboxTest {
             assertThat(again.oldest("rf", 10)).singleElement().satisfies(e -> assertThat(e.attempts()).isZero());
         }
     }
+
+    @Test
+    void aPageEndsAtTheBytesAskedFor() {
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            for (int i = 0; i < 10; i++) {
+                o.append("rf", "cam", "sample", new byte[100_000]);
+            }
+            assertThat(o.after("rf", 0, 128, 250_000)).as("until the one that reaches 250 kB").hasSize(3);
+            assertThat(o.after("rf", 0, 128, 1)).hasSize(1);
+            assertThat(o.after("rf", 0, 5, Long.MAX_VALUE)).hasSize(5);
+        }
+    }
 }
