@@ -96,6 +96,11 @@ public final class Outbox implements AutoCloseable {
             "CREATE TABLE IF NOT EXISTS destination_state (destination TEXT PRIMARY KEY, stopped INTEGER NOT NULL,"
                     + " reason TEXT, since INTEGER NOT NULL)",
             "INSERT OR IGNORE INTO counters (name, value) VALUES ('accepted', 0), ('delivered', 0), ('retries', 0), ('evicted', 0)");
+    /**
+     * What the write-ahead log is cut back to once checkpointed ({@code journal_size_limit}): without it the file keeps
+     * the size of its largest transaction (a flush of hundreds of samples) for ever.
+     */
+    static final long JOURNAL_SIZE_LIMIT = 8L * 1024 * 1024;
     /** The age of the oldest entry: the smallest key of {@code outbox_created}, no row read. */
     static final String OLDEST_SQL = "SELECT MIN(created_at) FROM outbox";
     /** Per destination, its depth and oldest entry: a scan of {@code outbox_destination_created}, no row read. */
@@ -222,6 +227,7 @@ public final class Outbox implements AutoCloseable {
                     }
                 }
                 s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA journal_size_limit=" + JOURNAL_SIZE_LIMIT);
                 if (version < SCHEMA_VERSION) {
                     migrate(s);
                 }
@@ -867,8 +873,24 @@ public final class Outbox implements AutoCloseable {
             mv.setLong(3, id);
             mv.executeUpdate();
             del.setLong(1, id);
-            depth -= del.executeUpdate();
+            int moved = del.executeUpdate();
+            // kept aside as the queue is kept: at most maxEntries, the oldest evicted first (a 4xx on every entry would
+            // otherwise fill the disk with dead letters)
+            long evict;
+            try (PreparedStatement ev = db.prepareStatement("DELETE FROM dead_letter WHERE id IN (SELECT id FROM dead_letter"
+                    + " ORDER BY id LIMIT MAX(0, (SELECT COUNT(*) FROM dead_letter) - ?))")) {
+                ev.setLong(1, maxEntries);
+                evict = ev.executeUpdate();
+            }
+            if (evict > 0) {
+                bump("evicted", evict);
+            }
             db.commit();
+            depth -= moved;
+            if (evict > 0) {
+                log.warn("outbox {}: {} dead letters kept, the most allowed (storage.outbox_max_entries): evicted the {} oldest",
+                        file, maxEntries, evict);
+            }
         } catch (SQLException e) {
             reset();
             throw new IllegalStateException("outbox " + file + ": cannot move entry " + id + " aside: " + e.getMessage(), e);

@@ -455,4 +455,41 @@ class OutboxTest {
             assertThat(o.after("rf", 0, 5, Long.MAX_VALUE)).hasSize(5);
         }
     }
+
+    @Test
+    void deadLettersAreBoundedAsTheQueueIsTheOldestEvictedAndCounted() {
+        // dead letters were never evicted nor counted in max_entries: a 413 on every sample filled the disk with them
+        try (Outbox o = Outbox.open(dir, 3, Clock.systemUTC())) {
+            for (int i = 0; i < 5; i++) {
+                long id = o.append("rf", "cam", "sample", b("s" + i));
+                o.deadLetter(id, 413, "too large");
+            }
+            assertThat(o.deadLetterList(10)).extracting(Outbox.DeadLetter::id).as("the newest 3").hasSize(3).isSorted();
+            assertThat(o.stats().evicted()).isEqualTo(2);
+            assertThat(o.deadLetters()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void theLogIsCutBackAfterALargeTransaction() throws Exception {
+        // without journal_size_limit the write-ahead log kept the size of its largest transaction (a flush of 500 samples)
+        try (Outbox o = Outbox.open(dir, 1000, Clock.systemUTC())) {
+            List<Outbox.NewEntry> large = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                large.add(new Outbox.NewEntry("rf", "cam", "sample", new byte[1024 * 1024]));
+            }
+            long[] ids = o.appendAll(large);
+            Path wal = dir.resolve("outbox.db-wal");
+            assertThat(Files.size(wal)).as("the transaction went through the log").isGreaterThan(12L * 1024 * 1024);
+            List<Long> all = new ArrayList<>();
+            for (long id : ids) {
+                all.add(id);
+            }
+            o.delete(all);
+            for (int i = 0; i < 3; i++) {
+                o.append("rf", "cam", "report", b("small " + i));
+            }
+            assertThat(Files.size(wal)).as("cut back to journal_size_limit").isLessThanOrEqualTo(Outbox.JOURNAL_SIZE_LIMIT);
+        }
+    }
 }
