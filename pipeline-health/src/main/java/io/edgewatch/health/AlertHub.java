@@ -66,9 +66,18 @@ final class AlertHub {
         subscribers.add(subscriber);
     }
 
+    /**
+     * Hands {@code e} to every subscriber, then logs and keeps it. A subscriber that throws is logged (ERROR, with the
+     * alert and the error) and passed over: the others, the log and the store still get the alert.
+     */
     void publish(AlertEvent e) {
         for (Consumer<AlertEvent> s : subscribers) {
-            s.accept(e);
+            try {
+                s.accept(e);
+            } catch (RuntimeException failed) {
+                log.error("camera {}: alert {} ({}) could not be handed to one of its subscribers: {}", e.cameraId(), e.signal(),
+                        e.firing() ? "firing" : "cleared", String.valueOf(failed), failed);
+            }
         }
         if (e.firing()) {
             log.warn("camera {}: ALERT {}: {}", e.cameraId(), e.signal(), e.message());

@@ -11,16 +11,20 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +40,23 @@ import org.slf4j.LoggerFactory;
  * arrived (its own entry and those of the threads waiting behind it), so each of them finds its
  * entry committed when its turn comes. Nothing waits for company: a lone appender commits at once,
  * and a batch holds what arrived during the previous commit's sync to disk. Every entry is still
- * committed before its {@link #append} returns.
+ * committed before its {@link #append} returns. {@link #appendAll} commits several entries as one:
+ * all of them or none.
+ *
+ * <p>An entry is refused only for what is wrong with it: one without a destination, camera id,
+ * kind or body is refused before it is batched, and one the database refuses (a constraint) is
+ * set aside alone, its batch committed without it; both throw {@link IllegalArgumentException}
+ * to their caller and are counted ({@link #refused()}). Only a failure of the disk (full, I/O
+ * error, locked past the busy timeout) sends entries to the memory queue.
  *
  * <p>Bounded: when {@code maxEntries} are waiting, appending first evicts the oldest entries; how
  * many were evicted is logged and counted. Counters survive restarts. All methods are blocking
  * JDBC calls and synchronised; callers run them off event loops (see {@link OutboxSender}).
+ *
+ * <p>Versioned: the file carries its schema version ({@code PRAGMA user_version}); an older one is
+ * migrated at open, in one transaction, and a newer one (written by a later edgewatch) is refused,
+ * untouched, with both versions named. Once {@link #close closed}, every call throws
+ * {@link IllegalStateException}; nothing reopens the file.
  */
 public final class Outbox implements AutoCloseable {
 
@@ -48,18 +64,75 @@ public final class Outbox implements AutoCloseable {
 
     /** How many accepted entries may wait in memory while the disk refuses them ({@code storage.memory_queue}). */
     public static final int DEFAULT_MEMORY_QUEUE = 10_000;
+    /**
+     * How many bytes of bodies may wait in memory at most, whatever their count: a few hundred samples (0.3-1 MB each)
+     * would otherwise exhaust the daemon's heap while the disk is full.
+     */
+    public static final long DEFAULT_MEMORY_QUEUE_BYTES = 32L * 1024 * 1024;
     private static final long FLUSH_EVERY_MILLIS = 1000;
     /** Entries that waited in memory committed per transaction once the disk takes them again. */
     private static final int FLUSH_BATCH = 500;
 
+    /**
+     * The schema this code writes. 0 is the schema of every release before versions were kept (no
+     * {@code user_version}); each step of {@link #MIGRATIONS} takes a file one version up.
+     */
+    static final int SCHEMA_VERSION = 1;
+    /** {@code MIGRATIONS.get(v)}: the statements that take a file from version {@code v} to {@code v + 1}. */
+    private static final List<List<String>> MIGRATIONS = List.of(
+            // 0 to 1: oldest-entry ages from an index instead of every row's blob (stats() and report() on each scrape)
+            List.of("CREATE INDEX IF NOT EXISTS outbox_created ON outbox (created_at)",
+                    "CREATE INDEX IF NOT EXISTS outbox_destination_created ON outbox (destination, created_at)"));
+    /** The schema of version 0, as every release before versions were kept made it; a new file starts from it. */
+    private static final List<String> SCHEMA_0 = List.of(
+            "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL,"
+                    + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
+                    + " attempts INTEGER NOT NULL DEFAULT 0)",
+            "CREATE INDEX IF NOT EXISTS outbox_destination ON outbox (destination, id)",
+            "CREATE TABLE IF NOT EXISTS dead_letter (id INTEGER PRIMARY KEY, destination TEXT NOT NULL,"
+                    + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
+                    + " status INTEGER NOT NULL, reason TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS destination_state (destination TEXT PRIMARY KEY, stopped INTEGER NOT NULL,"
+                    + " reason TEXT, since INTEGER NOT NULL)",
+            "INSERT OR IGNORE INTO counters (name, value) VALUES ('accepted', 0), ('delivered', 0), ('retries', 0), ('evicted', 0)");
+    /**
+     * What the write-ahead log is cut back to once checkpointed ({@code journal_size_limit}): without it the file keeps
+     * the size of its largest transaction (a flush of hundreds of samples) for ever.
+     */
+    static final long JOURNAL_SIZE_LIMIT = 8L * 1024 * 1024;
+    /** The age of the oldest entry: the smallest key of {@code outbox_created}, no row read. */
+    static final String OLDEST_SQL = "SELECT MIN(created_at) FROM outbox";
+    /** Per destination, its depth and oldest entry: a scan of {@code outbox_destination_created}, no row read. */
+    static final String REPORT_SQL = "SELECT destination, COUNT(*), MIN(created_at) FROM outbox GROUP BY destination";
+
+    /**
+     * SQLite's primary result codes that can be the fault of the entry itself (a constraint, too big, a type mismatch,
+     * out of range): the entry is refused. Every other failure is taken as the disk's, and the entry waits in memory.
+     */
+    private static final Set<Integer> ENTRY_FAULTS = Set.of(18, 19, 20, 25);
+
+    /** One entry to append with {@link #appendAll}: the same four things {@link #append} takes, none of them null. */
+    public record NewEntry(String destination, String cameraId, String kind, byte[] body) {
+    }
+
     private Connection db;
+    private boolean closed;
+    private String damage;
     /** The statements of every commit ({@link #insert}, {@link #bump}), prepared once per connection. */
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private final long maxEntries;
     private final int memoryQueue;
+    private final long memoryQueueBytes;
     /** Accepted, not yet on disk (the disk refused them), oldest first. */
     private final Deque<Pending> waiting = new ArrayDeque<>();
+    /** The entries of {@link #waiting} (one append of several counts for each). */
+    private int waitingEntries;
+    private long waitingBytes;
     private long evictedInMemory;
+    /** Of {@link #evictedInMemory}, those not yet added to the {@code evicted} counter on disk (at the next commit). */
+    private long evictedUnrecorded;
+    private final AtomicLong refused = new AtomicLong();
     private volatile String storageProblem;
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "edgewatch-outbox-flush");
@@ -72,69 +145,151 @@ public final class Outbox implements AutoCloseable {
     private long transactions;
     private long grouped;
 
-    /** An accepted entry; {@code id} is set (under the lock) once it is committed, or -1 once it waits in memory. */
+    /**
+     * One append: its entries go in together or not at all. {@code ids} is set (under the lock) once they are
+     * committed, or to -1 each once they wait in memory; {@code refusal} once the database refused them.
+     */
     private static final class Pending {
-        final String destination;
-        final String cameraId;
-        final String kind;
-        final byte[] body;
+        final List<NewEntry> entries;
         final long createdAt;
-        long id;
+        final long bytes;
+        long[] ids;
+        RuntimeException refusal;
         boolean settled;
 
-        Pending(String destination, String cameraId, String kind, byte[] body, long createdAt) {
-            this.destination = destination;
-            this.cameraId = cameraId;
-            this.kind = kind;
-            this.body = body;
+        Pending(List<NewEntry> entries, long createdAt) {
+            this.entries = entries;
             this.createdAt = createdAt;
+            this.bytes = entries.stream().mapToLong(e -> e.body().length).sum();
         }
 
-        void settle(long committedId) {
-            id = committedId;
+        void settle(long[] committedIds) {
+            ids = committedIds;
             settled = true;
+        }
+
+        void inMemory() {
+            long[] none = new long[entries.size()];
+            Arrays.fill(none, -1);
+            settle(none);
+        }
+
+        void refuse(RuntimeException why) {
+            refusal = why;
+            settled = true;
+        }
+
+        String describe() {
+            NewEntry e = entries.get(0);
+            return (entries.size() == 1 ? "a " + e.kind() : entries.size() + " entries (" + e.kind() + ", ...)") + " of camera "
+                    + e.cameraId() + " for " + e.destination();
         }
     }
     private final Clock clock;
     private final Path file;
     private long depth;
 
-    private Outbox(Path file, long maxEntries, int memoryQueue, Clock clock) throws SQLException {
+    private Outbox(Path file, long maxEntries, int memoryQueue, long memoryQueueBytes, Clock clock) throws SQLException {
         this.file = file;
         this.maxEntries = maxEntries;
         this.memoryQueue = memoryQueue;
+        this.memoryQueueBytes = memoryQueueBytes;
         this.clock = clock;
         this.db = connect();
-        try (Statement s = db.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL,"
-                    + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
-                    + " attempts INTEGER NOT NULL DEFAULT 0)");
-            s.execute("CREATE INDEX IF NOT EXISTS outbox_destination ON outbox (destination, id)");
-            s.execute("CREATE TABLE IF NOT EXISTS dead_letter (id INTEGER PRIMARY KEY, destination TEXT NOT NULL,"
-                    + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
-                    + " status INTEGER NOT NULL, reason TEXT NOT NULL)");
-            s.execute("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-            s.execute("CREATE TABLE IF NOT EXISTS destination_state (destination TEXT PRIMARY KEY, stopped INTEGER NOT NULL,"
-                    + " reason TEXT, since INTEGER NOT NULL)");
-            for (String name : List.of("accepted", "delivered", "retries", "evicted")) {
-                s.execute("INSERT OR IGNORE INTO counters (name, value) VALUES ('" + name + "', 0)");
-            }
-            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
-                depth = rs.next() ? rs.getLong(1) : 0;
-            }
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
+            depth = rs.next() ? rs.getLong(1) : 0;
         }
-        db.commit();
+        endRead();
     }
 
+    /**
+     * A connection with the pragmas every one needs, on a file of {@link #SCHEMA_VERSION} (migrated first when older);
+     * closed again if any of that fails.
+     */
     private Connection connect() throws SQLException {
         Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-        try (Statement s = c.createStatement()) {
-            s.execute("PRAGMA journal_mode=WAL");
-            s.execute("PRAGMA synchronous=FULL");
-            s.execute("PRAGMA busy_timeout=5000");
+        try {
+            try (Statement s = c.createStatement()) {
+                // first: the journal mode of a new file and a migration write, and wait for another writer to do so
+                s.execute("PRAGMA busy_timeout=5000");
+                // before anything writes the file: a newer edgewatch's file is left exactly as it is
+                int version = userVersion(s);
+                if (version > SCHEMA_VERSION) {
+                    throw new SQLException("it was written by a newer edgewatch (schema version " + version
+                            + "; this edgewatch knows versions up to " + SCHEMA_VERSION + "), and is left untouched: run that"
+                            + " version, or move the file aside to start with an empty outbox");
+                }
+                try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
+                    String mode = rs.next() ? rs.getString(1) : null;
+                    if (!"wal".equalsIgnoreCase(mode)) {
+                        log.warn("outbox {}: SQLite kept the journal mode {} instead of WAL: commits are slower and a reader"
+                                + " (edgewatch outbox) can hold up the daemon's writes", file, mode);
+                    }
+                }
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA journal_size_limit=" + JOURNAL_SIZE_LIMIT);
+                if (version < SCHEMA_VERSION) {
+                    migrate(s);
+                }
+            }
+            c.setAutoCommit(false);
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.close();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        c.setAutoCommit(false);
-        return c;
+    }
+
+    private static int userVersion(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    /**
+     * Brings the file to {@link #SCHEMA_VERSION} in one transaction, taken with the write lock from its start
+     * (IMMEDIATE): a deferred one would read first, and then could not wait for another writer (SQLITE_BUSY at once).
+     * The version is read again inside it, as another process may have migrated the file meanwhile.
+     */
+    private void migrate(Statement s) throws SQLException {
+        s.execute("BEGIN IMMEDIATE");
+        try {
+            int from = userVersion(s);
+            if (from < SCHEMA_VERSION) {
+                if (from == 0) {
+                    for (String ddl : SCHEMA_0) {
+                        s.execute(ddl);
+                    }
+                }
+                for (int v = from; v < SCHEMA_VERSION; v++) {
+                    for (String step : MIGRATIONS.get(v)) {
+                        s.execute(step);
+                    }
+                }
+                s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+            }
+            s.execute("COMMIT");
+            if (from < SCHEMA_VERSION && from > 0 || from == 0 && depthOf(s) > 0) {
+                log.info("outbox {}: schema version {} migrated to {}", file, from, SCHEMA_VERSION);
+            }
+        } catch (SQLException | RuntimeException e) {
+            try {
+                s.execute("ROLLBACK");
+            } catch (SQLException notActive) {
+                e.addSuppressed(notActive);
+            }
+            throw e;
+        }
+    }
+
+    private static long depthOf(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
     }
 
     /**
@@ -153,13 +308,37 @@ public final class Outbox implements AutoCloseable {
      * @throws IllegalStateException naming the file when it cannot be opened
      */
     public static Outbox open(Path folder, long maxEntries, int memoryQueue, Clock clock) {
+        return open(folder, maxEntries, memoryQueue, DEFAULT_MEMORY_QUEUE_BYTES, clock);
+    }
+
+    /**
+     * Opens the outbox; while its disk refuses to commit, up to {@code memoryQueue} accepted entries and
+     * {@code memoryQueueBytes} of their bodies wait in memory (the oldest dropped, and counted as evicted, past
+     * either), and are committed as soon as it takes them again. What waits there is lost to a {@code kill -9}, a
+     * power cut, or a stop while the disk still refuses: the start says so in the log.
+     *
+     * @throws IllegalStateException naming the file when it cannot be opened
+     */
+    public static Outbox open(Path folder, long maxEntries, int memoryQueue, long memoryQueueBytes, Clock clock) {
         Path file = folder.resolve("outbox.db");
         try {
             Files.createDirectories(folder);
-            Outbox o = new Outbox(file, maxEntries, memoryQueue, clock);
+            Outbox o;
+            try {
+                o = new Outbox(file, maxEntries, memoryQueue, memoryQueueBytes, clock);
+            } catch (SQLException e) {
+                if (!damaged(e)) {
+                    throw e;
+                }
+                // a worn SD card: the box must go on watching, with whatever of the file can still be read
+                o = salvage(file, e, maxEntries, memoryQueue, memoryQueueBytes, clock);
+            }
             if (o.depth > 0) {
                 log.info("outbox {}: {} entries waiting from before the restart", file, o.depth);
             }
+            log.info("outbox {}: while its disk refuses commits (full, failing), up to {} accepted entries ({} MB of bodies)"
+                    + " wait in memory; a kill -9, a power cut or a stop before the disk takes them again loses those", file,
+                    memoryQueue, memoryQueueBytes / (1024 * 1024));
             return o;
         } catch (Exception e) {
             throw new IllegalStateException("cannot open the outbox " + file + ": " + e.getMessage(), e);
@@ -170,20 +349,216 @@ public final class Outbox implements AutoCloseable {
         return file;
     }
 
+    /** SQLITE_CORRUPT or SQLITE_NOTADB: the file's content is damaged (not a permission, not a full disk). */
+    private static boolean damaged(SQLException e) {
+        int code = e.getErrorCode() & 0xff;
+        return code == 11 || code == 26;
+    }
+
+    /**
+     * What was found damaged when the outbox opened, and what was salvaged from it, in the words of the log; null when
+     * the file opened as it was. The daemon raises {@code storage_damaged:outbox} while it is not null.
+     */
+    public String damage() {
+        return damage;
+    }
+
+    /**
+     * Moves the damaged file (and its {@code -wal} and {@code -shm}, which keep their pairing under the new name) aside
+     * as {@code outbox.db.damaged-<UTC time>}, opens a new one, and copies into it, in their old order and under their
+     * old ids, every entry still readable (row by row past the pages that are not), then the dead letters, counters
+     * and destination states it can read.
+     */
+    private static Outbox salvage(Path file, SQLException why, long maxEntries, int memoryQueue, long memoryQueueBytes,
+                                  Clock clock) throws SQLException, java.io.IOException {
+        String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
+                .format(clock.instant());
+        Path aside = file.resolveSibling(file.getFileName() + ".damaged-" + stamp);
+        Files.move(file, aside);
+        for (String suffix : List.of("-wal", "-shm")) {
+            Path companion = file.resolveSibling(file.getFileName() + suffix);
+            if (Files.exists(companion)) {
+                Files.move(companion, aside.resolveSibling(aside.getFileName() + suffix));
+            }
+        }
+        Outbox o = new Outbox(file, maxEntries, memoryQueue, memoryQueueBytes, clock);
+        long[] counts = o.copyReadable(aside);
+        o.damage = "outbox " + file + " was damaged (" + why.getMessage() + "): moved aside as " + aside + "; " + counts[0]
+                + " entries salvaged, " + counts[1] + " could not be read";
+        log.error("{}", o.damage);
+        return o;
+    }
+
+    /** Entries copied from {@code damaged}, and rows found unreadable; best effort, whatever fails. */
+    private long[] copyReadable(Path damaged) throws SQLException {
+        long copied = 0;
+        long unreadable = 0;
+        org.sqlite.SQLiteConfig readOnly = new org.sqlite.SQLiteConfig();
+        readOnly.setReadOnly(true);
+        try (Connection from = readOnly.createConnection("jdbc:sqlite:" + damaged);
+             PreparedStatement ins = db.prepareStatement("INSERT OR IGNORE INTO outbox (id, destination, camera_id, kind, body,"
+                     + " created_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            try (Statement s = from.createStatement()) {
+                // a file cut short says in its header it has more pages than it holds, and SQLite then refuses every read;
+                // with this (a flag of the connection, which writes nothing) it reads the pages that are there
+                s.execute("PRAGMA writable_schema=ON");
+            }
+            long maxId = -1;
+            try (Statement s = from.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")) {
+                if (rs.next()) {
+                    maxId = rs.getLong(1);
+                }
+            } catch (SQLException unknown) {
+                if ((unknown.getErrorCode() & 0xff) == 26) {
+                    // nothing in it is a database any more
+                    db.commit();
+                    return new long[] {0, 0};
+                }
+            }
+            String columns = "SELECT id, destination, camera_id, kind, body, created_at, attempts FROM outbox ";
+            long last = 0;
+            int probes = 0;
+            boolean more = true;
+            // ids are probed one at a time past a page that cannot be read: up to the last id given, or this many more
+            long probeBudget = 20_000;
+            while (more) {
+                try (PreparedStatement q = from.prepareStatement(columns + "WHERE id > ? ORDER BY id")) {
+                    q.setLong(1, last);
+                    try (ResultSet rs = q.executeQuery()) {
+                        while (rs.next()) {
+                            last = rs.getLong(1);
+                            if (copyRow(rs, ins) > 0) {
+                                copied++;
+                            } else {
+                                unreadable++;
+                            }
+                        }
+                    }
+                    more = false;
+                } catch (SQLException pageLost) {
+                    // past the page that cannot be read: one id at a time until one reads, then scan on from it
+                    more = false;
+                    long end = maxId >= 0 ? maxId : last + probeBudget;
+                    for (long id = last + 1; id <= end && probes < probeBudget; id++) {
+                        probes++;
+                        try (PreparedStatement one = from.prepareStatement(columns + "WHERE id = ?")) {
+                            one.setLong(1, id);
+                            try (ResultSet rs = one.executeQuery()) {
+                                if (rs.next()) {
+                                    if (copyRow(rs, ins) > 0) {
+                                        copied++;
+                                    } else {
+                                        unreadable++;
+                                    }
+                                    last = id;
+                                    more = true;
+                                    break;
+                                }
+                            }
+                        } catch (SQLException lost) {
+                            unreadable++;
+                        }
+                    }
+                }
+            }
+            try (Statement s = from.createStatement(); Statement to = db.createStatement()) {
+                copyBestEffort(s, "SELECT id, destination, camera_id, kind, body, created_at, status, reason FROM dead_letter",
+                        "INSERT OR IGNORE INTO dead_letter VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8);
+                copyBestEffort(s, "SELECT value, name FROM counters", "UPDATE counters SET value = ? WHERE name = ?", 2);
+                copyBestEffort(s, "SELECT destination, stopped, reason, since FROM destination_state",
+                        "INSERT OR IGNORE INTO destination_state VALUES (?, ?, ?, ?)", 4);
+                try (ResultSet rs = to.executeQuery("SELECT COUNT(*) FROM outbox")) {
+                    depth = rs.next() ? rs.getLong(1) : 0;
+                }
+            }
+        } catch (SQLException cannotRead) {
+            log.warn("outbox {}: the damaged file {} cannot be read further: {}", file, damaged, cannotRead.getMessage());
+        }
+        db.commit();
+        return new long[] {copied, unreadable};
+    }
+
+    private int copyRow(ResultSet rs, PreparedStatement ins) throws SQLException {
+        // a row on a page cut short can read as zeros where an entry never has them: its time, its names
+        if (rs.getLong(6) <= 0 || rs.getInt(7) < 0 || blank(rs.getString(2)) || blank(rs.getString(3)) || blank(rs.getString(4))
+                || rs.getBytes(5) == null) {
+            return 0;
+        }
+        for (int i = 1; i <= 7; i++) {
+            ins.setObject(i, rs.getObject(i));
+        }
+        // OR IGNORE: a row whose damage left a NULL where none may be is not copied
+        return ins.executeUpdate();
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank() || s.indexOf('\0') >= 0;
+    }
+
+    /** Copies what {@code select} reads with {@code insert}, until it fails: what it read is kept. */
+    private void copyBestEffort(Statement from, String select, String insert, int columns) {
+        try (ResultSet rs = from.executeQuery(select); PreparedStatement ins = db.prepareStatement(insert)) {
+            while (rs.next()) {
+                for (int i = 1; i <= columns; i++) {
+                    ins.setObject(i, rs.getObject(i));
+                }
+                ins.executeUpdate();
+            }
+        } catch (SQLException lost) {
+            log.warn("outbox {}: part of the damaged file could not be read ({}): {}", file, select, lost.getMessage());
+        }
+    }
+
     /**
      * Accepts one entry: commits it, and returns its id. Evicts the oldest entries first when the
      * outbox is full. When the disk refuses the commit (full, failing), the entry waits in memory
      * instead, behind any others waiting there, and -1 is returned: it is committed, in order, as
      * soon as the disk takes it ({@link #storageProblem()} says why meanwhile). Never blocks on that.
+     *
+     * @throws IllegalArgumentException when the entry itself is wrong (no destination, camera id, kind or body, or one
+     *                                  the database refuses): nothing is written, and the outbox goes on
      */
     public long append(String destination, String cameraId, String kind, byte[] body) {
-        Pending entry = new Pending(destination, cameraId, kind, body, clock.millis());
+        return appendAll(List.of(new NewEntry(destination, cameraId, kind, body)))[0];
+    }
+
+    /**
+     * Accepts several entries as one, as {@link #append} does each: in one transaction, with consecutive ids in this
+     * order, so that all of them are committed or none (a report and its metadata); their ids, or -1 each while they
+     * wait in memory.
+     *
+     * @throws IllegalArgumentException when any of them is wrong: none is written
+     */
+    public long[] appendAll(List<NewEntry> entries) {
+        if (entries == null || entries.isEmpty()) {
+            throw new IllegalArgumentException("outbox " + file + ": nothing to append");
+        }
+        for (NewEntry e : entries) {
+            String wrong = e == null ? "a null entry" : e.destination() == null || e.destination().isBlank() ? "no destination"
+                    : e.cameraId() == null ? "no camera id (the daemon's own entries use its own)"
+                    : e.kind() == null || e.kind().isBlank() ? "no kind" : e.body() == null ? "no body" : null;
+            if (wrong != null) {
+                refused.incrementAndGet();
+                throw new IllegalArgumentException("outbox " + file + ": refused " + (e == null ? "an entry"
+                        : "a " + e.kind() + " of camera " + e.cameraId() + " for " + e.destination()) + ": " + wrong
+                        + (entries.size() > 1 ? " (nor the other " + (entries.size() - 1) + " appended with it)" : ""));
+            }
+        }
+        Pending entry = new Pending(List.copyOf(entries), clock.millis());
         arriving.add(entry);
         synchronized (this) {
             if (!entry.settled) {
+                if (closed) {
+                    arriving.remove(entry);
+                    throw closedError();
+                }
                 commitArrived();
             }
-            return entry.id;
+            if (entry.refusal != null) {
+                throw entry.refusal;
+            }
+            return entry.ids;
         }
     }
 
@@ -199,7 +574,7 @@ public final class Outbox implements AutoCloseable {
         if (!waiting.isEmpty()) {
             batch.forEach(p -> {
                 hold(p);
-                p.settle(-1);
+                p.inMemory();
             });
             return;
         }
@@ -214,15 +589,39 @@ public final class Outbox implements AutoCloseable {
             storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
             batch.forEach(p -> {
                 hold(p);
-                p.settle(-1);
+                p.inMemory();
             });
             flusher.schedule(this::flush, FLUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
-    /** Commits {@code batch} in one transaction (evicting the oldest first when full) and settles each entry with its id. */
+    /** Whether SQLite refused a statement for what the entry holds rather than for the state of the disk. */
+    private static boolean entryFault(SQLException e) {
+        return ENTRY_FAULTS.contains(e.getErrorCode() & 0xff);
+    }
+
+    /**
+     * Commits {@code batch} in one transaction (evicting the oldest first when full) and settles each append with its
+     * ids. When the database refuses an append for what it holds, the batch is committed again without it, each append
+     * in a savepoint of its own, and that one is settled with its refusal.
+     *
+     * @throws SQLException when the disk refused the commit: nothing is settled
+     */
     private void insert(List<Pending> batch) throws SQLException {
-        long evict = Math.min(depth, depth + batch.size() - maxEntries);
+        try {
+            insert(batch, false);
+        } catch (SQLException e) {
+            if (!entryFault(e)) {
+                throw e;
+            }
+            reset();
+            insert(batch, true);
+        }
+    }
+
+    private void insert(List<Pending> batch, boolean eachAlone) throws SQLException {
+        int rows = batch.stream().mapToInt(p -> p.entries.size()).sum();
+        long evict = Math.min(depth, depth + rows - maxEntries);
         if (evict > 0) {
             try (PreparedStatement del = db.prepareStatement(
                     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)")) {
@@ -231,40 +630,84 @@ public final class Outbox implements AutoCloseable {
             }
             bump("evicted", evict);
         }
-        long[] ids = new long[batch.size()];
         PreparedStatement ins = prepared("INSERT INTO outbox (destination, camera_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)");
+        Map<Pending, long[]> ids = new LinkedHashMap<>();
+        Map<Pending, SQLException> refusals = new LinkedHashMap<>();
+        int accepted = 0;
         for (Pending p : batch) {
-            ins.setString(1, p.destination);
-            ins.setString(2, p.cameraId);
-            ins.setString(3, p.kind);
-            ins.setBytes(4, p.body);
-            ins.setLong(5, p.createdAt);
-            ins.executeUpdate();
+            if (eachAlone) {
+                exec("SAVEPOINT one_append");
+            }
+            try {
+                for (NewEntry e : p.entries) {
+                    ins.setString(1, e.destination());
+                    ins.setString(2, e.cameraId());
+                    ins.setString(3, e.kind());
+                    ins.setBytes(4, e.body());
+                    ins.setLong(5, p.createdAt);
+                    ins.executeUpdate();
+                }
+                // one writer at a time, and AUTOINCREMENT: this append's rows have consecutive ids, ending at the last
+                long last = lastInsertId();
+                long[] own = new long[p.entries.size()];
+                for (int i = 0; i < own.length; i++) {
+                    own[i] = last - (own.length - 1 - i);
+                }
+                ids.put(p, own);
+                accepted += own.length;
+                if (eachAlone) {
+                    exec("RELEASE one_append");
+                }
+            } catch (SQLException e) {
+                if (!eachAlone || !entryFault(e)) {
+                    throw e;
+                }
+                exec("ROLLBACK TO one_append");
+                exec("RELEASE one_append");
+                refusals.put(p, e);
+            }
         }
-        // one transaction, and SQLite lets one writer at a time in: AUTOINCREMENT gave its rows consecutive ids,
-        // ending at the last one inserted
-        long last;
-        try (Statement q = db.createStatement(); ResultSet rs = q.executeQuery("SELECT last_insert_rowid()")) {
-            rs.next();
-            last = rs.getLong(1);
+        bump("accepted", accepted);
+        long drops = evictedUnrecorded;
+        if (drops > 0) {
+            // dropped from memory while the disk refused: counted on disk with the first commit it takes, so they survive a restart
+            bump("evicted", drops);
         }
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = last - (ids.length - 1 - i);
-        }
-        bump("accepted", ids.length);
         // read inside this transaction, not after its commit, which would leave a read open (see endRead)
         long evictedInAll = evict > 0 ? counter("evicted") : 0;
         db.commit();
+        evictedUnrecorded -= drops;
         transactions++;
-        grouped += ids.length;
-        for (int i = 0; i < ids.length; i++) {
-            batch.get(i).settle(ids[i]);
-        }
-        depth += ids.length - Math.max(0, evict);
+        grouped += accepted;
+        ids.forEach(Pending::settle);
+        refusals.forEach((p, e) -> {
+            refused.incrementAndGet();
+            log.warn("outbox {}: refused {}: {}; the others committed with it are kept", file, p.describe(), e.getMessage());
+            p.refuse(new IllegalArgumentException("outbox " + file + ": refused " + p.describe() + ": " + e.getMessage(), e));
+        });
+        depth += accepted - Math.max(0, evict);
         if (evict > 0) {
             log.warn("outbox {} is full ({} entries): evicted the {} oldest; {} evicted in all", file, maxEntries,
                     evict, evictedInAll);
         }
+    }
+
+    private void exec(String sql) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private long lastInsertId() throws SQLException {
+        try (Statement q = db.createStatement(); ResultSet rs = q.executeQuery("SELECT last_insert_rowid()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Appends refused since the start for what was wrong with their entries (each a clear error to its caller). */
+    public long refused() {
+        return refused.get();
     }
 
     /** Entries appended and waiting for a committer (for tests). */
@@ -278,33 +721,50 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void hold(Pending entry) {
-        if (waiting.size() >= memoryQueue) {
+        while (!waiting.isEmpty() && (waitingEntries + entry.entries.size() > memoryQueue
+                || waitingBytes + entry.bytes > memoryQueueBytes)) {
             Pending lost = waiting.removeFirst();
-            evictedInMemory++;
-            if (Long.bitCount(evictedInMemory) == 1) {
-                log.warn("outbox {}: {} entries wait in memory for the disk, the most allowed (storage.memory_queue): dropped the"
-                        + " oldest, a {} of camera {}; {} dropped in all", file, memoryQueue, lost.kind, lost.cameraId,
-                        evictedInMemory);
+            waitingEntries -= lost.entries.size();
+            waitingBytes -= lost.bytes;
+            long before = evictedInMemory;
+            evictedInMemory += lost.entries.size();
+            evictedUnrecorded += lost.entries.size();
+            if (Long.highestOneBit(evictedInMemory) != Long.highestOneBit(before)) {
+                log.warn("outbox {}: {} entries ({} kB) wait in memory for the disk, the most allowed (storage.memory_queue):"
+                        + " dropped the oldest, {}; {} dropped in all", file, waitingEntries + lost.entries.size(),
+                        (waitingBytes + lost.bytes) / 1024, lost.describe(), evictedInMemory);
             }
         }
         waiting.addLast(entry);
+        waitingEntries += entry.entries.size();
+        waitingBytes += entry.bytes;
     }
 
     /** Commits what waits in memory, oldest first and in batches, until the disk refuses again (then tries again in a second). */
     private synchronized void flush() {
+        if (closed) {
+            return;
+        }
         int committed = 0;
         while (!waiting.isEmpty()) {
-            List<Pending> batch = new ArrayList<>(Math.min(FLUSH_BATCH, waiting.size()));
+            List<Pending> batch = new ArrayList<>();
+            int rows = 0;
             for (Pending p : waiting) {
-                if (batch.size() == FLUSH_BATCH) {
+                if (rows >= FLUSH_BATCH) {
                     break;
                 }
                 batch.add(p);
+                rows += p.entries.size();
             }
             try {
+                // an append the database refuses is set aside by insert (logged and counted): its caller had its -1 already
                 insert(batch);
-                batch.forEach(p -> waiting.removeFirst());
-                committed += batch.size();
+                for (Pending p : batch) {
+                    waiting.removeFirst();
+                    waitingEntries -= p.entries.size();
+                    waitingBytes -= p.bytes;
+                    committed += p.refusal == null ? p.entries.size() : 0;
+                }
             } catch (SQLException e) {
                 reset();
                 storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
@@ -328,7 +788,7 @@ public final class Outbox implements AutoCloseable {
 
     /** Entries accepted and waiting in memory for the disk. */
     public synchronized int waitingInMemory() {
-        return waiting.size();
+        return waitingEntries;
     }
 
     /** Entries dropped from the memory queue because it was full while the disk refused commits. */
@@ -342,7 +802,16 @@ public final class Outbox implements AutoCloseable {
     }
 
     /** The waiting entries of {@code destination} after entry {@code afterId}, at most {@code limit}, oldest first. */
-    public synchronized List<OutboxEntry> after(String destination, long afterId, int limit) {
+    public List<OutboxEntry> after(String destination, long afterId, int limit) {
+        return after(destination, afterId, limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #after(String, long, int)}, ending after the entry whose body brings the bytes read to {@code maxBytes}
+     * (at least one entry, when there is one): rows are read one at a time, and those after are not read.
+     */
+    public synchronized List<OutboxEntry> after(String destination, long afterId, int limit, long maxBytes) {
+        checkOpen();
         try (PreparedStatement q = db.prepareStatement("SELECT id, destination, camera_id, kind, body, created_at, attempts"
                 + " FROM outbox WHERE destination = ? AND id > ? ORDER BY id LIMIT ?")) {
             q.setString(1, destination);
@@ -350,9 +819,12 @@ public final class Outbox implements AutoCloseable {
             q.setInt(3, limit);
             List<OutboxEntry> out = new ArrayList<>();
             try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new OutboxEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getBytes(5), rs.getLong(6), rs.getInt(7)));
+                long bytes = 0;
+                while (bytes < maxBytes && rs.next()) {
+                    OutboxEntry e = new OutboxEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getBytes(5), rs.getLong(6), rs.getInt(7));
+                    out.add(e);
+                    bytes += e.body().length;
                 }
             }
             endRead();
@@ -368,6 +840,7 @@ public final class Outbox implements AutoCloseable {
         if (ids.isEmpty()) {
             return;
         }
+        checkOpen();
         try (PreparedStatement del = db.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
             int n = 0;
             for (long id : ids) {
@@ -391,6 +864,7 @@ public final class Outbox implements AutoCloseable {
 
     /** Moves an entry the server will never accept to the dead-letter table, where it is kept. */
     public synchronized void deadLetter(long id, int status, String reason) {
+        checkOpen();
         try (PreparedStatement mv = db.prepareStatement("INSERT INTO dead_letter (id, destination, camera_id, kind, body,"
                 + " created_at, status, reason) SELECT id, destination, camera_id, kind, body, created_at, ?, ? FROM outbox"
                 + " WHERE id = ?"); PreparedStatement del = db.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
@@ -399,8 +873,24 @@ public final class Outbox implements AutoCloseable {
             mv.setLong(3, id);
             mv.executeUpdate();
             del.setLong(1, id);
-            depth -= del.executeUpdate();
+            int moved = del.executeUpdate();
+            // kept aside as the queue is kept: at most maxEntries, the oldest evicted first (a 4xx on every entry would
+            // otherwise fill the disk with dead letters)
+            long evict;
+            try (PreparedStatement ev = db.prepareStatement("DELETE FROM dead_letter WHERE id IN (SELECT id FROM dead_letter"
+                    + " ORDER BY id LIMIT MAX(0, (SELECT COUNT(*) FROM dead_letter) - ?))")) {
+                ev.setLong(1, maxEntries);
+                evict = ev.executeUpdate();
+            }
+            if (evict > 0) {
+                bump("evicted", evict);
+            }
             db.commit();
+            depth -= moved;
+            if (evict > 0) {
+                log.warn("outbox {}: {} dead letters kept, the most allowed (storage.outbox_max_entries): evicted the {} oldest",
+                        file, maxEntries, evict);
+            }
         } catch (SQLException e) {
             reset();
             throw new IllegalStateException("outbox " + file + ": cannot move entry " + id + " aside: " + e.getMessage(), e);
@@ -409,6 +899,7 @@ public final class Outbox implements AutoCloseable {
 
     /** Records a failed attempt that will be retried. */
     public synchronized void failedAttempt(long id) {
+        checkOpen();
         try (PreparedStatement up = db.prepareStatement("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?")) {
             up.setLong(1, id);
             up.executeUpdate();
@@ -426,6 +917,7 @@ public final class Outbox implements AutoCloseable {
      * instead of repeating the step (an image uploaded once, its annotation sent next).
      */
     public synchronized void rewrite(long id, String kind, byte[] body) {
+        checkOpen();
         try (PreparedStatement up = db.prepareStatement("UPDATE outbox SET kind = ?, body = ? WHERE id = ?")) {
             up.setString(1, kind);
             up.setBytes(2, body);
@@ -440,6 +932,7 @@ public final class Outbox implements AutoCloseable {
 
     /** Entries set aside because the server will never accept them. */
     public synchronized long deadLetters() {
+        checkOpen();
         try {
             long n;
             try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM dead_letter")) {
@@ -468,6 +961,7 @@ public final class Outbox implements AutoCloseable {
      * another process ({@code edgewatch outbox}) can tell; written only when it changes.
      */
     public synchronized void destinationState(String destination, boolean stopped, String reason) {
+        checkOpen();
         try (PreparedStatement up = db.prepareStatement("INSERT INTO destination_state (destination, stopped, reason, since)"
                 + " VALUES (?, ?, ?, ?) ON CONFLICT(destination) DO UPDATE SET stopped = excluded.stopped, reason = excluded.reason,"
                 + " since = excluded.since")) {
@@ -485,11 +979,12 @@ public final class Outbox implements AutoCloseable {
 
     /** Per destination (every one with entries, dead letters or a recorded state, and {@code known}): depth, age, dead letters, state. */
     public synchronized List<DestinationReport> report(List<String> known) {
+        checkOpen();
         Map<String, DestinationReport> out = new TreeMap<>();
         known.forEach(d -> out.put(d, new DestinationReport(d, 0, 0, 0, false, null, 0)));
         long now = clock.millis();
         try (Statement s = db.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT destination, COUNT(*), MIN(created_at) FROM outbox GROUP BY destination")) {
+            try (ResultSet rs = s.executeQuery(REPORT_SQL)) {
                 while (rs.next()) {
                     String d = rs.getString(1);
                     DestinationReport r = out.getOrDefault(d, new DestinationReport(d, 0, 0, 0, false, null, 0));
@@ -523,6 +1018,7 @@ public final class Outbox implements AutoCloseable {
 
     /** The dead letters, oldest first, at most {@code limit}. */
     public synchronized List<DeadLetter> deadLetterList(int limit) {
+        checkOpen();
         List<DeadLetter> out = new ArrayList<>();
         try (PreparedStatement q = db.prepareStatement("SELECT id, destination, camera_id, kind, created_at, status, reason"
                 + " FROM dead_letter ORDER BY id LIMIT ?")) {
@@ -546,6 +1042,7 @@ public final class Outbox implements AutoCloseable {
      * again; returns how many. A running daemon's sender picks them up at its next look.
      */
     public synchronized int retryDeadLetters() {
+        checkOpen();
         try (Statement s = db.createStatement()) {
             int n = s.executeUpdate("INSERT INTO outbox (id, destination, camera_id, kind, body, created_at, attempts)"
                     + " SELECT id, destination, camera_id, kind, body, created_at, 0 FROM dead_letter");
@@ -559,19 +1056,25 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    /** Depth, age of the oldest entry and the counters. */
+    /** Depth, age of the oldest entry and the counters; its cost does not grow with the size of the bodies waiting. */
     public synchronized OutboxStats stats() {
+        checkOpen();
         try {
             long oldest;
             boolean empty;
-            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*), MIN(created_at) FROM outbox")) {
-                // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
-                depth = rs.next() ? rs.getLong(1) : 0;
-                oldest = rs.getLong(2);
-                empty = rs.wasNull();
+            try (Statement s = db.createStatement()) {
+                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
+                    // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
+                    depth = rs.next() ? rs.getLong(1) : 0;
+                }
+                // a query of its own: MIN alone is read from the end of an index, where next to COUNT it would be a scan
+                try (ResultSet rs = s.executeQuery(OLDEST_SQL)) {
+                    oldest = rs.next() ? rs.getLong(1) : 0;
+                    empty = rs.wasNull();
+                }
             }
-            OutboxStats stats = new OutboxStats(depth + waiting.size(), empty ? 0 : Math.max(0, clock.millis() - oldest),
-                    counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedInMemory);
+            OutboxStats stats = new OutboxStats(depth + waitingEntries, empty ? 0 : Math.max(0, clock.millis() - oldest),
+                    counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedUnrecorded);
             endRead();
             return stats;
         } catch (SQLException e) {
@@ -632,6 +1135,9 @@ public final class Outbox implements AutoCloseable {
      * ended the transaction (a failed commit on a full disk), reopened.
      */
     private void reset() {
+        if (closed) {
+            return;
+        }
         try {
             db.rollback();
         } catch (SQLException notActive) {
@@ -653,15 +1159,30 @@ public final class Outbox implements AutoCloseable {
     public void close() {
         flusher.shutdownNow();
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             if (!waiting.isEmpty()) {
                 flush();
             }
             if (!waiting.isEmpty()) {
                 log.error("outbox {}: {} accepted entries could not be committed before the stop ({}); they are lost", file,
-                        waiting.size(), storageProblem);
+                        waitingEntries, storageProblem);
             }
+            closed = true;
             closeConnection();
         }
+    }
+
+    /** Under the lock: a call after {@link #close} fails, rather than reopening the file behind the stop. */
+    private void checkOpen() {
+        if (closed) {
+            throw closedError();
+        }
+    }
+
+    private IllegalStateException closedError() {
+        return new IllegalStateException("outbox " + file + " is closed");
     }
 
     private void closeConnection() {

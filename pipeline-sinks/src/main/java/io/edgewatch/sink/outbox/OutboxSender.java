@@ -1,5 +1,6 @@
 package io.edgewatch.sink.outbox;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,16 +36,24 @@ import reactor.core.scheduler.Schedulers;
  *
  * <ul>
  *   <li>Network failures, timeouts, 5xx and 429 are retried with capped exponential backoff and
- *       full jitter, never sooner than the server's {@code Retry-After}; while backing off nothing
- *       new is sent to the destination (what is in flight finishes).</li>
+ *       full jitter, never sooner than the server's {@code Retry-After} (itself capped at
+ *       {@code retryMax}: a far date or "Infinity" does not stop the destination for good); while
+ *       backing off nothing new is sent to the destination (what is in flight finishes), and a
+ *       shorter backoff never replaces a longer one already set. Only a request sent after the
+ *       last failure proves the destination works again: the success of one already in flight
+ *       then (another camera's) neither resets the backoff nor ends a stop.</li>
  *   <li>401, 402, 403, 404, 423 (and a key that names no workspace) stop the destination: an error
  *       is logged once in the reference's words, the data stays, and the oldest entry is tried again
  *       every {@code probeInterval}, alone.</li>
  *   <li>Other 4xx mean the request itself will never be accepted: the entry moves to the dead-letter
- *       table (kept, counted, logged) so it cannot block the ones behind it.</li>
+ *       table (kept, counted, logged) so it cannot block the ones behind it. So does an entry that
+ *       fails here, before any answer (a body that cannot be read, a kind this version does not
+ *       know): any error of the transport that is not a {@link DeliveryException} nor a failure
+ *       of the outbox's disk, with that error as its reason.</li>
  * </ul>
  *
- * <p>Entries are read from disk a page at a time. Deletes of delivered entries are committed in
+ * <p>Entries are read from disk a page at a time, of at most 128 entries and {@value #PAGE_BYTES}
+ * bytes of bodies (and one entry more), so a backlog of samples does not fill the heap. Deletes of delivered entries are committed in
  * groups (at most {@value #DELETE_BATCH}, and at once whenever nothing else is in flight), so a
  * crash can send up to that many delivered entries again: delivery is at least once.
  *
@@ -63,6 +72,11 @@ public final class OutboxSender implements AutoCloseable {
     static final int DELETE_BATCH = 32;
     /** Entries read from disk at a time. */
     private static final int PAGE = 128;
+    /**
+     * Bytes of bodies held in the queue at most (and one entry more): a page of 128 samples of up to 1 MB each, with
+     * what was left of the last, held up to 191 MB against a heap of 192.
+     */
+    static final long PAGE_BYTES = 8L * 1024 * 1024;
 
     /** Sends one entry's kind and body; completes on success. */
     public interface Transport extends BiFunction<String, byte[], Mono<Void>> {
@@ -97,6 +111,9 @@ public final class OutboxSender implements AutoCloseable {
     // touched only on the worker thread
     /** Read from disk, not in flight, by id. */
     private final TreeMap<Long, OutboxEntry> queued = new TreeMap<>();
+    /** The bodies' bytes in {@link #queued}. */
+    private long queuedBytes;
+    private volatile long mostQueuedBytes;
     private final Map<Long, Disposable> inFlight = new HashMap<>();
     /** Entries in flight whose transport recorded a step: what a retry resumes from. */
     private final Map<Long, OutboxEntry> progressed = new ConcurrentHashMap<>();
@@ -111,6 +128,13 @@ public final class OutboxSender implements AutoCloseable {
     private boolean backingOff;
     private Disposable pending;
     private int failures;
+    /** When the current backoff ends, in the worker's time (ms); meaningful while {@link #backingOff}. */
+    private long backoffUntil;
+    /** Requests started since the start; each entry in flight's number among them. */
+    private long sends;
+    private final Map<Long, Long> sendNumbers = new HashMap<>();
+    /** {@link #sends} when the last failure of the destination (retryable, or a stop) was sorted. */
+    private long sendsAtLastFailure;
     private volatile boolean stopped;
     private boolean closed;
     private volatile String stopReason;
@@ -129,6 +153,16 @@ public final class OutboxSender implements AutoCloseable {
 
     public OutboxSender(Outbox outbox, String destination, Transport transport, Duration retryMin, Duration retryMax,
                         Duration probeInterval, boolean logEveryResult, int maxInFlight) {
+        this(outbox, destination, transport, retryMin, retryMax, probeInterval, logEveryResult, maxInFlight,
+                Schedulers.newSingle("edgewatch-outbox-" + destination));
+    }
+
+    /**
+     * A sender whose state, backoff and polls run on {@code worker}, which must run one task at a time (a single
+     * thread, or a virtual-time scheduler in tests); it is disposed by {@link #close}.
+     */
+    OutboxSender(Outbox outbox, String destination, Transport transport, Duration retryMin, Duration retryMax,
+                 Duration probeInterval, boolean logEveryResult, int maxInFlight, Scheduler worker) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1, not " + maxInFlight);
         }
@@ -140,7 +174,7 @@ public final class OutboxSender implements AutoCloseable {
         this.probeInterval = probeInterval;
         this.logEveryResult = logEveryResult;
         this.maxInFlight = maxInFlight;
-        this.worker = Schedulers.newSingle("edgewatch-outbox-" + destination);
+        this.worker = worker;
     }
 
     /** Starts draining. */
@@ -226,17 +260,39 @@ public final class OutboxSender implements AutoCloseable {
 
     /** Reads the next page from disk when the queue runs low and disk may hold more. */
     private void refill() {
-        if (!moreOnDisk || queued.size() >= PAGE / 2) {
+        if (!moreOnDisk || queued.size() >= PAGE / 2 || queuedBytes >= PAGE_BYTES / 2) {
             return;
         }
-        List<OutboxEntry> page = outbox.after(destination, readUpTo, PAGE);
+        long budget = PAGE_BYTES - queuedBytes;
+        List<OutboxEntry> page = outbox.after(destination, readUpTo, PAGE, budget);
+        long read = 0;
         for (OutboxEntry e : page) {
             readUpTo = Math.max(readUpTo, e.id());
             if (!toDelete.contains(e.id()) && !inFlight.containsKey(e.id())) {
-                queued.put(e.id(), e);
+                enqueue(e);
             }
+            read += e.body().length;
         }
-        moreOnDisk = page.size() == PAGE;
+        moreOnDisk = page.size() == PAGE || read >= budget;
+    }
+
+    /** Puts {@code e} in the queue in its place (in place of an older copy of it). */
+    private void enqueue(OutboxEntry e) {
+        OutboxEntry old = queued.put(e.id(), e);
+        queuedBytes += e.body().length - (old == null ? 0 : old.body().length);
+        mostQueuedBytes = Math.max(mostQueuedBytes, queuedBytes);
+    }
+
+    private void dequeue(long id) {
+        OutboxEntry old = queued.remove(id);
+        if (old != null) {
+            queuedBytes -= old.body().length;
+        }
+    }
+
+    /** The most bytes of bodies the queue held at once since the start (read from disk, not yet in flight). */
+    long mostQueuedBytes() {
+        return mostQueuedBytes;
     }
 
     /** Nothing queued and nothing in flight: deletes committed, then a look again in a second (from the start). */
@@ -261,10 +317,11 @@ public final class OutboxSender implements AutoCloseable {
     }
 
     private void send(OutboxEntry entry) {
-        queued.remove(entry.id());
+        dequeue(entry.id());
         busyCameras.add(entry.cameraId());
         // a placeholder first: the transport may answer before subscribe returns
         inFlight.put(entry.id(), Disposables.single());
+        sendNumbers.put(entry.id(), ++sends);
         mostInFlight = Math.max(mostInFlight, inFlight.size());
         Progress progress = (kind, body) -> Mono.<Void>fromRunnable(() -> {
             outbox.rewrite(entry.id(), kind, body);
@@ -282,6 +339,7 @@ public final class OutboxSender implements AutoCloseable {
     /** The entry's request has a result: its camera may send its next one. */
     private void settle(OutboxEntry entry) {
         progressed.remove(entry.id());
+        sendNumbers.remove(entry.id());
         inFlight.remove(entry.id());
         busyCameras.remove(entry.cameraId());
     }
@@ -308,23 +366,27 @@ public final class OutboxSender implements AutoCloseable {
         if (closed) {
             return;
         }
+        // sent after the last failure: evidence that the destination works again; one in flight since before is not
+        boolean sentSinceFailure = sendNumbers.getOrDefault(entry.id(), Long.MAX_VALUE) > sendsAtLastFailure;
         settle(entry);
         toDelete.add(entry.id());
         if (toDelete.size() >= DELETE_BATCH || inFlight.isEmpty()) {
             flushDeletes();
         }
-        if (stopped || failures > 0) {
+        if (sentSinceFailure && (stopped || failures > 0)) {
             log.info("{}: delivering again after {} failed attempt(s)", destination, failures);
         }
         if (logEveryResult) {
             log.info("{}: delivered {} of camera {} (entry {}, waited {} ms)", destination, entry.kind(), entry.cameraId(),
                     entry.id(), System.currentTimeMillis() - entry.createdAtMillis());
         }
-        if (stopped) {
-            recordState(false, null);
+        if (sentSinceFailure) {
+            if (stopped) {
+                recordState(false, null);
+            }
+            stopped = false;
+            failures = 0;
         }
-        stopped = false;
-        failures = 0;
         if (drained != null) {
             sentDuringStop++;
         }
@@ -343,7 +405,7 @@ public final class OutboxSender implements AutoCloseable {
         OutboxEntry entry = progressed.getOrDefault(sent.id(), sent);
         settle(entry);
         // back in its place: it is its camera's oldest, so nothing of that camera goes before it
-        queued.put(entry.id(), entry);
+        enqueue(entry);
         try {
             sort(entry, error);
         } catch (RuntimeException e) {
@@ -357,20 +419,36 @@ public final class OutboxSender implements AutoCloseable {
     }
 
     private void sort(OutboxEntry entry, Throwable error) {
+        if (!(error instanceof DeliveryException) && local(error)) {
+            // nothing was answered and nothing will change by trying again: the head of a one-at-a-time destination
+            // would otherwise fail after every backoff, for ever, with everything behind it
+            String reason = "cannot be sent as it is: " + error;
+            outbox.deadLetter(entry.id(), 0, reason);
+            dequeue(entry.id());
+            log.error("{}: {} entry {} of camera {} {}; kept in the dead-letter table of {}", destination, entry.kind(), entry.id(),
+                    entry.cameraId(), reason, outbox.file());
+            step();
+            return;
+        }
         DeliveryException e = error instanceof DeliveryException de ? de
                 : new DeliveryException(String.valueOf(error.getMessage()), 0, true, 0);
         if (e.retryable()) {
             outbox.failedAttempt(entry.id());
+            // as on disk: a transport may tell a retry from a first attempt (an upload whose answer was lost)
+            enqueue(new OutboxEntry(entry.id(), entry.destination(), entry.cameraId(), entry.kind(), entry.body(),
+                    entry.createdAtMillis(), entry.attempts() + 1));
             failures++;
-            long delay = Math.max(e.retryAfterMillis(), backoffMillis(failures));
+            sendsAtLastFailure = sends;
+            long delay = Math.max(Math.min(e.retryAfterMillis(), retryMax.toMillis()), backoffMillis(failures));
             if (failures == 1 || logEveryResult || Integer.bitCount(failures) == 1) {
                 log.warn("{}: {} of camera {} not delivered ({}); attempt {}, retrying in {} ms; {} waiting",
                         destination, entry.kind(), entry.cameraId(), e.getMessage(), failures, delay, outbox.stats().depth());
             }
             later(Duration.ofMillis(delay));
         } else if (e.rejected()) {
-            queued.remove(entry.id());
+            // out of the queue only once it is aside: if that fails (a full disk), it stays its camera's next
             outbox.deadLetter(entry.id(), e.status(), e.getMessage());
+            dequeue(entry.id());
             log.error("{}: the server will never accept {} entry {} of camera {} ({}); kept in the dead-letter table of {}",
                     destination, entry.kind(), entry.id(), entry.cameraId(), e.getMessage(), outbox.file());
             step();
@@ -385,8 +463,25 @@ public final class OutboxSender implements AutoCloseable {
             stopped = true;
             stopReason = e.getMessage();
             failures++;
+            sendsAtLastFailure = sends;
             later(probeInterval);
         }
+    }
+
+    /**
+     * An error of this process, not of the network or the far end: a runtime exception that is not the outbox failing to
+     * read or write its disk (that passes, and is retried).
+     */
+    private static boolean local(Throwable error) {
+        if (!(error instanceof RuntimeException)) {
+            return false;
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLException) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void recordState(boolean stop, String reason) {
@@ -405,7 +500,10 @@ public final class OutboxSender implements AutoCloseable {
         return Math.max(retryMin.toMillis(), ThreadLocalRandom.current().nextLong(ceiling + 1));
     }
 
-    /** No new request for {@code delay} (what is in flight finishes); then the oldest entries go again. */
+    /**
+     * No new request for {@code delay} (what is in flight finishes); then the oldest entries go again. A backoff that
+     * ends later than this one is kept.
+     */
     private void later(Duration delay) {
         if (drained != null) {
             // stopping: a failing receiver is not waited for; what is left stays for the next start
@@ -415,10 +513,16 @@ public final class OutboxSender implements AutoCloseable {
         if (closing) {
             return;
         }
+        long until = worker.now(TimeUnit.MILLISECONDS) + delay.toMillis();
+        if (backingOff && until <= backoffUntil) {
+            // a longer wait is set already (another camera's Retry-After): it stands
+            return;
+        }
         if (pending != null) {
             pending.dispose();
         }
         backingOff = true;
+        backoffUntil = until;
         parked = false;
         pending = worker.schedule(() -> {
             backingOff = false;

@@ -41,8 +41,11 @@ import reactor.core.publisher.Mono;
  * Roboflow's inference format) as one entry; the {@link OutboxSender} uploads the image, records
  * the image id it was given (the entry becomes the annotation alone), then sends the annotation
  * with {@code prediction=true}. A retry or a restart resumes at the step not yet done, so an image
- * is uploaded once and annotated once. A duplicate answer skips the annotation and gives the
- * sample's credits back. Same retry, stop and dead-letter rules as reports; order per camera.
+ * is uploaded once and annotated once. A duplicate answer to a first attempt (another sample's
+ * image) skips the annotation and gives the sample's credits back; to a retry, it may be this
+ * sample's own upload whose answer was lost, so the image it names is annotated (a second
+ * annotation is answered 409, which counts as done). Same retry, stop and dead-letter rules as
+ * reports; order per camera.
  */
 public final class DatasetSink implements SampleSink, AutoCloseable {
 
@@ -181,7 +184,9 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
             head.path("tags").forEach(t -> tags.add(t.asText()));
             return client.upload(head.path("name").asText(), head.path("batch").asText(), tags, envelope.image())
                     .flatMap(upload -> {
-                        if (upload.duplicate()) {
+                        // a duplicate on a retry may be this entry's own upload, taken by the server but its answer lost (a
+                        // timeout), or its image id not recorded (a stop, a full disk): it is annotated, and its credit was spent
+                        if (upload.duplicate() && entry.attempts() == 0) {
                             log.info("{}: sample {} of camera {} is already in project {} (image {}): not annotated again,"
                                     + " its credit given back", destination, head.path("sample").asText(), entry.cameraId(),
                                     options.project(), upload.imageId());

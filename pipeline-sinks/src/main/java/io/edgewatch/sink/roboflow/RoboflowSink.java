@@ -2,6 +2,8 @@ package io.edgewatch.sink.roboflow;
 
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.slf4j.Logger;
@@ -19,8 +21,9 @@ import reactor.core.scheduler.Schedulers;
 /**
  * Reports windows to Roboflow Model Monitoring. {@link #write} commits the window's report, and a
  * metadata request carrying the camera's custom metadata for the window's inference ids when there
- * are any, to the durable {@link Outbox}, and completes once they are committed: the pipeline
- * never waits for the network. An {@link OutboxSender} delivers them.
+ * are any, to the durable {@link Outbox}, in one transaction (both or neither), and completes once
+ * they are committed (with the outbox's error when it refuses them): the pipeline never waits for
+ * the network. An {@link OutboxSender} delivers them.
  */
 public final class RoboflowSink implements ReportSink {
 
@@ -64,11 +67,14 @@ public final class RoboflowSink implements ReportSink {
     @Override
     public Mono<Void> write(WindowReport report) {
         return Mono.<Void>fromRunnable(() -> {
-            outbox.append(DESTINATION, report.cameraId(), "report", bodies.report(report));
+            List<Outbox.NewEntry> entries = new ArrayList<>(2);
+            entries.add(new Outbox.NewEntry(DESTINATION, report.cameraId(), "report", bodies.report(report)));
             byte[] metadata = bodies.metadata(report, metadataByCamera.getOrDefault(report.cameraId(), Map.of()));
             if (metadata != null) {
-                outbox.append(DESTINATION, report.cameraId(), "metadata", metadata);
+                entries.add(new Outbox.NewEntry(DESTINATION, report.cameraId(), "metadata", metadata));
             }
+            // one transaction: a kill -9 between two commits would send the report without its metadata, never remade
+            outbox.appendAll(entries);
             sender.wake();
         }).subscribeOn(committer);
     }

@@ -59,6 +59,8 @@ import reactor.core.scheduler.Schedulers;
 public final class VisionEventsSink implements ReportSink {
 
     public static final String DESTINATION = "vision-events";
+    /** The outbox's camera id of the daemon's own alerts (one line of their own, in order). */
+    static final String DAEMON = "daemon";
     private static final Logger log = LoggerFactory.getLogger(VisionEventsSink.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Vision Events' limits on {@code customMetadata}: keys of these characters, at most 100 of them, strings of 1000. */
@@ -175,9 +177,14 @@ public final class VisionEventsSink implements ReportSink {
         };
     }
 
-    /** An alert of {@code cameraId} fired or cleared: a {@code safety_alert}, committed now. */
+    /**
+     * An alert of {@code cameraId} fired or cleared: a {@code safety_alert}, committed now. A daemon alert
+     * ({@code storage_full}, {@code delivery_stopped}) has no camera ({@code cameraId} null): it goes without camera
+     * fields ({@code streamId}, the camera's metadata), and waits in the outbox in a line of its own.
+     */
     public void alert(String cameraId, String signal, boolean firing, Instant at, double baseline, double current, String message) {
-        CameraEvents c = cameras.apply(cameraId);
+        // never looked up for a daemon alert: the daemon's lookup (a ConcurrentHashMap) throws on a null key
+        CameraEvents c = cameraId == null ? null : cameras.apply(cameraId);
         if (c != null && !c.alerts()) {
             return;
         }
@@ -185,7 +192,7 @@ public final class VisionEventsSink implements ReportSink {
         String severity = !firing ? "low" : signal.startsWith("source_down") || signal.startsWith("error_rate")
                 || signal.startsWith("malformed") || signal.startsWith("storage_full") || signal.startsWith("delivery") ? "high" : "medium";
         e.putObject("eventData").put("alertType", signal).put("severity", severity)
-                .put("description", truncate(firing || message.startsWith("cleared") ? message : "cleared: " + message));
+                .put("description", truncate(firing || message != null && message.startsWith("cleared") ? message : "cleared: " + message));
         ObjectNode meta = metadata(c);
         meta.put("firing", firing);
         if (Double.isFinite(baseline)) {
@@ -196,7 +203,8 @@ public final class VisionEventsSink implements ReportSink {
         }
         e.set("customMetadata", meta);
         ArrayNode one = JSON.createArrayNode().add(e);
-        outbox.append(DESTINATION, cameraId, "events", JsonBodies.bytes(JSON.createObjectNode().set("events", one)));
+        outbox.append(DESTINATION, cameraId == null ? DAEMON : cameraId, "events",
+                JsonBodies.bytes(JSON.createObjectNode().set("events", one)));
         sender.wake();
     }
 

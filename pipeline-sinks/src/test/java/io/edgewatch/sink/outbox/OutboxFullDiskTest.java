@@ -69,4 +69,39 @@ class OutboxFullDiskTest {
             assertThat(outbox.stats().depth()).isEqualTo(n - 1);
         }
     }
+
+    @Test
+    void theMemoryQueueIsBoundedInBytesAndWhatItDroppedIsCountedAcrossARestart() throws Exception {
+        // bounded by a count only (10,000), a few hundred samples of 0.3-1 MB waiting for a full disk exhaust a 192 MB heap;
+        // and its drops were counted in memory only, so evicted_total forgot them at the next start
+        byte[] sample = new byte[20_000];
+        long dropped;
+        try (SmallDisk disk = SmallDisk.mount(dir.resolve("disk"), 1 << 20)) {
+            try (Outbox outbox = Outbox.open(disk.path(), 100_000, 5000, 100_000, Clock.systemUTC())) {
+                outbox.append("roboflow", "cam", "sample", sample);
+                disk.fill();
+                int n = 0;
+                while (outbox.storageProblem() == null && n < 2000) {
+                    outbox.append("roboflow", "cam", "sample", sample);
+                    n++;
+                }
+                assertThat(outbox.storageProblem()).as("the disk refused a commit").isNotNull();
+                for (int k = 0; k < 20; k++) {
+                    assertThat(outbox.append("roboflow", "cam", "sample", sample)).isEqualTo(-1);
+                }
+                assertThat(outbox.waitingInMemory()).as("at most 100 kB of bodies").isBetween(1, 5);
+                dropped = outbox.evictedInMemory();
+                assertThat(dropped).isGreaterThanOrEqualTo(15);
+                disk.free();
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while ((outbox.storageProblem() != null || outbox.waitingInMemory() > 0) && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(outbox.waitingInMemory()).isZero();
+            }
+            try (Outbox outbox = Outbox.open(disk.path(), 100_000, 5000, 100_000, Clock.systemUTC())) {
+                assertThat(outbox.stats().evicted()).as("the drops, still counted after a restart").isEqualTo(dropped);
+            }
+        }
+    }
 }

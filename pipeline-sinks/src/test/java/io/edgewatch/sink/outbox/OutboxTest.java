@@ -1,11 +1,14 @@
 package io.edgewatch.sink.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,12 +18,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.edgewatch.core.testing.MovingClock;
+import reactor.core.publisher.Mono;
 
 class OutboxTest {
 
@@ -215,6 +220,276 @@ class OutboxTest {
             assertThat(stored).hasSizeGreaterThan(2).allSatisfy(e -> assertThat(new String(e.body(), StandardCharsets.UTF_8))
                     .as("entry " + e.id()).isEqualTo(returned.get(e.id())));
             assertThat(stored.get(stored.size() - 1).body()).isEqualTo(b("last"));
+        }
+    }
+
+    @Test
+    void anEntryWithoutACameraIsRefusedToItsCallerAloneAndTheNextAppendIsOnDisk() {
+        // VisionEventsSink appended a daemon alert with a null camera: the NOT NULL constraint failed its commit, which
+        // counted as "the disk refused", and from then on every append of every sink went to memory (-1), lost at the stop
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            Throwable refused = catchThrowable(() -> o.append("rf", null, "events", b("no camera")));
+            long id = o.append("rf", "cam", "report", b("good"));
+            assertThat(id).as("the good entry is on disk").isPositive();
+            assertThat(o.storageProblem()).as("nothing is wrong with the disk").isNull();
+            assertThat(o.waitingInMemory()).isZero();
+            assertThat(refused).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("camera");
+            assertThat(catchThrowable(() -> o.append(null, "cam", "report", b("x")))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("destination");
+            assertThat(catchThrowable(() -> o.append("rf", "cam", " ", b("x")))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("kind");
+            assertThat(catchThrowable(() -> o.append("rf", "cam", "report", null))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("body");
+            assertThat(o.refused()).as("counted").isEqualTo(4);
+            assertThat(o.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8)).containsExactly("good");
+        }
+    }
+
+    @Test
+    void anEntryTheDatabaseRefusesIsSetAsideAloneAndTheOthersOfItsGroupCommitAreOnDisk() throws Exception {
+        // a deterministic refusal (a constraint) of one entry of a group commit sent the whole batch to the memory queue,
+        // retried every second for ever; now only that entry is refused, to its caller, and the disk is not suspected
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            o.append("rf", "warm", "report", b("first"));
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db"));
+                 Statement s = other.createStatement()) {
+                s.execute("CREATE TRIGGER refuse_poison BEFORE INSERT ON outbox WHEN NEW.kind = 'poison'"
+                        + " BEGIN SELECT RAISE(ABORT, 'a poisoned entry'); END");
+            }
+            Map<String, Object> results = new ConcurrentHashMap<>();
+            List<Thread> appenders = new ArrayList<>();
+            synchronized (o) {
+                for (String who : List.of("good-1", "poison", "good-2")) {
+                    Thread t = new Thread(() -> {
+                        try {
+                            results.put(who, o.append("rf", "cam-" + who, who.startsWith("good") ? "report" : "poison", b(who)));
+                        } catch (RuntimeException e) {
+                            results.put(who, e);
+                        }
+                    });
+                    t.start();
+                    appenders.add(t);
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (o.arrivingCount() < 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertThat(o.arrivingCount()).as("the three in one group commit").isEqualTo(3);
+            }
+            for (Thread t : appenders) {
+                t.join(10_000);
+            }
+            assertThat(results.get("good-1")).as("committed").isInstanceOf(Long.class).satisfies(id -> assertThat((Long) id).isPositive());
+            assertThat(results.get("good-2")).as("committed").isInstanceOf(Long.class).satisfies(id -> assertThat((Long) id).isPositive());
+            assertThat(o.storageProblem()).as("the disk took the batch").isNull();
+            assertThat(o.waitingInMemory()).isZero();
+            assertThat(results.get("poison")).isInstanceOf(IllegalArgumentException.class).asString().contains("a poisoned entry");
+            assertThat(o.append("rf", "cam", "report", b("after"))).isPositive();
+            assertThat(o.refused()).isEqualTo(1);
+            assertThat(o.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8))
+                    .containsExactlyInAnyOrder("first", "good-1", "good-2", "after");
+            for (String good : List.of("good-1", "good-2")) {
+                assertThat(o.oldest("rf", 10)).as("the id returned is its entry's").filteredOn(e -> e.id() == (Long) results.get(good))
+                        .extracting(e -> new String(e.body(), StandardCharsets.UTF_8)).containsExactly(good);
+            }
+        }
+    }
+
+    @Test
+    void openingWaitsForAnotherWriterOfTheFileInsteadOfFailing() throws Exception {
+        // the constructor's CREATE ... IF NOT EXISTS read the schema in a deferred transaction, then its first write could
+        // not wait for another connection's write lock (SQLITE_BUSY at once): edgewatch outbox failed beside a busy daemon
+        Outbox.open(dir, 100, Clock.systemUTC()).close();
+        long depth = whileAnotherConnectionWrites(() -> {
+            try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+                return o.stats().depth();
+            }
+        });
+        assertThat(depth).isZero();
+    }
+
+    @Test
+    void entriesAppendedTogetherAreCommittedTogetherOrNotAtAll() {
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            long[] ids = o.appendAll(List.of(new Outbox.NewEntry("rf", "cam", "report", b("r1")),
+                    new Outbox.NewEntry("rf", "cam", "metadata", b("m1"))));
+            assertThat(ids).hasSize(2);
+            assertThat(ids[0]).isPositive();
+            assertThat(ids[1]).isEqualTo(ids[0] + 1);
+            Throwable refused = catchThrowable(() -> o.appendAll(List.of(new Outbox.NewEntry("rf", "cam", "report", b("r2")),
+                    new Outbox.NewEntry("rf", "cam", "metadata", null))));
+            assertThat(refused).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no body")
+                    .hasMessageContaining("nor the other 1");
+            assertThat(o.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8)).containsExactly("r1", "m1");
+            assertThat(o.stats().accepted()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void theAgeOfTheOldestEntryAndEachDestinationsAreReadFromAnIndexNotFromTheRowsAndTheirBodies() throws Exception {
+        // MIN(created_at) had no index, and created_at is stored after the body: every scrape walked every blob's pages
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            o.append("rf", "cam", "report", new byte[300_000]);
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db")); Statement s = c.createStatement()) {
+                assertThat(plan(s, Outbox.OLDEST_SQL)).isNotEmpty().allSatisfy(d -> assertThat(d).contains("COVERING INDEX"));
+                assertThat(plan(s, Outbox.REPORT_SQL)).isNotEmpty().allSatisfy(d -> assertThat(d).contains("COVERING INDEX"));
+            }
+        }
+    }
+
+    /** SQLite's plan for {@code sql}: one line per step (SCAN t, SEARCH t USING INDEX i ...). */
+    private static List<String> plan(Statement s, String sql) throws Exception {
+        List<String> steps = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery("EXPLAIN QUERY PLAN " + sql)) {
+            while (rs.next()) {
+                steps.add(rs.getString("detail"));
+            }
+        }
+        return steps;
+    }
+
+    /** The schema every release made before schema versions were kept (bc2c481), exactly. */
+    private static final List<String> SCHEMA_BEFORE_VERSIONS = List.of(
+            "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL,"
+                    + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
+                    + " attempts INTEGER NOT NULL DEFAULT 0)",
+            "CREATE INDEX IF NOT EXISTS outbox_destination ON outbox (destination, id)",
+            "CREATE TABLE IF NOT EXISTS dead_letter (id INTEGER PRIMARY KEY, destination TEXT NOT NULL,"
+                    + " camera_id TEXT NOT NULL, kind TEXT NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
+                    + " status INTEGER NOT NULL, reason TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS destination_state (destination TEXT PRIMARY KEY, stopped INTEGER NOT NULL,"
+                    + " reason TEXT, since INTEGER NOT NULL)",
+            "INSERT OR IGNORE INTO counters (name, value) VALUES ('accepted', 0)",
+            "INSERT OR IGNORE INTO counters (name, value) VALUES ('delivered', 0)",
+            "INSERT OR IGNORE INTO counters (name, value) VALUES ('retries', 0)",
+            "INSERT OR IGNORE INTO counters (name, value) VALUES ('evicted', 0)");
+
+    @Test
+    void aFileOfTheReleasesBeforeSchemaVersionsOpensMigratedKeepsEverythingAndItsEntriesDeliver() throws Exception {
+        Path file = dir.resolve("outbox.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            for (String ddl : SCHEMA_BEFORE_VERSIONS) {
+                s.execute(ddl);
+            }
+            s.execute("INSERT INTO outbox (destination, camera_id, kind, body, created_at, attempts) VALUES"
+                    + " ('rf', 'cam', 'report', X'6F6E65', 1000, 2), ('rf', 'cam', 'metadata', X'74776F', 1001, 0),"
+                    + " ('other', 'cam', 'report', X'78', 1002, 0)");
+            s.execute("INSERT INTO dead_letter VALUES (1, 'rf', 'cam', 'report', X'00', 999, 400, 'refused')");
+            s.execute("UPDATE counters SET value = 5 WHERE name = 'accepted'");
+            s.execute("UPDATE counters SET value = 1 WHERE name = 'delivered'");
+            s.execute("INSERT INTO destination_state VALUES ('rf', 1, 'HTTP 401', 1003)");
+            assertThat(plan(s, Outbox.OLDEST_SQL)).as("before: read from the rows").noneMatch(d -> d.contains("INDEX"));
+        }
+        List<String> delivered = new CopyOnWriteArrayList<>();
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+                try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                    assertThat(rs.getInt(1)).isEqualTo(Outbox.SCHEMA_VERSION);
+                }
+                assertThat(plan(s, Outbox.OLDEST_SQL)).as("the index made at open").allSatisfy(d -> assertThat(d).contains("INDEX"));
+            }
+            OutboxStats stats = o.stats();
+            assertThat(stats.depth()).isEqualTo(3);
+            assertThat(stats.accepted()).isEqualTo(5);
+            assertThat(stats.delivered()).isEqualTo(1);
+            assertThat(o.deadLetters()).isEqualTo(1);
+            assertThat(o.report(List.of())).filteredOn(r -> r.destination().equals("rf")).singleElement()
+                    .satisfies(r -> assertThat(r.reason()).isEqualTo("HTTP 401"));
+            assertThat(o.oldest("rf", 1).get(0).attempts()).isEqualTo(2);
+            try (OutboxSender sender = new OutboxSender(o, "rf", (kind, body) -> Mono.fromRunnable(
+                    () -> delivered.add(kind + " " + new String(body, StandardCharsets.UTF_8))),
+                    Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMillis(200), false).start()) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (o.oldest("rf", 10).size() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            }
+            assertThat(delivered).containsExactly("report one", "metadata two");
+            assertThat(o.append("rf", "cam", "report", b("new"))).as("and new entries after them").isGreaterThan(3);
+        }
+    }
+
+    @Test
+    void aFileOfANewerVersionIsRefusedNamingBothVersionsAndLeftUntouched() throws Exception {
+        Path file = dir.resolve("outbox.db");
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            o.append("rf", "cam", "report", b("kept"));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("PRAGMA user_version = " + (Outbox.SCHEMA_VERSION + 1));
+        }
+        byte[] before = Files.readAllBytes(file);
+        Throwable refused = catchThrowable(() -> Outbox.open(dir, 100, Clock.systemUTC()));
+        assertThat(refused).isInstanceOf(IllegalStateException.class).hasMessageContaining(file.toString())
+                .hasMessageContaining("schema version " + (Outbox.SCHEMA_VERSION + 1))
+                .hasMessageContaining("versions up to " + Outbox.SCHEMA_VERSION);
+        assertThat(Files.readAllBytes(file)).as("not touched").isEqualTo(before);
+    }
+
+    @Test
+    void aCallAfterCloseFailsAndDoesNotReopenTheFile() {
+        // a call after close() failed on the closed connection, and reset() then opened a new one behind the stop
+        Outbox o = Outbox.open(dir, 100, Clock.systemUTC());
+        long id = o.append("rf", "cam", "report", b("x"));
+        o.close();
+        assertThat(catchThrowable(() -> o.failedAttempt(id))).isInstanceOf(IllegalStateException.class);
+        assertThat(catchThrowable(o::stats)).as("still closed").isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThat(catchThrowable(() -> o.append("rf", "cam", "report", b("y")))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        o.close();
+        try (Outbox again = Outbox.open(dir, 100, Clock.systemUTC())) {
+            assertThat(again.oldest("rf", 10)).singleElement().satisfies(e -> assertThat(e.attempts()).isZero());
+        }
+    }
+
+    @Test
+    void aPageEndsAtTheBytesAskedFor() {
+        try (Outbox o = Outbox.open(dir, 100, Clock.systemUTC())) {
+            for (int i = 0; i < 10; i++) {
+                o.append("rf", "cam", "sample", new byte[100_000]);
+            }
+            assertThat(o.after("rf", 0, 128, 250_000)).as("until the one that reaches 250 kB").hasSize(3);
+            assertThat(o.after("rf", 0, 128, 1)).hasSize(1);
+            assertThat(o.after("rf", 0, 5, Long.MAX_VALUE)).hasSize(5);
+        }
+    }
+
+    @Test
+    void deadLettersAreBoundedAsTheQueueIsTheOldestEvictedAndCounted() {
+        // dead letters were never evicted nor counted in max_entries: a 413 on every sample filled the disk with them
+        try (Outbox o = Outbox.open(dir, 3, Clock.systemUTC())) {
+            for (int i = 0; i < 5; i++) {
+                long id = o.append("rf", "cam", "sample", b("s" + i));
+                o.deadLetter(id, 413, "too large");
+            }
+            assertThat(o.deadLetterList(10)).extracting(Outbox.DeadLetter::id).as("the newest 3").hasSize(3).isSorted();
+            assertThat(o.stats().evicted()).isEqualTo(2);
+            assertThat(o.deadLetters()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void theLogIsCutBackAfterALargeTransaction() throws Exception {
+        // without journal_size_limit the write-ahead log kept the size of its largest transaction (a flush of 500 samples)
+        try (Outbox o = Outbox.open(dir, 1000, Clock.systemUTC())) {
+            List<Outbox.NewEntry> large = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                large.add(new Outbox.NewEntry("rf", "cam", "sample", new byte[1024 * 1024]));
+            }
+            long[] ids = o.appendAll(large);
+            Path wal = dir.resolve("outbox.db-wal");
+            assertThat(Files.size(wal)).as("the transaction went through the log").isGreaterThan(12L * 1024 * 1024);
+            List<Long> all = new ArrayList<>();
+            for (long id : ids) {
+                all.add(id);
+            }
+            o.delete(all);
+            for (int i = 0; i < 3; i++) {
+                o.append("rf", "cam", "report", b("small " + i));
+            }
+            assertThat(Files.size(wal)).as("cut back to journal_size_limit").isLessThanOrEqualTo(Outbox.JOURNAL_SIZE_LIMIT);
         }
     }
 }

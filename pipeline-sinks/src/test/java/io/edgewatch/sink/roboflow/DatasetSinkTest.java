@@ -263,6 +263,44 @@ class DatasetSinkTest {
     }
 
     @Test
+    void anEntryThatCannotBeReadIsSetAsideWithItsReasonAndTheNextSampleStillGoes() throws Exception {
+        // a local error at the head (a body Envelope.unpack cannot read, a ClassCastException, a kind of another version)
+        // was retried for ever, and one entry goes at a time: the project received nothing more
+        roboflow.answer(new Dataset());
+        outbox.append(DatasetSink.destination("hard-hats"), "cam-1", "sample", new byte[] {1, 2, 3});
+        sink = open();
+        sink.accept(sample(0), jpeg(80));
+        await(() -> outbox.stats().depth() == 0);
+        assertThat(roboflow.to("/dataset/hard-hats/upload")).hasSize(1);
+        assertThat(roboflow.to("/dataset/hard-hats/annotate/")).extracting(Request::path).containsExactly("/dataset/hard-hats/annotate/i1");
+        assertThat(outbox.deadLetterList(10)).singleElement().satisfies(d -> {
+            assertThat(d.kind()).isEqualTo("sample");
+            assertThat(d.reason()).contains("BufferUnderflowException");
+        });
+    }
+
+    @Test
+    void anUploadWhoseAnswerWasLostIsStillAnnotatedWhenItsRetryIsAnsweredDuplicate() throws Exception {
+        // the server took the image but its answer did not arrive in time: the retry is answered "duplicate", which
+        // skipped the annotation of the sink's own upload and gave its credit back
+        Dataset dataset = new Dataset();
+        AtomicInteger uploads = new AtomicInteger();
+        roboflow.answer(r -> {
+            Answer a = dataset.apply(r);
+            if (r.path().endsWith("/upload") && uploads.getAndIncrement() == 0) {
+                return new Answer(a.status(), a.headers(), a.body(), Duration.ofSeconds(4));
+            }
+            return a;
+        });
+        sink = open();
+        sink.accept(sample(0), jpeg(90));
+        await(() -> outbox.stats().depth() == 0 && roboflow.to("/dataset/hard-hats/upload").size() == 2);
+        assertThat(roboflow.to("/dataset/hard-hats/annotate/")).extracting(Request::path).containsExactly("/dataset/hard-hats/annotate/i1");
+        assertThat(givenBack).as("its own upload: the credit was spent").isEmpty();
+        assertThat(outbox.deadLetters()).isZero();
+    }
+
+    @Test
     void batchNamesFollowTheRecreationInterval() {
         DatasetOptions o = DatasetOptions.of(KEY, "https://api.roboflow.com", "p");
         LocalDate wednesday = LocalDate.of(2026, 12, 2);

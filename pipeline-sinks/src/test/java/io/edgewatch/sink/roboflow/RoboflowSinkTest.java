@@ -386,4 +386,26 @@ class RoboflowSinkTest {
         await(() -> outbox.stats().depth() == 0 && roboflow.requests.size() == 2);
         assertThat(outbox.deadLetters()).isEqualTo(1);
     }
+
+    @Test
+    void aReportAndItsMetadataAreCommittedTogetherOrNotAtAll() throws Exception {
+        // committed one after the other: a kill -9 or a refusal between the two sent the report without its metadata, and
+        // the metadata was never made again
+        roboflow.stop();
+        sink = RoboflowSink.start(outbox, options("my-ws"), Map.of("dock-3", Map.of("line", "2")));
+        try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db"));
+             java.sql.Statement s = other.createStatement()) {
+            s.execute("CREATE TRIGGER refuse_metadata BEFORE INSERT ON outbox WHEN NEW.kind = 'metadata'"
+                    + " BEGIN SELECT RAISE(ABORT, 'metadata refused'); END");
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> sink.write(window("dock-3", 0, result("Person", 0.8, "id1"))).block(Duration.ofSeconds(5)));
+            assertThat(outbox.stats().depth()).as("neither the report nor its metadata").isZero();
+            assertThat(refused).as("the window's writer is told").isNotNull().hasMessageContaining("metadata refused");
+            s.execute("DROP TRIGGER refuse_metadata");
+        }
+        sink.write(window("dock-3", 1, result("Person", 0.8, "id2"))).block(Duration.ofSeconds(5));
+        assertThat(outbox.oldest(RoboflowSink.DESTINATION, 10)).extracting(e -> e.kind()).containsExactly("report", "metadata");
+        assertThat(outbox.oldest(RoboflowSink.DESTINATION, 10).get(1).id())
+                .isEqualTo(outbox.oldest(RoboflowSink.DESTINATION, 10).get(0).id() + 1);
+    }
 }

@@ -217,11 +217,15 @@ class VisionEventsSinkTest {
     }
 
     private VisionEventsSink open(String useCaseId, String useCaseName, Duration linger, CameraEvents camera) {
+        return open(useCaseId, useCaseName, linger, id -> "cam-1".equals(id) ? camera : null);
+    }
+
+    private VisionEventsSink open(String useCaseId, String useCaseName, Duration linger, Function<String, CameraEvents> cameras) {
         VisionEventsOptions o = VisionEventsOptions.of(KEY, roboflow.url(), useCaseId, useCaseName, "edge-box-01")
                 .withRetry(Duration.ofMillis(50), Duration.ofMillis(300), Duration.ofMillis(300))
                 .withResponseTimeout(Duration.ofSeconds(2))
                 .withBatching(VisionEventsOptions.MAX_BATCH, linger);
-        return new VisionEventsSink(outbox, o, id -> "cam-1".equals(id) ? camera : null);
+        return new VisionEventsSink(outbox, o, cameras);
     }
 
     private static CameraEvents camera(String type, Duration cooldown, Set<String> fail) {
@@ -443,6 +447,32 @@ class VisionEventsSinkTest {
         }
         assertThat(received).containsExactlyElementsOf(written);
         assertThat(ids).hasSize(5).allMatch(id -> UUID.fromString(id).version() == 4);
+    }
+
+    @Test
+    void aDaemonAlertHasNoCameraAndGoesWithoutCameraFieldsAndTheOutboxTakesWhatFollows() throws Exception {
+        // the daemon hands its own alerts (storage_full, delivery_stopped) with a null camera and looks cameras up in a
+        // ConcurrentHashMap, which throws on a null key; with a lookup that answers null, the entry had a null camera id
+        Map<String, CameraEvents> cameras = new ConcurrentHashMap<>(Map.of("cam-1", camera("custom", Duration.ZERO, Set.of())));
+        sink = open("uc-given", null, Duration.ofMillis(50), cameras::get);
+        Instant at = Instant.now().minusSeconds(30);
+        sink.alert(null, "delivery_stopped:roboflow", true, at, Double.NaN, Double.NaN, "delivery to roboflow stopped: 401");
+        sink.write(window(0, "person")).block(Duration.ofSeconds(10));
+        await(() -> outbox.stats().depth() == 0 && roboflow.requests.size() == 2);
+        assertThat(outbox.storageProblem()).isNull();
+        JsonNode alert = roboflow.requests.stream().map(r -> {
+            try {
+                return JSON.readTree(r.body());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).filter(b -> "safety_alert".equals(b.path("eventType").asText())).findFirst().orElseThrow();
+        assertThat(alert.path("eventData").path("alertType").asText()).isEqualTo("delivery_stopped:roboflow");
+        assertThat(alert.path("eventData").path("severity").asText()).isEqualTo("high");
+        assertThat(alert.has("streamId")).as("no camera fields").isFalse();
+        assertThat(alert.path("deviceId").asText()).isEqualTo("edge-box-01");
+        assertThat(alert.path("customMetadata").has("site")).as("no camera's metadata").isFalse();
+        assertThat(alert.path("customMetadata").path("firing").asBoolean()).isTrue();
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
