@@ -195,6 +195,9 @@ public final class HealthServer implements AutoCloseable {
         if (!from.isBefore(to) || step < 1) {
             return json(res, HttpResponseStatus.BAD_REQUEST, error("from must be before to, and step at least 1"));
         }
+        if (Duration.between(from, to).compareTo(History.MAX_RANGE) > 0) {
+            return json(res, HttpResponseStatus.BAD_REQUEST, error("from to to spans more than " + History.MAX_RANGE.toDays() + " days"));
+        }
         String id = req.param("id");
         // off the event loop: the store is read
         return Mono.fromCallable(() -> health.history(id, from, to, step)).subscribeOn(Schedulers.boundedElastic())
