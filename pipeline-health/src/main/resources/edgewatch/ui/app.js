@@ -21,7 +21,10 @@
 
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([k, v]) => { if (k === "class") { e.className = v; } else { e.setAttribute(k, v); } });
+    // style through the CSSOM: the page's CSP (default-src 'self') refuses style attributes
+    Object.entries(attrs || {}).forEach(([k, v]) => {
+      if (k === "class") { e.className = v; } else if (k === "style") { Object.assign(e.style, v); } else { e.setAttribute(k, v); }
+    });
     children.forEach(c => e.append(c instanceof Node ? c : document.createTextNode(String(c))));
     return e;
   }
@@ -218,11 +221,11 @@
       const end = i + 1 < h.states.length ? h.states[i + 1].t : now;
       if (end < from) { return; }
       v.strip.append(el("span", { class: s.state, title: s.state + " from " + s.at,
-        style: "left:" + (100 * (start - from) / span) + "%;width:" + Math.max(0.3, 100 * (end - start) / span) + "%" }));
+        style: { left: (100 * (start - from) / span) + "%", width: Math.max(0.3, 100 * (end - start) / span) + "%" } }));
     });
     v.timeline.replaceChildren();
     h.alerts.forEach(a => v.timeline.append(el("i", { class: a.state, title: a.at + " " + a.signal + " " + a.state + ": " + a.message,
-      style: "left:" + (100 * (a.t - from) / span) + "%" })));
+      style: { left: (100 * (a.t - from) / span) + "%" } })));
     v.alertList.replaceChildren();
     h.alerts.slice(0, 10).forEach(a => v.alertList.append(el("tr", { class: "alert-row" },
       el("td", {}, new Date(a.t * 1000).toLocaleString()), el("td", { class: a.state === "firing" ? "bad" : "ok" }, a.signal + " " + a.state),

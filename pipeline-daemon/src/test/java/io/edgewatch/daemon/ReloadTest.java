@@ -78,7 +78,9 @@ class ReloadTest {
     }
 
     private static HttpResponse<String> http(String method, String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        // a POST says it is JSON, as the endpoint requires of every POST (a page elsewhere cannot send that unasked)
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -53,7 +53,13 @@ final class EndpointGuard implements AutoCloseable {
         /** No or a wrong bearer token. */
         UNAUTHORIZED,
         /** The client closed the connection in the middle of a request. */
-        ABORTED;
+        ABORTED,
+        /** A {@code Host} that is not this box's own name or address (DNS rebinding): see {@link SameOriginGate}. */
+        WRONG_HOST,
+        /** A request that changes something, sent from another origin (a page elsewhere). */
+        CROSS_ORIGIN,
+        /** A request that changes something without {@code Content-Type: application/json}. */
+        NOT_JSON;
 
         String label() {
             return name().toLowerCase(Locale.ROOT);

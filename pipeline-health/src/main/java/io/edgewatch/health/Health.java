@@ -298,7 +298,9 @@ public final class Health implements AutoCloseable {
             return Optional.empty();
         }
         long s = History.stepSeconds(from, to, step);
-        ObjectNode out = History.of(id, store.windows(from, to), from, to, s, c.baseline(), c.confidenceDrop);
+        History history = new History(id, from, to, s);
+        store.windows(id, from, to, history::add); // folded as read: memory of the points, not of the rows
+        ObjectNode out = history.json(c.baseline(), c.confidenceDrop);
         ArrayNode states = out.putArray("states");
         for (Object[] change : c.stateChanges()) {
             Instant at = (Instant) change[0];
@@ -367,7 +369,7 @@ public final class Health implements AutoCloseable {
             }
             InferenceStats.Query q = InferenceStats.Query.parse(startTime, endTime, modelNames, clock.instant(), clock.getZone());
             store.flush();
-            return InferenceStats.compute(q, store.windows(q.from(), q.to()), store.windows(q.previousFrom(), q.from()));
+            return InferenceStats.compute(q, store);
         }).subscribeOn(Schedulers.boundedElastic());
     }
 

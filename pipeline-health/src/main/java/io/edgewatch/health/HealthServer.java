@@ -7,12 +7,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.reactivestreams.Publisher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -25,12 +27,17 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.HttpServerRoutes;
 
 /**
  * The local HTTP endpoint (Reactor Netty): {@code GET /healthz}, {@code GET /metrics} (Prometheus
  * text format), {@code GET /api/cameras}, {@code GET /api/alerts} and
  * {@code GET /{workspace}/inference-stats} (Roboflow's statistics, from the local history). Bound to loopback by default; on any other address
- * every request must carry {@code Authorization: Bearer <token>}.
+ * every request must carry {@code Authorization: Bearer <token>}. What a browser sends for a page
+ * elsewhere is refused before any route ({@link SameOriginGate}: a {@code Host} not this box's, a
+ * POST from another origin or not in JSON), and every answer says not to sniff, frame or refer it
+ * ({@code X-Content-Type-Options}, {@code X-Frame-Options}, a CSP, {@code Referrer-Policy}); images
+ * are {@code Cache-Control: private}.
  */
 public final class HealthServer implements AutoCloseable {
 
@@ -74,6 +81,9 @@ public final class HealthServer implements AutoCloseable {
         AtomicInteger open = new AtomicInteger();
         EndpointGuard guard = new EndpointGuard(health::refused);
         StatusPage page = new StatusPage();
+        HttpServerRoutes routes = routes(health, expected, page);
+        // the gate knows the port once bound (port 0: any free one)
+        AtomicReference<SameOriginGate> gate = new AtomicReference<>();
         try {
             DisposableServer server = HttpServer.create().host(host).port(port)
                     .idleTimeout(limits.idleTimeout())
@@ -90,32 +100,45 @@ public final class HealthServer implements AutoCloseable {
                             channel.pipeline().addFirst("edgewatch-guard", guard.new Connection(limits.readTimeout()));
                         }
                     })
-                    .route(routes -> routes
-                            .get("/", (req, res) -> asset(res, page.get("/")))
-                            // tells the page whether to ask for the token before its first guarded call (and nothing else)
-                            .get("/ui/auth", (req, res) -> json(res, HttpResponseStatus.OK,
-                                    JSON.createObjectNode().put("token_required", expected != null).toString()))
-                            .get("/ui/{file}", (req, res) -> asset(res, page.get(req.path().startsWith("/") ? req.path() : "/" + req.path())))
-                            .get("/api/cameras/{id}/history", (req, res) -> guarded(req, res, expected, () -> history(health, req, res)))
-                            .get("/api/cameras/{id}/samples", (req, res) -> guarded(req, res, expected, () -> samples(health, req, res)))
-                            .get("/api/cameras/{id}/samples/{file}", (req, res) -> guarded(req, res, expected, () -> {
-                                String file = req.param("file");
-                                String sample = file.endsWith(".jpg") ? file.substring(0, file.length() - 4) : file;
-                                // off the event loop: the image is read from disk
-                                return Mono.fromCallable(() -> health.sampleImage(req.param("id"), sample))
-                                        .subscribeOn(Schedulers.boundedElastic())
-                                        .flatMap(s -> s.status() == 200
-                                                ? res.header(HttpHeaderNames.CONTENT_TYPE, "image/jpeg")
-                                                        .header(HttpHeaderNames.CACHE_CONTROL, "max-age=86400")
-                                                        .sendByteArray(Mono.just(s.jpeg())).then()
-                                                : json(res, HttpResponseStatus.valueOf(s.status()), error(s.problem())));
+                    .handle((req, res) -> gated(req, res, gate.get(), guard, routes))
+                    .bindNow(Duration.ofSeconds(10));
+            gate.set(SameOriginGate.of(host, server.port()));
+            return new HealthServer(server, host, guard);
+        } catch (RuntimeException e) {
+            guard.close();
+            throw new IllegalStateException("the health endpoint cannot listen on " + host + ":" + port + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + " (set health.port, or health.enabled: false)", e);
+        }
+    }
+
+    /** Every route, each behind the token where it serves data. */
+    private static HttpServerRoutes routes(Health health, byte[] expected, StatusPage page) {
+        return HttpServerRoutes.newRoutes()
+                .get("/", (req, res) -> asset(res, page.get("/")))
+                // tells the page whether to ask for the token before its first guarded call (and nothing else)
+                .get("/ui/auth", (req, res) -> json(res, HttpResponseStatus.OK,
+                        JSON.createObjectNode().put("token_required", expected != null).toString()))
+                .get("/ui/{file}", (req, res) -> asset(res, page.get(req.path().startsWith("/") ? req.path() : "/" + req.path())))
+                .get("/api/cameras/{id}/history", (req, res) -> guarded(req, res, expected, () -> history(health, req, res)))
+                .get("/api/cameras/{id}/samples", (req, res) -> guarded(req, res, expected, () -> samples(health, req, res)))
+                .get("/api/cameras/{id}/samples/{file}", (req, res) -> guarded(req, res, expected, () -> {
+                    String file = req.param("file");
+                    String sample = file.endsWith(".jpg") ? file.substring(0, file.length() - 4) : file;
+                    // off the event loop: the image is read from disk
+                    return Mono.fromCallable(() -> health.sampleImage(req.param("id"), sample))
+                            .subscribeOn(Schedulers.boundedElastic())
+                            .flatMap(s -> s.status() == 200
+                                    ? res.header(HttpHeaderNames.CONTENT_TYPE, "image/jpeg")
+                                            .header(HttpHeaderNames.CACHE_CONTROL, "private, max-age=86400")
+                                            .sendByteArray(Mono.just(s.jpeg())).then()
+                                    : json(res, HttpResponseStatus.valueOf(s.status()), error(s.problem())));
                             }))
                             .get("/api/cameras/{id}/snapshot.jpg", (req, res) -> guarded(req, res, expected, () ->
                                     // off the event loop: encoding a JPEG takes milliseconds
                                     Mono.fromCallable(() -> health.snapshot(req.param("id"))).subscribeOn(Schedulers.boundedElastic())
                                             .flatMap(s -> s.status() == 200
                                                     ? res.header(HttpHeaderNames.CONTENT_TYPE, "image/jpeg")
-                                                            .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                                                            .header(HttpHeaderNames.CACHE_CONTROL, "no-store, private")
                                                             .sendByteArray(Mono.just(s.jpeg())).then()
                                                     : s.status() == 204 ? res.status(HttpResponseStatus.NO_CONTENT).send()
                                                     : json(res, HttpResponseStatus.valueOf(s.status()), error(s.problem())))))
@@ -147,14 +170,29 @@ public final class HealthServer implements AutoCloseable {
                                     () -> inferenceStats(health, req, res)))
                             .route(req -> true, (req, res) -> guarded(req, res, expected,
                                     () -> json(res, HttpResponseStatus.NOT_FOUND, error("not found: " + req.method() + " " + req.path()
-                                            + " (try /healthz, /metrics, /api/cameras, /api/cameras/{id}/samples, /api/alerts, /{workspace}/inference-stats)")))))
-                    .bindNow(Duration.ofSeconds(10));
-            return new HealthServer(server, host, guard);
-        } catch (RuntimeException e) {
-            guard.close();
-            throw new IllegalStateException("the health endpoint cannot listen on " + host + ":" + port + ": "
-                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + " (set health.port, or health.enabled: false)", e);
+                                            + " (try /healthz, /metrics, /api/cameras, /api/cameras/{id}/samples, /api/alerts, /{workspace}/inference-stats)"))));
+    }
+
+    /** The policy of every answer: {@code default-src 'self'}, as the page has no inline script or style. */
+    static final String CSP = "default-src 'self'; frame-ancestors 'none'";
+
+    /**
+     * Every request: the hardening headers on whatever it is answered, then {@link SameOriginGate}
+     * (Host, Origin, body type), then its route.
+     */
+    private static Publisher<Void> gated(HttpServerRequest req, HttpServerResponse res, SameOriginGate gate, EndpointGuard guard,
+                                         HttpServerRoutes routes) {
+        res.header("X-Content-Type-Options", "nosniff").header("X-Frame-Options", "DENY")
+                .header("Referrer-Policy", "no-referrer").header("Content-Security-Policy", CSP);
+        if (gate == null) {
+            return json(res, HttpResponseStatus.SERVICE_UNAVAILABLE, error("the endpoint is starting"));
         }
+        SameOriginGate.Refusal refusal = gate.check(req.method(), req.requestHeaders());
+        if (refusal != null) {
+            guard.refused(refusal.reason());
+            return json(res, HttpResponseStatus.valueOf(refusal.status()), error(refusal.message()));
+        }
+        return routes.apply(req, res);
     }
 
     private static Mono<Void> inferenceStats(Health health, HttpServerRequest req, HttpServerResponse res) {
@@ -194,6 +232,9 @@ public final class HealthServer implements AutoCloseable {
         }
         if (!from.isBefore(to) || step < 1) {
             return json(res, HttpResponseStatus.BAD_REQUEST, error("from must be before to, and step at least 1"));
+        }
+        if (Duration.between(from, to).compareTo(History.MAX_RANGE) > 0) {
+            return json(res, HttpResponseStatus.BAD_REQUEST, error("from to to spans more than " + History.MAX_RANGE.toDays() + " days"));
         }
         String id = req.param("id");
         // off the event loop: the store is read

@@ -3,7 +3,9 @@ package io.edgewatch.health;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.health.alert.AlertEngine;
@@ -74,8 +76,25 @@ public interface HealthStore extends AutoCloseable {
     /** Keeps a window's figures, with the version of the daemon that measured them. */
     void saveWindow(WindowReport r, String version);
 
-    /** The windows whose end lies in {@code [from, to)}, oldest first. Blocking: call off event loops. */
-    List<StoredWindow> windows(Instant from, Instant to);
+    /**
+     * Hands {@code each} the windows of {@code camera} (null: of every camera) whose end lies in
+     * {@code [from, to)}, oldest first, one at a time as they are read: a read holds the window in
+     * hand and nothing more, whatever the range, so its memory is what {@code each} keeps (a point
+     * per step, not a row per window). Blocking: call off event loops.
+     *
+     * @throws IllegalStateException when the history cannot be read, naming the file
+     */
+    void windows(String camera, Instant from, Instant to, Consumer<StoredWindow> each);
+
+    /**
+     * The windows of every camera whose end lies in {@code [from, to)}, oldest first, in a list:
+     * for short ranges (tests, a roll-up's hour), never for a range a request chooses.
+     */
+    default List<StoredWindow> windows(Instant from, Instant to) {
+        List<StoredWindow> out = new ArrayList<>();
+        windows(null, from, to, out::add);
+        return out;
+    }
 
     /** Waits until every write queued so far is done. */
     void flush();

@@ -19,15 +19,34 @@ import io.edgewatch.health.alert.AlertEngine;
  * add up to the windows they summarise, across the roll-up boundary too. At most
  * {@link #MAX_POINTS} points whatever the range (the step grows to fit), and the rows read are
  * bounded by what the store keeps ({@code storage.health_history}, one row an hour past a day).
+ * Rows are {@linkplain #add added} as the store reads them and folded into their point at once,
+ * so the memory of a read is that of its points, not of the rows it read; ranges are at most
+ * {@link #MAX_RANGE}.
  */
 final class History {
 
     /** The most points one answer holds. */
     static final int MAX_POINTS = 720;
+    /** The longest range one request may ask for (the history endpoint answers 400 beyond it). */
+    static final Duration MAX_RANGE = Duration.ofDays(366);
     /** The range when {@code from} is not given. */
     static final Duration DEFAULT_RANGE = Duration.ofHours(1);
 
-    private History() {
+    private final String camera;
+    private final Instant from;
+    private final Instant to;
+    private final long step;
+    private final long fromS;
+    /** The points so far, by their start: at most {@link #MAX_POINTS}, whatever the rows read. */
+    private final Map<Long, Point> points = new TreeMap<>();
+
+    /** An empty history of {@code camera} from {@code from} to {@code to}, in points of {@code step} seconds. */
+    History(String camera, Instant from, Instant to, long step) {
+        this.camera = camera;
+        this.from = from;
+        this.to = to;
+        this.step = step;
+        this.fromS = from.getEpochSecond();
     }
 
     /** The step actually used: at least {@code asked} (and one second), large enough for {@link #MAX_POINTS}. */
@@ -46,27 +65,35 @@ final class History {
         final Map<String, double[]> classes = new TreeMap<>(); // count, confidence sum
     }
 
+    /** Adds a window of this camera (others are skipped) to the point its end falls in; the window is not kept. */
+    void add(StoredWindow w) {
+        if (!w.camera().equals(camera)) {
+            return;
+        }
+        long t = fromS + Math.floorDiv(w.end().getEpochSecond() - fromS, step) * step;
+        Point p = points.computeIfAbsent(t, k -> new Point());
+        p.seen += w.seen();
+        p.inferred += w.inferred();
+        p.errors += w.errors();
+        p.callMillis += w.callMillis();
+        p.p95Weighted += w.inferenceP95Millis() * w.inferred();
+        for (StoredWindow.ClassRow c : w.classes()) {
+            double[] a = p.classes.computeIfAbsent(c.name(), k -> new double[2]);
+            a[0] += c.count();
+            a[1] += c.confidenceSum();
+        }
+    }
+
+    /** The history of {@code windows} at once (tests). */
     static ObjectNode of(String camera, List<StoredWindow> windows, Instant from, Instant to, long step,
                          AlertEngine.Baseline baseline, double confidenceDrop) {
-        Map<Long, Point> points = new TreeMap<>();
-        long fromS = from.getEpochSecond();
-        for (StoredWindow w : windows) {
-            if (!w.camera().equals(camera)) {
-                continue;
-            }
-            long t = fromS + Math.floorDiv(w.end().getEpochSecond() - fromS, step) * step;
-            Point p = points.computeIfAbsent(t, k -> new Point());
-            p.seen += w.seen();
-            p.inferred += w.inferred();
-            p.errors += w.errors();
-            p.callMillis += w.callMillis();
-            p.p95Weighted += w.inferenceP95Millis() * w.inferred();
-            for (StoredWindow.ClassRow c : w.classes()) {
-                double[] a = p.classes.computeIfAbsent(c.name(), k -> new double[2]);
-                a[0] += c.count();
-                a[1] += c.confidenceSum();
-            }
-        }
+        History h = new History(camera, from, to, step);
+        windows.forEach(h::add);
+        return h.json(baseline, confidenceDrop);
+    }
+
+    /** The answer: the points, their totals and the camera's baseline band. */
+    ObjectNode json(AlertEngine.Baseline baseline, double confidenceDrop) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         ObjectNode out = f.objectNode();
         out.put("camera_id", camera).put("from", from.toString()).put("to", to.toString()).put("step_s", step);

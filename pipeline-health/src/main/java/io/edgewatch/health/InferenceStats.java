@@ -43,6 +43,8 @@ public final class InferenceStats {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** What {@code deployment_types} says of every row: these inferences ran on an edge box. */
     static final String DEPLOYMENT_TYPE = "edge";
+    /** The longest period one request may ask for: with the one before it, two years of rows at most are read. */
+    static final Duration MAX_RANGE = Duration.ofDays(366);
 
     private InferenceStats() {
     }
@@ -82,6 +84,9 @@ public final class InferenceStats {
                 throw new BadRequest("startTime (" + TIME.format(from.atZone(zone)) + ") must be before endTime ("
                         + TIME.format(to.atZone(zone)) + ")" + (blank(startTime) ? ": with no startTime the period starts 24 hours ago" : ""));
             }
+            if (Duration.between(from, to).compareTo(MAX_RANGE) > 0) {
+                throw new BadRequest("startTime to endTime spans more than " + MAX_RANGE.toDays() + " days");
+            }
             Set<String> models = blank(modelNames) ? Set.of()
                     : Arrays.stream(modelNames.split(",")).map(String::trim).filter(m -> !m.isEmpty())
                     .collect(Collectors.toCollection(TreeSet::new));
@@ -101,11 +106,29 @@ public final class InferenceStats {
         }
     }
 
+    /**
+     * The statistics of the query's period against the one before, read from {@code store}: its
+     * rows are folded into per-(model, class) sums as they stream in, so the memory of a read is
+     * that of its rows of the answer, not of the windows it read. Blocking.
+     */
+    public static ObjectNode compute(Query query, HealthStore store) {
+        Period now = new Period(query);
+        Period before = new Period(query);
+        store.windows(null, query.from(), query.to(), now::add);
+        store.windows(null, query.previousFrom(), query.from(), before::add);
+        return compute(now, before);
+    }
+
     /** The statistics of {@code current} (the query's period), against {@code previous} (the one before). */
     public static ObjectNode compute(Query query, List<StoredWindow> current, List<StoredWindow> previous) {
-        Predicate<StoredWindow> asked = w -> query.models().isEmpty() || query.models().contains(w.model());
-        Period now = Period.of(current.stream().filter(asked).toList());
-        Period before = Period.of(previous.stream().filter(asked).toList());
+        Period now = new Period(query);
+        Period before = new Period(query);
+        current.forEach(now::add);
+        previous.forEach(before::add);
+        return compute(now, before);
+    }
+
+    private static ObjectNode compute(Period now, Period before) {
         ObjectNode root = JSON.createObjectNode();
         root.put("num_inferences", now.inferences).put("prev_num_inferences", before.inferences);
         root.put("num_errors", now.errors).put("prev_num_errors", before.errors);
@@ -155,8 +178,9 @@ public final class InferenceStats {
         }
     }
 
-    /** One period's sums. */
+    /** One period's sums, the windows of the models asked for added one at a time. */
     private static final class Period {
+        private final Predicate<StoredWindow> asked;
         long inferences;
         long errors;
         long predictions;
@@ -166,36 +190,39 @@ public final class InferenceStats {
         final Map<String, TreeSet<String>> versions = new LinkedHashMap<>();
         final Map<String, Row> classes = new LinkedHashMap<>();
 
-        static Period of(List<StoredWindow> windows) {
-            Period p = new Period();
-            for (StoredWindow w : windows) {
-                p.inferences += w.inferred();
-                p.errors += w.errors();
-                p.callMillis += w.callMillis();
-                p.modelInferences.merge(w.model(), w.inferred(), Long::sum);
-                if (w.inferred() > 0) {
-                    p.versions.computeIfAbsent(w.model(), k -> new TreeSet<>()).add(w.version());
-                }
-                for (StoredWindow.ClassRow c : w.classes()) {
-                    p.predictions += c.count();
-                    p.confidenceSum += c.confidenceSum();
-                    Row r = p.classes.computeIfAbsent(key(w.model(), c.name()), k -> new Row(w.model(), c.name()));
-                    r.frames += c.frames();
-                    r.count += c.count();
-                    r.confidenceSum += c.confidenceSum();
-                    r.callMillis += c.callMillis();
-                    r.min = Math.min(r.min, c.min());
-                    r.max = Math.max(r.max, c.max());
-                    c.bins().forEach((bin, n) -> r.bins[bin] += n);
-                }
-                if (w.empty() > 0) {
-                    // inferences that predicted nothing: the row whose predicted_class is ""
-                    Row r = p.classes.computeIfAbsent(key(w.model(), ""), k -> new Row(w.model(), ""));
-                    r.frames += w.empty();
-                    r.callMillis += w.emptyCallMillis();
-                }
+        Period(Query query) {
+            this.asked = w -> query.models().isEmpty() || query.models().contains(w.model());
+        }
+
+        void add(StoredWindow w) {
+            if (!asked.test(w)) {
+                return;
             }
-            return p;
+            inferences += w.inferred();
+            errors += w.errors();
+            callMillis += w.callMillis();
+            modelInferences.merge(w.model(), w.inferred(), Long::sum);
+            if (w.inferred() > 0) {
+                versions.computeIfAbsent(w.model(), k -> new TreeSet<>()).add(w.version());
+            }
+            for (StoredWindow.ClassRow c : w.classes()) {
+                predictions += c.count();
+                confidenceSum += c.confidenceSum();
+                Row r = classes.computeIfAbsent(key(w.model(), c.name()), k -> new Row(w.model(), c.name()));
+                r.frames += c.frames();
+                r.count += c.count();
+                r.confidenceSum += c.confidenceSum();
+                r.callMillis += c.callMillis();
+                r.min = Math.min(r.min, c.min());
+                r.max = Math.max(r.max, c.max());
+                c.bins().forEach((bin, n) -> r.bins[bin] += n);
+            }
+            if (w.empty() > 0) {
+                // inferences that predicted nothing: the row whose predicted_class is ""
+                Row r = classes.computeIfAbsent(key(w.model(), ""), k -> new Row(w.model(), ""));
+                r.frames += w.empty();
+                r.callMillis += w.emptyCallMillis();
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.edgewatch.health;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.health.alert.AlertEngine;
@@ -48,8 +49,7 @@ final class NoHealthStore implements HealthStore {
     }
 
     @Override
-    public List<StoredWindow> windows(Instant from, Instant to) {
-        return List.of();
+    public void windows(String camera, Instant from, Instant to, Consumer<StoredWindow> each) {
     }
 
     @Override

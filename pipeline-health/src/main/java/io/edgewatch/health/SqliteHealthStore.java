@@ -24,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,9 @@ final class SqliteHealthStore implements HealthStore {
             Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
+                // no fsync per window: with WAL a power cut loses the last windows' figures at most, never
+                // the file; one fsync per commit made each write wait on a busy SD card (and wore it)
+                s.execute("PRAGMA synchronous=NORMAL");
                 s.execute("CREATE TABLE IF NOT EXISTS baseline (camera TEXT PRIMARY KEY, model TEXT NOT NULL, "
                         + "learnt_at TEXT NOT NULL, json TEXT NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS windows (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
@@ -87,6 +91,8 @@ final class SqliteHealthStore implements HealthStore {
                         + "call_ms REAL NOT NULL, inference_p95_ms REAL NOT NULL, version TEXT NOT NULL, classes TEXT NOT NULL, "
                         + "rolled INTEGER NOT NULL DEFAULT 0)");
                 s.execute("CREATE INDEX IF NOT EXISTS windows_end ON windows (end_ms)");
+                // one camera's history is read by camera and range: without it a read scans every camera's rows
+                s.execute("CREATE INDEX IF NOT EXISTS windows_camera_end ON windows (camera, end_ms)");
                 s.execute("CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
                         + "signal TEXT NOT NULL, firing INTEGER NOT NULL, at TEXT NOT NULL, baseline REAL, current REAL, message TEXT)");
             }
@@ -206,47 +212,58 @@ final class SqliteHealthStore implements HealthStore {
      * hour (by window end): counts, sums and histograms add, so the statistics of any period of
      * whole hours stay exact; the inference p95 becomes the mean of the windows' p95s weighted by
      * inferences (for pinned baselines). A day of 5 s windows with a few classes is ~15 MB; rolled
-     * up, ~0.2 MB. Runs on the writer thread, in one transaction.
+     * up, ~0.2 MB. Runs on the writer thread, in one transaction; the rows stream in ordered by
+     * camera, model and end, so it holds the windows of one hour of one camera at a time and the
+     * rolled rows, however many windows wait (a store that could not roll up for days holds days of them).
      */
     void compact(long before) throws SQLException, IOException {
-        List<StoredWindow> fine = new ArrayList<>();
-        List<Long> ids = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT " + COLUMNS + ", id FROM windows "
-                + "WHERE end_ms < ? AND rolled = 0 ORDER BY end_ms, id")) {
-            q.setLong(1, before - Math.floorMod(before, HOUR)); // whole hours only
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    fine.add(window(rs));
-                    ids.add(rs.getLong(14));
-                }
-            }
-        }
-        if (fine.isEmpty()) {
-            return;
-        }
-        Map<String, List<StoredWindow>> groups = new LinkedHashMap<>();
-        for (StoredWindow w : fine) {
-            long hour = Math.floorDiv(w.end().toEpochMilli(), HOUR); // as queries count them: [h, h + 1)
-            groups.computeIfAbsent(w.camera() + "\u0000" + w.model() + "\u0000" + hour, k -> new ArrayList<>()).add(w);
-        }
+        long cut = before - Math.floorMod(before, HOUR); // whole hours only
         boolean auto = db.getAutoCommit();
         db.setAutoCommit(false);
+        int windows = 0;
+        // rolled rows are written once the read is done: SQLite leaves a cursor undefined when its
+        // table changes under it. They are one per camera, model and hour: far fewer than the windows.
+        List<StoredWindow> rolled = new ArrayList<>();
         try {
-            try (PreparedStatement u = db.prepareStatement(INSERT)) {
-                for (List<StoredWindow> g : groups.values()) {
-                    insert(u, rollUp(g), true);
+            try (PreparedStatement q = db.prepareStatement("SELECT " + COLUMNS + " FROM windows "
+                    + "WHERE end_ms < ? AND rolled = 0 ORDER BY camera, model, end_ms, id")) {
+                q.setLong(1, cut);
+                List<StoredWindow> group = new ArrayList<>();
+                String key = null;
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        StoredWindow w = window(rs);
+                        long hour = Math.floorDiv(w.end().toEpochMilli(), HOUR); // as queries count them: [h, h + 1)
+                        String k = w.camera() + "\u0000" + w.model() + "\u0000" + hour;
+                        if (!k.equals(key) && !group.isEmpty()) {
+                            rolled.add(rollUp(group));
+                            group.clear();
+                        }
+                        key = k;
+                        group.add(w);
+                        windows++;
+                    }
+                }
+                if (!group.isEmpty()) {
+                    rolled.add(rollUp(group));
                 }
             }
-            try (PreparedStatement d = db.prepareStatement("DELETE FROM windows WHERE id = ?")) {
-                for (long id : ids) {
-                    d.setLong(1, id);
-                    d.addBatch();
+            if (windows == 0) {
+                db.rollback();
+                return;
+            }
+            try (PreparedStatement d = db.prepareStatement("DELETE FROM windows WHERE end_ms < ? AND rolled = 0")) {
+                d.setLong(1, cut);
+                d.executeUpdate();
+            }
+            try (PreparedStatement u = db.prepareStatement(INSERT)) {
+                for (StoredWindow w : rolled) {
+                    insert(u, w, true);
                 }
-                d.executeBatch();
             }
             db.commit();
-            log.debug("rolled {} windows up into {} hourly rows in {}", fine.size(), groups.size(), file);
-        } catch (SQLException | RuntimeException e) {
+            log.debug("rolled {} windows up into {} hourly rows in {}", windows, rolled.size(), file);
+        } catch (SQLException | IOException | RuntimeException e) {
             db.rollback();
             throw e;
         } finally {
@@ -327,23 +344,31 @@ final class SqliteHealthStore implements HealthStore {
                 rs.getLong(9), rs.getDouble(10), rs.getDouble(11), rs.getString(12), JSON.readValue(rs.getString(13), CLASS_ROWS));
     }
 
-    /** The windows whose end lies in {@code [from, to)}, oldest first. Blocking: call off event loops. */
+    /**
+     * Streams the rows from SQLite into {@code each}: one parsed window at a time, filtered by
+     * camera and range in SQL (index {@code windows_camera_end}), so a read of any range costs the
+     * memory of what {@code each} keeps. Holds the store while it reads (writes wait on their own
+     * thread, pipelines do not).
+     */
     @Override
-    public synchronized List<StoredWindow> windows(Instant from, Instant to) {
-        List<StoredWindow> out = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT " + COLUMNS + " FROM windows WHERE end_ms >= ? AND end_ms < ? "
-                + "ORDER BY end_ms, id")) {
-            q.setLong(1, from.toEpochMilli());
-            q.setLong(2, to.toEpochMilli());
+    public synchronized void windows(String camera, Instant from, Instant to, Consumer<StoredWindow> each) {
+        String sql = "SELECT " + COLUMNS + " FROM windows WHERE " + (camera == null ? "" : "camera = ? AND ")
+                + "end_ms >= ? AND end_ms < ? ORDER BY end_ms, id";
+        try (PreparedStatement q = db.prepareStatement(sql)) {
+            int i = 1;
+            if (camera != null) {
+                q.setString(i++, camera);
+            }
+            q.setLong(i++, from.toEpochMilli());
+            q.setLong(i, to.toEpochMilli());
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    out.add(window(rs));
+                    each.accept(window(rs));
                 }
             }
         } catch (SQLException | IOException e) {
             throw new IllegalStateException("the window history in " + file + " cannot be read: " + e.getMessage(), e);
         }
-        return out;
     }
 
     private static final TypeReference<List<StoredWindow.ClassRow>> CLASS_ROWS =

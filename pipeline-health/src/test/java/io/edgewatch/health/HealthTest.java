@@ -183,7 +183,8 @@ class HealthTest {
             health.record(window(T0.plusSeconds(15), 50, 10, 0)); // 2 fps: throughput drop fires
             assertThat(health.alerts().get("active")).hasSize(1);
 
-            HttpClient client = HttpClient.create();
+            // a POST says it is JSON (a page elsewhere cannot send that without asking first)
+            HttpClient client = HttpClient.create().headers(h -> h.set("Content-Type", "application/json"));
             String[] answer = client.post().uri(server.url() + "/api/cameras/cam-1/baseline/relearn")
                     .responseSingle((res, body) -> body.asString().defaultIfEmpty("").map(b -> res.status().code() + " " + b))
                     .block(Duration.ofSeconds(10)).split(" ", 2);
