@@ -8,8 +8,8 @@ import io.edgewatch.core.inference.Prediction;
 
 /**
  * A detector that runs on the calling thread: BGR pixels in, predictions in frame coordinates out.
- * Instances need not be thread-safe; {@link Detectors} gives each worker thread its own, or
- * serialises a stateful one. The pixels are only valid during the call.
+ * Instances need not be thread-safe; {@link Detectors} gives each call in flight its own (used by
+ * one thread at a time), or serialises a stateful one. The pixels are only valid during the call.
  */
 public interface BlockingDetector extends AutoCloseable {
 

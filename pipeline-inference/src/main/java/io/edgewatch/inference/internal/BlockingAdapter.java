@@ -1,9 +1,11 @@
 package io.edgewatch.inference.internal;
 
 import java.time.Duration;
+import java.util.Deque;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Supplier;
 
 import io.edgewatch.core.frame.VideoFrame;
@@ -20,16 +22,27 @@ import reactor.core.scheduler.Scheduler;
 /**
  * Runs a {@link BlockingDetector} on a worker scheduler. The frame is retained for the duration of
  * the detection, so a cancelled inference never frees pixels under a running detector. Either each
- * worker thread has a detector of its own, or one detector is shared and calls are serialised.
+ * call in flight checks a detector of its own out of a pool ({@link #perThread}) and gives it back
+ * when done, or one detector is shared and calls are serialised ({@link #serial}).
+ *
+ * <p>The pool holds as many detectors as there were calls at once at most (no more than the
+ * workers), whatever threads run them: the workers of a bounded-elastic scheduler are evicted
+ * after an idle minute and replaced by new threads, and a detector per thread (a
+ * {@code ThreadLocal}) made a new HOG, cascade or ONNX detector for each new thread while keeping
+ * the old ones until the adapter closed. {@link #close()} frees the idle detectors at once and
+ * those still in a call when that call ends, so it never waits for a detection.
  */
 public final class BlockingAdapter implements InferenceAdapter {
 
     private final String modelId;
     private final ModelType modelType;
     private final Scheduler workers;
-    private final ThreadLocal<BlockingDetector> perThread;
+    private final Supplier<BlockingDetector> factory;
     private final BlockingDetector shared;
-    private final Queue<BlockingDetector> created = new ConcurrentLinkedQueue<>();
+    /** Pooled detectors not in a call; the most recently used first (its memory is the warmest). */
+    private final Deque<BlockingDetector> idle = new ConcurrentLinkedDeque<>();
+    /** Every detector made and not yet closed: one close each, whoever gets there first. */
+    private final Set<BlockingDetector> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private BlockingAdapter(String modelId, ModelType modelType, Supplier<BlockingDetector> factory,
@@ -37,17 +50,18 @@ public final class BlockingAdapter implements InferenceAdapter {
         this.modelId = modelId;
         this.modelType = modelType;
         this.workers = workers;
+        this.factory = factory;
         this.shared = shared;
-        this.perThread = factory == null ? null : ThreadLocal.withInitial(() -> {
-            BlockingDetector d = factory.get();
-            created.add(d);
-            return d;
-        });
         if (shared != null) {
-            created.add(shared);
+            open.add(shared);
         }
     }
 
+    /**
+     * Detectors made by {@code factory} as calls need them, one per call in flight (so never more
+     * than the workers), reused by whichever worker runs the next call. The name is historical: a
+     * detector is used by one thread at a time, not bound to one.
+     */
     public static BlockingAdapter perThread(String modelId, ModelType type, Supplier<BlockingDetector> factory,
                                             Scheduler workers) {
         return new BlockingAdapter(modelId, type, factory, null, workers);
@@ -79,11 +93,12 @@ public final class BlockingAdapter implements InferenceAdapter {
         if (!frame.tryRetain()) {
             throw new InferenceException(InferenceException.Kind.INTERNAL, frame + " was released before inference");
         }
+        BlockingDetector detector = null;
         try {
             long start = System.nanoTime();
-            BlockingDetector detector = shared != null ? shared : perThread.get();
+            detector = shared != null ? shared : checkOut();
             List<Prediction> predictions;
-            // uncontended for per-thread detectors; serialises a shared one and keeps close() out
+            // serialises a shared detector and keeps its close() out; uncontended for a pooled one
             synchronized (detector) {
                 if (closed) {
                     throw new InferenceException(InferenceException.Kind.UNAVAILABLE, "detector " + modelId + " is closed");
@@ -95,19 +110,53 @@ public final class BlockingAdapter implements InferenceAdapter {
                     modelType, predictions, frame.capturedNanos(), frame.capturedAt(),
                     Duration.ofNanos(end - start), Duration.ofNanos(end - start), end);
         } finally {
+            if (detector != null && shared == null) {
+                checkIn(detector);
+            }
             frame.release();
         }
     }
 
-    @Override
-    public void close() {
-        closed = true;
+    private BlockingDetector checkOut() {
+        BlockingDetector d = idle.pollFirst();
+        if (d == null) {
+            d = factory.get();
+            open.add(d);
+        }
+        return d;
+    }
+
+    private void checkIn(BlockingDetector d) {
+        idle.offerFirst(d);
+        // a close() that ran during the call drained the pool before this detector came back
+        if (closed) {
+            drainIdle();
+        }
+    }
+
+    private void drainIdle() {
         BlockingDetector d;
-        while ((d = created.poll()) != null) {
-            // a worker may still be inside detect(): wait for it under the detector's lock
+        while ((d = idle.pollFirst()) != null) {
+            closeOnce(d);
+        }
+    }
+
+    private void closeOnce(BlockingDetector d) {
+        if (open.remove(d)) {
             synchronized (d) {
                 d.close();
             }
+        }
+    }
+
+    /** Frees the idle detectors now, and each one still in a call as that call ends; idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        drainIdle();
+        if (shared != null) {
+            // a worker may still be inside detect(): this waits for it under the detector's lock
+            closeOnce(shared);
         }
     }
 }
