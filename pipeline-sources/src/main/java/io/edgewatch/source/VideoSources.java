@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.source.internal.FfmpegSource;
 
@@ -93,9 +94,13 @@ public final class VideoSources {
         return source;
     }
 
-    /** {@code scheme://user:password@host/...} becomes {@code scheme://***@host/...}; other URLs are unchanged. */
+    /**
+     * {@code scheme://user:password@host/...} becomes {@code scheme://***@host/...} (up to the last
+     * {@code @} before the path, as FFmpeg reads it) and secret query values ({@code pass},
+     * {@code pw}, {@code token}, …) become {@code ***}: {@link Redactor#redactUrl}. Other URLs are unchanged.
+     */
     public static String redactUrl(String url) {
-        return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", "$1***@");
+        return Redactor.redactUrl(url);
     }
 
     private static String stripZeros(double d) {
