@@ -1,8 +1,6 @@
 package io.edgewatch.daemon;
 
 import java.lang.management.ManagementFactory;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,8 +11,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -211,15 +207,10 @@ public final class Daemon implements AutoCloseable {
     private static void registerSecrets(EdgewatchConfig config) {
         for (CameraConfig c : config.cameras()) {
             String url = c.source() instanceof SourceConfig.Rtsp r ? r.url() : c.source() instanceof SourceConfig.Http h ? h.url() : null;
-            Matcher m = url == null ? null : URL_PASSWORD.matcher(url);
-            if (m != null && m.find()) {
-                Redactor.register(m.group(1));
-                Redactor.register(URLDecoder.decode(m.group(1), StandardCharsets.UTF_8));
-            }
+            // the password up to the last '@' before the path, as FFmpeg reads it, and secret query values
+            Redactor.registerUrlSecrets(url);
         }
     }
-
-    private static final Pattern URL_PASSWORD = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:([^/@]+)@");
 
     /**
      * The process's file descriptors: the JVM raises its soft limit to the hard one at start on

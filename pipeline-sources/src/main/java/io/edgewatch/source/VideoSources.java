@@ -5,11 +5,17 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.source.internal.FfmpegSource;
 
 /** Creates the video sources edgewatch reads, all through FFmpeg. */
 public final class VideoSources {
+
+    private static final Logger log = LoggerFactory.getLogger(VideoSources.class);
 
     private VideoSources() {
     }
@@ -41,13 +47,22 @@ public final class VideoSources {
         return rtsp(cameraId, url, transport, timeoutMicros, Reconnect.DEFAULTS);
     }
 
-    /** An RTSP camera that reconnects as {@code reconnect} says. */
+    /** An RTSP camera that reconnects as {@code reconnect} says; an {@code rtsps://} one checked as {@link Tls#DEFAULT}. */
     public static FrameSource rtsp(String cameraId, String url, String transport, long timeoutMicros, Reconnect reconnect) {
+        return rtsp(cameraId, url, transport, timeoutMicros, reconnect, Tls.DEFAULT);
+    }
+
+    /** As above, an {@code rtsps://} URL's certificate checked as {@code tls} says. */
+    public static FrameSource rtsp(String cameraId, String url, String transport, long timeoutMicros, Reconnect reconnect,
+                                   Tls tls) {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("rtsp_transport", transport);
         options.put("timeout", Long.toString(timeoutMicros));
-        return new FfmpegSource(new SourceOptions(cameraId, url, null, options, true, false,
-                "rtsp " + redactUrl(url), reconnect));
+        String description = "rtsp " + redactUrl(url);
+        if (url.regionMatches(true, 0, "rtsps://", 0, 8)) {
+            options.putAll(tls(cameraId, description, tls));
+        }
+        return new FfmpegSource(new SourceOptions(cameraId, url, null, options, true, false, description, reconnect));
     }
 
     /** A stream FFmpeg reads from a URL (MJPEG over HTTP, HLS). */
@@ -55,10 +70,32 @@ public final class VideoSources {
         return http(cameraId, url, timeoutMicros, Reconnect.DEFAULTS);
     }
 
-    /** A stream from a URL that reconnects as {@code reconnect} says. */
+    /** A stream from a URL that reconnects as {@code reconnect} says; an {@code https://} one checked as {@link Tls#DEFAULT}. */
     public static FrameSource http(String cameraId, String url, long timeoutMicros, Reconnect reconnect) {
-        return new FfmpegSource(new SourceOptions(cameraId, url, null,
-                Map.of("rw_timeout", Long.toString(timeoutMicros)), true, false, "http " + redactUrl(url), reconnect));
+        return http(cameraId, url, timeoutMicros, reconnect, Tls.DEFAULT);
+    }
+
+    /** As above, an {@code https://} URL's certificate checked as {@code tls} says. */
+    public static FrameSource http(String cameraId, String url, long timeoutMicros, Reconnect reconnect, Tls tls) {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("rw_timeout", Long.toString(timeoutMicros));
+        String description = "http " + redactUrl(url);
+        if (url.regionMatches(true, 0, "https://", 0, 8)) {
+            options.putAll(tls(cameraId, description, tls));
+        }
+        return new FfmpegSource(new SourceOptions(cameraId, url, null, options, true, false, description, reconnect));
+    }
+
+    /** FFmpeg's options for {@code tls}; not checking is said at WARN, naming the camera. */
+    private static Map<String, String> tls(String cameraId, String description, Tls tls) {
+        if (!tls.verify()) {
+            log.warn("camera {}: source.tls_verify is false: the certificate of {} is not checked, so anyone on the network"
+                    + " path can read and change the stream and read its credentials", cameraId, description);
+        } else if (tls.authorities() == null) {
+            log.warn("camera {}: no certificate authorities to check {} against (none of {} is there); set source.ca_file",
+                    cameraId, description, Tls.SYSTEM_BUNDLES);
+        }
+        return tls.ffmpegOptions();
     }
 
     /** A V4L2 device such as {@code /dev/video0}, with optional {@code input_format}, size ({@code 1280x720}) and fps. */
@@ -93,9 +130,13 @@ public final class VideoSources {
         return source;
     }
 
-    /** {@code scheme://user:password@host/...} becomes {@code scheme://***@host/...}; other URLs are unchanged. */
+    /**
+     * {@code scheme://user:password@host/...} becomes {@code scheme://***@host/...} (up to the last
+     * {@code @} before the path, as FFmpeg reads it) and secret query values ({@code pass},
+     * {@code pw}, {@code token}, …) become {@code ***}: {@link Redactor#redactUrl}. Other URLs are unchanged.
+     */
     public static String redactUrl(String url) {
-        return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", "$1***@");
+        return Redactor.redactUrl(url);
     }
 
     private static String stripZeros(double d) {

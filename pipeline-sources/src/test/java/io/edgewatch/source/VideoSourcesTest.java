@@ -165,6 +165,18 @@ class VideoSourcesTest {
         assertThat(VideoSources.redactUrl("http://cam.local/mjpeg")).isEqualTo("http://cam.local/mjpeg");
     }
 
+    /** A password with a raw '@' (FFmpeg takes the last one before the path) and pass/pw query parameters: nothing of them shows. */
+    @Test
+    void noPartOfAPasswordWithAnAtSignOrInTheQueryReachesTheDescription() {
+        assertThat(VideoSources.redactUrl("rtsp://admin:p@ss@host/")).isEqualTo("rtsp://***@host/");
+        assertThat(VideoSources.rtsp("c", "rtsp://admin:part@tail@10.0.0.5/s", "tcp", 5_000_000).describe())
+                .isEqualTo("rtsp rtsp://***@10.0.0.5/s");
+        assertThat(VideoSources.redactUrl("http://cam/video.cgi?user=admin&pass=hunter22"))
+                .isEqualTo("http://cam/video.cgi?user=admin&pass=***");
+        assertThat(VideoSources.http("c", "http://cam/video.cgi?user=admin&pass=hunter22&pw=hunter33", 1_000_000).describe())
+                .isEqualTo("http http://cam/video.cgi?user=admin&pass=***&pw=***");
+    }
+
     @Test
     void usbOptionsMapToFfmpegsV4l2InputAndAMissingDeviceIsNamedAndRetried() throws Exception {
         FrameSource usb = VideoSources.usb("line2", "/dev/video97", "mjpeg", "1280x720", 30.0);

@@ -1,13 +1,15 @@
 package io.edgewatch.core.aggregate;
 
-import java.time.Instant;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import io.edgewatch.core.aggregate.internal.FrameSummary;
 import io.edgewatch.core.aggregate.internal.WindowAccumulator;
+import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.event.FrameEvent;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -24,6 +26,13 @@ import reactor.core.publisher.Mono;
  * tally per class, not its frames or boxes. Within a model, predictions are grouped by class name,
  * the most confident is kept, ties keep the earliest and classes keep their first-seen order, as
  * the reference aggregator does.
+ *
+ * <p>A window's length is measured on the options' {@link ClockWatch}'s monotonic clock; its wall
+ * clock only labels it: {@code windowEnd} is {@code windowStart} plus the measured length, so no
+ * report has an end before its start, whatever the wall clock does. A step of the wall clock
+ * (more than {@link ClockWatch#STEP}, checked at least every {@link ClockWatch#CHECK_EVERY})
+ * closes the open window at the step, its report saying {@link WindowReport#clockStep()}, and the
+ * next window is labelled on the new clock.
  *
  * <p>On completion of the source the open window is closed and emitted, then the Flux completes.
  * On error the open window is closed and emitted too, then the error is propagated. On cancel
@@ -59,8 +68,12 @@ public final class WindowAggregator implements Function<Flux<FrameEvent>, Flux<W
     @Override
     public Flux<WindowReport> apply(Flux<FrameEvent> events) {
         return Flux.defer(() -> {
+            ClockWatch clock = options.clock();
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            AtomicReference<Instant> windowStart = new AtomicReference<>(now());
+            // the open window's start, on both clocks; each cut is the next window's start
+            ClockWatch.Reading[] open = {clock.check()};
+            // cuts in the order the boundary made them: one per window it closes, read as that window closes
+            Queue<ClockWatch.Reading> cuts = new ConcurrentLinkedQueue<>();
             long[] decodeSeen = {decodeErrors.getAsLong()};
             Flux<FrameSummary> summaries = events
                     .map(FrameSummary::of)
@@ -70,18 +83,26 @@ public final class WindowAggregator implements Function<Flux<FrameEvent>, Flux<W
                     });
             return summaries
                     .bufferTimeout(options.maxBatch(), options.maxBatchDelay(), options.scheduler())
-                    .window(options.frequency(), options.scheduler())
+                    .window(boundary(clock, open[0]).doOnNext(cuts::offer))
                     .concatMap(batches -> batches
                             .reduce(new WindowAccumulator(options.cameraId(), options.modelId(),
-                                            options.modelType().wireName(), windowStart.get()),
+                                            options.modelType().wireName(), open[0].label()),
                                     WindowAccumulator::addAll)
                             .flatMapIterable(acc -> {
-                                Instant end = now();
-                                windowStart.set(end);
+                                ClockWatch.Reading start = open[0];
+                                // the last window, closed by completion or an error, ends now
+                                ClockWatch.Reading end = cuts.poll();
+                                if (end == null) {
+                                    end = clock.check();
+                                }
+                                open[0] = end;
                                 long decodeNow = decodeErrors.getAsLong();
                                 long decode = decodeNow - decodeSeen[0];
                                 decodeSeen[0] = decodeNow;
-                                return acc.close(end, decode);
+                                // the length is the monotonic clock's; the start's wall clock labels the end
+                                Duration step = end.steps() == start.steps() ? null
+                                        : Duration.ofNanos(end.steppedNanos() - start.steppedNanos());
+                                return acc.close(start.label(), start.label(end.monotonicNanos()), decode, step);
                             }))
                     .concatWith(Mono.defer(() -> {
                         Throwable t = failure.get();
@@ -90,7 +111,30 @@ public final class WindowAggregator implements Function<Flux<FrameEvent>, Flux<W
         });
     }
 
-    private Instant now() {
-        return Instant.ofEpochMilli(options.scheduler().now(TimeUnit.MILLISECONDS));
+    /**
+     * Where windows are cut: every {@code frequency} on the timer, and at a step of the wall clock
+     * (checked every {@link ClockWatch#CHECK_EVERY} and at each tick), each as the clocks' reading
+     * at the cut. The first tick after a step's cut is skipped when it comes within half a period,
+     * so that the window after a step is not a sliver.
+     */
+    private Flux<ClockWatch.Reading> boundary(ClockWatch clock, ClockWatch.Reading first) {
+        long halfPeriod = options.frequency().toNanos() / 2;
+        ClockWatch.Reading[] last = {first};
+        boolean[] afterStep = {false};
+        return Flux.merge(
+                        Flux.interval(options.frequency(), options.scheduler()).map(i -> Boolean.TRUE),
+                        Flux.interval(ClockWatch.CHECK_EVERY, options.scheduler()).map(i -> Boolean.FALSE))
+                .handle((tick, sink) -> {
+                    ClockWatch.Reading now = clock.check();
+                    boolean stepped = now.steps() != last[0].steps();
+                    if (stepped || tick && !(afterStep[0] && now.monotonicNanos() - last[0].monotonicNanos() < halfPeriod)) {
+                        afterStep[0] = stepped;
+                        last[0] = now;
+                        sink.next(now);
+                    } else if (tick) {
+                        // the skipped tick: the window after the step ends at the next one
+                        afterStep[0] = false;
+                    }
+                });
     }
 }

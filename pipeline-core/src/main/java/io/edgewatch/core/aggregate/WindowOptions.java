@@ -3,6 +3,7 @@ package io.edgewatch.core.aggregate;
 import java.time.Duration;
 import java.util.Objects;
 
+import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.inference.ModelType;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -18,9 +19,11 @@ import reactor.core.scheduler.Schedulers;
  * @param maxBatchDelay how long a reduced frame may wait before it is folded in; a frame that
  *                      arrives this close to a window's end may be counted in the next window
  * @param scheduler the timer (virtual time in tests)
+ * @param clock what measures a window's length (its monotonic clock) and labels it (its wall clock),
+ *              and notices the wall clock's steps; {@link ClockWatch#system()} unless a test gives its own
  */
 public record WindowOptions(String cameraId, String modelId, ModelType modelType, Duration frequency,
-                            int maxBatch, Duration maxBatchDelay, Scheduler scheduler) {
+                            int maxBatch, Duration maxBatchDelay, Scheduler scheduler, ClockWatch clock) {
 
     public static final Duration DEFAULT_FREQUENCY = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_BATCH = 256;
@@ -31,6 +34,7 @@ public record WindowOptions(String cameraId, String modelId, ModelType modelType
         Objects.requireNonNull(modelId, "modelId");
         Objects.requireNonNull(modelType, "modelType");
         Objects.requireNonNull(scheduler, "scheduler");
+        Objects.requireNonNull(clock, "clock");
         if (frequency == null || frequency.isNegative() || frequency.isZero()) {
             throw new IllegalArgumentException("frequency must be positive, was " + frequency);
         }
@@ -44,6 +48,12 @@ public record WindowOptions(String cameraId, String modelId, ModelType modelType
         }
     }
 
+    /** Options measured and labelled by {@link ClockWatch#system()}. */
+    public WindowOptions(String cameraId, String modelId, ModelType modelType, Duration frequency,
+                         int maxBatch, Duration maxBatchDelay, Scheduler scheduler) {
+        this(cameraId, modelId, modelType, frequency, maxBatch, maxBatchDelay, scheduler, ClockWatch.system());
+    }
+
     /** Defaults for everything but the camera, model and frequency; the timer is {@link Schedulers#parallel()}. */
     public static WindowOptions of(String cameraId, String modelId, ModelType modelType, Duration frequency) {
         return new WindowOptions(cameraId, modelId, modelType, frequency, DEFAULT_MAX_BATCH,
@@ -53,7 +63,12 @@ public record WindowOptions(String cameraId, String modelId, ModelType modelType
     /** The same options on another timer. */
     public WindowOptions withScheduler(Scheduler timer) {
         return new WindowOptions(cameraId, modelId, modelType, frequency, maxBatch,
-                maxBatchDelay, timer);
+                maxBatchDelay, timer, clock);
+    }
+
+    /** The same options on other clocks (virtual time in tests). */
+    public WindowOptions withClock(ClockWatch watch) {
+        return new WindowOptions(cameraId, modelId, modelType, frequency, maxBatch, maxBatchDelay, scheduler, watch);
     }
 
     private static Duration min(Duration a, Duration b) {

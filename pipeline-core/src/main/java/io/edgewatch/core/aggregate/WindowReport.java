@@ -37,19 +37,35 @@ import java.util.TreeMap;
  * @param inferenceLatency the detector's own time per frame (the server's {@code time} for a remote model)
  * @param callLatency the adapter's whole call per frame (encoding, round trip and parsing for a remote model)
  * @param endToEndLatency capture to result per frame
+ * @param clockStep how far the wall clock stepped at this window's end (the step closed it), or null when it did not:
+ *                  the window's length is measured on the monotonic clock whatever the wall clock did, and the
+ *                  next window is labelled on the new clock
  */
 public record WindowReport(String cameraId, String modelId, String modelType, Instant windowStart,
                            Instant windowEnd, long framesSeen, long framesInferred, long framesEmpty,
                            double emptyCallMillis, long framesDropped, long inferenceErrors, Map<String, Long> droppedByReason,
                            Map<String, Long> errorsByKind, List<ClassResult> inferenceResults,
                            List<ClassStats> classStats, LatencyStats decodeLatency, LatencyStats waitLatency,
-                           LatencyStats inferenceLatency, LatencyStats callLatency, LatencyStats endToEndLatency) {
+                           LatencyStats inferenceLatency, LatencyStats callLatency, LatencyStats endToEndLatency,
+                           Duration clockStep) {
 
     public WindowReport {
         droppedByReason = Collections.unmodifiableSortedMap(new TreeMap<>(droppedByReason));
         errorsByKind = Collections.unmodifiableSortedMap(new TreeMap<>(errorsByKind));
         inferenceResults = List.copyOf(inferenceResults);
         classStats = List.copyOf(classStats);
+    }
+
+    /** A report of a window that no clock step ended. */
+    public WindowReport(String cameraId, String modelId, String modelType, Instant windowStart,
+                        Instant windowEnd, long framesSeen, long framesInferred, long framesEmpty,
+                        double emptyCallMillis, long framesDropped, long inferenceErrors, Map<String, Long> droppedByReason,
+                        Map<String, Long> errorsByKind, List<ClassResult> inferenceResults,
+                        List<ClassStats> classStats, LatencyStats decodeLatency, LatencyStats waitLatency,
+                        LatencyStats inferenceLatency, LatencyStats callLatency, LatencyStats endToEndLatency) {
+        this(cameraId, modelId, modelType, windowStart, windowEnd, framesSeen, framesInferred, framesEmpty, emptyCallMillis,
+                framesDropped, inferenceErrors, droppedByReason, errorsByKind, inferenceResults, classStats, decodeLatency,
+                waitLatency, inferenceLatency, callLatency, endToEndLatency, null);
     }
 
     /**

@@ -7,16 +7,23 @@ import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
 import io.edgewatch.core.aggregate.internal.FrameSummary;
 import io.edgewatch.core.aggregate.internal.WindowAccumulator;
+import io.edgewatch.core.clock.ClockStep;
+import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.event.FrameEvent;
 import io.edgewatch.core.inference.InferenceException;
 import io.edgewatch.core.inference.ModelType;
@@ -34,8 +41,115 @@ class WindowAggregatorTest {
     private static final Duration FIVE = Duration.ofSeconds(5);
 
     private static WindowAggregator aggregator(String model) {
+        return aggregator(model, new AtomicReference<>(Duration.ZERO));
+    }
+
+    /** Windows on virtual time, labelled by a wall clock that is virtual time plus {@code step}, moved by the test. */
+    private static WindowAggregator aggregator(String model, AtomicReference<Duration> step) {
+        VirtualTimeScheduler vts = VirtualTimeScheduler.get();
         return WindowAggregator.create(WindowOptions.of("cam-1", model, ModelType.OBJECT_DETECTION, FIVE)
-                .withScheduler(VirtualTimeScheduler.get()));
+                .withScheduler(vts).withClock(virtualClocks(vts, step)));
+    }
+
+    static ClockWatch virtualClocks(VirtualTimeScheduler vts, AtomicReference<Duration> step) {
+        return ClockWatch.of(() -> vts.now(TimeUnit.NANOSECONDS), new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.EPOCH.plusNanos(vts.now(TimeUnit.NANOSECONDS)).plus(step.get());
+            }
+        });
+    }
+
+    /**
+     * NTP stepping the wall clock +1 h, then back -1 h, each in the middle of a window (review-lifecycle
+     * 7, issue 31): the first wave labelled windows with the scheduler's wall clock, so the window that
+     * spans a backward step ended an hour before it started. Each step now closes the open window at
+     * the step (checked every second) with {@code clockStep} said, the next window is labelled on the
+     * new clock, and every window's length is the time that passed on the monotonic clock.
+     */
+    @Test
+    void aWallClockStepClosesTheOpenWindowAtTheStepAndEveryLengthIsTheMonotonicOne() {
+        AtomicReference<Duration> step = new AtomicReference<>(Duration.ZERO);
+        TestPublisher<FrameEvent> frames = TestPublisher.create();
+        List<ClockStep> heard = new ArrayList<>();
+        ClockWatch[] clocks = new ClockWatch[1];
+        List<WindowReport> reports = new ArrayList<>();
+        StepVerifier.withVirtualTime(() -> {
+                    VirtualTimeScheduler vts = VirtualTimeScheduler.get();
+                    clocks[0] = virtualClocks(vts, step);
+                    clocks[0].onStep(heard::add);
+                    return frames.flux().transform(WindowAggregator.create(WindowOptions.of("cam-1", "m/1",
+                            ModelType.OBJECT_DETECTION, FIVE).withScheduler(vts).withClock(clocks[0])));
+                })
+                .expectSubscription()
+                .then(() -> frames.next(inferred("cam-1", "m/1", 0, "a", det("car", 0.9))))
+                .thenAwait(Duration.ofMillis(2_500))
+                // +1 h at 2.5 s: seen by the check at 3 s
+                .then(() -> step.set(Duration.ofHours(1)))
+                .thenAwait(Duration.ofMillis(500))
+                .assertNext(reports::add)
+                .then(() -> frames.next(inferred("cam-1", "m/1", 1, "b", det("car", 0.8))))
+                // the tick at 5 s is 2 s after the step's cut: the window after the step ends at 10 s
+                .expectNoEvent(Duration.ofSeconds(7))
+                .assertNext(reports::add)
+                .thenAwait(Duration.ofMillis(2_200))
+                // back -1 h at 12.2 s: seen at 13 s
+                .then(() -> step.set(Duration.ZERO))
+                .thenAwait(Duration.ofMillis(800))
+                .assertNext(reports::add)
+                .expectNoEvent(Duration.ofSeconds(7))
+                .assertNext(reports::add)
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+        Instant t0 = Instant.EPOCH;
+        Instant hour = t0.plus(Duration.ofHours(1));
+        assertThat(reports).extracting(WindowReport::windowStart, WindowReport::windowEnd, WindowReport::clockStep,
+                        WindowReport::framesSeen)
+                .containsExactly(
+                        tuple(t0, t0.plusSeconds(3), Duration.ofHours(1), 1L),
+                        tuple(hour.plusSeconds(3), hour.plusSeconds(10), null, 1L),
+                        tuple(hour.plusSeconds(10), hour.plusSeconds(13), Duration.ofHours(-1), 0L),
+                        tuple(t0.plusSeconds(13), t0.plusSeconds(20), null, 0L));
+        assertThat(reports).allSatisfy(r -> assertThat(r.windowEnd()).isAfterOrEqualTo(r.windowStart()));
+        assertThat(reports).extracting(WindowReport::seconds).containsExactly(3.0, 7.0, 3.0, 7.0);
+        assertThat(heard).extracting(ClockStep::seconds, ClockStep::count).containsExactly(tuple(3600.0, 1L), tuple(-3600.0, 2L));
+        assertThat(heard.get(1).before()).isEqualTo(hour.plusSeconds(13));
+        assertThat(heard.get(1).after()).isEqualTo(t0.plusSeconds(13));
+        assertThat(clocks[0].steps()).isEqualTo(2);
+    }
+
+    /** A move of the wall clock under a second (NTP slewing, a small step) cuts nothing; the next window is labelled on the moved clock. */
+    @Test
+    void aMoveOfTheWallClockUnderASecondIsNoStep() {
+        AtomicReference<Duration> step = new AtomicReference<>(Duration.ZERO);
+        StepVerifier.withVirtualTime(() -> Flux.<FrameEvent>never().transform(aggregator("m/1", step)))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(2))
+                .then(() -> step.set(Duration.ofMillis(400)))
+                .expectNoEvent(Duration.ofSeconds(3))
+                .assertNext(r -> {
+                    assertThat(r.windowStart()).isEqualTo(Instant.EPOCH);
+                    assertThat(r.windowEnd()).isEqualTo(Instant.EPOCH.plusSeconds(5));
+                    assertThat(r.clockStep()).isNull();
+                })
+                .thenAwait(FIVE)
+                .assertNext(r -> {
+                    assertThat(r.windowStart()).isEqualTo(Instant.EPOCH.plusMillis(5_400));
+                    assertThat(r.seconds()).isEqualTo(5.0);
+                    assertThat(r.clockStep()).isNull();
+                })
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.time.Duration;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.source.Reconnect;
 import io.edgewatch.source.Resolution;
+import io.edgewatch.source.Tls;
 import io.edgewatch.source.VideoSources;
 
 /** A camera's {@code source:} section, by type; {@link #open} makes the source it describes. */
@@ -43,12 +44,13 @@ public sealed interface SourceConfig {
         }
     }
 
-    /** {@code type: rtsp}. */
+    /** {@code type: rtsp}; an {@code rtsps://} camera's certificate is checked as {@code tls} says. */
     record Rtsp(String url, String transport, Duration timeout, double maxFps, Reconnect reconnect,
-                Resolution maxResolution) implements Live {
+                Resolution maxResolution, Tls tls) implements Live {
         @Override
         public FrameSource open(String cameraId) {
-            return VideoSources.limit(VideoSources.rtsp(cameraId, url, transport, timeout.toNanos() / 1000, reconnect), maxResolution);
+            return VideoSources.limit(VideoSources.rtsp(cameraId, url, transport, timeout.toNanos() / 1000, reconnect, tls),
+                    maxResolution);
         }
     }
 
@@ -61,11 +63,12 @@ public sealed interface SourceConfig {
         }
     }
 
-    /** {@code type: http}: MJPEG over HTTP, HLS, anything FFmpeg reads from a URL. */
-    record Http(String url, Duration timeout, double maxFps, Reconnect reconnect, Resolution maxResolution) implements Live {
+    /** {@code type: http}: MJPEG over HTTP; an {@code https://} camera's certificate is checked as {@code tls} says. */
+    record Http(String url, Duration timeout, double maxFps, Reconnect reconnect, Resolution maxResolution, Tls tls)
+            implements Live {
         @Override
         public FrameSource open(String cameraId) {
-            return VideoSources.limit(VideoSources.http(cameraId, url, timeout.toNanos() / 1000, reconnect), maxResolution);
+            return VideoSources.limit(VideoSources.http(cameraId, url, timeout.toNanos() / 1000, reconnect, tls), maxResolution);
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 
 import io.edgewatch.source.Reconnect;
 import io.edgewatch.source.Resolution;
+import io.edgewatch.source.Tls;
 
 /** A camera's {@code source:} section into its {@link SourceConfig}, reconnect settings included for live sources. */
 final class SourceReader {
@@ -59,7 +60,8 @@ final class SourceReader {
                         s.error("url", "expected an rtsp:// or rtsps:// URL");
                     }
                     yield new SourceConfig.Rtsp(url, s.oneOf("transport", DEFAULT_RTSP_TRANSPORT, List.of("tcp", "udp")),
-                            s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect, maxResolution);
+                            s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect, maxResolution,
+                            tls(s, enabled));
                 }
                 case "usb" -> {
                     String device = s.string("device", DEFAULT_USB_DEVICE);
@@ -77,13 +79,28 @@ final class SourceReader {
                     if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
                         s.error("url", "expected an http:// or https:// URL");
                     }
-                    yield new SourceConfig.Http(url, s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect, maxResolution);
+                    yield new SourceConfig.Http(url, s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect,
+                            maxResolution, tls(s, enabled));
                 }
                 default -> throw new IllegalStateException(type);
             };
         }
         s.rejectUnknownKeys();
         return result;
+    }
+
+    /**
+     * {@code source.tls_verify} and {@code source.ca_file} of an {@code rtsp} or {@code http} camera
+     * (used for {@code rtsps://} and {@code https://} URLs): certificates are checked unless
+     * {@code tls_verify} is false; a {@code ca_file} must be a readable file.
+     */
+    private static Tls tls(Section s, boolean enabled) {
+        boolean verify = s.bool("tls_verify", Tls.DEFAULT.verify());
+        String ca = s.string("ca_file", null);
+        if (ca != null && enabled && !Files.isReadable(Path.of(ca))) {
+            s.error("ca_file", "file " + Path.of(ca).toAbsolutePath().normalize() + " does not exist or cannot be read");
+        }
+        return new Tls(verify, ca == null ? null : Path.of(ca));
     }
 
     /** {@code source.reconnect} over {@link Reconnect#DEFAULTS}. */

@@ -14,7 +14,8 @@ import net.logstash.logback.mask.MaskingJsonGeneratorDecorator;
 /**
  * Switches the log between text ({@code logback.xml}'s pattern) and JSON: one object a line with
  * {@code @timestamp}, {@code level}, {@code logger_name}, {@code thread_name}, {@code camera} (when
- * the line is a camera's) and {@code message}, FFmpeg's lines included. {@code EDGEWATCH_LOG_FORMAT}
+ * the line is a camera's), {@code message} and {@code stack_trace} (redacted, {@link RedactedThrowable}),
+ * FFmpeg's lines included. {@code EDGEWATCH_LOG_FORMAT}
  * sets it before anything is logged; {@code logging.format} once the configuration is read.
  */
 public final class LogFormat {
@@ -56,16 +57,7 @@ public final class LogFormat {
             return;
         }
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        LogstashEncoder encoder = new LogstashEncoder();
-        encoder.setContext(context);
-        MaskingJsonGeneratorDecorator masking = new MaskingJsonGeneratorDecorator();
-        masking.addValueMasker(new RedactingMasker());
-        masking.start();
-        encoder.setJsonGeneratorDecorator(masking);
-        CameraJsonProvider camera = new CameraJsonProvider();
-        camera.setContext(context);
-        encoder.addProvider(camera);
-        encoder.start();
+        LogstashEncoder encoder = jsonEncoder(context);
         ConsoleAppender<ILoggingEvent> json = new ConsoleAppender<>();
         json.setContext(context);
         json.setName(APPENDER);
@@ -75,5 +67,24 @@ public final class LogFormat {
         root.detachAndStopAllAppenders();
         root.addAppender(json);
         current = format;
+    }
+
+    /** The JSON encoder, started: every string value through the redactor, the camera a field of its own. */
+    static LogstashEncoder jsonEncoder(LoggerContext context) {
+        LogstashEncoder encoder = new LogstashEncoder();
+        encoder.setContext(context);
+        MaskingJsonGeneratorDecorator masking = new MaskingJsonGeneratorDecorator();
+        masking.addValueMasker(new RedactingMasker());
+        masking.start();
+        encoder.setJsonGeneratorDecorator(masking);
+        // stack_trace is masked as a value too; redacting it where it is made does not lean on the decorator
+        RedactedThrowable stackTrace = new RedactedThrowable();
+        stackTrace.setContext(context);
+        encoder.setThrowableConverter(stackTrace);
+        CameraJsonProvider camera = new CameraJsonProvider();
+        camera.setContext(context);
+        encoder.addProvider(camera);
+        encoder.start();
+        return encoder;
     }
 }

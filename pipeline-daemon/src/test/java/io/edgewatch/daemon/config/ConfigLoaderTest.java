@@ -28,6 +28,7 @@ import io.edgewatch.sink.roboflow.DatasetOptions;
 import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
 import io.edgewatch.sink.samples.SampleImage;
 import io.edgewatch.source.Resolution;
+import io.edgewatch.source.Tls;
 
 class ConfigLoaderTest {
 
@@ -523,6 +524,28 @@ class ConfigLoaderTest {
                 + "    max_delay: 1s\n    watchdg: 2s\ninference:\n  type: none\n");
         assertThat(errors(Map.of())).extracting(ConfigError::key)
                 .containsExactlyInAnyOrder("source.reconnect.max_delay", "source.reconnect.watchdg");
+    }
+
+    /** {@code source.tls_verify} (on by default) and {@code source.ca_file} of rtsp and http cameras; a ca_file that is not there is an error. */
+    @Test
+    void tlsCamerasVerifyByDefaultAndTakeACaFileOrTlsVerifyFalse() throws Exception {
+        write("edgewatch.yaml", MAIN);
+        Path ca = dir.resolve("cams.pem");
+        Files.writeString(ca, "-----BEGIN CERTIFICATE-----\n");
+        write("cameras/a.yaml", "id: a\nsource:\n  type: rtsp\n  url: rtsps://h/x\ninference:\n  type: none\n");
+        write("cameras/b.yaml", "id: b\nsource:\n  type: http\n  url: https://h/x.mjpg\n  ca_file: " + ca
+                + "\ninference:\n  type: none\n");
+        write("cameras/c.yaml", "id: c\nsource:\n  type: http\n  url: https://h/x.mjpg\n  tls_verify: false\ninference:\n  type: none\n");
+        var cameras = new ConfigLoader(Map.of()).read(dir).cameras();
+        assertThat(cameras).extracting(c -> c.source() instanceof SourceConfig.Rtsp r ? r.tls()
+                        : ((SourceConfig.Http) c.source()).tls())
+                .containsExactly(Tls.DEFAULT, new Tls(true, ca), new Tls(false, null));
+
+        write("cameras/b.yaml", "id: b\nsource:\n  type: http\n  url: https://h/x.mjpg\n  ca_file: /not/here.pem\ninference:\n  type: none\n");
+        assertThat(errors(Map.of())).singleElement().satisfies(e -> {
+            assertThat(e.key()).isEqualTo("source.ca_file");
+            assertThat(e.message()).contains("/not/here.pem");
+        });
     }
 
     @Test

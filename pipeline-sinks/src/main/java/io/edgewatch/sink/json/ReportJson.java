@@ -13,7 +13,9 @@ import io.edgewatch.core.aggregate.WindowReport;
  * The JSON shape of a window report, with snake_case keys in a fixed order (also what the health
  * endpoint's {@code /api/cameras} shows of a camera's last window).
  * {@code inference_results} entries have Model Monitoring's keys in its order:
- * {@code model_id, class_name, confidence, inference_id, model_type}.
+ * {@code model_id, class_name, confidence, inference_id, model_type}. {@code clock_step_s} (after
+ * {@code window_end}) is there only for a window that a step of the wall clock closed: the step's
+ * size in seconds, negative for a step back.
  */
 public final class ReportJson {
 
@@ -28,6 +30,10 @@ public final class ReportJson {
         m.put("model_type", r.modelType());
         m.put("window_start", r.windowStart().toString());
         m.put("window_end", r.windowEnd().toString());
+        if (r.clockStep() != null) {
+            // the wall clock stepped at this window's end, by this many seconds (signed); its length is still the measured one
+            m.put("clock_step_s", r.clockStep().toNanos() / 1e9);
+        }
         m.put("frames_seen", r.framesSeen());
         m.put("frames_inferred", r.framesInferred());
         m.put("frames_empty", r.framesEmpty());

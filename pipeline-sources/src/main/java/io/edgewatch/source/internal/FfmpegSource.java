@@ -66,7 +66,7 @@ public final class FfmpegSource implements FrameSource {
 
     private final SourceOptions options;
     private final AtomicReference<SourceStatus> status =
-            new AtomicReference<>(new SourceStatus(SourceStatus.State.STOPPED, Instant.now(), 0, null));
+            new AtomicReference<>(new SourceStatus(SourceStatus.State.STOPPED, Instant.now(), System.nanoTime(), 0, null));
 
     private final FfmpegLog.Camera ffmpegLog;
 
@@ -131,8 +131,9 @@ public final class FfmpegSource implements FrameSource {
                             + options.description() + " ended", null)))
                     .retryWhen(Retry.from(signals -> signals.concatMap(signal -> {
                         SourceStatus now = status.get();
+                        // on the monotonic clock: a wall clock stepped back never made a stream healthy again
                         if (now.state() == SourceStatus.State.STREAMING
-                                && Duration.between(now.since(), Instant.now()).compareTo(reconnect.healthyAfter()) >= 0) {
+                                && System.nanoTime() - now.sinceNanos() >= reconnect.healthyAfter().toNanos()) {
                             failures[0] = 0;
                         }
                         long delay = delayMillis(reconnect, failures[0]++);
@@ -170,7 +171,7 @@ public final class FfmpegSource implements FrameSource {
         // FFmpeg's own text quotes the input URL whole, credentials included
         String message = Redactor.redact(failure.getMessage() != null && failure.getMessage().startsWith(prefix)
                 ? failure.getMessage() : prefix + failure);
-        status.set(before.next(SourceStatus.State.RECONNECTING, Instant.now(), before.reconnects() + 1, message));
+        status.set(before.next(SourceStatus.State.RECONNECTING, Instant.now(), System.nanoTime(), before.reconnects() + 1, message));
         if (before.state() != SourceStatus.State.RECONNECTING || !Objects.equals(before.lastError(), message)) {
             // the message names the camera already
             log.warn("{}; reconnecting in {} ms (attempt {})", message, delayMillis, before.reconnects() + 1);
@@ -186,7 +187,8 @@ public final class FfmpegSource implements FrameSource {
         if (before.state() == state) {
             return;
         }
-        status.set(before.next(state, Instant.now(), before.reconnects(), error != null ? Redactor.redact(error) : before.lastError()));
+        status.set(before.next(state, Instant.now(), System.nanoTime(), before.reconnects(),
+                error != null ? Redactor.redact(error) : before.lastError()));
         if (state == SourceStatus.State.STREAMING && before.reconnects() > 0) {
             log.info("camera {}: streaming again from {} after {} reconnect(s)", options.cameraId(), options.description(),
                     before.reconnects());

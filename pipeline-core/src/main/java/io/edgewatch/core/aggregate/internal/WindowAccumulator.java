@@ -1,5 +1,6 @@
 package io.edgewatch.core.aggregate.internal;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -80,6 +81,15 @@ public final class WindowAccumulator {
 
     /** As above, with {@code decodeErrors} of the source's decoder in the window (an error kind of its own). */
     public List<WindowReport> close(Instant end, long decodeErrors) {
+        return close(start, end, decodeErrors, null);
+    }
+
+    /**
+     * As above, labelled {@code from} to {@code end} whatever start this accumulator was made with
+     * (the aggregator knows a window's labels only as it closes), for a window a clock step of
+     * {@code clockStep} closed (null when none did).
+     */
+    public List<WindowReport> close(Instant from, Instant end, long decodeErrors, Duration clockStep) {
         List<WindowReport> reports = new ArrayList<>(models.size());
         long dropped = drops.values().stream().mapToLong(Long::longValue).sum();
         Map<String, Long> dropLabels = new LinkedHashMap<>();
@@ -104,9 +114,9 @@ public final class WindowAccumulator {
                     errorLabels.put(WindowAggregator.DECODE_ERRORS, decodeErrors);
                 }
             }
-            reports.add(new WindowReport(cameraId, e.getKey(), primary ? primaryModelType : m.modelType, start, end,
+            reports.add(new WindowReport(cameraId, e.getKey(), primary ? primaryModelType : m.modelType, from, end,
                     seen, m.inferred, m.empty, m.emptyCallMicros / 1000.0, dropped, errorCount, dropLabels, errorLabels, results, stats,
-                    stats(m.decode), stats(m.wait), stats(m.inference), stats(m.call), stats(m.endToEnd)));
+                    stats(m.decode), stats(m.wait), stats(m.inference), stats(m.call), stats(m.endToEnd), clockStep));
         }
         return reports;
     }
