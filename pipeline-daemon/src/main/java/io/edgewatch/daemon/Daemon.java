@@ -97,6 +97,11 @@ public final class Daemon implements AutoCloseable {
     private boolean launching = true;
     private final boolean healthOn;
     private final ConfigWatcher watcher;
+    /** systemd's notification socket ({@link ServiceNotifier#NONE} outside a Type=notify unit). */
+    private final ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv());
+    /** Each running camera's last window, for the watchdog. */
+    private final Watchdog.Heartbeats heartbeats = new Watchdog.Heartbeats(System::nanoTime);
+    private Watchdog watchdog;
 
     /** A running camera: its file, its own stop (a reload's), and the end of its run. */
     private static final class Running {
@@ -191,6 +196,9 @@ public final class Daemon implements AutoCloseable {
         log.info("edgewatch running: {} camera(s), {} inference worker(s), sinks: {}; {}", runs, config.inference().workers(),
                 sinks.isEmpty() ? "none" : String.join(", ", sinks.keySet()), fileDescriptors());
         completion.subscribe();
+        // the cameras are launched and the endpoint listens: systemd may go on with what comes after edgewatch
+        notifier.ready(runs + " camera(s) running");
+        this.watchdog = Watchdog.start(notifier, this::stuck);
         synchronized (running) {
             launching = false;
             // none started: the daemon waits for a stop (or a reload that adds a camera); every one that
@@ -290,6 +298,7 @@ public final class Daemon implements AutoCloseable {
         }
         cameraSinks.add(summary);
         cameraSinks.add(ReportSink.of("health", watch::window));
+        cameraSinks.add(heartbeats.sink());
         CameraWiring.Camera wired;
         // kept for the status page's snapshot only when someone can look (the endpoint is on, snapshots not off)
         LastFrame last = healthOn && health.snapshotsOn() ? LastFrame.keeping() : LastFrame.off();
@@ -306,6 +315,7 @@ public final class Daemon implements AutoCloseable {
         log.info("camera {}: {} -> {} ({}, {} in flight), a window every {} s -> {}", camera.id(), source.describe(),
                 camera.inference().type(), wired.adapter().modelId(), wiring.maxInFlight(camera),
                 camera.frequency().toSeconds(), cameraSinks.stream().map(ReportSink::name).toList());
+        heartbeats.started(camera.id(), camera.frequency());
         r.done = wired.pipeline().run(Mono.firstWithSignal(stop.asMono(), r.stop.asMono()))
                 .doOnSuccess(v -> log.info("camera {}: stopped", camera.id()))
                 .onErrorResume(e -> {
@@ -325,6 +335,7 @@ public final class Daemon implements AutoCloseable {
         synchronized (running) {
             if (running.get(r.config.id()) == r) {
                 running.remove(r.config.id());
+                heartbeats.ended(r.config.id());
                 if (!r.replaced && !r.failed) {
                     endedByItself.put(r.config.id(), r.config);
                 }
@@ -562,8 +573,27 @@ public final class Daemon implements AutoCloseable {
         return outbox == null ? Optional.empty() : Optional.of(outbox.stats());
     }
 
+    /**
+     * Why the daemon makes no progress, for the watchdog: a camera that closed no window for two of
+     * its windows and the slack, or an outbox that does not answer a read (this call then blocks, and
+     * the watchdog counts that as a missed ping). Empty when all is moving.
+     */
+    Optional<String> stuck() {
+        Optional<String> camera = heartbeats.stuck();
+        if (camera.isPresent()) {
+            return camera;
+        }
+        if (outbox != null) {
+            outbox.stats();
+        }
+        return Optional.empty();
+    }
+
     /** Ends every source; the open windows are closed and reported. */
     public void stop() {
+        if (!stopping) {
+            notifier.stopping();
+        }
         stopping = true;
         stop.tryEmitValue(Boolean.TRUE);
         synchronized (running) {
@@ -617,5 +647,9 @@ public final class Daemon implements AutoCloseable {
                     stats.depth(), stats.oldestAgeMillis() / 1000, stats.delivered(), stats.retries(), stats.evicted());
             outbox.close();
         }
+        if (watchdog != null) {
+            watchdog.close();
+        }
+        notifier.close();
     }
 }

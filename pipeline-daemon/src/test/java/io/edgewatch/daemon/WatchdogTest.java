@@ -2,6 +2,7 @@ package io.edgewatch.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -15,6 +16,8 @@ import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.edgewatch.testkit.DaemonProcess;
 
 class WatchdogTest {
 
@@ -102,6 +105,28 @@ class WatchdogTest {
     }
 
     @Test
+    void aDaemonStartedAsANotifyServiceSaysReadyPingsWhileItsCamerasRunAndSaysStopping(@TempDir Path dir) throws Exception {
+        Path cfg = ConfigFolder.write(dir, "", ConfigFolder.PATTERN_CAMERA);
+        Path log = dir.resolve("daemon.log");
+        try (NotifySocket socket = new NotifySocket(dir.resolve("notify"))) {
+            Process daemon = DaemonProcess.run(Edgewatch.class, cfg, log,
+                    Map.of("NOTIFY_SOCKET", socket.path(), "WATCHDOG_USEC", "2000000"));
+            try {
+                waitFor(() -> socket.count("WATCHDOG=1") >= 3);
+                assertThat(socket.messages.get(0)).as("the first thing said").isEqualTo("READY=1\nSTATUS=1 camera(s) running");
+                assertThat(socket.count("STOPPING=1")).isZero();
+                daemon.destroy();
+                assertThat(daemon.waitFor(60, TimeUnit.SECONDS)).as("the daemon stops on SIGTERM").isTrue();
+            } finally {
+                daemon.destroyForcibly();
+            }
+            assertThat(daemon.exitValue()).as(Files.readString(log)).isZero();
+            waitFor(() -> socket.count("STOPPING=1") == 1);
+            assertThat(Files.readString(log)).contains("systemd watchdog every 2000 ms");
+        }
+    }
+
+    @Test
     void aCameraIsStuckAfterTwoWindowsAndTheSlackWithoutOne() {
         AtomicLong now = new AtomicLong();
         Watchdog.Heartbeats beats = new Watchdog.Heartbeats(now::get);
@@ -118,9 +143,9 @@ class WatchdogTest {
     }
 
     private static void waitFor(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited 30 s").isLessThan(deadline);
+            assertThat(System.nanoTime()).as("waited 2 minutes").isLessThan(deadline);
             Thread.sleep(20);
         }
     }
