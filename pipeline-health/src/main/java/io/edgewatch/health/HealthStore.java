@@ -96,8 +96,13 @@ public interface HealthStore extends AutoCloseable {
         return out;
     }
 
-    /** Waits until every write queued so far is done. */
-    void flush();
+    /** Waits until every write queued so far is done, for at most 10 s (a read that must see the last window). */
+    default void flush() {
+        flush(Duration.ofSeconds(10));
+    }
+
+    /** Waits until every write queued so far is done, for at most {@code wait}. */
+    void flush(Duration wait);
 
     /** The camera's alerts whose last event is a start: what was firing when the daemon stopped. */
     List<AlertEvent> firingAlerts(String camera);

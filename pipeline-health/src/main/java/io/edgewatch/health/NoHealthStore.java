@@ -1,6 +1,7 @@
 package io.edgewatch.health;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
@@ -53,7 +54,7 @@ final class NoHealthStore implements HealthStore {
     }
 
     @Override
-    public void flush() {
+    public void flush(Duration wait) {
     }
 
     @Override

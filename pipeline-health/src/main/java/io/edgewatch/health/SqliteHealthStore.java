@@ -377,9 +377,9 @@ final class SqliteHealthStore implements HealthStore {
 
     /** Waits until every write queued so far is done (tests, and reads that must see the last window). */
     @Override
-    public void flush() {
+    public void flush(Duration wait) {
         try {
-            writer.submit(() -> { }).get(10, TimeUnit.SECONDS);
+            writer.submit(() -> { }).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException

@@ -54,7 +54,7 @@ class HistoryTest {
                 expectedPeople += 3;
             }
         }
-        store.flush();
+        store.flush(Duration.ofMinutes(2)); // thousands of windows and their roll-ups: a loaded box takes a while
         assertThat(store.windows(first, NOW).size()).as("rolled up: fewer rows than windows").isLessThan(3 * 1440 / 2);
         try (Health health = new Health(Clock.fixed(NOW, ZoneOffset.UTC), store)) {
             health.camera("cam-1", "m/1", Duration.ofMinutes(1), SourceProbe.of(true,

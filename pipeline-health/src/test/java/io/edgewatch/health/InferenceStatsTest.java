@@ -66,7 +66,7 @@ class InferenceStatsTest {
 
     private JsonNode stats(HealthStore store, String start, String end, String models, Instant now) {
         InferenceStats.Query q = InferenceStats.Query.parse(start, end, models, now, UTC);
-        store.flush();
+        store.flush(Duration.ofMinutes(2)); // thousands of windows and their roll-ups: a loaded box takes a while
         return InferenceStats.compute(q, store.windows(q.from(), q.to()), store.windows(q.previousFrom(), q.from()));
     }
 
