@@ -475,6 +475,25 @@ class VisionEventsSinkTest {
         assertThat(alert.path("customMetadata").path("firing").asBoolean()).isTrue();
     }
 
+    @Test
+    void aCamerasEventsGoInTheOrderTheyHappenedAWindowWaitingForCompanyBeforeTheAlertAfterIt() throws Exception {
+        // window events waited up to linger for company while samples and alerts were committed at once: the alert
+        // raised after a window reached Vision Events before it
+        sink = open("uc-given", null, Duration.ofSeconds(5), camera("custom", Duration.ZERO, Set.of()));
+        java.util.concurrent.CompletableFuture<Void> window = sink.write(window(0, "person")).toFuture();
+        sink.alert("cam-1", "confidence_drop", true, Instant.now().minusSeconds(10), 0.8, 0.4, "cam-1: mean confidence 0.4");
+        sink.samples().accept(sample(1), JPEG);
+        window.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        await(() -> outbox.stats().depth() == 0 && roboflow.requests.size() == 4);
+        assertThat(roboflow.requests).extracting(r -> {
+            try {
+                return r.path() + " " + (r.path().equals("/vision-events") ? JSON.readTree(r.body()).path("eventType").asText() : "");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).containsExactly("/vision-events custom", "/vision-events safety_alert", "/vision-events/upload ", "/vision-events custom");
+    }
+
     private static void await(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!condition.getAsBoolean()) {
