@@ -30,6 +30,7 @@ import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.inference.Prediction;
 import io.edgewatch.core.secret.ApiKeys;
 import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.sink.outbox.DeliveryException;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxEntry;
 import io.edgewatch.sink.outbox.OutboxSender;
@@ -382,7 +383,10 @@ public final class VisionEventsSink implements ReportSink {
         @Override
         public Mono<Void> send(OutboxEntry entry, OutboxSender.Progress progress) {
             if ("events".equals(entry.kind())) {
-                return Mono.defer(() -> client.send((ArrayNode) JsonBodies.read(entry.body()).path("events")));
+                ArrayNode events = (ArrayNode) JsonBodies.read(entry.body()).path("events");
+                return Mono.defer(() -> client.send(events.deepCopy()))
+                        .onErrorResume(e -> e instanceof DeliveryException d && d.rejected() && events.size() > 1,
+                                e -> oneByOne(events, progress));
             }
             Envelope envelope = Envelope.unpack(entry.body());
             ObjectNode event = (ObjectNode) JsonBodies.read(envelope.header());
@@ -394,6 +398,34 @@ public final class VisionEventsSink implements ReportSink {
                         .then(Mono.defer(() -> client.send(one)));
             });
         }
+    }
+
+    /**
+     * A batch the server refused: its events are sent one at a time, so that only those it refuses alone are set aside
+     * (the entry is rewritten to them, then fails with the first refusal, and goes to the dead letters); the others
+     * are delivered. A retryable failure meanwhile fails the entry as it is: the retry sends it whole again, and the
+     * events already delivered are overwritten, not duplicated (their eventIds are fixed).
+     */
+    private Mono<Void> oneByOne(ArrayNode events, OutboxSender.Progress progress) {
+        ArrayNode refused = JSON.createArrayNode();
+        List<DeliveryException> why = new ArrayList<>();
+        return reactor.core.publisher.Flux.fromIterable(events)
+                .concatMap(event -> client.send(JSON.createArrayNode().add(event.deepCopy()))
+                        .onErrorResume(e -> e instanceof DeliveryException d && d.rejected(), e -> {
+                            refused.add(event);
+                            why.add((DeliveryException) e);
+                            return Mono.empty();
+                        }))
+                .then(Mono.defer(() -> {
+                    if (refused.isEmpty()) {
+                        return Mono.<Void>empty();
+                    }
+                    DeliveryException first = why.get(0);
+                    log.warn("{}: {} of a batch of {} events refused alone ({}); the others are delivered", DESTINATION,
+                            refused.size(), events.size(), first.getMessage());
+                    return progress.step("events", JsonBodies.bytes(JSON.createObjectNode().set("events", refused)))
+                            .then(Mono.<Void>error(first));
+                }));
     }
 
     @Override

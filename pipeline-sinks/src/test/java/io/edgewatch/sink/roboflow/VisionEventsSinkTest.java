@@ -494,6 +494,25 @@ class VisionEventsSinkTest {
         }).containsExactly("/vision-events custom", "/vision-events safety_alert", "/vision-events/upload ", "/vision-events custom");
     }
 
+    @Test
+    void oneEventTheServerRefusesIsSetAsideAloneTheOthersOfItsBatchAreDelivered() throws Exception {
+        // a 400 for one event dead-lettered its whole batch, up to 100 events of several cameras
+        roboflow.answer(r -> r.body().contains("\"count refused\"") ? Answer.status(400) : server.apply(r));
+        sink = open("uc-given", null, Duration.ofMillis(300), camera("custom", Duration.ZERO, Set.of()));
+        Flux.concat(Mono.just(window(0, "person")), Mono.just(window(1, "refused")), Mono.just(window(2, "helmet")))
+                .flatMap(sink::write).blockLast(Duration.ofSeconds(10));
+        await(() -> outbox.stats().depth() == 0);
+        List<String> delivered = new ArrayList<>();
+        for (Request r : roboflow.requests) {
+            if (r.path().equals("/vision-events") && !r.body().contains("\"count refused\"")) {
+                delivered.add(JSON.readTree(r.body()).path("eventData").path("value").asText());
+            }
+        }
+        assertThat(delivered).containsExactly("4 person", "4 helmet");
+        assertThat(outbox.deadLetterList(10)).singleElement().satisfies(d -> assertThat(d.status()).isEqualTo(400));
+        assertThat(outbox.deadLetters()).isEqualTo(1);
+    }
+
     private static void await(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!condition.getAsBoolean()) {
