@@ -835,7 +835,10 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    /** Deletes delivered entries, in one transaction. */
+    /**
+     * Deletes delivered entries, in one transaction; each counts as delivered, and one already evicted (the outbox was
+     * full while its sender held it) no more as evicted.
+     */
     public synchronized void delete(Collection<Long> ids) {
         if (ids.isEmpty()) {
             return;
@@ -847,7 +850,17 @@ public final class Outbox implements AutoCloseable {
                 del.setLong(1, id);
                 n += del.executeUpdate();
             }
-            bump("delivered", n);
+            // a delivered entry already gone was evicted while the sender held it (its page, in flight): delivered all
+            // the same, so counted as delivered and no more as evicted (lost)
+            int evictedYetDelivered = ids.size() - n;
+            bump("delivered", ids.size());
+            if (evictedYetDelivered > 0) {
+                try (PreparedStatement up = db.prepareStatement(
+                        "UPDATE counters SET value = MAX(0, value - ?) WHERE name = 'evicted'")) {
+                    up.setLong(1, evictedYetDelivered);
+                    up.executeUpdate();
+                }
+            }
             db.commit();
             depth -= n;
         } catch (SQLException e) {

@@ -3,6 +3,7 @@ package io.edgewatch.sink.roboflow;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -28,15 +30,16 @@ import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.inference.Prediction;
 import io.edgewatch.core.secret.ApiKeys;
 import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.sink.outbox.DeliveryException;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxEntry;
 import io.edgewatch.sink.outbox.OutboxSender;
 import io.edgewatch.sink.samples.Envelope;
 import io.edgewatch.sink.samples.Sample;
 import io.edgewatch.sink.samples.SampleSink;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -51,6 +54,8 @@ import reactor.core.scheduler.Schedulers;
  *       the event with the sample's detections ({@code objectDetections}, centre-based pixels);</li>
  *   <li>each alert firing and clearing, as a {@code safety_alert}, committed at once.</li>
  * </ul>
+ * A sample or an alert first commits the window events waiting for company, so that events reach
+ * the outbox, and Vision Events, in the order they happened.
  * Every event's {@code eventId} is a UUID fixed when it is committed, so a retry overwrites
  * instead of duplicating. One entry is sent at a time, oldest first, with the outbox's retry, stop
  * and dead-letter rules. A window or sample event within its camera's {@code cooldown} of the last
@@ -103,7 +108,16 @@ public final class VisionEventsSink implements ReportSink {
     private final VisionEventsClient client;
     private final OutboxSender sender;
     private final Scheduler committer = Schedulers.newSingle("edgewatch-vision-events-commit");
-    private final Sinks.Many<Pending> arriving = Sinks.many().unicast().onBackpressureBuffer();
+    /**
+     * Held by every append of this sink, around taking what waits for company and committing it: a sample or alert
+     * commits the window events made before it first, so that a camera's events reach the outbox in the order they
+     * happened. Taken before {@link #waitingLock}, never after.
+     */
+    private final Object appendLock = new Object();
+    private final Object waitingLock = new Object();
+    /** Window events waiting for company (at most {@code maxBatch}, at most {@code linger}); guarded by {@link #waitingLock}. */
+    private List<Pending> waiting = new ArrayList<>();
+    private Disposable lingering;
     private final Map<String, Long> lastDispatched = new ConcurrentHashMap<>();
     private final AtomicLong throttled = new AtomicLong();
 
@@ -114,10 +128,6 @@ public final class VisionEventsSink implements ReportSink {
         this.client = new VisionEventsClient(options);
         this.sender = new OutboxSender(outbox, DESTINATION, new Steps(), options.retryMin(), options.retryMax(),
                 options.probeInterval(), false, 1).start();
-        arriving.asFlux()
-                .bufferTimeout(options.maxBatch(), options.linger(), committer)
-                .concatMap(batch -> Mono.fromRunnable(() -> commit(batch)).subscribeOn(committer))
-                .subscribe();
         log.info("events go to Roboflow Vision Events at {} (use case {}, key {}), through the outbox {}", options.apiUrl(),
                 options.useCaseId() != null ? options.useCaseId() : "'" + options.useCaseName() + "'",
                 ApiKeys.mask(options.apiKey().reveal()), outbox.file());
@@ -148,8 +158,37 @@ public final class VisionEventsSink implements ReportSink {
             return Mono.empty();
         }
         ObjectNode event = windowEvent(report, c);
-        return Mono.create(done -> arriving.emitNext(new Pending(event, report.cameraId(), done),
-                Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1))));
+        return Mono.create(done -> wait(new Pending(event, report.cameraId(), done)));
+    }
+
+    /** A window event waits for company: committed with those that come within {@code linger}, or once {@code maxBatch} wait. */
+    private void wait(Pending p) {
+        synchronized (waitingLock) {
+            waiting.add(p);
+            if (waiting.size() >= options.maxBatch()) {
+                committer.schedule(this::commitWaiting);
+            } else if (lingering == null) {
+                lingering = committer.schedule(this::commitWaiting, options.linger().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Commits what waits for company, in batches of at most {@code maxBatch}; under {@link #appendLock}. */
+    private void commitWaiting() {
+        synchronized (appendLock) {
+            List<Pending> taken;
+            synchronized (waitingLock) {
+                taken = waiting;
+                waiting = new ArrayList<>();
+                if (lingering != null) {
+                    lingering.dispose();
+                    lingering = null;
+                }
+            }
+            for (int from = 0; from < taken.size(); from += options.maxBatch()) {
+                commit(taken.subList(from, Math.min(taken.size(), from + options.maxBatch())));
+            }
+        }
     }
 
     private void commit(List<Pending> batch) {
@@ -172,7 +211,12 @@ public final class VisionEventsSink implements ReportSink {
             if (c == null || !c.samples() || throttle(sample.cameraId() + "/sample", c.cooldown())) {
                 return;
             }
-            outbox.append(DESTINATION, sample.cameraId(), "sample-event", new Envelope(JsonBodies.bytes(sampleEvent(sample, c)), jpeg).pack());
+            byte[] body = new Envelope(JsonBodies.bytes(sampleEvent(sample, c)), jpeg).pack();
+            synchronized (appendLock) {
+                // the windows made before this sample go before it
+                commitWaiting();
+                outbox.append(DESTINATION, sample.cameraId(), "sample-event", body);
+            }
             sender.wake();
         };
     }
@@ -203,8 +247,12 @@ public final class VisionEventsSink implements ReportSink {
         }
         e.set("customMetadata", meta);
         ArrayNode one = JSON.createArrayNode().add(e);
-        outbox.append(DESTINATION, cameraId == null ? DAEMON : cameraId, "events",
-                JsonBodies.bytes(JSON.createObjectNode().set("events", one)));
+        byte[] body = JsonBodies.bytes(JSON.createObjectNode().set("events", one));
+        synchronized (appendLock) {
+            // the windows made before this alert go before it
+            commitWaiting();
+            outbox.append(DESTINATION, cameraId == null ? DAEMON : cameraId, "events", body);
+        }
         sender.wake();
     }
 
@@ -335,7 +383,10 @@ public final class VisionEventsSink implements ReportSink {
         @Override
         public Mono<Void> send(OutboxEntry entry, OutboxSender.Progress progress) {
             if ("events".equals(entry.kind())) {
-                return Mono.defer(() -> client.send((ArrayNode) JsonBodies.read(entry.body()).path("events")));
+                ArrayNode events = (ArrayNode) JsonBodies.read(entry.body()).path("events");
+                return Mono.defer(() -> client.send(events.deepCopy()))
+                        .onErrorResume(e -> e instanceof DeliveryException d && d.rejected() && events.size() > 1,
+                                e -> oneByOne(events, progress));
             }
             Envelope envelope = Envelope.unpack(entry.body());
             ObjectNode event = (ObjectNode) JsonBodies.read(envelope.header());
@@ -349,6 +400,34 @@ public final class VisionEventsSink implements ReportSink {
         }
     }
 
+    /**
+     * A batch the server refused: its events are sent one at a time, so that only those it refuses alone are set aside
+     * (the entry is rewritten to them, then fails with the first refusal, and goes to the dead letters); the others
+     * are delivered. A retryable failure meanwhile fails the entry as it is: the retry sends it whole again, and the
+     * events already delivered are overwritten, not duplicated (their eventIds are fixed).
+     */
+    private Mono<Void> oneByOne(ArrayNode events, OutboxSender.Progress progress) {
+        ArrayNode refused = JSON.createArrayNode();
+        List<DeliveryException> why = new ArrayList<>();
+        return reactor.core.publisher.Flux.fromIterable(events)
+                .concatMap(event -> client.send(JSON.createArrayNode().add(event.deepCopy()))
+                        .onErrorResume(e -> e instanceof DeliveryException d && d.rejected(), e -> {
+                            refused.add(event);
+                            why.add((DeliveryException) e);
+                            return Mono.empty();
+                        }))
+                .then(Mono.defer(() -> {
+                    if (refused.isEmpty()) {
+                        return Mono.<Void>empty();
+                    }
+                    DeliveryException first = why.get(0);
+                    log.warn("{}: {} of a batch of {} events refused alone ({}); the others are delivered", DESTINATION,
+                            refused.size(), events.size(), first.getMessage());
+                    return progress.step("events", JsonBodies.bytes(JSON.createObjectNode().set("events", refused)))
+                            .then(Mono.<Void>error(first));
+                }));
+    }
+
     @Override
     public void close() {
         close(OutboxSender.DEFAULT_STOP_GRACE);
@@ -356,7 +435,7 @@ public final class VisionEventsSink implements ReportSink {
 
     /** Commits what waits for company, then stops sending (a delivery in flight gets {@code grace}). */
     public void close(Duration grace) {
-        arriving.tryEmitComplete();
+        commitWaiting();
         committer.disposeGracefully().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(2));
         sender.close(grace);
         client.close();

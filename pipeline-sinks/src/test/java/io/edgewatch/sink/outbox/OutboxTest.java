@@ -492,4 +492,23 @@ class OutboxTest {
             assertThat(Files.size(wal)).as("cut back to journal_size_limit").isLessThanOrEqualTo(Outbox.JOURNAL_SIZE_LIMIT);
         }
     }
+
+    @Test
+    void anEvictedEntryTheSenderDeliveredAnywayIsCountedDeliveredNotLost() {
+        // evicted entries still in the sender's page or in flight were delivered, yet counted as evicted (lost)
+        try (Outbox o = Outbox.open(dir, 3, Clock.systemUTC())) {
+            for (int i = 0; i < 3; i++) {
+                o.append("rf", "cam", "report", b("r" + i));
+            }
+            List<OutboxEntry> page = o.oldest("rf", 10);
+            o.append("rf", "cam", "report", b("r3"));
+            o.append("rf", "cam", "report", b("r4"));
+            assertThat(o.stats().evicted()).isEqualTo(2);
+            o.delete(page.stream().map(OutboxEntry::id).toList());
+            OutboxStats s = o.stats();
+            assertThat(s.evicted()).as("none of them lost").isZero();
+            assertThat(s.delivered()).isEqualTo(3);
+            assertThat(s.depth()).isEqualTo(2);
+        }
+    }
 }

@@ -475,6 +475,44 @@ class VisionEventsSinkTest {
         assertThat(alert.path("customMetadata").path("firing").asBoolean()).isTrue();
     }
 
+    @Test
+    void aCamerasEventsGoInTheOrderTheyHappenedAWindowWaitingForCompanyBeforeTheAlertAfterIt() throws Exception {
+        // window events waited up to linger for company while samples and alerts were committed at once: the alert
+        // raised after a window reached Vision Events before it
+        sink = open("uc-given", null, Duration.ofSeconds(5), camera("custom", Duration.ZERO, Set.of()));
+        java.util.concurrent.CompletableFuture<Void> window = sink.write(window(0, "person")).toFuture();
+        sink.alert("cam-1", "confidence_drop", true, Instant.now().minusSeconds(10), 0.8, 0.4, "cam-1: mean confidence 0.4");
+        sink.samples().accept(sample(1), JPEG);
+        window.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        await(() -> outbox.stats().depth() == 0 && roboflow.requests.size() == 4);
+        assertThat(roboflow.requests).extracting(r -> {
+            try {
+                return r.path() + " " + (r.path().equals("/vision-events") ? JSON.readTree(r.body()).path("eventType").asText() : "");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).containsExactly("/vision-events custom", "/vision-events safety_alert", "/vision-events/upload ", "/vision-events custom");
+    }
+
+    @Test
+    void oneEventTheServerRefusesIsSetAsideAloneTheOthersOfItsBatchAreDelivered() throws Exception {
+        // a 400 for one event dead-lettered its whole batch, up to 100 events of several cameras
+        roboflow.answer(r -> r.body().contains("\"count refused\"") ? Answer.status(400) : server.apply(r));
+        sink = open("uc-given", null, Duration.ofMillis(300), camera("custom", Duration.ZERO, Set.of()));
+        Flux.concat(Mono.just(window(0, "person")), Mono.just(window(1, "refused")), Mono.just(window(2, "helmet")))
+                .flatMap(sink::write).blockLast(Duration.ofSeconds(10));
+        await(() -> outbox.stats().depth() == 0);
+        List<String> delivered = new ArrayList<>();
+        for (Request r : roboflow.requests) {
+            if (r.path().equals("/vision-events") && !r.body().contains("\"count refused\"")) {
+                delivered.add(JSON.readTree(r.body()).path("eventData").path("value").asText());
+            }
+        }
+        assertThat(delivered).containsExactly("4 person", "4 helmet");
+        assertThat(outbox.deadLetterList(10)).singleElement().satisfies(d -> assertThat(d.status()).isEqualTo(400));
+        assertThat(outbox.deadLetters()).isEqualTo(1);
+    }
+
     private static void await(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!condition.getAsBoolean()) {
