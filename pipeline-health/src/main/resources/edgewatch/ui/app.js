@@ -38,6 +38,14 @@
     return (s / 86400).toFixed(1) + " d";
   }
 
+  // frames not inferred, by reason, in words (the reasons are FrameEvent.DropReason's labels)
+  const DROP_WORDS = { rate_limit: "over max_fps", inference_busy: "a newer frame came while inference was busy", stale: "too old" };
+  function drops(byReason) {
+    const parts = Object.entries(byReason || {}).filter(([, n]) => n > 0)
+      .map(([r, n]) => n + " " + (DROP_WORDS[r] || r.replace(/_/g, " ")));
+    return parts.length ? parts.join(", ") : "none";
+  }
+
   function askToken(message) {
     const form = document.getElementById("login");
     form.hidden = false;
@@ -211,7 +219,7 @@
       });
       chart(v, "confidence", "Confidence by class, with the learnt baseline", series, data, [0, 1]);
       chart(v, "detections", "Detections by class", classes.map(c => ({ label: c })),
-        [t].concat(classes.map(c => pts.map(p => p.classes[c] ? p.classes[c].count : 0))));
+        [t].concat(classes.map(c => pts.map(p => p.gap ? null : p.classes[c] ? p.classes[c].count : 0))));
     }
     // source state strip over the range
     v.strip.replaceChildren();
@@ -256,8 +264,8 @@
         tiles.append(tile(c, v));
         const w = c.last_window || {};
         v.info.replaceChildren(el("span", { class: c.status === "ok" ? "ok" : "bad" }, c.status + ", " + c.source.state),
-          " · " + fmt(w.fps_seen) + " fps seen, " + fmt(w.fps_inferred) + " inferred · dropped "
-          + JSON.stringify(w.dropped_by_reason || {}) + (c.source.last_error ? " · last error: " + c.source.last_error : ""));
+          " · " + fmt(w.fps_seen) + " fps seen, " + fmt(w.fps_inferred) + " inferred · dropped: "
+          + drops(w.dropped_by_reason) + (c.source.last_error ? " · last error: " + c.source.last_error : ""));
         snapshot(c.camera_id, v);
         samples(c.camera_id, v);
       }

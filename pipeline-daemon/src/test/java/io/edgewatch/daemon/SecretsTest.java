@@ -31,7 +31,7 @@ class SecretsTest {
 
     private static final String RTSP_PASSWORD = "RtspPw_7788";
     private static final String KEY = "rf_secret_key_1234";
-    private static final String HEALTH_TOKEN = "HealthTok_5566";
+    private static final String HEALTH_TOKEN = "HealthTok_5566_7788";
     private static final String HOOK_TOKEN = "HookTok_3344";
     private static final String HOOK_SIG = "SigSecret9_x";
     private static final String EVENTS_KEY = "ve_secret_key_9911";

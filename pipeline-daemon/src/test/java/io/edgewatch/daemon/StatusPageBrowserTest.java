@@ -150,6 +150,9 @@ class StatusPageBrowserTest {
                 assertThat(d.findElement(By.cssSelector(".camera[data-camera=door] .alert-list")).getText()).contains("source_down firing");
                 assertThat(d.findElement(By.cssSelector(".tile[data-camera=door]")).getText()).contains("source_down");
                 assertThat(d.findElement(By.id("box")).getText()).contains("version 0.1.0");
+                // drops by reason in words (issue 31), not a JSON object
+                assertThat(d.findElement(By.cssSelector(".camera[data-camera=pattern]")).getText()).contains("dropped: ")
+                        .doesNotContain("dropped {");
 
                 Files.createDirectories(Path.of("target"));
                 Files.write(Path.of("target", "status-page.png"), ((TakesScreenshot) d).getScreenshotAs(OutputType.BYTES));

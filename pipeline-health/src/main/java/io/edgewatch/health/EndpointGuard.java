@@ -59,7 +59,9 @@ final class EndpointGuard implements AutoCloseable {
         /** A request that changes something, sent from another origin (a page elsewhere). */
         CROSS_ORIGIN,
         /** A request that changes something without {@code Content-Type: application/json}. */
-        NOT_JSON;
+        NOT_JSON,
+        /** A token from an address that sent too many wrong ones in the last minute (see {@link TokenCheck}). */
+        THROTTLED;
 
         String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -154,6 +156,8 @@ final class EndpointGuard implements AutoCloseable {
                     refused(Reason.TOO_LARGE_OR_MALFORMED);
                 } else if (status == 401) {
                     refused(Reason.UNAUTHORIZED);
+                } else if (status == 429) {
+                    refused(Reason.THROTTLED);
                 }
             }
             super.write(ctx, msg, promise);

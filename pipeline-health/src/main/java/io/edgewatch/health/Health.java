@@ -298,7 +298,7 @@ public final class Health implements AutoCloseable {
             return Optional.empty();
         }
         long s = History.stepSeconds(from, to, step);
-        History history = new History(id, from, to, s);
+        History history = new History(id, from, to, s, c.frequency);
         store.windows(id, from, to, history::add); // folded as read: memory of the points, not of the rows
         ObjectNode out = history.json(c.baseline(), c.confidenceDrop);
         ArrayNode states = out.putArray("states");

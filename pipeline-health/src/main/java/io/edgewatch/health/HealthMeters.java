@@ -12,6 +12,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.bytedeco.javacpp.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.ConfidenceHistogram;
@@ -43,6 +45,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  */
 final class HealthMeters implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(HealthMeters.class);
+
     private static final double[] CONFIDENCE_BOUNDS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
     static final WindowHistograms.Family LATENCY = new WindowHistograms.Family("edgewatch_latency_seconds",
             "latency of each frame by pipeline stage (decode, wait, inference, call, end_to_end)", LatencyStats.BOUNDS_SECONDS,
@@ -61,6 +65,17 @@ final class HealthMeters implements AutoCloseable {
     /** The classes each camera and model showed in its last window: their per-window gauges go when they leave. */
     private final Map<String, Set<String>> shownClasses = new ConcurrentHashMap<>();
     private static final String[] CLASS_GAUGES = {"edgewatch.confidence.mean", "edgewatch.confidence.max", "edgewatch.confidence.median"};
+    /**
+     * Distinct classes a camera and model get series of their own for; the rest are counted
+     * together under class {@value #OTHER}. Class names come from the model (or the Inference
+     * Server's answer): a buggy or hostile server naming a new class in every answer would
+     * otherwise grow the scrape and the heap without end. More than COCO's 80.
+     */
+    static final int MAX_CLASSES = 128;
+    /** The class label of predictions of the classes past {@link #MAX_CLASSES}. */
+    static final String OTHER = "other";
+    /** The classes given series, per camera and model, in the order first seen: at most {@link #MAX_CLASSES} each. */
+    private final Map<String, Set<String>> knownClasses = new ConcurrentHashMap<>();
     private final Clock clock;
     private volatile Supplier<OutboxStats> outbox;
 
@@ -190,9 +205,12 @@ final class HealthMeters implements AutoCloseable {
                 counter("edgewatch.inference.errors", "failed inferences, by kind", cam, model, "kind", kind).increment(n);
             }
         });
+        Set<String> known = knownClasses.computeIfAbsent(cam + '|' + model, k -> ConcurrentHashMap.newKeySet());
         Set<String> now = new HashSet<>();
         for (ClassStats s : r.classStats()) {
-            now.add(s.className());
+            if (labelOf(known, cam, model, s.className()).equals(s.className())) {
+                now.add(s.className()); // last-window gauges only for classes of their own
+            }
         }
         Set<String> before = shownClasses.put(cam + '|' + model, now);
         if (before != null) {
@@ -203,14 +221,18 @@ final class HealthMeters implements AutoCloseable {
             }
         }
         for (ClassStats s : r.classStats()) {
-            counter("edgewatch.detections", "predictions, by class", cam, model, "class", s.className()).increment(s.count());
+            String label = labelOf(known, cam, model, s.className());
+            counter("edgewatch.detections", "predictions, by class", cam, model, "class", label).increment(s.count());
+            confidence(cam, model, label, s);
+            if (!label.equals(s.className())) {
+                continue; // a mean or median of several classes would mean nothing
+            }
             gauge("edgewatch.confidence.mean", "mean confidence of the class over the last window", cam, model, "class",
                     s.className())[0] = s.meanConfidence();
             gauge("edgewatch.confidence.max", "highest confidence of the class over the last window", cam, model, "class",
                     s.className())[0] = s.maxConfidence();
             gauge("edgewatch.confidence.median", "median confidence of the class over the last window", cam, model, "class",
                     s.className())[0] = s.medianConfidence();
-            confidence(cam, model, s);
         }
         r.latencies().forEach((stage, l) -> {
             if (l.count() > 0 && l.buckets() != null) {
@@ -233,7 +255,7 @@ final class HealthMeters implements AutoCloseable {
      * (bin i, confidences from i/100 up to (i+1)/100, counts in the bucket of bound (i/10 + 1)/10),
      * each bin's sum taken at its middle, so counts are exact and the sum within 0.005 a prediction.
      */
-    private void confidence(String cam, String model, ClassStats s) {
+    private void confidence(String cam, String model, String label, ClassStats s) {
         long[] counts = new long[CONFIDENCE_BOUNDS.length + 1];
         double sum = 0;
         for (int i = 0; i < ConfidenceHistogram.BINS; i++) {
@@ -241,8 +263,33 @@ final class HealthMeters implements AutoCloseable {
             counts[Math.min(CONFIDENCE_BOUNDS.length - 1, i * CONFIDENCE_BOUNDS.length / ConfidenceHistogram.BINS)] += n;
             sum += n * (i + 0.5) / ConfidenceHistogram.BINS;
         }
-        histograms.add(CONFIDENCE, counts, sum, cam, model, s.className());
+        histograms.add(CONFIDENCE, counts, sum, cam, model, label);
     }
+
+    /**
+     * The class label {@code className} is counted under: itself while the camera and model have
+     * fewer than {@link #MAX_CLASSES} classes (or it is one of them), else {@value #OTHER}, said
+     * once in the log when a camera first passes the cap.
+     */
+    private String labelOf(Set<String> known, String cam, String model, String className) {
+        if (known.contains(className)) {
+            return className;
+        }
+        synchronized (known) {
+            if (known.size() < MAX_CLASSES) {
+                known.add(className);
+                return className;
+            }
+            if (overflowed.add(cam + '|' + model)) {
+                log.warn("camera {}: the model named more than {} classes; the others are counted under class=\"{}\" in /metrics",
+                        cam, MAX_CLASSES, OTHER);
+            }
+        }
+        return OTHER;
+    }
+
+    /** The cameras and models that passed the cap (each said once in the log). */
+    private final Set<String> overflowed = ConcurrentHashMap.newKeySet();
 
     /** A class that left: its last-window gauges would repeat a stale value; they go (its counters stay). */
     private void removeClassGauges(String cam, String model, String className) {
@@ -282,6 +329,8 @@ final class HealthMeters implements AutoCloseable {
         }
         values.keySet().removeIf(k -> k.split("\\|", 3)[1].equals(id));
         shownClasses.keySet().removeIf(k -> k.startsWith(id + '|'));
+        knownClasses.keySet().removeIf(k -> k.startsWith(id + '|'));
+        overflowed.removeIf(k -> k.startsWith(id + '|'));
         histograms.remove("camera", id);
     }
 

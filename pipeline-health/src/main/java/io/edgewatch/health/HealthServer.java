@@ -1,7 +1,6 @@
 package io.edgewatch.health;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -77,11 +76,11 @@ public final class HealthServer implements AutoCloseable {
      * is counted in {@code edgewatch_health_refused_total{reason}} and logged in one line a minute at most.
      */
     public static HealthServer start(Health health, String host, int port, String token, EndpointLimits limits) {
-        byte[] expected = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        TokenCheck tokens = new TokenCheck(token, System::nanoTime);
         AtomicInteger open = new AtomicInteger();
         EndpointGuard guard = new EndpointGuard(health::refused);
         StatusPage page = new StatusPage();
-        HttpServerRoutes routes = routes(health, expected, page);
+        HttpServerRoutes routes = routes(health, tokens, page);
         // the gate knows the port once bound (port 0: any free one)
         AtomicReference<SameOriginGate> gate = new AtomicReference<>();
         try {
@@ -112,16 +111,16 @@ public final class HealthServer implements AutoCloseable {
     }
 
     /** Every route, each behind the token where it serves data. */
-    private static HttpServerRoutes routes(Health health, byte[] expected, StatusPage page) {
+    private static HttpServerRoutes routes(Health health, TokenCheck tokens, StatusPage page) {
         return HttpServerRoutes.newRoutes()
                 .get("/", (req, res) -> asset(res, page.get("/")))
                 // tells the page whether to ask for the token before its first guarded call (and nothing else)
                 .get("/ui/auth", (req, res) -> json(res, HttpResponseStatus.OK,
-                        JSON.createObjectNode().put("token_required", expected != null).toString()))
+                        JSON.createObjectNode().put("token_required", tokens.required()).toString()))
                 .get("/ui/{file}", (req, res) -> asset(res, page.get(req.path().startsWith("/") ? req.path() : "/" + req.path())))
-                .get("/api/cameras/{id}/history", (req, res) -> guarded(req, res, expected, () -> history(health, req, res)))
-                .get("/api/cameras/{id}/samples", (req, res) -> guarded(req, res, expected, () -> samples(health, req, res)))
-                .get("/api/cameras/{id}/samples/{file}", (req, res) -> guarded(req, res, expected, () -> {
+                .get("/api/cameras/{id}/history", (req, res) -> guarded(req, res, tokens, () -> history(health, req, res)))
+                .get("/api/cameras/{id}/samples", (req, res) -> guarded(req, res, tokens, () -> samples(health, req, res)))
+                .get("/api/cameras/{id}/samples/{file}", (req, res) -> guarded(req, res, tokens, () -> {
                     String file = req.param("file");
                     String sample = file.endsWith(".jpg") ? file.substring(0, file.length() - 4) : file;
                     // off the event loop: the image is read from disk
@@ -133,7 +132,7 @@ public final class HealthServer implements AutoCloseable {
                                             .sendByteArray(Mono.just(s.jpeg())).then()
                                     : json(res, HttpResponseStatus.valueOf(s.status()), error(s.problem())));
                             }))
-                            .get("/api/cameras/{id}/snapshot.jpg", (req, res) -> guarded(req, res, expected, () ->
+                            .get("/api/cameras/{id}/snapshot.jpg", (req, res) -> guarded(req, res, tokens, () ->
                                     // off the event loop: encoding a JPEG takes milliseconds
                                     Mono.fromCallable(() -> health.snapshot(req.param("id"))).subscribeOn(Schedulers.boundedElastic())
                                             .flatMap(s -> s.status() == 200
@@ -142,16 +141,16 @@ public final class HealthServer implements AutoCloseable {
                                                             .sendByteArray(Mono.just(s.jpeg())).then()
                                                     : s.status() == 204 ? res.status(HttpResponseStatus.NO_CONTENT).send()
                                                     : json(res, HttpResponseStatus.valueOf(s.status()), error(s.problem())))))
-                            .get("/healthz", (req, res) -> guarded(req, res, expected,
+                            .get("/healthz", (req, res) -> guarded(req, res, tokens,
                                     () -> json(res, HttpResponseStatus.OK, health.healthz().toString())))
-                            .get("/metrics", (req, res) -> guarded(req, res, expected,
+                            .get("/metrics", (req, res) -> guarded(req, res, tokens,
                                     () -> res.header(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
                                             .sendString(Mono.fromCallable(health::scrape)).then()))
-                            .get("/api/cameras", (req, res) -> guarded(req, res, expected,
+                            .get("/api/cameras", (req, res) -> guarded(req, res, tokens,
                                     () -> json(res, HttpResponseStatus.OK, health.cameras().toString())))
-                            .get("/api/alerts", (req, res) -> guarded(req, res, expected,
+                            .get("/api/alerts", (req, res) -> guarded(req, res, tokens,
                                     () -> json(res, HttpResponseStatus.OK, health.alerts().toString())))
-                            .post("/api/cameras/{id}/baseline/relearn", (req, res) -> guarded(req, res, expected, () ->
+                            .post("/api/cameras/{id}/baseline/relearn", (req, res) -> guarded(req, res, tokens, () ->
                                     // off the event loop: the clears are written to disk (and to the webhook's outbox)
                                     Mono.fromCallable(() -> Optional.ofNullable(health.relearn(req.param("id"))))
                                             .subscribeOn(Schedulers.boundedElastic())
@@ -159,22 +158,26 @@ public final class HealthServer implements AutoCloseable {
                                                     ? json(res, HttpResponseStatus.NOT_FOUND, error("no camera '" + req.param("id") + "'"))
                                                     : json(res, answer.get().get("learning").asBoolean() ? HttpResponseStatus.OK
                                                             : HttpResponseStatus.CONFLICT, answer.get().toString()))))
-                            .post("/api/reload", (req, res) -> guarded(req, res, expected, () ->
+                            .post("/api/reload", (req, res) -> guarded(req, res, tokens, () ->
                                     // off the event loop: a reload reads files and waits for changed cameras to stop
                                     Mono.fromCallable(health::reload).subscribeOn(Schedulers.boundedElastic())
                                             .flatMap(answer -> answer.isEmpty()
                                                     ? json(res, HttpResponseStatus.SERVICE_UNAVAILABLE, error("this daemon cannot reload"))
                                                     : json(res, answer.get().get("applied").asBoolean() ? HttpResponseStatus.OK
                                                             : HttpResponseStatus.UNPROCESSABLE_ENTITY, answer.get().toString()))))
-                            .get("/{workspace}/inference-stats", (req, res) -> guarded(req, res, expected,
+                            .get("/{workspace}/inference-stats", (req, res) -> guarded(req, res, tokens,
                                     () -> inferenceStats(health, req, res)))
-                            .route(req -> true, (req, res) -> guarded(req, res, expected,
+                            .route(req -> true, (req, res) -> guarded(req, res, tokens,
                                     () -> json(res, HttpResponseStatus.NOT_FOUND, error("not found: " + req.method() + " " + req.path()
                                             + " (try /healthz, /metrics, /api/cameras, /api/cameras/{id}/samples, /api/alerts, /{workspace}/inference-stats)"))));
     }
 
-    /** The policy of every answer: {@code default-src 'self'}, as the page has no inline script or style. */
-    static final String CSP = "default-src 'self'; frame-ancestors 'none'";
+    /**
+     * The policy of every answer: {@code default-src 'self'}, as the page has no inline script or
+     * style; images also from {@code blob:}, the URLs the page makes of the snapshots and samples
+     * it fetched with the token, and {@code data:} (the page's empty icon).
+     */
+    static final String CSP = "default-src 'self'; img-src 'self' blob: data:; frame-ancestors 'none'";
 
     /**
      * Every request: the hardening headers on whatever it is answered, then {@link SameOriginGate}
@@ -277,16 +280,19 @@ public final class HealthServer implements AutoCloseable {
         return JSON.createObjectNode().put("error", message).toString();
     }
 
-    private static Mono<Void> guarded(HttpServerRequest req, HttpServerResponse res, byte[] expected,
+    private static Mono<Void> guarded(HttpServerRequest req, HttpServerResponse res, TokenCheck tokens,
                                       Supplier<Mono<Void>> handler) {
-        if (expected != null) {
-            String given = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
-            if (given == null || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+        InetSocketAddress remote = req.remoteAddress();
+        switch (tokens.check(req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION), remote == null ? null : remote.getAddress())) {
+            case MISSING_OR_WRONG:
                 return json(res.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"), HttpResponseStatus.UNAUTHORIZED,
                         error("a bearer token is required (health.token)"));
-            }
+            case THROTTLED:
+                return json(res.header(HttpHeaderNames.RETRY_AFTER, "60"), HttpResponseStatus.TOO_MANY_REQUESTS,
+                        error("more than " + TokenCheck.MAX_FAILURES + " wrong tokens from this address in a minute: wait a minute"));
+            default:
+                return handler.get();
         }
-        return handler.get();
     }
 
     private static Mono<Void> json(HttpServerResponse res, HttpResponseStatus status, String body) {

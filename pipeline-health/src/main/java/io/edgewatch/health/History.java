@@ -21,7 +21,9 @@ import io.edgewatch.health.alert.AlertEngine;
  * bounded by what the store keeps ({@code storage.health_history}, one row an hour past a day).
  * Rows are {@linkplain #add added} as the store reads them and folded into their point at once,
  * so the memory of a read is that of its points, not of the rows it read; ranges are at most
- * {@link #MAX_RANGE}.
+ * {@link #MAX_RANGE}. Where no windows were kept for more than two periods, a point with null
+ * figures ({@code "gap": true}) marks the gap (at most one between two points, so at most
+ * {@link #MAX_POINTS} - 1 more).
  */
 final class History {
 
@@ -40,9 +42,24 @@ final class History {
     /** The points so far, by their start: at most {@link #MAX_POINTS}, whatever the rows read. */
     private final Map<Long, Point> points = new TreeMap<>();
 
+    /** Points whose windows are further apart than this are drawn apart: a point with no figures ({@code "gap": true}) goes between. */
+    private final long gapSeconds;
+
     /** An empty history of {@code camera} from {@code from} to {@code to}, in points of {@code step} seconds. */
     History(String camera, Instant from, Instant to, long step) {
+        this(camera, from, to, step, Duration.ZERO);
+    }
+
+    /**
+     * The same for a camera whose windows are {@code period} long: when the last window of a
+     * point ended more than two periods before the first window of the next point started, and a
+     * step or more lies between the points, nothing was measured in between (the daemon was
+     * stopped, the camera down), and a gap point between them says so, so that a plot does not
+     * draw a line across it. Hourly roll-ups span their hour, so they are no gap.
+     */
+    History(String camera, Instant from, Instant to, long step, Duration period) {
         this.camera = camera;
+        this.gapSeconds = 2 * Math.max(1, period.toSeconds());
         this.from = from;
         this.to = to;
         this.step = step;
@@ -62,6 +79,8 @@ final class History {
         long errors;
         double callMillis;
         double p95Weighted;
+        long firstStart = Long.MAX_VALUE;
+        long lastEnd = Long.MIN_VALUE;
         final Map<String, double[]> classes = new TreeMap<>(); // count, confidence sum
     }
 
@@ -77,6 +96,8 @@ final class History {
         p.errors += w.errors();
         p.callMillis += w.callMillis();
         p.p95Weighted += w.inferenceP95Millis() * w.inferred();
+        p.firstStart = Math.min(p.firstStart, w.start().getEpochSecond());
+        p.lastEnd = Math.max(p.lastEnd, w.end().getEpochSecond());
         for (StoredWindow.ClassRow c : w.classes()) {
             double[] a = p.classes.computeIfAbsent(c.name(), k -> new double[2]);
             a[0] += c.count();
@@ -99,7 +120,16 @@ final class History {
         out.put("camera_id", camera).put("from", from.toString()).put("to", to.toString()).put("step_s", step);
         ArrayNode list = out.putArray("points");
         Point totals = new Point();
+        long[] last = {Long.MIN_VALUE, Long.MIN_VALUE}; // the last point's t and its last window's end
         points.forEach((t, p) -> {
+            if (last[0] != Long.MIN_VALUE && t - last[0] > step && p.firstStart - last[1] > gapSeconds) {
+                // null figures: uPlot breaks its lines at a null, instead of joining across the gap
+                list.addObject().put("t", last[0] + step).put("gap", true).putNull("seen").putNull("inferred").putNull("errors")
+                        .putNull("fps_seen").putNull("fps_inferred").putNull("call_ms").putNull("inference_p95_ms")
+                        .putObject("classes");
+            }
+            last[0] = t;
+            last[1] = p.lastEnd;
             ObjectNode n = list.addObject();
             n.put("t", t).put("seen", p.seen).put("inferred", p.inferred).put("errors", p.errors)
                     .put("fps_seen", p.seen / (double) step).put("fps_inferred", p.inferred / (double) step)

@@ -78,11 +78,57 @@ final class SqliteHealthStore implements HealthStore {
         try {
             Files.createDirectories(folder);
             Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                // no fsync per window: with WAL a power cut loses the last windows' figures at most, never
-                // the file; one fsync per commit made each write wait on a busy SD card (and wore it)
-                s.execute("PRAGMA synchronous=NORMAL");
+            try {
+                int version = schemaVersion(db);
+                if (version > SCHEMA_VERSION) {
+                    // a downgrade: the newer tables may mean other things; leave the file as it is
+                    throw new IllegalStateException("health store " + file + " was written by a newer edgewatch (schema version "
+                            + version + "; this one reads up to " + SCHEMA_VERSION + "): it was not changed; start the newer"
+                            + " edgewatch again, or move the file aside to start a new history");
+                }
+                try (Statement s = db.createStatement()) {
+                    s.execute("PRAGMA journal_mode=WAL");
+                    // no fsync per window: with WAL a power cut loses the last windows' figures at most, never
+                    // the file; one fsync per commit made each write wait on a busy SD card (and wore it)
+                    s.execute("PRAGMA synchronous=NORMAL");
+                }
+                migrate(db, version);
+            } catch (SQLException | RuntimeException e) {
+                db.close();
+                throw e;
+            }
+            return new SqliteHealthStore(file, db, retention, memoryQueue);
+        } catch (IOException | SQLException e) {
+            throw new IllegalStateException("health store " + file + " cannot be opened: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The schema this code writes ({@code PRAGMA user_version}): 0 is every file written before it
+     * had a version (the tables of version 1 without the camera index); 1 adds
+     * {@code windows_camera_end}. A change of a table is a new version and a step in {@link #migrate}.
+     */
+    static final int SCHEMA_VERSION = 1;
+
+    private static int schemaVersion(Connection db) throws SQLException {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    /**
+     * Brings a file of schema {@code from} (0: none yet, or written before versions) to
+     * {@link #SCHEMA_VERSION}, every step in one transaction with the new version: a file is either
+     * migrated whole or left as it was.
+     */
+    private static void migrate(Connection db, int from) throws SQLException {
+        if (from == SCHEMA_VERSION) {
+            return;
+        }
+        db.setAutoCommit(false);
+        try (Statement s = db.createStatement()) {
+            if (from < 1) {
+                // the tables as every release before versions made them (IF NOT EXISTS: they are there in such a file)
                 s.execute("CREATE TABLE IF NOT EXISTS baseline (camera TEXT PRIMARY KEY, model TEXT NOT NULL, "
                         + "learnt_at TEXT NOT NULL, json TEXT NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS windows (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
@@ -91,14 +137,21 @@ final class SqliteHealthStore implements HealthStore {
                         + "call_ms REAL NOT NULL, inference_p95_ms REAL NOT NULL, version TEXT NOT NULL, classes TEXT NOT NULL, "
                         + "rolled INTEGER NOT NULL DEFAULT 0)");
                 s.execute("CREATE INDEX IF NOT EXISTS windows_end ON windows (end_ms)");
-                // one camera's history is read by camera and range: without it a read scans every camera's rows
-                s.execute("CREATE INDEX IF NOT EXISTS windows_camera_end ON windows (camera, end_ms)");
                 s.execute("CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, "
                         + "signal TEXT NOT NULL, firing INTEGER NOT NULL, at TEXT NOT NULL, baseline REAL, current REAL, message TEXT)");
+                // one camera's history is read by camera and range: without it a read scans every camera's rows
+                s.execute("CREATE INDEX IF NOT EXISTS windows_camera_end ON windows (camera, end_ms)");
             }
-            return new SqliteHealthStore(file, db, retention, memoryQueue);
-        } catch (IOException | SQLException e) {
-            throw new IllegalStateException("health store " + file + " cannot be opened: " + e.getMessage(), e);
+            s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+            db.commit();
+            if (from > 0) {
+                log.info("health store: schema migrated from version {} to {}", from, SCHEMA_VERSION);
+            }
+        } catch (SQLException | RuntimeException e) {
+            db.rollback();
+            throw e;
+        } finally {
+            db.setAutoCommit(true);
         }
     }
 

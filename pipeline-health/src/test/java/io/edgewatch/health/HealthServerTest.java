@@ -172,8 +172,9 @@ class HealthServerTest {
                 assertThat(a.status()).as(path).isIn(200, 404);
                 assertThat(a.headers()).as(path).containsEntry("x-content-type-options", "nosniff")
                         .containsEntry("x-frame-options", "DENY").containsEntry("referrer-policy", "no-referrer")
-                        .containsEntry("content-security-policy", "default-src 'self'; frame-ancestors 'none'");
+                        .containsEntry("content-security-policy", HealthServer.CSP);
             }
+            assertThat(HealthServer.CSP).startsWith("default-src 'self';").contains("frame-ancestors 'none'");
             Answer image = send(port, "GET", "/api/cameras/cam-1/samples/" + sample.id() + ".jpg");
             assertThat(image.status()).isEqualTo(200);
             assertThat(image.headers().get("cache-control")).contains("private");
@@ -182,6 +183,24 @@ class HealthServerTest {
             assertThat(snapshot.headers().get("cache-control")).contains("private").contains("no-store");
             // a refusal carries them too
             assertThat(send(port, "GET", "/", "Host: evil.example").headers()).containsEntry("x-content-type-options", "nosniff");
+        }
+    }
+
+    @Test
+    void tenWrongTokensFromOneAddressThrottleItsTokensForTheMinute() throws Exception {
+        String token = "a-token-of-sixteen-or-more";
+        try (Health health = health(new AtomicInteger()); HealthServer server = HealthServer.start(health, "127.0.0.1", 0, token)) {
+            int port = server.port();
+            assertThat(send(port, "GET", "/healthz").status()).as("no token: not a guess").isEqualTo(401);
+            for (int i = 0; i < TokenCheck.MAX_FAILURES; i++) {
+                assertThat(send(port, "GET", "/healthz", "Authorization: Bearer guess-" + i).status()).isEqualTo(401);
+            }
+            Answer throttled = send(port, "GET", "/healthz", "Authorization: Bearer guess-x");
+            assertThat(throttled.status()).isEqualTo(429);
+            assertThat(throttled.headers()).containsEntry("retry-after", "60");
+            assertThat(send(port, "GET", "/healthz", "Authorization: Bearer " + token).status())
+                    .as("even the right token: a guess is not checked while throttled").isEqualTo(429);
+            assertThat(health.scrape()).contains("edgewatch_health_refused_total{reason=\"throttled\"} 2.0");
         }
     }
 }

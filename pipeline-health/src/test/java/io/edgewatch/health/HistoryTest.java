@@ -79,4 +79,43 @@ class HistoryTest {
         }
         store.close();
     }
+
+    /**
+     * Issue 31: where no windows were kept (the daemon stopped for 25 minutes) the history has a
+     * point with null figures between the two runs, so the page's plots break there instead of
+     * drawing a line across what was not measured; runs without a gap have none.
+     */
+    @Test
+    void aGapInTheWindowsIsAPointWithNullFiguresBetweenTheTwoRuns() {
+        try (HealthStore store = HealthStore.open(dir, Duration.ofDays(400));
+             Health health = new Health(Clock.fixed(NOW, ZoneOffset.UTC), store)) {
+            health.camera("cam-1", "m/1", Duration.ofMinutes(1), SourceProbe.of(true,
+                    () -> new SourceStatus(SourceStatus.State.STREAMING, NOW, 0, null)), null);
+            Instant from = NOW.minus(Duration.ofHours(1));
+            for (int m = 1; m <= 20; m++) {
+                store.saveWindow(window(from.plusSeconds(60L * m), 10), "test"); // minutes 1-20
+            }
+            for (int m = 46; m <= 59; m++) {
+                store.saveWindow(window(from.plusSeconds(60L * m), 10), "test"); // minutes 46-59: 25 minutes stopped
+            }
+            store.flush();
+            ObjectNode h = health.history("cam-1", from, NOW, 60).orElseThrow();
+            List<JsonNode> points = new java.util.ArrayList<>();
+            h.get("points").forEach(points::add);
+            assertThat(points).hasSize(20 + 1 + 14);
+            JsonNode gap = points.get(20);
+            assertThat(gap.get("gap").asBoolean()).isTrue();
+            assertThat(gap.get("t").asLong()).isEqualTo(from.getEpochSecond() + 21 * 60);
+            assertThat(gap.get("fps_seen").isNull()).isTrue();
+            assertThat(gap.get("call_ms").isNull()).isTrue();
+            assertThat(points.get(19).get("t").asLong()).isEqualTo(from.getEpochSecond() + 20 * 60);
+            assertThat(points.get(21).get("t").asLong()).isEqualTo(from.getEpochSecond() + 46 * 60);
+            assertThat(points).filteredOn(p -> p.has("gap")).hasSize(1);
+            assertThat(h.get("totals").get("seen").asLong()).isEqualTo(34 * 10);
+
+            // points of 1 s on 1-minute windows are a minute apart: not a gap
+            ObjectNode fine = health.history("cam-1", from, from.plusSeconds(600), 1).orElseThrow();
+            assertThat(fine.get("points")).hasSize(9).noneMatch(p -> p.has("gap"));
+        }
+    }
 }

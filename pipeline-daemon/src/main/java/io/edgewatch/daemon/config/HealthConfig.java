@@ -26,6 +26,8 @@ public record HealthConfig(String host, int port, Secret token, int maxConnectio
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8787;
+    /** The shortest {@code health.token} taken: shorter ones can be guessed (and are not masked in logs under 4). */
+    public static final int MIN_TOKEN_CHARS = 16;
 
     static HealthConfig read(Section s) {
         boolean enabled = s.bool("enabled", true);
@@ -37,6 +39,11 @@ public record HealthConfig(String host, int port, Secret token, int maxConnectio
         Duration read = s.duration("read_timeout", EndpointLimits.DEFAULT_READ_TIMEOUT, Duration.ofMillis(100));
         boolean snapshots = s.bool("snapshots", true);
         s.rejectUnknownKeys();
+        if (!token.isEmpty() && token.length() < MIN_TOKEN_CHARS) {
+            // never echo the token: its length is enough to act on
+            s.error("token", "at least " + MIN_TOKEN_CHARS + " characters (it has " + token.length() + "): a short token"
+                    + " can be guessed; make one with openssl rand -hex 16");
+        }
         if (enabled && token.isEmpty() && !loopback(host)) {
             s.error("token", "required when health.host (" + host + ") is not a loopback address: "
                     + "set it from the environment, such as token: ${EDGEWATCH_HEALTH_TOKEN}");

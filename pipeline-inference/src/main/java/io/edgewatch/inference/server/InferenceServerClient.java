@@ -1,5 +1,6 @@
 package io.edgewatch.inference.server;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,8 @@ public final class InferenceServerClient implements AutoCloseable {
 
     /** Answers bigger than this are not the server's (a detection answer is kilobytes). */
     private static final int MAX_ANSWER_BYTES = 16 << 20;
+    /** What is kept of an error's body: enough for the server's message. */
+    private static final int MAX_ERROR_BYTES = 64 << 10;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What {@code GET /info} says. */
@@ -89,20 +92,39 @@ public final class InferenceServerClient implements AutoCloseable {
                 .post().uri(target).send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body))), target, apiKey);
     }
 
+    /**
+     * The answer read as it arrives, never more than {@link #MAX_ANSWER_BYTES} of it held: a
+     * longer one (by its {@code Content-Length}, or once that many bytes came) fails at once and
+     * its connection is closed, instead of being buffered whole first. An error's body is kept up
+     * to {@link #MAX_ERROR_BYTES} (it only says why) and the rest read and dropped.
+     */
     private Mono<byte[]> call(HttpClient.ResponseReceiver<?> request, String target, String apiKey) {
-        return request.responseSingle((res, content) -> content.asByteArray().defaultIfEmpty(new byte[0])
-                        .flatMap(bytes -> {
-                            int status = res.status().code();
-                            if (status >= 200 && status < 300) {
-                                if (bytes.length > MAX_ANSWER_BYTES) {
-                                    return Mono.error(new InferenceException(InferenceException.Kind.MALFORMED,
-                                            "answer of " + bytes.length + " bytes from " + redact(target, apiKey)));
+        return request.response((res, content) -> {
+                    int status = res.status().code();
+                    boolean ok = status >= 200 && status < 300;
+                    long declared = res.responseHeaders().getInt(HttpHeaderNames.CONTENT_LENGTH, -1);
+                    if (ok && declared > MAX_ANSWER_BYTES) {
+                        return Mono.<byte[]>error(tooLarge(declared + " bytes", target, apiKey));
+                    }
+                    int keep = ok ? MAX_ANSWER_BYTES : MAX_ERROR_BYTES;
+                    return content.asByteArray()
+                            .reduceWith(ByteArrayOutputStream::new, (out, chunk) -> {
+                                if (ok && out.size() + chunk.length > keep) {
+                                    throw tooLarge("more than " + keep + " bytes", target, apiKey); // cancels the rest
                                 }
-                                return Mono.just(bytes);
-                            }
-                            return Mono.error(httpFailure(target, apiKey, status, bytes));
-                        }))
+                                out.write(chunk, 0, Math.min(chunk.length, keep - out.size()));
+                                return out;
+                            })
+                            .flatMap(out -> ok ? Mono.just(out.toByteArray())
+                                    : Mono.<byte[]>error(httpFailure(target, apiKey, status, out.toByteArray())));
+                })
+                .next()
                 .onErrorMap(e -> !(e instanceof InferenceException), e -> transportFailure(target, apiKey, e));
+    }
+
+    private InferenceException tooLarge(String size, String target, String apiKey) {
+        return new InferenceException(InferenceException.Kind.MALFORMED, "answer of " + size + " from " + redact(target, apiKey)
+                + ": a detection answer is kilobytes; is this a Roboflow Inference Server?");
     }
 
     private InferenceException httpFailure(String target, String apiKey, int status, byte[] body) {
