@@ -616,13 +616,23 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** Stops, waits up to {@code grace} for the last reports, then frees everything. */
-    public void stopAndWait(Duration grace) {
+    /**
+     * Stops and waits up to {@code grace} for the last reports; false (logged with the cameras still
+     * stopping) when the grace ran out: the caller closes anyway.
+     */
+    public boolean stopAndWait(Duration grace) {
         stop();
         try {
             completion.block(grace);
+            return true;
         } catch (RuntimeException e) {
-            log.warn("not every camera finished within {} s; closing anyway", grace.toSeconds());
+            List<String> left;
+            synchronized (running) {
+                left = List.copyOf(running.keySet());
+            }
+            log.warn("not every camera finished within {} s (still stopping: {}); closing anyway", grace.toSeconds(),
+                    String.join(", ", left));
+            return false;
         }
     }
 
