@@ -104,12 +104,19 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
         return new Camera(adapter, new CameraPipeline(options, source, adapter, sinks, last, tap));
     }
 
-    /** A camera that stopped for good (a reload removed or replaced it): its adapter is closed. */
+    /** A camera whose run ended (a reload, an error, the end of its file): its adapter is closed. Idempotent. */
     void release(InferenceAdapter adapter) {
         synchronized (adapters) {
             adapters.remove(adapter);
         }
         adapter.close();
+    }
+
+    /** Adapters made and not yet released. */
+    int adaptersOpen() {
+        synchronized (adapters) {
+            return adapters.size();
+        }
     }
 
     @Override

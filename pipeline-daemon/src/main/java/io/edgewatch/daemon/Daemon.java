@@ -88,6 +88,11 @@ public final class Daemon implements AutoCloseable {
     private final Map<String, Running> running = new LinkedHashMap<>();
     /** Cameras whose run ended by itself, by id; guarded by {@link #running}. */
     private final Map<String, CameraConfig> endedByItself = new LinkedHashMap<>();
+    /**
+     * Cameras that could not start or whose run failed, by id: a reload starts them again (their
+     * health series removed first) or, when their file is gone, removes them; guarded by {@link #running}.
+     */
+    private final Map<String, CameraConfig> failedRuns = new LinkedHashMap<>();
     /** One reload at a time. */
     private final Object reloadLock = new Object();
     /** The configuration the daemon-wide parts were started with: a reload cannot change them. */
@@ -273,6 +278,9 @@ public final class Daemon implements AutoCloseable {
             return true;
         } catch (RuntimeException e) {
             failedCameras.incrementAndGet();
+            synchronized (running) {
+                failedRuns.put(camera.id(), camera);
+            }
             log.error("camera {} ({}): not started: {}", camera.id(), camera.file(), e.getMessage());
             return false;
         }
@@ -330,21 +338,24 @@ public final class Daemon implements AutoCloseable {
         return r;
     }
 
-    /** A camera's run ended (its last window written): it leaves the running set. */
+    /**
+     * A camera's run ended (its last window written): it leaves the running set and its adapter is
+     * released, whatever ended it (a reload, an error, the end of its file): a reload that starts it
+     * again makes a new one. The adapter's close does not wait for a detection still running (that
+     * one closes its detector when it returns), so this never stalls the thread that ended the run.
+     */
     private void ended(Running r) {
         synchronized (running) {
             if (running.get(r.config.id()) == r) {
                 running.remove(r.config.id());
                 heartbeats.ended(r.config.id());
-                if (!r.replaced && !r.failed) {
-                    endedByItself.put(r.config.id(), r.config);
+                if (!r.replaced) {
+                    (r.failed ? failedRuns : endedByItself).put(r.config.id(), r.config);
                 }
             }
             endIfIdle(!r.replaced);
         }
-        if (r.replaced) {
-            wiring.release(r.adapter);
-        }
+        wiring.release(r.adapter);
     }
 
     /**
@@ -383,16 +394,26 @@ public final class Daemon implements AutoCloseable {
             registerSecrets(next);
             // the cameras running, and those that ended by themselves (a file read to its end: not read again unless changed)
             Map<String, CameraConfig> now = new LinkedHashMap<>();
+            Map<String, CameraConfig> failedBefore = new LinkedHashMap<>();
             synchronized (running) {
                 now.putAll(endedByItself);
                 running.forEach((id, r) -> now.put(id, r.config));
+                failedRuns.forEach((id, c) -> {
+                    if (!now.containsKey(id)) {
+                        failedBefore.put(id, c);
+                    }
+                });
             }
             Map<String, CameraConfig> wanted = new LinkedHashMap<>();
             next.enabledCameras().forEach(c -> wanted.put(c.id(), c));
             List<String> added = new ArrayList<>();
             List<String> removed = new ArrayList<>();
             List<String> changed = new ArrayList<>();
-            wanted.keySet().stream().filter(id -> !now.containsKey(id)).forEach(added::add);
+            // cameras that failed start again (a file unchanged may be a camera back online); their
+            // health series, still registered, go first, as a changed camera's do
+            List<String> retried = new ArrayList<>();
+            wanted.keySet().stream().filter(id -> !now.containsKey(id))
+                    .forEach(id -> (failedBefore.containsKey(id) ? retried : added).add(id));
             now.forEach((id, c) -> {
                 if (!wanted.containsKey(id)) {
                     removed.add(id);
@@ -400,6 +421,9 @@ public final class Daemon implements AutoCloseable {
                     changed.add(id);
                 }
             });
+            int unchanged = now.size() - removed.size() - changed.size();
+            // a failed camera whose file is gone leaves for good, like a running one
+            failedBefore.keySet().stream().filter(id -> !wanted.containsKey(id)).forEach(removed::add);
             List<Running> stopped = new ArrayList<>();
             synchronized (running) {
                 for (String id : concat(removed, changed)) {
@@ -409,6 +433,9 @@ public final class Daemon implements AutoCloseable {
                         stopped.add(r);
                     }
                     endedByItself.remove(id);
+                }
+                for (String id : concat(removed, retried)) {
+                    failedRuns.remove(id);
                 }
             }
             // all at once, then wait: each closes and writes its open window
@@ -426,7 +453,7 @@ public final class Daemon implements AutoCloseable {
                 metadata.remove(id);
                 events.remove(id);
             }
-            for (String id : changed) {
+            for (String id : concat(changed, retried)) {
                 health.remove(id, false);
             }
             List<String> failed = new ArrayList<>();
@@ -435,7 +462,7 @@ public final class Daemon implements AutoCloseable {
                 launching = true;
             }
             try {
-                for (String id : concat(changed, added)) {
+                for (String id : concat(concat(changed, retried), added)) {
                     CameraConfig c = wanted.get(id);
                     remember(c);
                     if (!launch(c)) {
@@ -448,8 +475,7 @@ public final class Daemon implements AutoCloseable {
                 }
             }
             List<String> restart = needsRestart(started, next);
-            Reload result = new Reload(true, added, removed, changed, now.size() - removed.size() - changed.size(), restart,
-                    failed, List.of());
+            Reload result = new Reload(true, concat(retried, added), removed, changed, unchanged, restart, failed, List.of());
             log.info("reload ({}): {}", trigger, result.describe());
             return result;
         }
@@ -563,6 +589,16 @@ public final class Daemon implements AutoCloseable {
         return completion;
     }
 
+    /** Adapters made and not yet released: one per camera running (for tests of what reloads leave behind). */
+    int adaptersOpen() {
+        return wiring.adaptersOpen();
+    }
+
+    /** Camera runs that failed or could not start, since the start. */
+    int failedRuns() {
+        return failedCameras.get();
+    }
+
     /** True when every enabled camera failed (and there was at least one). */
     public boolean allCamerasFailed() {
         return cameraCount.get() > 0 && failedCameras.get() >= cameraCount.get();
@@ -601,13 +637,23 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** Stops, waits up to {@code grace} for the last reports, then frees everything. */
-    public void stopAndWait(Duration grace) {
+    /**
+     * Stops and waits up to {@code grace} for the last reports; false (logged with the cameras still
+     * stopping) when the grace ran out: the caller closes anyway.
+     */
+    public boolean stopAndWait(Duration grace) {
         stop();
         try {
             completion.block(grace);
+            return true;
         } catch (RuntimeException e) {
-            log.warn("not every camera finished within {} s; closing anyway", grace.toSeconds());
+            List<String> left;
+            synchronized (running) {
+                left = List.copyOf(running.keySet());
+            }
+            log.warn("not every camera finished within {} s (still stopping: {}); closing anyway", grace.toSeconds(),
+                    String.join(", ", left));
+            return false;
         }
     }
 

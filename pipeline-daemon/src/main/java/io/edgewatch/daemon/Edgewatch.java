@@ -5,6 +5,7 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /** The {@code edgewatch} command. Exit codes: 0 done, 1 failed, 2 invalid configuration or usage. */
 @Command(name = "edgewatch", mixinStandardHelpOptions = true, versionProvider = Edgewatch.VersionProvider.class,
@@ -119,19 +121,20 @@ public final class Edgewatch {
                 log.error("edgewatch could not start: {}", e.getMessage());
                 return FAILED;
             }
-            onSignal("TERM", "kill and systemctl stop will not stop it; SIGINT does", () -> stop("TERM", daemon));
-            onSignal("INT", "Ctrl-C and kill -INT will not stop it; SIGTERM does", () -> stop("INT", daemon));
+            // the stop's grace ran out: the main thread closes (the outbox last) with cameras still stopping
+            Sinks.Empty<Void> gaveUp = Sinks.empty();
+            AtomicBoolean stopping = new AtomicBoolean();
+            onSignal("TERM", "kill and systemctl stop will not stop it; SIGINT does", () -> stop("SIGTERM received", daemon, stopping, gaveUp));
+            onSignal("INT", "Ctrl-C and kill -INT will not stop it; SIGTERM does", () -> stop("SIGINT received", daemon, stopping, gaveUp));
             // never the JVM's default for HUP (exit 129 without the open windows): a reload
             onSignal("HUP", "kill -HUP and systemctl reload will not reload it; POST /api/reload and edits of the camera"
                     + " files (watched) still do", () -> new Thread(() -> daemon.reload("SIGHUP"), "edgewatch-reload").start());
             if (duration != null) {
-                Mono.delay(duration).subscribe(t -> {
-                    log.info("--duration {} reached: stopping", Durations.format(duration));
-                    daemon.stop();
-                });
+                Mono.delay(duration).subscribe(t -> stop("--duration " + Durations.format(duration) + " reached", daemon,
+                        stopping, gaveUp));
             }
             try {
-                daemon.completion().block();
+                Mono.firstWithSignal(daemon.completion(), gaveUp.asMono()).block();
             } finally {
                 daemon.close();
             }
@@ -139,9 +142,24 @@ public final class Edgewatch {
             return daemon.allCamerasFailed() ? FAILED : OK;
         }
 
-        private static void stop(String name, Daemon daemon) {
-            log.info("SIG{} received: closing windows and stopping (up to {} s)", name, SHUTDOWN_GRACE.toSeconds());
-            new Thread(() -> daemon.stopAndWait(SHUTDOWN_GRACE), "edgewatch-stop").start();
+        /**
+         * Stops within {@link #SHUTDOWN_GRACE} whatever hangs (a detector or a sink that never
+         * answers): past it {@code gaveUp} lets the main thread close the daemon, so the outbox is
+         * closed cleanly and the process exits 0 before systemd's SIGKILL (TimeoutStopSec 45 s).
+         * A second signal during a stop starts no second wait.
+         */
+        private static void stop(String why, Daemon daemon, AtomicBoolean stopping, Sinks.Empty<Void> gaveUp) {
+            if (!stopping.compareAndSet(false, true)) {
+                return;
+            }
+            log.info("{}: closing windows and stopping (up to {} s)", why, SHUTDOWN_GRACE.toSeconds());
+            Thread t = new Thread(() -> {
+                if (!daemon.stopAndWait(SHUTDOWN_GRACE)) {
+                    gaveUp.tryEmitEmpty();
+                }
+            }, "edgewatch-stop");
+            t.setDaemon(true);
+            t.start();
         }
 
         /**

@@ -16,13 +16,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.edgewatch.testkit.DaemonProcess;
+import io.edgewatch.testkit.InferenceServerStandIn;
 import io.edgewatch.testkit.RoboflowStandIn;
 import io.edgewatch.testkit.RoboflowStandIn.Answer;
 
 /**
  * The daemon as a child process, reporting to a Roboflow stand-in that answers every request
  * 200 but slowly: SIGHUP reloads and leaves it running; SIGTERM stops it with exit 0, no stack trace, and
- * nothing the stand-in answered 2xx left in the outbox (so nothing is sent twice after a restart).
+ * nothing the stand-in answered 2xx left in the outbox (so nothing is sent twice after a restart);
+ * a stop that hangs (a detector that never answers) still ends within its grace, the outbox closed.
  */
 class CleanStopTest {
 
@@ -132,6 +134,67 @@ class CleanStopTest {
         } finally {
             daemon.destroyForcibly();
         }
+    }
+
+    @Test
+    void aStopThatHangsPastItsGraceStillClosesTheOutboxAndExitsZero() throws Exception {
+        RoboflowStandIn roboflow = new RoboflowStandIn("ws");
+        InferenceServerStandIn server = new InferenceServerStandIn();
+        // the start-up probe is answered; frames never are (an answer ten minutes later, against a ten-minute timeout)
+        server.answer(r -> "edgewatch-startup-check".equals(r.field("id"))
+                ? InferenceServerStandIn.Answer.ok(InferenceServerStandIn.detections(r, "person", 0.9))
+                : InferenceServerStandIn.Answer.ok(InferenceServerStandIn.detections(r, "person", 0.9)).after(Duration.ofMinutes(10)));
+        Path cfg = dir.resolve("config");
+        Files.createDirectories(cfg.resolve("cameras"));
+        Files.writeString(cfg.resolve("edgewatch.yaml"), """
+                storage:
+                  path: %s
+                sinks:
+                  jsonl:
+                    path: %s
+                roboflow:
+                  api_key: ${ROBOFLOW_API_KEY}
+                  api_url: %s
+                  workspace: ws
+                """.formatted(dir.resolve("var"), dir.resolve("out/reports.jsonl"), roboflow.url()));
+        Files.writeString(cfg.resolve("cameras/hung.yaml"), """
+                id: hung
+                source:
+                  type: test_pattern
+                  size: 160x120
+                  rate: 5
+                inference:
+                  type: roboflow
+                  url: %s
+                  api_key: %s
+                  model_id: parts/2
+                  timeout: 10m
+                aggregation:
+                  frequency: 1
+                """.formatted(server.url(), KEY));
+        Path log = dir.resolve("daemon.log");
+        Process daemon = DaemonProcess.run(Edgewatch.class, cfg, log, Map.of("ROBOFLOW_API_KEY", KEY));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (server.frames().isEmpty() && daemon.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(server.frames()).as(Files.readString(log)).isNotEmpty();
+            // a frame is in inference, and stays there: the camera cannot close its window until it is answered
+            signal(daemon, "TERM");
+            // the 20 s grace, the sinks' own closing graces, and room for a busy box; systemd would kill at 45 s
+            assertThat(daemon.waitFor(120, TimeUnit.SECONDS)).as("the daemon exited after SIGTERM").isTrue();
+            assertThat(daemon.exitValue()).as(Files.readString(log)).isZero();
+        } finally {
+            daemon.destroyForcibly();
+            server.close();
+            roboflow.close();
+        }
+        String text = Files.readString(log);
+        assertThat(text).contains("not every camera finished within 20 s (still stopping: hung); closing anyway")
+                .containsPattern("outbox .*outbox\\.db: \\d+ waiting")
+                .contains("edgewatch stopped")
+                .doesNotContain(KEY);
     }
 
     private long outboxReports() throws Exception {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 import io.edgewatch.core.frame.VideoFrame;
@@ -30,7 +31,9 @@ import reactor.core.scheduler.Scheduler;
  * after an idle minute and replaced by new threads, and a detector per thread (a
  * {@code ThreadLocal}) made a new HOG, cascade or ONNX detector for each new thread while keeping
  * the old ones until the adapter closed. {@link #close()} frees the idle detectors at once and
- * those still in a call when that call ends, so it never waits for a detection.
+ * those still in a call when that call ends, so it never waits for a detection (it runs on the
+ * thread that ended a camera's run: a timer, a sink's writer, shared by every camera); a shared
+ * detector busy in a call is likewise closed by that call as it returns.
  */
 public final class BlockingAdapter implements InferenceAdapter {
 
@@ -39,6 +42,8 @@ public final class BlockingAdapter implements InferenceAdapter {
     private final Scheduler workers;
     private final Supplier<BlockingDetector> factory;
     private final BlockingDetector shared;
+    /** Serialises the calls of the shared detector and its close. */
+    private final ReentrantLock sharedLock = new ReentrantLock();
     /** Pooled detectors not in a call; the most recently used first (its memory is the warmest). */
     private final Deque<BlockingDetector> idle = new ConcurrentLinkedDeque<>();
     /** Every detector made and not yet closed: one close each, whoever gets there first. */
@@ -93,27 +98,50 @@ public final class BlockingAdapter implements InferenceAdapter {
         if (!frame.tryRetain()) {
             throw new InferenceException(InferenceException.Kind.INTERNAL, frame + " was released before inference");
         }
-        BlockingDetector detector = null;
         try {
             long start = System.nanoTime();
-            detector = shared != null ? shared : checkOut();
-            List<Prediction> predictions;
-            // serialises a shared detector and keeps its close() out; uncontended for a pooled one
-            synchronized (detector) {
-                if (closed) {
-                    throw new InferenceException(InferenceException.Kind.UNAVAILABLE, "detector " + modelId + " is closed");
-                }
-                predictions = detector.detect(frame.pixels());
-            }
+            List<Prediction> predictions = shared != null ? detectShared(frame) : detectPooled(frame);
             long end = System.nanoTime();
             return new InferenceResult(InferenceIds.next(), frame.cameraId(), frame.sequence(), modelId,
                     modelType, predictions, frame.capturedNanos(), frame.capturedAt(),
                     Duration.ofNanos(end - start), Duration.ofNanos(end - start), end);
         } finally {
-            if (detector != null && shared == null) {
-                checkIn(detector);
-            }
             frame.release();
+        }
+    }
+
+    private List<Prediction> detectPooled(VideoFrame frame) {
+        BlockingDetector detector = checkOut();
+        try {
+            return detector.detect(frame.pixels());
+        } finally {
+            checkIn(detector);
+        }
+    }
+
+    private List<Prediction> detectShared(VideoFrame frame) {
+        sharedLock.lock();
+        try {
+            if (closed) {
+                throw new InferenceException(InferenceException.Kind.UNAVAILABLE, "detector " + modelId + " is closed");
+            }
+            return shared.detect(frame.pixels());
+        } finally {
+            sharedLock.unlock();
+            // a close() during the call left the detector to it; a call holding the lock now closes it itself
+            if (closed) {
+                closeShared();
+            }
+        }
+    }
+
+    private void closeShared() {
+        if (sharedLock.tryLock()) {
+            try {
+                closeOnce(shared);
+            } finally {
+                sharedLock.unlock();
+            }
         }
     }
 
@@ -143,9 +171,7 @@ public final class BlockingAdapter implements InferenceAdapter {
 
     private void closeOnce(BlockingDetector d) {
         if (open.remove(d)) {
-            synchronized (d) {
-                d.close();
-            }
+            d.close();
         }
     }
 
@@ -155,8 +181,7 @@ public final class BlockingAdapter implements InferenceAdapter {
         closed = true;
         drainIdle();
         if (shared != null) {
-            // a worker may still be inside detect(): this waits for it under the detector's lock
-            closeOnce(shared);
+            closeShared();
         }
     }
 }

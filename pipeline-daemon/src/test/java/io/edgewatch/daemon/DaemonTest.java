@@ -1,0 +1,114 @@
+package io.edgewatch.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.edgewatch.daemon.config.ConfigLoader;
+import io.edgewatch.testkit.BadMedia;
+
+/**
+ * The daemon's lifecycle in process: what reloads and stops leave behind (adapters, health
+ * series), how reloads are run when they pile up, and what a stop does to a reload.
+ */
+class DaemonTest {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    static final String STEADY = """
+            id: steady
+            source:
+              type: test_pattern
+              size: 160x120
+              rate: 10
+            inference:
+              type: motion
+            aggregation:
+              frequency: 1
+            """;
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Waits up to {@code limit} for {@code condition}; the assertion after it says what was not reached. */
+    static void within(Duration limit, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    private static String get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
+    void aCameraThatFailsAtOnceKeepsNoAdapterAndNoStaleSeriesHoweverOftenItIsReloaded() throws Exception {
+        Path cfg = ConfigFolder.write(dir, "", STEADY);
+        Path broken = BadMedia.randomBytes(dir.resolve("random.mp4"), 4096, 7);
+        Files.writeString(cfg.resolve("cameras/broken.yaml"), """
+                id: broken
+                source:
+                  type: file
+                  path: %s
+                inference:
+                  type: motion
+                aggregation:
+                  frequency: 1
+                """.formatted(broken));
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            String url = daemon.healthUrl().orElseThrow();
+            await("the broken camera's first failure", () -> daemon.failedRuns() >= 1);
+            int reloads = 6;
+            for (int i = 0; i < reloads; i++) {
+                Daemon.Reload r = daemon.reload("the test");
+                assertThat(r.applied()).isTrue();
+                assertThat(r.started()).as("the failed camera is started again").containsExactly("broken");
+                assertThat(r.unchanged()).isEqualTo(1);
+                int failures = i + 2;
+                await("failure " + failures + " of the broken camera", () -> daemon.failedRuns() >= failures);
+            }
+            // made: the steady camera's and one per run of the broken one; released: every broken run's
+            // the last broken run's adapter is released as its run ends, just after its failure is counted
+            within(Duration.ofSeconds(10), () -> daemon.adaptersOpen() <= 1);
+            assertThat(daemon.adaptersOpen()).as("adapters made and not closed after %d reloads", reloads).isEqualTo(1);
+
+            // the series of the broken camera are the live ones: a gauge bound to a collected camera reads NaN
+            System.gc();
+            List<String> broke = get(url + "/metrics").lines().filter(l -> l.contains("camera=\"broken\"") && !l.startsWith("#")).toList();
+            assertThat(broke).isNotEmpty().noneMatch(l -> l.endsWith("NaN"));
+
+            // its file gone, the failed camera leaves for good: no series, not in /api/cameras
+            Files.delete(cfg.resolve("cameras/broken.yaml"));
+            Daemon.Reload gone = daemon.reload("the test");
+            assertThat(gone.stopped()).containsExactly("broken");
+            assertThat(get(url + "/metrics")).doesNotContain("camera=\"broken\"");
+            assertThat(get(url + "/api/cameras")).doesNotContain("\"broken\"");
+            daemon.stop();
+            daemon.completion().block(WAIT);
+        }
+    }
+}
