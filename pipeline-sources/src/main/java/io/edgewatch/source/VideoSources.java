@@ -16,6 +16,18 @@ import io.edgewatch.source.internal.FfmpegSource;
 public final class VideoSources {
 
     private static final Logger log = LoggerFactory.getLogger(VideoSources.class);
+    /**
+     * What FFmpeg may open for an HTTP camera: HTTP(S) over TCP/TLS, and only the MJPEG demuxers
+     * (multipart {@code multipart/x-mixed-replace} and a bare JPEG stream). Without them FFmpeg
+     * probes the answer, so a hostile camera answering an HLS playlist made it fetch any URL the
+     * playlist named (another host, a local port, a file with a media extension).
+     */
+    static final String HTTP_PROTOCOLS = "http,https,tcp,tls";
+    static final String HTTP_FORMATS = "mpjpeg,mjpeg";
+    /** An {@code .m3u8} URL: HLS, its playlists and segments (and their AES keys) over HTTP(S) only. */
+    static final String HLS_PROTOCOLS = "http,https,tcp,tls,crypto";
+    /** What FFmpeg may open for an RTSP camera: the session (plain or over TLS) and its RTP/RTCP over UDP or TCP. */
+    static final String RTSP_PROTOCOLS = "rtsp,rtsps,rtp,srtp,udp,tcp,tls";
 
     private VideoSources() {
     }
@@ -58,6 +70,7 @@ public final class VideoSources {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("rtsp_transport", transport);
         options.put("timeout", Long.toString(timeoutMicros));
+        options.put("protocol_whitelist", RTSP_PROTOCOLS);
         String description = "rtsp " + redactUrl(url);
         if (url.regionMatches(true, 0, "rtsps://", 0, 8)) {
             options.putAll(tls(cameraId, description, tls));
@@ -83,7 +96,30 @@ public final class VideoSources {
         if (url.regionMatches(true, 0, "https://", 0, 8)) {
             options.putAll(tls(cameraId, description, tls));
         }
-        return new FfmpegSource(new SourceOptions(cameraId, url, null, options, true, false, description, reconnect));
+        String format = null;
+        if (hlsPlaylist(url)) {
+            // asked for by name: HLS, its segments fetched over HTTP(S) only (never file: or other protocols)
+            format = "hls";
+            options.put("protocol_whitelist", HLS_PROTOCOLS);
+        } else {
+            // a camera's answer is not probed into a playlist or any other demuxer that opens further URLs
+            options.put("protocol_whitelist", HTTP_PROTOCOLS);
+            options.put("format_whitelist", HTTP_FORMATS);
+        }
+        return new FfmpegSource(new SourceOptions(cameraId, url, format, options, true, false, description, reconnect));
+    }
+
+    /** A URL whose path ends in {@code .m3u8}: an HLS playlist, by the operator's choice. */
+    static boolean hlsPlaylist(String url) {
+        String path = url;
+        int end = path.length();
+        for (char c : new char[] {'?', '#'}) {
+            int i = path.indexOf(c);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        return path.substring(0, end).toLowerCase(Locale.ROOT).endsWith(".m3u8");
     }
 
     /** FFmpeg's options for {@code tls}; not checking is said at WARN, naming the camera. */

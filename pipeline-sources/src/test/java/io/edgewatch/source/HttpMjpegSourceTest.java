@@ -3,7 +3,10 @@ package io.edgewatch.source;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -106,5 +109,61 @@ class HttpMjpegSourceTest {
             frames.forEach(VideoFrame::release);
         }
         assertThat(served.get()).isGreaterThanOrEqualTo(20);
+    }
+
+    /**
+     * A hostile or MITM'd HTTP camera answering an HLS playlist that points at another local port
+     * (security review 7): FFmpeg probed the answer, took it for HLS and fetched the segment, so a
+     * camera could make the box fetch any URL. An HTTP camera is now opened only as MJPEG, over
+     * http/https/tcp/tls: the playlist is refused, named with the camera, and the port never contacted.
+     */
+    @Test
+    void aPlaylistAnswerIsRefusedAndTheUrlsItNamesAreNeverFetched() throws Exception {
+        AtomicInteger contacted = new AtomicInteger();
+        try (ServerSocket other = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                while (!other.isClosed()) {
+                    try (Socket s = other.accept()) {
+                        contacted.incrementAndGet();
+                    } catch (Exception e) {
+                        // closed
+                    }
+                }
+            }, "other-port");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String segment = "http://127.0.0.1:" + other.getLocalPort() + "/secret/seg0.ts";
+            String playlist = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
+                    + "#EXTINF:2.0,\n" + segment + "\n#EXTINF:2.0,\n" + segment + "?n=1\n#EXT-X-ENDLIST\n";
+            AtomicInteger served = new AtomicInteger();
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/video.mjpg", exchange -> {
+                served.incrementAndGet();
+                byte[] body = playlist.getBytes(StandardCharsets.US_ASCII);
+                exchange.getResponseHeaders().set("Content-Type", "application/vnd.apple.mpegurl");
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            server.start();
+            Reconnect fast = new Reconnect(Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofSeconds(10),
+                    Duration.ofSeconds(5), Duration.ofSeconds(5));
+            FrameSource camera = VideoSources.http("yard", "http://127.0.0.1:" + server.getAddress().getPort() + "/video.mjpg",
+                    2_000_000, fast);
+            Disposable running = camera.frames().subscribe(VideoFrame::release);
+            try {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while ((camera.status().reconnects() < 3 || served.get() < 3) && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(served.get()).as("playlists served").isGreaterThanOrEqualTo(3);
+                assertThat(camera.status().lastError()).contains("camera yard");
+                assertThat(contacted.get()).as("connections to the port the playlist names").isZero();
+            } finally {
+                running.dispose();
+                server.stop(0);
+            }
+        }
     }
 }

@@ -44,6 +44,9 @@ public final class WindowAggregator implements Function<Flux<FrameEvent>, Flux<W
     /** The error kind of the source's decoder errors. */
     public static final String DECODE_ERRORS = "decode";
 
+    /** A drift of the wall clock from the labels (without a step) larger than this relabels the next window on the wall clock. */
+    private static final long RELABEL_NANOS = 1_000_000;
+
     private final WindowOptions options;
     private final LongSupplier decodeErrors;
 
@@ -95,7 +98,11 @@ public final class WindowAggregator implements Function<Flux<FrameEvent>, Flux<W
                                 if (end == null) {
                                     end = clock.check();
                                 }
-                                open[0] = end;
+                                open[0] = end.steps() == start.steps()
+                                        && Math.abs(end.offsetNanos() - start.offsetNanos()) < RELABEL_NANOS
+                                        // the clocks' offset jitters by microseconds between two readings: windows stay contiguous
+                                        ? new ClockWatch.Reading(end.monotonicNanos(), start.offsetNanos(), end.steps(), end.steppedNanos())
+                                        : end;
                                 long decodeNow = decodeErrors.getAsLong();
                                 long decode = decodeNow - decodeSeen[0];
                                 decodeSeen[0] = decodeNow;

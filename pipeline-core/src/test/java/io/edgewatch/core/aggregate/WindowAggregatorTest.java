@@ -128,6 +128,44 @@ class WindowAggregatorTest {
         assertThat(clocks[0].steps()).isEqualTo(2);
     }
 
+    /** The two clocks read a few microseconds apart each time: the windows stay contiguous, one's end the next one's start. */
+    @Test
+    void microsecondJitterBetweenTheClocksKeepsWindowsContiguous() {
+        AtomicReference<Duration> step = new AtomicReference<>(Duration.ZERO);
+        int[] reads = {0};
+        List<WindowReport> reports = new ArrayList<>();
+        StepVerifier.withVirtualTime(() -> {
+                    VirtualTimeScheduler vts = VirtualTimeScheduler.get();
+                    ClockWatch jittery = ClockWatch.of(() -> vts.now(TimeUnit.NANOSECONDS), new Clock() {
+                        @Override
+                        public ZoneId getZone() {
+                            return ZoneOffset.UTC;
+                        }
+
+                        @Override
+                        public Clock withZone(ZoneId zone) {
+                            return this;
+                        }
+
+                        @Override
+                        public Instant instant() {
+                            return Instant.EPOCH.plusNanos(vts.now(TimeUnit.NANOSECONDS) + (reads[0]++ % 2 == 0 ? 3_000 : -2_000));
+                        }
+                    });
+                    return Flux.<FrameEvent>never().transform(WindowAggregator.create(WindowOptions.of("cam-1", "m/1",
+                            ModelType.OBJECT_DETECTION, FIVE).withScheduler(vts).withClock(jittery)));
+                })
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(15))
+                .recordWith(() -> reports)
+                .expectNextCount(3)
+                .thenCancel()
+                .verify(VERIFY_TIMEOUT);
+        assertThat(reports.get(1).windowStart()).isEqualTo(reports.get(0).windowEnd());
+        assertThat(reports.get(2).windowStart()).isEqualTo(reports.get(1).windowEnd());
+        assertThat(reports).extracting(WindowReport::seconds).containsOnly(5.0);
+    }
+
     /** A move of the wall clock under a second (NTP slewing, a small step) cuts nothing; the next window is labelled on the moved clock. */
     @Test
     void aMoveOfTheWallClockUnderASecondIsNoStep() {

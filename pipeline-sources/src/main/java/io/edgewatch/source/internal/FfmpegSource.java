@@ -4,11 +4,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,6 +57,8 @@ public final class FfmpegSource implements FrameSource {
 
     private static final Logger log = LoggerFactory.getLogger(FfmpegSource.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
+    /** Per camera, the last connection opened or waiting to: a new one waits for it to close. */
+    private static final ConcurrentHashMap<String, CompletableFuture<Void>> SESSIONS = new ConcurrentHashMap<>();
     /** Idle frame buffers a source keeps for reuse: enough for the frames a pipeline holds at once. */
     private static final int POOLED_FRAMES = 32;
     /** How often a looped file may be reopened when its passes are short: from 0.5 s, doubling to 30 s. */
@@ -69,6 +74,8 @@ public final class FfmpegSource implements FrameSource {
             new AtomicReference<>(new SourceStatus(SourceStatus.State.STOPPED, Instant.now(), System.nanoTime(), 0, null));
 
     private final FfmpegLog.Camera ffmpegLog;
+    /** The last connection was abandoned by the watchdog. */
+    private final AtomicBoolean abandoned = new AtomicBoolean();
 
     public FfmpegSource(SourceOptions options) {
         this.options = options;
@@ -124,6 +131,7 @@ public final class FfmpegSource implements FrameSource {
                         return watchdog(attempt(sequence, () -> opened.tryEmitValue(true)), opened.asMono(), reconnect,
                                 Schedulers.parallel());
                     })
+                    .doOnError(TimeoutException.class, e -> abandoned.set(true))
                     .onErrorMap(TimeoutException.class, e -> new SourceException("camera " + options.cameraId()
                             + ": no frame from " + options.description() + " for " + reconnect.watchdog().toSeconds()
                             + " s; abandoning this connection", e))
@@ -204,8 +212,61 @@ public final class FfmpegSource implements FrameSource {
         return attempt(sequence, () -> { });
     }
 
-    /** As above; {@code onOpen} runs once the grabber has opened, before its first frame. */
+    /**
+     * As above; {@code onOpen} runs once the grabber has opened, before its first frame. A
+     * camera's connection opens only once its previous one (of this source or of the source it
+     * replaced at a reload) has closed: a cancelled grabber closes only when its native call
+     * returns (FFmpeg's connect or read timeout), and opening beside it piled sessions and threads
+     * on one camera at each restart. The wait is bounded by {@link #previousCloseWait()}: a grabber
+     * stuck in native code for longer is abandoned, as the watchdog abandons it; one the watchdog
+     * abandoned is not waited for.
+     */
     private Flux<VideoFrame> attempt(AtomicLong sequence, Runnable onOpen) {
+        return Flux.defer(() -> {
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            CompletableFuture<Void> previous = SESSIONS.put(options.cameraId(), mine);
+            boolean[] opened = {false};
+            // a grabber the watchdog abandoned is stuck in native code: its replacement does not wait for it
+            boolean stuck = abandoned.getAndSet(false);
+            Mono<Void> previousClosed = previous == null || previous.isDone() || stuck ? Mono.empty()
+                    : Mono.fromFuture(previous, true)
+                            .timeout(previousCloseWait(), Schedulers.parallel())
+                            .onErrorResume(TimeoutException.class, e -> {
+                                log.warn("camera {}: its previous connection to {} has not closed after {} s (stuck in FFmpeg);"
+                                                + " opening a new one beside it", options.cameraId(), options.description(),
+                                        previousCloseWait().toSeconds());
+                                return Mono.empty();
+                            });
+            return previousClosed
+                    .thenMany(Flux.defer(() -> {
+                        opened[0] = true;
+                        return session(sequence, onOpen, mine);
+                    }))
+                    .doFinally(signal -> {
+                        if (!opened[0]) {
+                            // never opened: the camera's next connection waits for what this one waited for
+                            if (previous == null) {
+                                closed(mine);
+                            } else {
+                                previous.whenComplete((v, e) -> closed(mine));
+                            }
+                        }
+                    });
+        });
+    }
+
+    /** How long a new connection waits for the camera's previous one to close. */
+    private Duration previousCloseWait() {
+        return options.reconnect() != null ? options.reconnect().connectTimeout() : Reconnect.DEFAULTS.connectTimeout();
+    }
+
+    private void closed(CompletableFuture<Void> session) {
+        session.complete(null);
+        SESSIONS.remove(options.cameraId(), session);
+    }
+
+    /** One grabber on a thread of its own; {@code done} completes once the thread has closed it. */
+    private Flux<VideoFrame> session(AtomicLong sequence, Runnable onOpen, CompletableFuture<Void> done) {
         return Flux.defer(() -> {
             String threadName = "edgewatch-source-" + options.cameraId() + "-" + THREADS.incrementAndGet();
             ExecutorService owner = Executors.newSingleThreadExecutor(r -> {
@@ -221,7 +282,15 @@ public final class FfmpegSource implements FrameSource {
                         return opened;
                     }, Session::next, session -> closeOnOwner(session, owner, threadName))
                     .subscribeOn(scheduler)
-                    .doFinally(signal -> owner.shutdown());
+                    .doFinally(signal -> {
+                        // runs after the close task (queued behind the native call that holds the thread)
+                        try {
+                            owner.execute(() -> closed(done));
+                        } catch (RejectedExecutionException e) {
+                            closed(done);
+                        }
+                        owner.shutdown();
+                    });
         });
     }
 
@@ -402,6 +471,8 @@ public final class FfmpegSource implements FrameSource {
                 try {
                     Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
                 } catch (InterruptedException e) {
+                    // a cancel interrupts the owner: the session is ending, the file is not reopened once more
+                    closing = true;
                     Thread.currentThread().interrupt();
                     return;
                 }

@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -218,5 +219,60 @@ class FfmpegSourceReconnectTest {
     private static long threads(String camera) {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("edgewatch-source-" + camera + "-") && t.isAlive()).count();
+    }
+
+    /**
+     * Restarts of a camera whose RTSP server accepts and never answers (review-lifecycle 10): the
+     * grabber of a cancelled subscription stays in its connect until FFmpeg's timeout, and each
+     * restart opened another beside it, so 20 quick restarts left 20 sessions and threads on one
+     * camera. A new session of a camera now waits for its previous one to close (bounded by the
+     * connect timeout), so at most one grabber of the camera is connecting at a time.
+     */
+    @Test
+    void aRestartWaitsForTheCamerasPreviousGrabberToClose() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        List<java.net.Socket> held = new CopyOnWriteArrayList<>();
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                while (!silent.isClosed()) {
+                    try {
+                        held.add(silent.accept());
+                        connections.incrementAndGet();
+                    } catch (Exception e) {
+                        // closed
+                    }
+                }
+            }, "silent-rtsp");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Reconnect slowConnect = new Reconnect(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofMinutes(1),
+                    Duration.ofSeconds(30), Duration.ofSeconds(30));
+            Map<String, String> rtsp = Map.of("rtsp_transport", "tcp", "timeout", "3000000");
+            String url = "rtsp://127.0.0.1:" + silent.getLocalPort() + "/stream1";
+            FfmpegSource first = new FfmpegSource(new SourceOptions("cam-w", url, null, rtsp, true, false, "rtsp " + url,
+                    slowConnect));
+            Disposable running = first.frames().subscribe(VideoFrame::release);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (connections.get() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(connections.get()).isEqualTo(1);
+            for (int i = 0; i < 20; i++) {
+                // a reload makes a new source for the same camera each time
+                running.dispose();
+                running = new FfmpegSource(new SourceOptions("cam-w", url, null, rtsp, true, false, "rtsp " + url, slowConnect))
+                        .frames().subscribe(VideoFrame::release);
+                Thread.sleep(20);
+            }
+            Thread.sleep(500);
+            long threads = threads("cam-w");
+            assertThat(connections.get()).as("connections the camera opened").isLessThanOrEqualTo(2);
+            assertThat(threads).as("grabber threads of the camera").isLessThanOrEqualTo(2);
+            running.dispose();
+        } finally {
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
     }
 }
