@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.management.UnixOperatingSystemMXBean;
 
+import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.pipeline.LastFrame;
@@ -47,8 +48,10 @@ import io.edgewatch.sink.roboflow.RoboflowSink;
 import io.edgewatch.sink.roboflow.VisionEventsSink;
 import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
 import io.edgewatch.sink.webhook.Webhook;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A running edgewatch: its lifecycle. {@link #start} opens the stores and sinks, wires and starts
@@ -107,6 +110,7 @@ public final class Daemon implements AutoCloseable {
     /** Each running camera's last window, for the watchdog. */
     private final Watchdog.Heartbeats heartbeats = new Watchdog.Heartbeats(System::nanoTime);
     private Watchdog watchdog;
+    private final Disposable clockCheck;
 
     /** A running camera: its file, its own stop (a reload's), and the end of its run. */
     private static final class Running {
@@ -131,6 +135,9 @@ public final class Daemon implements AutoCloseable {
         this.healthStore = openHealthStore(config);
         // local time: the statistics endpoint reads and writes times as Roboflow's reports carry them
         this.health = new Health(Clock.systemDefaultZone(), healthStore);
+        // the aggregators check the wall clock against the monotonic one; this checks too while no camera runs
+        health.clock(ClockWatch.system());
+        this.clockCheck = ClockWatch.system().checkEvery(ClockWatch.CHECK_EVERY, Schedulers.parallel());
         health.storage("health", healthStore::storageProblem, config.alertSustain());
         if (config.roboflow() != null && config.roboflow().workspace() != null) {
             health.workspace(config.roboflow().workspace());
@@ -696,6 +703,7 @@ public final class Daemon implements AutoCloseable {
         if (watchdog != null) {
             watchdog.close();
         }
+        clockCheck.dispose();
         notifier.close();
     }
 }

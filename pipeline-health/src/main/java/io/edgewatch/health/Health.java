@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -21,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgewatch.core.Version;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.sample.CameraSignals;
 import io.edgewatch.health.alert.AlertEvent;
 import io.edgewatch.health.alert.AlertOptions;
@@ -108,6 +110,21 @@ public final class Health implements AutoCloseable {
      */
     public void storage(String name, Supplier<String> problem, Duration clearAfter) {
         hub.storage(name, problem, clearAfter);
+    }
+
+    /**
+     * Watches the wall clock: each step {@code watch} sees (NTP correcting a box that booted
+     * without a battery-backed clock, an operator's {@code date -s}) is counted in
+     * {@code edgewatch_clock_steps_total} and raised once as the daemon alert {@code clock_step}
+     * (the log, /api/alerts, the webhook, Vision Events). It fires and is not kept firing: a step
+     * is over when it is told, and the windows around it were cut at it and measured on the
+     * monotonic clock, so nothing else fires because of it.
+     */
+    public void clock(ClockWatch watch) {
+        meters.clockSteps(watch::steps);
+        watch.onStep(step -> hub.publish(new AlertEvent(DAEMON, "clock_step", true, step.after(), 0, step.seconds(),
+                String.format(Locale.ROOT, "the wall clock stepped %+.3f s (from %s to %s); the open windows were closed at the"
+                        + " step and the next ones are labelled by the new clock", step.seconds(), step.before(), step.after()))));
     }
 
     /** Also hands every alert start and clear to {@code listener} (a webhook), on the reporting thread. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.bytedeco.javacpp.Pointer;
@@ -112,6 +113,11 @@ final class HealthMeters implements AutoCloseable {
     }
 
     /** The outbox's depth, oldest age and counters. */
+    void clockSteps(LongSupplier steps) {
+        FunctionCounter.builder("edgewatch.clock.steps", steps, LongSupplier::getAsLong)
+                .description("steps of the wall clock against the monotonic clock (over 1 s between two checks)").register(registry);
+    }
+
     void outbox(Supplier<OutboxStats> stats) {
         this.outbox = stats; // meters hold their object weakly: keep it here
         Gauge.builder("edgewatch.outbox.depth", stats, o -> o.get().depth())
