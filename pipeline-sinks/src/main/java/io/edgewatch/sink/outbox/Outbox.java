@@ -259,6 +259,10 @@ public final class Outbox implements AutoCloseable {
         s.execute("BEGIN IMMEDIATE");
         try {
             int from = userVersion(s);
+            if (from > SCHEMA_VERSION) {
+                throw new SQLException("a newer edgewatch migrated it meanwhile (schema version " + from
+                        + "; this edgewatch knows versions up to " + SCHEMA_VERSION + ")");
+            }
             if (from < SCHEMA_VERSION) {
                 if (from == 0) {
                     for (String ddl : SCHEMA_0) {
