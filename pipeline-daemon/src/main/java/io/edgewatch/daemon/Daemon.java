@@ -158,6 +158,7 @@ public final class Daemon implements AutoCloseable {
                     Clock.systemUTC());
             health.outbox(outbox::stats);
             health.storage("outbox", outbox::storageProblem, config.alertSustain());
+            health.damage("outbox", outbox::damage, config.alertSustain());
         } else {
             this.outbox = null;
         }

@@ -48,11 +48,26 @@ final class AlertHub {
     private final List<Destination> destinations = new CopyOnWriteArrayList<>();
     private final List<Storage> stores = new CopyOnWriteArrayList<>();
 
-    private record Storage(String name, Supplier<String> problem, Duration clearAfter, Hysteresis state) {
+    /** A store on disk watched for one kind of trouble: {@code storage_full} (it cannot commit) or {@code storage_damaged} (it was salvaged). */
+    private record Storage(String kind, String name, Supplier<String> problem, Duration clearAfter, Hysteresis state) {
         String signal() {
-            return "storage_full:" + name;
+            return kind + ":" + name;
+        }
+
+        String fired(String problem) {
+            return kind.equals(DAMAGED)
+                    ? "the " + name + " store was damaged: " + problem + "; edgewatch goes on with a fresh one"
+                    : "the " + name + " store cannot write: " + problem + "; accepted windows wait in memory, in order, and are"
+                            + " written once there is space again (free space in storage.path)";
+        }
+
+        String cleared() {
+            return kind.equals(DAMAGED) ? "cleared: the " + name + " store opened undamaged" : "cleared: the " + name + " store writes again";
         }
     }
+
+    private static final String FULL = "storage_full";
+    private static final String DAMAGED = "storage_damaged";
     /** The daemon's firing alerts by signal. */
     private final Map<String, AlertEvent> daemonActive = new ConcurrentHashMap<>();
 
@@ -122,7 +137,20 @@ final class AlertHub {
      * {@code clearAfter}.
      */
     void storage(String name, Supplier<String> problem, Duration clearAfter) {
-        Storage s = new Storage(name, problem, clearAfter, new Hysteresis());
+        watch(new Storage(FULL, name, problem, clearAfter, new Hysteresis()));
+    }
+
+    /**
+     * Watches a store that may have been found damaged and salvaged at its open: while
+     * {@code damage} says what was found (the file moved aside, what was salvaged), the alert
+     * {@code storage_damaged:NAME} fires (at once; /healthz is degraded meanwhile); it clears once
+     * the store has been undamaged for {@code clearAfter}, after the next start that finds it whole.
+     */
+    void damage(String name, Supplier<String> damage, Duration clearAfter) {
+        watch(new Storage(DAMAGED, name, damage, clearAfter, new Hysteresis()));
+    }
+
+    private void watch(Storage s) {
         restore(s.signal(), s.state());
         stores.add(s);
     }
@@ -163,16 +191,13 @@ final class AlertHub {
             String problem = s.problem().get();
             switch (s.state().step(problem != null, now, Duration.ZERO, s.clearAfter())) {
                 case FIRED -> {
-                    AlertEvent e = new AlertEvent(DAEMON, s.signal(), true, now, 0, 0, "the " + s.name() + " store cannot write: "
-                            + problem + "; accepted windows wait in memory, in order, and are written once there is space again"
-                            + " (free space in storage.path)");
+                    AlertEvent e = new AlertEvent(DAEMON, s.signal(), true, now, 0, 0, s.fired(problem));
                     daemonActive.put(s.signal(), e);
                     publish(e);
                 }
                 case CLEARED -> {
                     daemonActive.remove(s.signal());
-                    publish(new AlertEvent(DAEMON, s.signal(), false, now, 0, 0, "cleared: the " + s.name()
-                            + " store writes again"));
+                    publish(new AlertEvent(DAEMON, s.signal(), false, now, 0, 0, s.cleared()));
                 }
                 case NONE -> { }
             }

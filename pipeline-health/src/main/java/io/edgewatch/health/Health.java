@@ -113,6 +113,15 @@ public final class Health implements AutoCloseable {
     }
 
     /**
+     * Watches a store that may have been found damaged at its open ({@code outbox}, {@code health}):
+     * while {@code damage} says what was found, {@code storage_damaged:NAME} fires and {@code /healthz}
+     * is degraded.
+     */
+    public void damage(String name, Supplier<String> damage, Duration clearAfter) {
+        hub.damage(name, damage, clearAfter);
+    }
+
+    /**
      * Watches the wall clock: each step {@code watch} sees (NTP correcting a box that booted
      * without a battery-backed clock, an operator's {@code date -s}) is counted in
      * {@code edgewatch_clock_steps_total} and raised once as the daemon alert {@code clock_step}
