@@ -2,10 +2,14 @@ package io.edgewatch.sink.store;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -16,6 +20,7 @@ import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
@@ -48,38 +53,50 @@ import org.sqlite.SQLiteException;
  * connection is opened (a directory, a garbage {@code -wal}); {@link #checkContent} runs right after it
  * is opened and before the first write: {@code PRAGMA quick_check(1)}, which reads every page of every
  * b-tree, overflow pages included, but not the index-against-table cross-check of {@code integrity_check}.
- * Its cost is one sequential read of the file (measured: about 0.2 s for a 100 MB outbox in the page
- * cache, bounded by the disk's read rate otherwise). Damage found later, by a read or a commit while
- * running, is an {@link SQLException} that {@link #isDamage} recognises; the owner then closes its
- * connection and calls {@link #salvage} as at the start.
+ * Its cost is one sequential read of the whole file (measured on this project's 2-core test box: 0.36 to
+ * 0.46 s for a 116 MB outbox in the page cache, so 3 to 4 s per GB; from a cold disk, the file's size
+ * over the disk's read rate). A schema read ({@code SELECT count(*) FROM sqlite_master}) would cost
+ * under a millisecond but sees only {@code SQLITE_NOTADB} and a damaged first page. Damage found later,
+ * by a read or a commit while running, is an {@link SQLException} that {@link #isDamage} recognises;
+ * the owner then closes its connection and calls {@link #salvage} as at the start.
  *
- * <p><b>Salvage</b> ({@link #salvage}): {@code NAME}, {@code NAME-wal}, {@code NAME-shm} and
- * {@code NAME-journal} are renamed {@code NAME.damaged-<yyyyMMdd'T'HHmmss'Z'>} (with {@code -wal} etc.
- * after it, so that {@code sqlite3 NAME.damaged-…} still sees its own write-ahead log), with {@code -2},
- * {@code -3}, … added when that name is taken: an earlier one is never overwritten. A directory is
- * renamed the same way. A fresh database is made at {@code NAME} in WAL mode with the caller's schema;
- * then, for each table of that schema (in the order the schema made them), the rows of the damaged copy
- * are read in rowid order and written, in one transaction per table, with the same values (the same ids
+ * <p><b>Salvage</b> ({@link #salvage}): a fresh database is made beside the damaged file, as
+ * {@code NAME.salvaging}, with the caller's schema; for each table of that schema (in the order the
+ * schema made them), the rows of the damaged file, opened read-only (it is left as it was found), are
+ * read in rowid order and written, in one transaction per table, with the same values (the same ids
  * too, so that an {@code AUTOINCREMENT} table keeps its order, and its {@code sqlite_sequence} is set no
- * lower than the damaged file's). The damaged copy is opened read-only and is left as it was found.
+ * lower than the damaged file's). Then {@code NAME-wal}, {@code NAME-shm}, {@code NAME-journal} and
+ * {@code NAME} are renamed {@code NAME.damaged-<yyyyMMdd'T'HHmmss'Z'>} (with {@code -wal} etc. after
+ * it, so that {@code sqlite3 NAME.damaged-…} still sees its own write-ahead log), with {@code -2},
+ * {@code -3}, … added when that name is taken: an earlier one is never overwritten. A directory is
+ * renamed the same way. Last, the fresh database, synced, is renamed {@code NAME}, in WAL mode. A crash
+ * before that leaves the damaged file in place (salvaged again at the next start); a crash between
+ * the renames leaves no {@code NAME} and a complete {@code NAME.salvaging}, which {@link #checkFile}
+ * puts in place.
  *
- * <p><b>Skipping what cannot be read.</b> Rows are read with a cursor {@code WHERE rowid > last}; when it
- * fails, a probe that reads rowids only ({@code SELECT rowid … WHERE rowid > ? LIMIT 1}, which touches
- * b-tree pages but not the rows' overflow pages) says where: if it answers a rowid, that row's own content
- * is unreadable (counted exactly, 1) and the cursor goes on after it; if the probe fails too, a b-tree page
- * is unreadable and the probe steps forward (by 1 for 64 probes, then doubling) until it passes the page,
- * then bisects back to the first rowid beyond it. <b>"Could not be read"</b> counts the rows whose content
- * failed, plus, for each unreadable page, the rowids it spans, and, when the end of a table cannot be
- * reached, the rowids from the last one read up to the table's {@code sqlite_sequence} (its highest id
- * ever). The spans count ids as dense, as the outbox's are (ids given in order, deleted from the oldest):
- * an estimate, said "about" in the line, and an upper bound where rows had been deleted in the middle.
- * It is unknown (said so) when the damaged file's schema cannot be read, when a table's end cannot be
- * reached and it has no {@code sqlite_sequence}, and when its {@code -wal} was garbage.
+ * <p><b>Skipping what cannot be read.</b> Rows are read with a cursor {@code WHERE rowid >= next}; when
+ * it fails, a probe that reads rowids only ({@code SELECT rowid … WHERE rowid >= ? LIMIT 1}, which
+ * touches b-tree pages but not the rows' overflow pages) says where: if it answers a rowid, that row's
+ * own content is unreadable (counted exactly, 1) and the cursor goes on after it; if the probe fails
+ * too, a b-tree page is unreadable and the probe steps forward (by 1 for 64 probes, then doubling) until
+ * it passes the page, then bisects back to the first rowid beyond it. A row the fresh schema refuses (a
+ * NOT NULL column read as NULL: a garbled cell) is counted unreadable too. A file shorter than its
+ * header says (truncated) is read from a copy in which its missing bytes are 0xFF, not the zeros SQLite
+ * would read there: zeros are a valid encoding, and a row cut by the end would come out garbled without
+ * an error. <b>"Could not be read"</b> counts the rows whose content failed, plus, for each unreadable
+ * page, the rowids it spans, and, when the end of a table cannot be reached, the rowids from there up to
+ * the table's {@code sqlite_sequence} (its highest id ever). The spans count ids as dense, as the
+ * outbox's are (ids given in order, deleted from the oldest): an estimate, said "about" in the line, and
+ * an upper bound where rows had been deleted in the middle. It is unknown (said so) when the damaged
+ * file's schema cannot be read, when a table's end cannot be reached and it has no
+ * {@code sqlite_sequence}, and when its {@code -wal} was garbage.
  *
- * <p><b>Errors.</b> When the damaged file cannot be moved aside (permissions), {@link #salvage} throws an
- * {@link IOException} naming the file: that is not damage the daemon can mend. When the fresh database
- * cannot be written (a full disk), it removes what it made, moves the damaged files back, and throws the
- * {@link SQLException}, so that the next start tries again. One WARN line says what was done.
+ * <p><b>Errors.</b> When the damaged file cannot be moved aside or the fresh one made beside it
+ * (permissions), {@link #salvage} throws an {@link IOException} or {@link SQLException} naming the
+ * file: that is not damage the daemon can mend. When the fresh database cannot be written (a full
+ * disk), it removes what it made, leaves the damaged file where it was, and throws the
+ * {@link SQLException} with its code ({@code SQLITE_FULL}), so that the next start tries again. One
+ * WARN line says what was done.
  */
 public final class SqliteSalvage {
 
@@ -87,6 +104,8 @@ public final class SqliteSalvage {
 
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
+    /** Where the fresh database is made, beside the damaged one, until it is complete. */
+    private static final String BUILDING = ".salvaging";
     /** The files SQLite keeps beside a database; the write-ahead log first (see {@link #moveAside}). */
     private static final List<String> COMPANIONS = List.of("-wal", "-shm", "-journal");
     private static final int PRIMARY_CORRUPT = SQLiteErrorCode.SQLITE_CORRUPT.code;
@@ -189,9 +208,16 @@ public final class SqliteSalvage {
      * stands where the file should be (SQLite would say only {@code SQLITE_CANTOPEN}, as for a
      * permission), or when {@code file} exists with a {@code -wal} of at least a header's size whose
      * header is not a write-ahead log's (SQLite would treat it as empty and overwrite it at the next
-     * commit). A missing file, a missing or empty log is not damage.
+     * commit). A missing file, a missing or empty log is not damage. When the file is missing but a
+     * finished salvage's fresh database is beside it (a crash between the two renames), puts it in place.
      */
-    public static void checkFile(Path file) throws SQLException {
+    public static void checkFile(Path file) throws SQLException, IOException {
+        Path building = companion(file, BUILDING);
+        if (!exists(file) && Files.isRegularFile(building, LinkOption.NOFOLLOW_LINKS)) {
+            // a salvage had moved the damaged file aside and synced the fresh one when it was cut short
+            Files.move(building, file, StandardCopyOption.ATOMIC_MOVE);
+            log.warn("{}: the salvage cut short at the last stop is complete: its fresh database is in place", file);
+        }
         if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
             throw damage(SQLiteErrorCode.SQLITE_NOTADB, file + " is a directory, not a database");
         }
@@ -250,7 +276,8 @@ public final class SqliteSalvage {
      * {@code health}); {@code cause} is the error that showed the damage.
      *
      * @throws IOException naming the file when it cannot be moved aside
-     * @throws SQLException when the fresh database cannot be written; the damaged files are back then
+     * @throws SQLException naming the file when the fresh database cannot be made or written; the
+     *         damaged file is where it was then
      */
     public static Result salvage(Path file, String what, Schema schema, Throwable cause) throws SQLException, IOException {
         return salvage(file, what, schema, cause, Clock.systemUTC());
@@ -259,19 +286,44 @@ public final class SqliteSalvage {
     /** {@link #salvage(Path, String, Schema, Throwable)} with the clock that names the moved-aside file. */
     public static Result salvage(Path file, String what, Schema schema, Throwable cause, Clock clock)
             throws SQLException, IOException {
-        Path aside = moveAside(file, clock);
-        boolean walLost = garbageWal(companion(aside, "-wal"));
+        Path building = companion(file, BUILDING);
+        deleteDatabase(building); // what a salvage cut short by a crash left
+        deleteDatabase(companion(building, "-source"));
+        boolean walLost = garbageWal(companion(file, "-wal"));
         List<TableCount> tables;
         try {
-            tables = rebuild(file, aside, schema);
-        } catch (SQLException | RuntimeException e) {
+            tables = rebuild(building, file, schema);
+            try (FileChannel c = FileChannel.open(building, StandardOpenOption.WRITE)) {
+                c.force(true);
+            }
+        } catch (SQLException | IOException | RuntimeException e) {
             Exception failure = e instanceof WriteFailed w ? (SQLException) w.getCause() : e;
-            putBack(file, aside, failure);
+            try {
+                deleteDatabase(building);
+            } catch (IOException d) {
+                failure.addSuppressed(d);
+            }
             if (failure instanceof SQLException sql) {
-                throw sql;
+                // the code stays (a full disk is SQLITE_FULL): it is not damage, a person must act
+                throw new SQLException(file + " is damaged, but no fresh database can be made beside it as " + building + ": "
+                        + sql.getMessage(), sql.getSQLState(), sql.getErrorCode(), sql);
+            }
+            if (failure instanceof IOException io) {
+                throw new IOException(file + " is damaged, but no fresh database can be made beside it as " + building + ": "
+                        + io, io);
             }
             throw (RuntimeException) failure;
         }
+        Path aside;
+        try {
+            aside = moveAside(file, clock);
+        } catch (IOException e) {
+            deleteDatabase(building);
+            throw e;
+        }
+        // from here a crash leaves no file and a finished fresh one: checkFile puts it in place
+        Files.move(building, file, StandardCopyOption.ATOMIC_MOVE);
+        forceFolder(file.getParent());
         String why = describe(cause).replaceAll("\\s*\n\\s*", "; ");
         Result r = new Result(what, file, aside, why, tables, walLost, "");
         String unreadable = r.unreadable().isPresent()
@@ -340,23 +392,20 @@ public final class SqliteSalvage {
         return exists(aside) || COMPANIONS.stream().anyMatch(s -> exists(companion(aside, s)));
     }
 
-    /** After a failed rebuild: removes the fresh files and renames the damaged ones back, for the next start. */
-    private static void putBack(Path file, Path aside, Exception failure) {
-        try {
-            for (String suffix : COMPANIONS) {
-                Files.deleteIfExists(companion(file, suffix));
-            }
-            Files.deleteIfExists(file);
-            if (exists(aside)) {
-                Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE);
-            }
-            for (String suffix : COMPANIONS) {
-                if (exists(companion(aside, suffix))) {
-                    Files.move(companion(aside, suffix), companion(file, suffix), StandardCopyOption.ATOMIC_MOVE);
-                }
-            }
+    /** Deletes a database and the files SQLite keeps beside it. */
+    private static void deleteDatabase(Path db) throws IOException {
+        for (String suffix : COMPANIONS) {
+            Files.deleteIfExists(companion(db, suffix));
+        }
+        Files.deleteIfExists(db);
+    }
+
+    /** Makes the renames in {@code folder} durable. */
+    private static void forceFolder(Path folder) {
+        try (FileChannel c = FileChannel.open(folder, StandardOpenOption.READ)) {
+            c.force(true);
         } catch (IOException e) {
-            failure.addSuppressed(new IOException("the damaged " + file + " stays moved aside as " + aside + ": " + e, e));
+            log.debug("cannot sync the folder {}: {}", folder, e.toString()); // some file systems refuse it; the rename stands
         }
     }
 
@@ -408,11 +457,16 @@ public final class SqliteSalvage {
     private record Table(String name, List<String> columns, String rowidColumn, boolean autoincrement, boolean withoutRowid) {
     }
 
-    private static List<TableCount> rebuild(Path file, Path aside, Schema schema) throws SQLException {
-        try (Connection fresh = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+    /**
+     * Makes the fresh database at {@code building} from the damaged {@code file}. Without a journal
+     * nor syncs: it is complete only once it is renamed into place, after one sync of the whole file;
+     * a crash before that leaves the damaged file where it was, salvaged again at the next start.
+     */
+    private static List<TableCount> rebuild(Path building, Path file, Schema schema) throws SQLException, IOException {
+        try (Connection fresh = DriverManager.getConnection("jdbc:sqlite:" + building)) {
             try (Statement s = fresh.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA journal_mode=OFF");
+                s.execute("PRAGMA synchronous=OFF");
             }
             schema.create(fresh);
             if (!fresh.getAutoCommit()) {
@@ -421,8 +475,12 @@ public final class SqliteSalvage {
             fresh.setAutoCommit(false);
             List<Table> tables = tables(fresh);
             List<TableCount> counts = new ArrayList<>();
-            Path poisoned = poisonedCopy(aside);
-            Connection damaged = openDamaged(poisoned != null ? poisoned : aside);
+            Path poisoned = poisonedCopy(file);
+            Path source = poisoned != null ? poisoned : file;
+            // reading a WAL-mode file makes its -wal and -shm: those are not the damaged file's, and go
+            boolean hadWal = exists(companion(source, "-wal"));
+            boolean hadShm = exists(companion(source, "-shm"));
+            Connection damaged = openDamaged(source);
             try {
                 for (Table t : tables) {
                     counts.add(damaged == null ? new TableCount(t.name(), 0, -1, false, false) : copy(damaged, fresh, t));
@@ -432,6 +490,13 @@ public final class SqliteSalvage {
                 if (damaged != null) {
                     damaged.close();
                 }
+                Path wal = companion(source, "-wal");
+                if (!hadWal && exists(wal) && Files.size(wal) == 0) {
+                    Files.delete(wal);
+                }
+                if (!hadShm) {
+                    Files.deleteIfExists(companion(source, "-shm"));
+                }
                 if (poisoned != null) {
                     for (String suffix : COMPANIONS) {
                         Files.deleteIfExists(companion(poisoned, suffix));
@@ -439,9 +504,11 @@ public final class SqliteSalvage {
                     Files.deleteIfExists(poisoned);
                 }
             }
+            fresh.setAutoCommit(true);
+            try (Statement s = fresh.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL"); // as its owner opens it: the mode is kept in the file
+            }
             return counts;
-        } catch (IOException e) {
-            throw new SQLException("cannot read the damaged " + aside + ": " + e, e);
         }
     }
 
@@ -455,17 +522,17 @@ public final class SqliteSalvage {
      * fail to read and are counted as lost. The copy is as large as what is left of the file, and is
      * deleted after the salvage; when it cannot be made (a full disk), the file is read as it is.
      */
-    private static Path poisonedCopy(Path aside) {
+    private static Path poisonedCopy(Path damaged) {
         try {
-            if (!Files.isRegularFile(aside, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isRegularFile(damaged, LinkOption.NOFOLLOW_LINKS)) {
                 return null;
             }
-            long size = Files.size(aside);
+            long size = Files.size(damaged);
             byte[] header;
-            try (InputStream in = Files.newInputStream(aside)) {
+            try (InputStream in = Files.newInputStream(damaged)) {
                 header = in.readNBytes(100);
             }
-            if (header.length < 100 || !new String(header, 0, 16, java.nio.charset.StandardCharsets.ISO_8859_1)
+            if (header.length < 100 || !new String(header, 0, 16, StandardCharsets.ISO_8859_1)
                     .equals("SQLite format 3\0")) {
                 return null;
             }
@@ -479,40 +546,40 @@ public final class SqliteSalvage {
             if (size % pageSize == 0 && pages >= said) {
                 return null;
             }
-            Path copy = aside.resolveSibling(aside.getFileName() + ".salvaging");
-            Files.copy(aside, copy, StandardCopyOption.REPLACE_EXISTING);
-            try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
+            Path copy = companion(damaged, BUILDING + "-source");
+            Files.copy(damaged, copy, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel c = FileChannel.open(copy, StandardOpenOption.WRITE)) {
                 byte[] poison = new byte[(int) (pages * pageSize - size)];
-                java.util.Arrays.fill(poison, (byte) 0xff);
-                c.write(java.nio.ByteBuffer.wrap(poison), size);
+                Arrays.fill(poison, (byte) 0xff);
+                c.write(ByteBuffer.wrap(poison), size);
                 // the header's page count, trusted when its "version valid for" equals the change counter
                 byte[] fix = new byte[4];
                 for (int i = 0; i < 4; i++) {
                     fix[i] = (byte) (pages >>> (24 - 8 * i));
                 }
-                c.write(java.nio.ByteBuffer.wrap(fix), 28);
-                c.write(java.nio.ByteBuffer.wrap(header, 24, 4), 92);
+                c.write(ByteBuffer.wrap(fix), 28);
+                c.write(ByteBuffer.wrap(header, 24, 4), 92);
             }
-            if (exists(companion(aside, "-wal"))) {
-                Files.copy(companion(aside, "-wal"), companion(copy, "-wal"), StandardCopyOption.REPLACE_EXISTING);
+            if (exists(companion(damaged, "-wal"))) {
+                Files.copy(companion(damaged, "-wal"), companion(copy, "-wal"), StandardCopyOption.REPLACE_EXISTING);
             }
             return copy;
         } catch (IOException e) {
-            log.warn("{} is truncated and no copy of it can be made to read it safely ({}): reading it as it is", aside, e.toString());
+            log.warn("{} is truncated and no copy of it can be made to read it safely ({}): reading it as it is", damaged, e.toString());
             return null;
         }
     }
 
     /** The damaged copy, read-only (so that closing it checkpoints nothing into it); null when it cannot be opened. */
-    private static Connection openDamaged(Path aside) {
-        if (!Files.isRegularFile(aside, LinkOption.NOFOLLOW_LINKS)) {
+    private static Connection openDamaged(Path damaged) {
+        if (!Files.isRegularFile(damaged, LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
         SQLiteConfig config = new SQLiteConfig();
         config.setReadOnly(true);
         Connection c = null;
         try {
-            c = config.createConnection("jdbc:sqlite:" + aside);
+            c = config.createConnection("jdbc:sqlite:" + damaged);
             try (Statement s = c.createStatement()) {
                 // as sqlite3's .dump reads a damaged file: without it, a file shorter than its header
                 // says (truncated) is refused whole; and cells are checked, so a garbled one fails
@@ -525,7 +592,7 @@ public final class SqliteSalvage {
             }
             return c;
         } catch (SQLException e) {
-            log.debug("{} cannot be read at all: {}", aside, e.getMessage());
+            log.debug("{} cannot be read at all: {}", damaged, e.getMessage());
             closeQuietly(c);
             return null;
         }

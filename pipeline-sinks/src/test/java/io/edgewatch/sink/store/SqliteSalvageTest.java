@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
@@ -21,6 +24,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +122,7 @@ class SqliteSalvageTest {
         Path good = outbox(dir.resolve("good"), ROWS);
         Path file = damagedFolder("truncated").resolve("outbox.db");
         byte[] all = Files.readAllBytes(good);
-        Files.write(file, java.util.Arrays.copyOf(all, all.length / 3));
+        Files.write(file, Arrays.copyOf(all, all.length / 3));
         SqliteSalvage.Result r = survives("truncated to a third", file, rows(good));
         assertThat(r.table("outbox").salvaged()).isBetween(1L, (long) ROWS - 1);
         // the table's end is gone; its sqlite_sequence (an early page) says how far it went
@@ -140,7 +144,7 @@ class SqliteSalvageTest {
         System.out.println("zeroed page " + page + " of " + pages + " (" + pageSize + " bytes): "
                 + sqlite3(good, "SELECT name || ' ' || pagetype FROM dbstat WHERE pageno = " + page).out().strip());
         byte[] all = Files.readAllBytes(good);
-        java.util.Arrays.fill(all, (int) ((page - 1) * pageSize), (int) (page * pageSize), (byte) 0);
+        Arrays.fill(all, (int) ((page - 1) * pageSize), (int) (page * pageSize), (byte) 0);
         Files.write(file, all);
         SqliteSalvage.Result r = survives("one page in the middle zeroed", file, rows(good));
         assertThat(r.table("outbox").salvaged()).isBetween((long) ROWS / 2, (long) ROWS - 1);
@@ -165,7 +169,7 @@ class SqliteSalvageTest {
         }
         System.out.println("zeroed leaf: page " + page + ", the middle one of the outbox's " + leaves.size() + " leaves");
         byte[] all = Files.readAllBytes(good);
-        java.util.Arrays.fill(all, (int) ((page - 1) * pageSize), (int) (page * pageSize), (byte) 0);
+        Arrays.fill(all, (int) ((page - 1) * pageSize), (int) (page * pageSize), (byte) 0);
         Files.write(file, all);
         SqliteSalvage.Result r = survives("a leaf in the middle zeroed", file, rows(good));
         assertThat(r.table("outbox").salvaged()).isBetween((long) ROWS / 2, (long) ROWS - 1);
@@ -289,14 +293,101 @@ class SqliteSalvageTest {
     }
 
     @Test
-    void aDamagedFileThatCannotBeMovedAsideIsAnErrorNamingIt() throws Exception {
+    void aDamagedFileThatCannotBeSalvagedInItsFolderIsAnErrorNamingIt() throws Exception {
         Path folder = damagedFolder("stuck");
         Path file = folder.resolve("outbox.db");
         Files.write(file, "not a database, and long enough to be read as a header by SQLite............."
                 .repeat(10).getBytes(StandardCharsets.US_ASCII));
-        locked(folder, () -> assertThatThrownBy(() -> open(file)).isInstanceOf(IOException.class)
-                .hasMessageContaining(file + " is damaged but cannot be moved aside as " + folder.resolve(ASIDE)));
+        locked(folder, () -> assertThatThrownBy(() -> open(file))
+                .hasMessageContaining(file + " is damaged, but no fresh database can be made beside it as " + file + ".salvaging")
+                .satisfies(e -> assertThat(SqliteSalvage.isDamage(e)).as("the error that stops the salvage is not damage").isFalse()));
         assertThat(siblings(file)).containsExactly("outbox.db");
+    }
+
+    @Test
+    void aDamagedFileThatCannotBeMovedAsideIsAnErrorNamingIt() throws Exception {
+        Path folder = damagedFolder("immovable");
+        Path file = folder.resolve("outbox.db");
+        byte[] noise = new byte[8192];
+        new Random(3).nextBytes(noise);
+        Files.write(file, noise);
+        locked(file, () -> assertThatThrownBy(() -> open(file)).isInstanceOf(IOException.class)
+                .hasMessageContaining(file + " is damaged but cannot be moved aside as " + folder.resolve(ASIDE)));
+        assertThat(siblings(file)).as("the fresh database made beside it is gone").containsExactly("outbox.db");
+        assertThat(Files.readAllBytes(file)).isEqualTo(noise);
+    }
+
+    @Test
+    void aSalvageCutShortIsDoneAgainOrFinished() throws Exception {
+        // cut short while the fresh database was made: the damaged file is still in place, salvaged again
+        Path good = outbox(dir.resolve("cut-early"), 40);
+        byte[] all = Files.readAllBytes(good);
+        Arrays.fill(all, 4096, all.length, (byte) 0); // everything after the first page
+        Files.write(good, all);
+        Files.writeString(good.resolveSibling("outbox.db.salvaging"), "half made");
+        SqliteSalvage.Opened<Connection> again = open(good);
+        again.store().close();
+        assertThat(again.salvage()).isPresent();
+        assertThat(siblings(good)).containsExactly("outbox.db", ASIDE);
+
+        // cut short between the renames: no file, a finished fresh one beside it, put in place
+        Path finished = outbox(dir.resolve("cut-late"), 40);
+        Files.move(finished, finished.resolveSibling("outbox.db.salvaging"));
+        SqliteSalvage.Opened<Connection> late = open(finished);
+        late.store().close();
+        assertThat(late.salvage()).isEmpty();
+        assertThat(rows(finished)).hasSize(40);
+        assertThat(siblings(finished)).containsExactly("outbox.db");
+    }
+
+    @Test
+    void damageFoundWhileRunningIsSalvagedAsAtTheStart() throws Exception {
+        Path good = outbox(dir.resolve("running"), ROWS);
+        Map<Long, String> original = rows(good);
+        SqliteSalvage.Opened<Connection> o = open(good);
+        assertThat(o.salvage()).isEmpty();
+        Connection db = o.store();
+        int pageSize;
+        List<Long> leaves = new ArrayList<>();
+        for (String line : sqlite3(good, "SELECT pageno FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf' ORDER BY path")
+                .out().split("\n")) {
+            if (!line.isBlank()) {
+                leaves.add(Long.parseLong(line.strip()));
+            }
+        }
+        try (Statement s = db.createStatement()) {
+            pageSize = single(s, "PRAGMA page_size").intValue();
+        }
+        db.commit();
+        // the disk garbles a leaf under the running daemon
+        long page = leaves.get(leaves.size() / 3);
+        try (FileChannel c = FileChannel.open(good, StandardOpenOption.WRITE)) {
+            c.write(ByteBuffer.wrap(new byte[pageSize]), (page - 1) * pageSize);
+        }
+        try (Statement s = db.createStatement()) {
+            s.execute("PRAGMA shrink_memory"); // its cache forgets the page, as a busy daemon's would
+        }
+        SQLException seen = null;
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT body FROM outbox ORDER BY id")) {
+            while (rs.next()) {
+                rs.getBytes(1);
+            }
+        } catch (SQLException e) {
+            seen = e;
+        }
+        assertThat((Throwable) seen).as("a read meets the damage").isNotNull();
+        assertThat(SqliteSalvage.isDamage(seen)).isTrue();
+        db.rollback();
+        db.close();
+        SqliteSalvage.Result r = SqliteSalvage.salvage(good, "outbox", SqliteSalvageTest::schema, seen, CLOCK);
+        Map<Long, String> salvaged = rows(good);
+        System.out.println("while running: " + r.message());
+        assertThat(original).containsAllEntriesOf(salvaged);
+        assertThat((long) salvaged.size()).isEqualTo(r.table("outbox").salvaged()).isBetween((long) ROWS / 2, (long) ROWS - 1);
+        assertThat(r.table("outbox").salvaged() + r.table("outbox").unreadable()).isEqualTo(ROWS);
+        try (Connection again = connect(good)) {
+            assertThat(rows(again)).hasSize(salvaged.size());
+        }
     }
 
     @Test
