@@ -924,7 +924,7 @@ public final class SqliteSalvage {
         }
     }
 
-    /** A write to the fresh database failed: that aborts the salvage (see {@link #putBack}). */
+    /** A write to the fresh database failed: that aborts the salvage, which then deletes what it made. */
     private static final class WriteFailed extends SQLException {
         private static final long serialVersionUID = 1L;
 
