@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgewatch.sink.store.SqliteSalvage;
+
 /**
  * A durable queue of requests on local disk (SQLite, write-ahead log, {@code synchronous=FULL}):
  * once {@link #append} returns, the entry survives a crash, a {@code kill -9} or a power cut, and
@@ -118,7 +120,7 @@ public final class Outbox implements AutoCloseable {
 
     private Connection db;
     private boolean closed;
-    private String damage;
+    private SqliteSalvage.Result damage;
     /** The statements of every commit ({@link #insert}, {@link #bump}), prepared once per connection. */
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private final long maxEntries;
@@ -196,10 +198,21 @@ public final class Outbox implements AutoCloseable {
         this.memoryQueueBytes = memoryQueueBytes;
         this.clock = clock;
         this.db = connect();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
-            depth = rs.next() ? rs.getLong(1) : 0;
+        try {
+            // damage SQLite meets only when it reads a page (a zeroed page, a file cut short), found now, not by a sender
+            SqliteSalvage.checkContent(db, file);
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
+                depth = rs.next() ? rs.getLong(1) : 0;
+            }
+            endRead();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                db.close();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        endRead();
     }
 
     /**
@@ -327,16 +340,12 @@ public final class Outbox implements AutoCloseable {
         Path file = folder.resolve("outbox.db");
         try {
             Files.createDirectories(folder);
-            Outbox o;
-            try {
-                o = new Outbox(file, maxEntries, memoryQueue, memoryQueueBytes, clock);
-            } catch (SQLException e) {
-                if (!damaged(e)) {
-                    throw e;
-                }
-                // a worn SD card: the box must go on watching, with whatever of the file can still be read
-                o = salvage(file, e, maxEntries, memoryQueue, memoryQueueBytes, clock);
-            }
+            // a worn SD card (SQLITE_CORRUPT, NOTADB, a garbage -wal, a directory in its place): the box must go on
+            // watching, with whatever of the file can still be read
+            SqliteSalvage.Opened<Outbox> opened = SqliteSalvage.open(file, "outbox", Outbox::createSchema,
+                    () -> new Outbox(file, maxEntries, memoryQueue, memoryQueueBytes, clock), clock);
+            Outbox o = opened.store();
+            o.damage = opened.salvage().orElse(null);
             if (o.depth > 0) {
                 log.info("outbox {}: {} entries waiting from before the restart", file, o.depth);
             }
@@ -353,164 +362,34 @@ public final class Outbox implements AutoCloseable {
         return file;
     }
 
-    /** SQLITE_CORRUPT or SQLITE_NOTADB: the file's content is damaged (not a permission, not a full disk). */
-    private static boolean damaged(SQLException e) {
-        int code = e.getErrorCode() & 0xff;
-        return code == 11 || code == 26;
-    }
-
     /**
      * What was found damaged when the outbox opened, and what was salvaged from it, in the words of the log; null when
      * the file opened as it was. The daemon raises {@code storage_damaged:outbox} while it is not null.
      */
     public String damage() {
+        return damage == null ? null : damage.message();
+    }
+
+    /** The salvage done at the open, when the file was damaged ({@link SqliteSalvage}); null otherwise. */
+    public SqliteSalvage.Result salvage() {
         return damage;
     }
 
-    /**
-     * Moves the damaged file (and its {@code -wal} and {@code -shm}, which keep their pairing under the new name) aside
-     * as {@code outbox.db.damaged-<UTC time>}, opens a new one, and copies into it, in their old order and under their
-     * old ids, every entry still readable (row by row past the pages that are not), then the dead letters, counters
-     * and destination states it can read.
-     */
-    private static Outbox salvage(Path file, SQLException why, long maxEntries, int memoryQueue, long memoryQueueBytes,
-                                  Clock clock) throws SQLException, java.io.IOException {
-        String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
-                .format(clock.instant());
-        Path aside = file.resolveSibling(file.getFileName() + ".damaged-" + stamp);
-        Files.move(file, aside);
-        for (String suffix : List.of("-wal", "-shm")) {
-            Path companion = file.resolveSibling(file.getFileName() + suffix);
-            if (Files.exists(companion)) {
-                Files.move(companion, aside.resolveSibling(aside.getFileName() + suffix));
+    /** Makes this release's schema in a fresh file: what a salvage copies the readable rows into. */
+    private static void createSchema(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            for (String ddl : SCHEMA_0) {
+                s.execute(ddl);
             }
+            for (int v = 0; v < SCHEMA_VERSION; v++) {
+                for (String step : MIGRATIONS.get(v)) {
+                    s.execute(step);
+                }
+            }
+            s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
         }
-        Outbox o = new Outbox(file, maxEntries, memoryQueue, memoryQueueBytes, clock);
-        long[] counts = o.copyReadable(aside);
-        o.damage = "outbox " + file + " was damaged (" + why.getMessage() + "): moved aside as " + aside + "; " + counts[0]
-                + " entries salvaged, " + counts[1] + " could not be read";
-        log.error("{}", o.damage);
-        return o;
-    }
-
-    /** Entries copied from {@code damaged}, and rows found unreadable; best effort, whatever fails. */
-    private long[] copyReadable(Path damaged) throws SQLException {
-        long copied = 0;
-        long unreadable = 0;
-        org.sqlite.SQLiteConfig readOnly = new org.sqlite.SQLiteConfig();
-        readOnly.setReadOnly(true);
-        try (Connection from = readOnly.createConnection("jdbc:sqlite:" + damaged);
-             PreparedStatement ins = db.prepareStatement("INSERT OR IGNORE INTO outbox (id, destination, camera_id, kind, body,"
-                     + " created_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            try (Statement s = from.createStatement()) {
-                // a file cut short says in its header it has more pages than it holds, and SQLite then refuses every read;
-                // with this (a flag of the connection, which writes nothing) it reads the pages that are there
-                s.execute("PRAGMA writable_schema=ON");
-            }
-            long maxId = -1;
-            try (Statement s = from.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")) {
-                if (rs.next()) {
-                    maxId = rs.getLong(1);
-                }
-            } catch (SQLException unknown) {
-                if ((unknown.getErrorCode() & 0xff) == 26) {
-                    // nothing in it is a database any more
-                    db.commit();
-                    return new long[] {0, 0};
-                }
-            }
-            String columns = "SELECT id, destination, camera_id, kind, body, created_at, attempts FROM outbox ";
-            long last = 0;
-            int probes = 0;
-            boolean more = true;
-            // ids are probed one at a time past a page that cannot be read: up to the last id given, or this many more
-            long probeBudget = 20_000;
-            while (more) {
-                try (PreparedStatement q = from.prepareStatement(columns + "WHERE id > ? ORDER BY id")) {
-                    q.setLong(1, last);
-                    try (ResultSet rs = q.executeQuery()) {
-                        while (rs.next()) {
-                            last = rs.getLong(1);
-                            if (copyRow(rs, ins) > 0) {
-                                copied++;
-                            } else {
-                                unreadable++;
-                            }
-                        }
-                    }
-                    more = false;
-                } catch (SQLException pageLost) {
-                    // past the page that cannot be read: one id at a time until one reads, then scan on from it
-                    more = false;
-                    long end = maxId >= 0 ? maxId : last + probeBudget;
-                    for (long id = last + 1; id <= end && probes < probeBudget; id++) {
-                        probes++;
-                        try (PreparedStatement one = from.prepareStatement(columns + "WHERE id = ?")) {
-                            one.setLong(1, id);
-                            try (ResultSet rs = one.executeQuery()) {
-                                if (rs.next()) {
-                                    if (copyRow(rs, ins) > 0) {
-                                        copied++;
-                                    } else {
-                                        unreadable++;
-                                    }
-                                    last = id;
-                                    more = true;
-                                    break;
-                                }
-                            }
-                        } catch (SQLException lost) {
-                            unreadable++;
-                        }
-                    }
-                }
-            }
-            try (Statement s = from.createStatement(); Statement to = db.createStatement()) {
-                copyBestEffort(s, "SELECT id, destination, camera_id, kind, body, created_at, status, reason FROM dead_letter",
-                        "INSERT OR IGNORE INTO dead_letter VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8);
-                copyBestEffort(s, "SELECT value, name FROM counters", "UPDATE counters SET value = ? WHERE name = ?", 2);
-                copyBestEffort(s, "SELECT destination, stopped, reason, since FROM destination_state",
-                        "INSERT OR IGNORE INTO destination_state VALUES (?, ?, ?, ?)", 4);
-                try (ResultSet rs = to.executeQuery("SELECT COUNT(*) FROM outbox")) {
-                    depth = rs.next() ? rs.getLong(1) : 0;
-                }
-            }
-        } catch (SQLException cannotRead) {
-            log.warn("outbox {}: the damaged file {} cannot be read further: {}", file, damaged, cannotRead.getMessage());
-        }
-        db.commit();
-        return new long[] {copied, unreadable};
-    }
-
-    private int copyRow(ResultSet rs, PreparedStatement ins) throws SQLException {
-        // a row on a page cut short can read as zeros where an entry never has them: its time, its names
-        if (rs.getLong(6) <= 0 || rs.getInt(7) < 0 || blank(rs.getString(2)) || blank(rs.getString(3)) || blank(rs.getString(4))
-                || rs.getBytes(5) == null) {
-            return 0;
-        }
-        for (int i = 1; i <= 7; i++) {
-            ins.setObject(i, rs.getObject(i));
-        }
-        // OR IGNORE: a row whose damage left a NULL where none may be is not copied
-        return ins.executeUpdate();
-    }
-
-    private static boolean blank(String s) {
-        return s == null || s.isBlank() || s.indexOf('\0') >= 0;
-    }
-
-    /** Copies what {@code select} reads with {@code insert}, until it fails: what it read is kept. */
-    private void copyBestEffort(Statement from, String select, String insert, int columns) {
-        try (ResultSet rs = from.executeQuery(select); PreparedStatement ins = db.prepareStatement(insert)) {
-            while (rs.next()) {
-                for (int i = 1; i <= columns; i++) {
-                    ins.setObject(i, rs.getObject(i));
-                }
-                ins.executeUpdate();
-            }
-        } catch (SQLException lost) {
-            log.warn("outbox {}: part of the damaged file could not be read ({}): {}", file, select, lost.getMessage());
+        if (!c.getAutoCommit()) {
+            c.commit();
         }
     }
 

@@ -514,7 +514,7 @@ public final class SqliteSalvage {
 
     /**
      * For a truncated file (shorter than its header says, or ending inside a page): a copy in which
-     * what is missing of its last page reads as 0xFF, and whose header says it has the pages it has;
+     * the page the end cuts, and what is missing after it, reads as 0xFF, and whose header says it has the pages it has;
      * else null. SQLite reads what lies past the end of a file as zeros, which is a valid empty
      * encoding: a row cut by the end would come out with zeros for its tail (a garbled body, a
      * created_at of 0) and nothing would fail. 0xFF is never valid there (an overflow pointer past
@@ -549,9 +549,14 @@ public final class SqliteSalvage {
             Path copy = companion(damaged, BUILDING + "-source");
             Files.copy(damaged, copy, StandardCopyOption.REPLACE_EXISTING);
             try (FileChannel c = FileChannel.open(copy, StandardOpenOption.WRITE)) {
-                byte[] poison = new byte[(int) (pages * pageSize - size)];
+                // the page the end cuts is dropped whole: a cell whose length survived but whose bytes did not would
+                // read as 0xFF without an error (a 1 kB body on a leaf cut through its cell area did)
+                long whole = size / pageSize * pageSize;
+                c.truncate(Math.max(whole, pageSize));
+                long from = Math.max(whole, pageSize);
+                byte[] poison = new byte[(int) (pages * pageSize - from)];
                 Arrays.fill(poison, (byte) 0xff);
-                c.write(ByteBuffer.wrap(poison), size);
+                c.write(ByteBuffer.wrap(poison), from);
                 // the header's page count, trusted when its "version valid for" equals the change counter
                 byte[] fix = new byte[4];
                 for (int i = 0; i < 4; i++) {

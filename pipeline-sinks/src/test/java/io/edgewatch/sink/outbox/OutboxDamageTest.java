@@ -81,7 +81,7 @@ class OutboxDamageTest {
             assertThat(salvaged).allSatisfy(e -> assertThat(new String(e.body(), StandardCharsets.UTF_8))
                     .isEqualTo(bodies.get(e.id())));
             assertThat(salvaged).extracting(OutboxEntry::id).isSorted();
-            assertThat(o.damage()).contains(salvaged.size() + " entries salvaged");
+            assertThat(o.damage()).contains("(outbox " + salvaged.size() + " + ");
             long next = o.append("rf", "cam-0", "report", new byte[] {1});
             assertThat(next).as("after the old ids").isGreaterThan(salvaged.get(salvaged.size() - 1).id());
         }
@@ -110,7 +110,7 @@ class OutboxDamageTest {
             }
         }
         try (Outbox o = Outbox.open(dir, 10_000, CLOCK)) {
-            assertThat(o.damage()).isNotNull().contains("299 entries salvaged, 0 could not be read");
+            assertThat(o.damage()).isNotNull().contains("0 could not be read (outbox 299 + 0, dead_letter 1 + 0");
             assertThat(o.oldest("rf", 1000)).hasSize(299).allSatisfy(e -> assertThat(new String(e.body(), StandardCharsets.UTF_8))
                     .isEqualTo(bodies.get(e.id())));
             assertThat(o.deadLetters()).isEqualTo(1);
@@ -119,13 +119,14 @@ class OutboxDamageTest {
     }
 
     @Test
-    void aGarbageLogIsNotDamageTheFileOpensWithItsEntries() throws Exception {
+    void aGarbageLogIsDamageAndTheFileKeepsItsCheckpointedEntries() throws Exception {
         Map<Long, String> bodies = written();
         byte[] noise = new byte[8192];
         new Random(3).nextBytes(noise);
         Files.write(dir.resolve("outbox.db-wal"), noise);
         try (Outbox o = Outbox.open(dir, 10_000, CLOCK)) {
-            assertThat(o.damage()).isNull();
+            // SQLite would read a garbage log as an empty one, silently: what it held is lost, and that is said
+            assertThat(o.damage()).isNotNull().contains("write-ahead log was garbage");
             assertThat(o.oldest("rf", 1000)).hasSize(bodies.size() - 1);
         }
     }

@@ -457,6 +457,18 @@ class SqliteSalvageTest {
             System.out.println("  line: " + r.message());
 
             assertThat(original).as(name + ": each salvaged row is the original").containsAllEntriesOf(salvaged);
+            if (name.startsWith("truncated")) {
+                // the page the end cuts is dropped whole (its cells cannot be told from garbled ones): the rows sqlite3
+                // still reads there, and only those, are not salvaged; they are the table's last, past every salvaged one
+                long last = salvaged.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+                assertThat(readable).as(name + ": salvaged rows sqlite3 reads too").containsAll(salvaged.keySet());
+                assertThat(readable.stream().filter(id -> !salvaged.containsKey(id)).toList())
+                        .as(name + ": rows sqlite3 reads that were not salvaged lie past the last salvaged one")
+                        .allMatch(id -> id > last);
+                readable.removeIf(id -> id > last);
+                dumped.removeIf(id -> id > last);
+                plain.removeIf(id -> id > last);
+            }
             Set<Long> differ = new TreeSet<>(salvaged.keySet());
             differ.addAll(readable);
             differ.removeIf(id -> salvaged.containsKey(id) == readable.contains(id));
