@@ -72,9 +72,150 @@ final class SqliteHealthStore implements HealthStore {
         this.retention = retention;
     }
 
-    /** Opens (or creates) {@code folder/health.db}, keeping window history for {@code retention}. */
+    /**
+     * Opens (or creates) {@code folder/health.db}, keeping window history for {@code retention}. A
+     * damaged file (not a database, or failing SQLite's {@code quick_check}) is moved aside with
+     * its {@code -wal} and {@code -shm} as {@code health.db.damaged-<UTC time>}, every row of it
+     * that can still be read is copied, in order, into a new {@code health.db}, and that one is
+     * opened: the daemon keeps a store instead of going on with none. A permission error or a full
+     * disk is no damage: it stays the error it is.
+     */
     static SqliteHealthStore open(Path folder, Duration retention, int memoryQueue) {
         Path file = folder.resolve("health.db");
+        try {
+            return openFile(folder, file, retention, memoryQueue);
+        } catch (IllegalStateException e) {
+            if (!damaged(e)) {
+                throw e;
+            }
+            Path aside = moveAside(file, e);
+            SqliteHealthStore fresh = openFile(folder, file, retention, memoryQueue);
+            long[] counts = fresh.salvage(aside);
+            log.warn("health store {} was damaged ({}): moved aside as {}; a new one holds the {} rows that could still be read"
+                    + " ({} reads failed)", file, rootMessage(e), aside.getFileName(), counts[0], counts[1]);
+            return fresh;
+        }
+    }
+
+    /** SQLite's codes for a file that is not a database or is corrupt, as sqlite-jdbc reports them. */
+    private static final int SQLITE_CORRUPT = 11;
+    private static final int SQLITE_NOTADB = 26;
+
+    private static boolean damaged(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException q && (q.getErrorCode() == SQLITE_CORRUPT || q.getErrorCode() == SQLITE_NOTADB)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    /** Moves the file and its WAL and shared memory aside under one UTC time; the path it is at now. */
+    private static Path moveAside(Path file, Exception why) {
+        String at = java.time.format.DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
+                .format(Instant.now());
+        Path aside = file.resolveSibling(file.getFileName() + ".damaged-" + at);
+        try {
+            for (String suffix : new String[] {"", "-wal", "-shm"}) {
+                Path from = file.resolveSibling(file.getFileName() + suffix);
+                if (Files.exists(from)) {
+                    Files.move(from, aside.resolveSibling(aside.getFileName() + suffix));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("health store " + file + " is damaged (" + rootMessage(why) + ") and cannot be moved"
+                    + " aside: " + e.getMessage(), e);
+        }
+        return aside;
+    }
+
+    /** The tables salvaged, in the order a restart needs them. */
+    private static final String[] TABLES = {"baseline", "windows", "alerts"};
+
+    /**
+     * Copies every row of {@code damaged} that can be read into this store, table by table in rowid
+     * order, rows that cannot be read skipped (past a damaged page the read goes on after it).
+     *
+     * @return the rows copied and the reads that failed (a row, or a run of rows, skipped each)
+     */
+    private synchronized long[] salvage(Path damaged) {
+        long copied = 0;
+        long failed = 0;
+        try (Connection from = DriverManager.getConnection("jdbc:sqlite:" + damaged)) {
+            db.setAutoCommit(false);
+            for (String table : TABLES) {
+                long after = Long.MIN_VALUE;
+                int errors = 0;
+                String select = "SELECT rowid AS salvaged_rowid, * FROM " + table + " WHERE rowid > ? ORDER BY rowid";
+                try (PreparedStatement schema = from.prepareStatement(select)) {
+                    schema.getMetaData(); // a statement that cannot be prepared: the table's schema cannot be read
+                } catch (SQLException e) {
+                    // not a database, or a root page cut off: as for sqlite3, there is nothing of it to read
+                    failed++;
+                    continue;
+                }
+                while (errors < 2000) {
+                    // a statement of its own for each attempt: one that failed is not run again
+                    try (PreparedStatement rows = from.prepareStatement(select)) {
+                        rows.setLong(1, after);
+                        try (ResultSet rs = rows.executeQuery()) {
+                            while (rs.next()) {
+                                after = rs.getLong(1);
+                                copy(table, rs);
+                                copied++;
+                            }
+                        }
+                        break;
+                    } catch (SQLException e) {
+                        // a page that cannot be read: step past it a row at a time, then in growing steps
+                        // (a damaged interior page hides many rows), so a few bad pages cost a few rows
+                        failed++;
+                        errors++;
+                        long step = errors < 32 ? 1 : 1L << Math.min(24, (errors - 32) / 8);
+                        after = after == Long.MIN_VALUE ? 0 : after + step;
+                    }
+                }
+            }
+            db.commit();
+        } catch (SQLException e) {
+            log.warn("health store {}: salvaging {} stopped: {}", file, damaged, e.getMessage());
+            failed++;
+            try {
+                db.commit();
+            } catch (SQLException ignored) {
+                reset();
+            }
+        } finally {
+            reset();
+        }
+        return new long[] {copied, failed};
+    }
+
+    private void copy(String table, ResultSet rs) throws SQLException {
+        java.sql.ResultSetMetaData m = rs.getMetaData();
+        StringBuilder cols = new StringBuilder();
+        StringBuilder marks = new StringBuilder();
+        for (int i = 2; i <= m.getColumnCount(); i++) {
+            cols.append(i == 2 ? "" : ", ").append(m.getColumnName(i));
+            marks.append(i == 2 ? "?" : ", ?");
+        }
+        try (PreparedStatement u = db.prepareStatement("INSERT OR IGNORE INTO " + table + " (" + cols + ") VALUES (" + marks + ")")) {
+            for (int i = 2; i <= m.getColumnCount(); i++) {
+                u.setObject(i - 1, rs.getObject(i));
+            }
+            u.executeUpdate();
+        }
+    }
+
+    private static SqliteHealthStore openFile(Path folder, Path file, Duration retention, int memoryQueue) {
         try {
             Files.createDirectories(folder);
             Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -93,6 +234,12 @@ final class SqliteHealthStore implements HealthStore {
                     s.execute("PRAGMA synchronous=NORMAL");
                 }
                 migrate(db, version);
+                try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA quick_check(1)")) {
+                    String check = rs.next() ? rs.getString(1) : "no answer";
+                    if (!"ok".equalsIgnoreCase(check)) {
+                        throw new SQLException("quick_check: " + check, null, SQLITE_CORRUPT);
+                    }
+                }
             } catch (SQLException | RuntimeException e) {
                 db.close();
                 throw e;
