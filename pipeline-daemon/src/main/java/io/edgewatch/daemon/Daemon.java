@@ -139,6 +139,7 @@ public final class Daemon implements AutoCloseable {
         health.clock(ClockWatch.system());
         this.clockCheck = ClockWatch.system().checkEvery(ClockWatch.CHECK_EVERY, Schedulers.parallel());
         health.storage("health", healthStore::storageProblem, config.alertSustain());
+        health.damage("health", healthStore::damage, config.alertSustain());
         if (config.roboflow() != null && config.roboflow().workspace() != null) {
             health.workspace(config.roboflow().workspace());
         }

@@ -19,7 +19,8 @@ import reactor.netty.http.client.HttpClient;
 /**
  * A box whose SD card wore out: {@code outbox.db} holds random bytes. The daemon starts anyway
  * (it used to exit 1 with SQLITE_NOTADB, a restart loop under systemd), moves the file aside,
- * reports and delivers on a fresh outbox, and says so: {@code storage_damaged:outbox} on /healthz.
+ * reports and delivers on a fresh outbox, and says so: {@code storage_damaged:outbox} on /healthz;
+ * the same for {@code health.db} (which used to be kept in memory only for the process's life).
  */
 class DamagedStorageTest {
 
@@ -27,12 +28,13 @@ class DamagedStorageTest {
     Path dir;
 
     @Test
-    void anOutboxOfRandomBytesIsMovedAsideAndTheCamerasReportAndDeliver() throws Exception {
+    void anOutboxAndAHealthStoreOfRandomBytesAreMovedAsideAndTheCamerasReportAndDeliver() throws Exception {
         Path var = dir.resolve("var");
         Files.createDirectories(var);
         byte[] junk = new byte[20_000];
         new Random(7).nextBytes(junk);
         Files.write(var.resolve("outbox.db"), junk);
+        Files.write(var.resolve("health.db"), junk);
         try (RoboflowStandIn roboflow = new RoboflowStandIn("ws")) {
             Path cfg = ConfigFolder.write(dir, "", ConfigFolder.PATTERN_CAMERA.replace("aggregation:", "sinks: [roboflow, jsonl]\naggregation:"));
             Files.writeString(cfg.resolve("edgewatch.yaml"), Files.readString(cfg.resolve("edgewatch.yaml")) + """
@@ -49,7 +51,7 @@ class DamagedStorageTest {
                 }
                 String url = daemon.healthUrl().orElseThrow();
                 String healthz = "";
-                while (!healthz.contains("storage_damaged:outbox")) {
+                while (!healthz.contains("storage_damaged:outbox") || !healthz.contains("storage_damaged:health")) {
                     assertThat(System.nanoTime()).as("storage_damaged:outbox on /healthz: %s", healthz).isLessThan(deadline);
                     Thread.sleep(200);
                     healthz = HttpClient.create().get().uri(url + "/healthz").responseSingle((res, body) -> body.asString())
@@ -61,7 +63,8 @@ class DamagedStorageTest {
         try (Stream<Path> files = Files.list(var)) {
             assertThat(files.map(p -> p.getFileName().toString()))
                     .anyMatch(n -> n.startsWith("outbox.db.damaged-"))
-                    .contains("outbox.db");
+                    .anyMatch(n -> n.startsWith("health.db.damaged-"))
+                    .contains("outbox.db", "health.db");
         }
         try (Stream<Path> files = Files.list(var)) {
             Path aside = files.filter(p -> p.getFileName().toString().startsWith("outbox.db.damaged-")).findFirst().orElseThrow();

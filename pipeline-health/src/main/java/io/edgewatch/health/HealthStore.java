@@ -96,6 +96,11 @@ public interface HealthStore extends AutoCloseable {
         return out;
     }
 
+    /** What was found damaged and salvaged when the store opened, for the daemon's alert; null when it opened whole. */
+    default String damage() {
+        return null;
+    }
+
     /** Waits until every write queued so far is done, for at most 10 s (a read that must see the last window). */
     default void flush() {
         flush(Duration.ofSeconds(10));

@@ -35,6 +35,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
+import io.edgewatch.sink.store.SqliteSalvage;
 
 /**
  * What health must not forget over a restart, in SQLite ({@code health.db} in the storage folder):
@@ -65,6 +66,8 @@ final class SqliteHealthStore implements HealthStore {
     private final Duration retention;
     private long prunedAt = Long.MIN_VALUE;
 
+    private volatile String damage;
+
     private SqliteHealthStore(Path file, Connection db, Duration retention, int memoryQueue) {
         this.memoryQueue = memoryQueue;
         this.file = file;
@@ -83,171 +86,51 @@ final class SqliteHealthStore implements HealthStore {
     static SqliteHealthStore open(Path folder, Duration retention, int memoryQueue) {
         Path file = folder.resolve("health.db");
         try {
-            return openFile(folder, file, retention, memoryQueue);
-        } catch (IllegalStateException e) {
-            if (!damaged(e)) {
-                throw e;
-            }
-            Path aside = moveAside(file, e);
-            SqliteHealthStore fresh = openFile(folder, file, retention, memoryQueue);
-            long[] counts = fresh.salvage(aside);
-            log.warn("health store {} was damaged ({}): moved aside as {}; a new one holds the {} rows that could still be read"
-                    + " ({} reads failed)", file, rootMessage(e), aside.getFileName(), counts[0], counts[1]);
-            return fresh;
-        }
-    }
-
-    /** SQLite's codes for a file that is not a database or is corrupt, as sqlite-jdbc reports them. */
-    private static final int SQLITE_CORRUPT = 11;
-    private static final int SQLITE_NOTADB = 26;
-
-    private static boolean damaged(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException q && (q.getErrorCode() == SQLITE_CORRUPT || q.getErrorCode() == SQLITE_NOTADB)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage();
-    }
-
-    /** Moves the file and its WAL and shared memory aside under one UTC time; the path it is at now. */
-    private static Path moveAside(Path file, Exception why) {
-        String at = java.time.format.DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
-                .format(Instant.now());
-        Path aside = file.resolveSibling(file.getFileName() + ".damaged-" + at);
-        try {
-            for (String suffix : new String[] {"", "-wal", "-shm"}) {
-                Path from = file.resolveSibling(file.getFileName() + suffix);
-                if (Files.exists(from)) {
-                    Files.move(from, aside.resolveSibling(aside.getFileName() + suffix));
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("health store " + file + " is damaged (" + rootMessage(why) + ") and cannot be moved"
-                    + " aside: " + e.getMessage(), e);
-        }
-        return aside;
-    }
-
-    /** The tables salvaged, in the order a restart needs them. */
-    private static final String[] TABLES = {"baseline", "windows", "alerts"};
-
-    /**
-     * Copies every row of {@code damaged} that can be read into this store, table by table in rowid
-     * order, rows that cannot be read skipped (past a damaged page the read goes on after it).
-     *
-     * @return the rows copied and the reads that failed (a row, or a run of rows, skipped each)
-     */
-    private synchronized long[] salvage(Path damaged) {
-        long copied = 0;
-        long failed = 0;
-        try (Connection from = DriverManager.getConnection("jdbc:sqlite:" + damaged)) {
-            db.setAutoCommit(false);
-            for (String table : TABLES) {
-                long after = Long.MIN_VALUE;
-                int errors = 0;
-                String select = "SELECT rowid AS salvaged_rowid, * FROM " + table + " WHERE rowid > ? ORDER BY rowid";
-                try (PreparedStatement schema = from.prepareStatement(select)) {
-                    schema.getMetaData(); // a statement that cannot be prepared: the table's schema cannot be read
-                } catch (SQLException e) {
-                    // not a database, or a root page cut off: as for sqlite3, there is nothing of it to read
-                    failed++;
-                    continue;
-                }
-                while (errors < 2000) {
-                    // a statement of its own for each attempt: one that failed is not run again
-                    try (PreparedStatement rows = from.prepareStatement(select)) {
-                        rows.setLong(1, after);
-                        try (ResultSet rs = rows.executeQuery()) {
-                            while (rs.next()) {
-                                after = rs.getLong(1);
-                                copy(table, rs);
-                                copied++;
-                            }
-                        }
-                        break;
-                    } catch (SQLException e) {
-                        // a page that cannot be read: step past it a row at a time, then in growing steps
-                        // (a damaged interior page hides many rows), so a few bad pages cost a few rows
-                        failed++;
-                        errors++;
-                        long step = errors < 32 ? 1 : 1L << Math.min(24, (errors - 32) / 8);
-                        after = after == Long.MIN_VALUE ? 0 : after + step;
-                    }
-                }
-            }
-            db.commit();
-        } catch (SQLException e) {
-            log.warn("health store {}: salvaging {} stopped: {}", file, damaged, e.getMessage());
-            failed++;
-            try {
-                db.commit();
-            } catch (SQLException ignored) {
-                reset();
-            }
-        } finally {
-            reset();
-        }
-        return new long[] {copied, failed};
-    }
-
-    private void copy(String table, ResultSet rs) throws SQLException {
-        java.sql.ResultSetMetaData m = rs.getMetaData();
-        StringBuilder cols = new StringBuilder();
-        StringBuilder marks = new StringBuilder();
-        for (int i = 2; i <= m.getColumnCount(); i++) {
-            cols.append(i == 2 ? "" : ", ").append(m.getColumnName(i));
-            marks.append(i == 2 ? "?" : ", ?");
-        }
-        try (PreparedStatement u = db.prepareStatement("INSERT OR IGNORE INTO " + table + " (" + cols + ") VALUES (" + marks + ")")) {
-            for (int i = 2; i <= m.getColumnCount(); i++) {
-                u.setObject(i - 1, rs.getObject(i));
-            }
-            u.executeUpdate();
-        }
-    }
-
-    private static SqliteHealthStore openFile(Path folder, Path file, Duration retention, int memoryQueue) {
-        try {
             Files.createDirectories(folder);
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
-            try {
-                int version = schemaVersion(db);
-                if (version > SCHEMA_VERSION) {
-                    // a downgrade: the newer tables may mean other things; leave the file as it is
-                    throw new IllegalStateException("health store " + file + " was written by a newer edgewatch (schema version "
-                            + version + "; this one reads up to " + SCHEMA_VERSION + "): it was not changed; start the newer"
-                            + " edgewatch again, or move the file aside to start a new history");
-                }
-                try (Statement s = db.createStatement()) {
-                    s.execute("PRAGMA journal_mode=WAL");
-                    // no fsync per window: with WAL a power cut loses the last windows' figures at most, never
-                    // the file; one fsync per commit made each write wait on a busy SD card (and wore it)
-                    s.execute("PRAGMA synchronous=NORMAL");
-                }
-                migrate(db, version);
-                try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA quick_check(1)")) {
-                    String check = rs.next() ? rs.getString(1) : "no answer";
-                    if (!"ok".equalsIgnoreCase(check)) {
-                        throw new SQLException("quick_check: " + check, null, SQLITE_CORRUPT);
-                    }
-                }
-            } catch (SQLException | RuntimeException e) {
-                db.close();
-                throw e;
-            }
-            return new SqliteHealthStore(file, db, retention, memoryQueue);
+            SqliteSalvage.Opened<SqliteHealthStore> opened = SqliteSalvage.open(file, "health", db -> migrate(db, 0),
+                    () -> openFile(file, retention, memoryQueue));
+            SqliteHealthStore store = opened.store();
+            store.damage = opened.salvage().map(SqliteSalvage.Result::message).orElse(null);
+            return store;
         } catch (IOException | SQLException e) {
             throw new IllegalStateException("health store " + file + " cannot be opened: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * What was found damaged when the store opened, and what was salvaged from it, in the words of
+     * the log; null when it opened as it was. The daemon raises {@code storage_damaged:health} while
+     * it is not null.
+     */
+    @Override
+    public String damage() {
+        return damage;
+    }
+
+    private static SqliteHealthStore openFile(Path file, Duration retention, int memoryQueue) throws SQLException {
+        Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try {
+            int version = schemaVersion(db);
+            if (version > SCHEMA_VERSION) {
+                // a downgrade: the newer tables may mean other things; leave the file as it is
+                throw new IllegalStateException("health store " + file + " was written by a newer edgewatch (schema version "
+                        + version + "; this one reads up to " + SCHEMA_VERSION + "): it was not changed; start the newer"
+                        + " edgewatch again, or move the file aside to start a new history");
+            }
+            try (Statement s = db.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                // no fsync per window: with WAL a power cut loses the last windows' figures at most, never
+                // the file; one fsync per commit made each write wait on a busy SD card (and wore it)
+                s.execute("PRAGMA synchronous=NORMAL");
+            }
+            migrate(db, version);
+            // damage SQLite meets only when it reads a page, found now
+            SqliteSalvage.checkContent(db, file);
+        } catch (SQLException | RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        return new SqliteHealthStore(file, db, retention, memoryQueue);
     }
 
     /**
