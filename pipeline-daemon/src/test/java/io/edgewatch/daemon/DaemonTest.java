@@ -9,7 +9,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
@@ -108,6 +115,42 @@ class DaemonTest {
             assertThat(get(url + "/metrics")).doesNotContain("camera=\"broken\"");
             assertThat(get(url + "/api/cameras")).doesNotContain("\"broken\"");
             daemon.stop();
+            daemon.completion().block(WAIT);
+        }
+    }
+
+    @Test
+    void thirtyReloadsAtOnceRunAtMostTwiceOnOneThreadAndEveryCallerIsAnswered() throws Exception {
+        Path cfg = ConfigFolder.write(dir, "", STEADY);
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            CountDownLatch release = new CountDownLatch(1);
+            List<String> threads = new CopyOnWriteArrayList<>();
+            // the first reload is slow (a camera taking its time to stop, say): the others pile up behind it
+            daemon.reloadStarted = () -> {
+                threads.add(Thread.currentThread().getName());
+                try {
+                    release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            ExecutorService callers = Executors.newFixedThreadPool(30);
+            List<CompletableFuture<Daemon.Reload>> answers = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                answers.add(CompletableFuture.supplyAsync(() -> daemon.reload("POST /api/reload"), callers));
+            }
+            await("30 reload requests made", () -> daemon.reloadRequests() >= 30);
+            release.countDown();
+            for (CompletableFuture<Daemon.Reload> a : answers) {
+                assertThat(a.get(WAIT.toSeconds(), TimeUnit.SECONDS).applied()).isTrue();
+            }
+            callers.shutdown();
+            assertThat(threads).as("reload runs for 30 requests").hasSizeBetween(1, 2).allMatch("edgewatch-reload"::equals);
+
+            daemon.stop();
+            Daemon.Reload late = daemon.reload("POST /api/reload");
+            assertThat(late.applied()).isFalse();
+            assertThat(late.errors()).containsExactly("the daemon is stopping");
             daemon.completion().block(WAIT);
         }
     }
