@@ -533,6 +533,11 @@ public final class Daemon implements AutoCloseable {
         for (String id : concat(changed, retried)) {
             health.remove(id, false);
         }
+        if (stopping) {
+            // the stop began while the old cameras stopped: nothing starts into a closing daemon
+            log.info("reload ({}) ended by the stop: no camera started", trigger);
+            return Reload.refused(List.of(STOPPING));
+        }
         List<String> failed = new ArrayList<>();
         wiring.plan(wanted.values());
         synchronized (running) {

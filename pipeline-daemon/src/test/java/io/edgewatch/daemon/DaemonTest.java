@@ -154,4 +154,34 @@ class DaemonTest {
             daemon.completion().block(WAIT);
         }
     }
+
+    @Test
+    void aReloadThatRacesTheStopStartsNoCameraIntoTheClosingDaemon() throws Exception {
+        Path cfg = ConfigFolder.write(dir, "", STEADY);
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            await("steady's first window", () -> Files.exists(dir.resolve("out/reports.jsonl")));
+            CountDownLatch inReload = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            daemon.reloadStarted = () -> {
+                inReload.countDown();
+                try {
+                    release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Files.writeString(cfg.resolve("cameras/late.yaml"), STEADY.replace("id: steady", "id: late"));
+            CompletableFuture<Daemon.Reload> answer = daemon.requestReload("the test");
+            assertThat(inReload.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            // the stop comes while the reload runs: the last camera ends, the daemon completes
+            daemon.stop();
+            daemon.completion().block(WAIT);
+            release.countDown();
+            Daemon.Reload r = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(r.applied()).as(r.describe()).isFalse();
+            assertThat(r.errors()).containsExactly("the daemon is stopping");
+            assertThat(daemon.adaptersOpen()).as("adapters of cameras started after the stop").isZero();
+        }
+        assertThat(ConfigFolder.reports(dir)).noneMatch(w -> w.get("camera_id").asText().equals("late"));
+    }
 }
