@@ -135,8 +135,9 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
         return onnxModels.computeIfAbsent(key, k -> OnnxModel.load(o.model(), o.provider(), rule.onnxThreads(), o.inputSize()));
     }
 
+    /** Under the lock {@link #server} and {@link #onnx} take: a camera wired meanwhile cannot change the caches under it. */
     @Override
-    public void close() {
+    public synchronized void close() {
         synchronized (adapters) {
             adapters.forEach(InferenceAdapter::close);
         }

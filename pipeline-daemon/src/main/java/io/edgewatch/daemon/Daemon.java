@@ -9,7 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
@@ -96,8 +101,19 @@ public final class Daemon implements AutoCloseable {
      * health series removed first) or, when their file is gone, removes them; guarded by {@link #running}.
      */
     private final Map<String, CameraConfig> failedRuns = new LinkedHashMap<>();
-    /** One reload at a time. */
-    private final Object reloadLock = new Object();
+    /**
+     * Reloads run here, one at a time, on one thread: whoever asks (SIGHUP, a POST, the folder
+     * watch) waits for an answer, never for a thread of a shared pool or a lock.
+     */
+    private final ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "edgewatch-reload");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The reload asked for and not started yet, that every request until it starts joins; guarded by {@link #reloads}. */
+    private CompletableFuture<Reload> pendingReload;
+    /** What asked for the pending reload, for its log line; guarded by {@link #reloads}. */
+    private final Map<String, Integer> pendingTriggers = new LinkedHashMap<>();
     /** The configuration the daemon-wide parts were started with: a reload cannot change them. */
     private final EdgewatchConfig started;
     private volatile boolean stopping;
@@ -206,7 +222,7 @@ public final class Daemon implements AutoCloseable {
         if (cameras.isEmpty()) {
             log.warn("no enabled camera in {}: nothing to watch until one is enabled", config.directory());
         }
-        this.watcher = ConfigWatcher.start(config.directory(), config.camerasDir(), () -> reload("a change in the configuration folder"));
+        this.watcher = ConfigWatcher.start(config.directory(), config.camerasDir(), () -> requestReload("a change in the configuration folder"));
         log.info("edgewatch running: {} camera(s), {} inference worker(s), sinks: {}; {}", runs, config.inference().workers(),
                 sinks.isEmpty() ? "none" : String.join(", ", sinks.keySet()), fileDescriptors());
         completion.subscribe();
@@ -281,6 +297,11 @@ public final class Daemon implements AutoCloseable {
         try {
             Running r = wire(camera);
             synchronized (running) {
+                if (stopping) {
+                    // a reload that raced the stop: the camera would run only to write an empty window
+                    wiring.release(r.adapter);
+                    return false;
+                }
                 running.put(camera.id(), r);
             }
             r.done.subscribe();
@@ -384,110 +405,176 @@ public final class Daemon implements AutoCloseable {
      * refused, with every error, and the running one stays. Changes to {@code edgewatch.yaml} that
      * cannot be applied live are named as needing a restart. Logged once, with what it changed.
      *
+     * It runs on the reload thread, merged with the requests that come before it starts
+     * ({@link #requestReload}); this waits for its answer.
+     *
      * @param trigger what asked for it (SIGHUP, the endpoint, the folder watch), for the log
      */
     public Reload reload(String trigger) {
-        synchronized (reloadLock) {
+        return requestReload(trigger).join();
+    }
+
+    /**
+     * Asks for a reload without waiting: it runs on the reload thread, after the one running now.
+     * Requests made before it starts are merged into it (one run, one answer for all of them), so
+     * a storm of requests runs at most twice. Refused once the stop began; a pending one is then
+     * answered as refused.
+     */
+    public CompletableFuture<Reload> requestReload(String trigger) {
+        reloadRequests.incrementAndGet();
+        synchronized (reloads) {
             if (stopping) {
-                return Reload.refused(List.of("the daemon is stopping"));
+                return CompletableFuture.completedFuture(Reload.refused(List.of(STOPPING)));
             }
-            EdgewatchConfig next;
+            pendingTriggers.merge(trigger, 1, Integer::sum);
+            if (pendingReload != null) {
+                return pendingReload;
+            }
+            CompletableFuture<Reload> next = new CompletableFuture<>();
+            pendingReload = next;
             try {
-                next = ConfigLoader.load(started.directory());
-            } catch (ConfigException e) {
-                List<String> errors = e.errors().stream().map(ConfigError::toString).toList();
-                log.error("reload ({}) refused: {} error(s) in {}; the running configuration stays:\n  {}", trigger, errors.size(),
-                        started.directory(), String.join("\n  ", errors));
-                return Reload.refused(errors);
+                reloads.execute(() -> runPending(next));
+            } catch (RejectedExecutionException e) {
+                pendingReload = null;
+                pendingTriggers.clear();
+                next.complete(Reload.refused(List.of(STOPPING)));
             }
-            registerSecrets(next);
-            // the cameras running, and those that ended by themselves (a file read to its end: not read again unless changed)
-            Map<String, CameraConfig> now = new LinkedHashMap<>();
-            Map<String, CameraConfig> failedBefore = new LinkedHashMap<>();
-            synchronized (running) {
-                now.putAll(endedByItself);
-                running.forEach((id, r) -> now.put(id, r.config));
-                failedRuns.forEach((id, c) -> {
-                    if (!now.containsKey(id)) {
-                        failedBefore.put(id, c);
-                    }
-                });
+            return next;
+        }
+    }
+
+    private static final String STOPPING = "the daemon is stopping";
+
+    private void runPending(CompletableFuture<Reload> next) {
+        String triggers;
+        synchronized (reloads) {
+            if (pendingReload != next) {
+                return; // answered by the stop
             }
-            Map<String, CameraConfig> wanted = new LinkedHashMap<>();
-            next.enabledCameras().forEach(c -> wanted.put(c.id(), c));
-            List<String> added = new ArrayList<>();
-            List<String> removed = new ArrayList<>();
-            List<String> changed = new ArrayList<>();
-            // cameras that failed start again (a file unchanged may be a camera back online); their
-            // health series, still registered, go first, as a changed camera's do
-            List<String> retried = new ArrayList<>();
-            wanted.keySet().stream().filter(id -> !now.containsKey(id))
-                    .forEach(id -> (failedBefore.containsKey(id) ? retried : added).add(id));
-            now.forEach((id, c) -> {
-                if (!wanted.containsKey(id)) {
-                    removed.add(id);
-                } else if (!wanted.get(id).equals(c)) {
-                    changed.add(id);
+            pendingReload = null;
+            List<String> parts = new ArrayList<>();
+            pendingTriggers.forEach((t, n) -> parts.add(n == 1 ? t : t + " x" + n));
+            pendingTriggers.clear();
+            triggers = String.join(", ", parts);
+        }
+        try {
+            next.complete(runReload(triggers));
+        } catch (RuntimeException | Error e) {
+            log.error("reload ({}) failed: {}", triggers, e.toString());
+            next.completeExceptionally(e);
+        }
+    }
+
+    private Reload runReload(String trigger) {
+        if (stopping) {
+            return Reload.refused(List.of(STOPPING));
+        }
+        reloadStarted.run();
+        EdgewatchConfig next;
+        try {
+            next = ConfigLoader.load(started.directory());
+        } catch (ConfigException e) {
+            List<String> errors = e.errors().stream().map(ConfigError::toString).toList();
+            log.error("reload ({}) refused: {} error(s) in {}; the running configuration stays:\n  {}", trigger, errors.size(),
+                    started.directory(), String.join("\n  ", errors));
+            return Reload.refused(errors);
+        }
+        registerSecrets(next);
+        // the cameras running, and those that ended by themselves (a file read to its end: not read again unless changed)
+        Map<String, CameraConfig> now = new LinkedHashMap<>();
+        Map<String, CameraConfig> failedBefore = new LinkedHashMap<>();
+        synchronized (running) {
+            now.putAll(endedByItself);
+            running.forEach((id, r) -> now.put(id, r.config));
+            failedRuns.forEach((id, c) -> {
+                if (!now.containsKey(id)) {
+                    failedBefore.put(id, c);
                 }
             });
-            int unchanged = now.size() - removed.size() - changed.size();
-            // a failed camera whose file is gone leaves for good, like a running one
-            failedBefore.keySet().stream().filter(id -> !wanted.containsKey(id)).forEach(removed::add);
-            List<Running> stopped = new ArrayList<>();
-            synchronized (running) {
-                for (String id : concat(removed, changed)) {
-                    Running r = running.get(id);
-                    if (r != null) {
-                        r.replaced = true;
-                        stopped.add(r);
-                    }
-                    endedByItself.remove(id);
-                }
-                for (String id : concat(removed, retried)) {
-                    failedRuns.remove(id);
-                }
-            }
-            // all at once, then wait: each closes and writes its open window
-            stopped.forEach(r -> r.stop.tryEmitValue(Boolean.TRUE));
-            for (Running r : stopped) {
-                try {
-                    r.done.block(RELOAD_STOP_GRACE);
-                } catch (RuntimeException e) {
-                    log.warn("camera {}: not stopped within {} s of the reload; starting its replacement anyway", r.config.id(),
-                            RELOAD_STOP_GRACE.toSeconds());
-                }
-            }
-            for (String id : removed) {
-                health.remove(id, true);
-                metadata.remove(id);
-                events.remove(id);
-            }
-            for (String id : concat(changed, retried)) {
-                health.remove(id, false);
-            }
-            List<String> failed = new ArrayList<>();
-            wiring.plan(wanted.values());
-            synchronized (running) {
-                launching = true;
-            }
-            try {
-                for (String id : concat(concat(changed, retried), added)) {
-                    CameraConfig c = wanted.get(id);
-                    remember(c);
-                    if (!launch(c)) {
-                        failed.add(id);
-                    }
-                }
-            } finally {
-                synchronized (running) {
-                    launching = false;
-                }
-            }
-            List<String> restart = needsRestart(started, next);
-            Reload result = new Reload(true, concat(retried, added), removed, changed, unchanged, restart, failed, List.of());
-            log.info("reload ({}): {}", trigger, result.describe());
-            return result;
         }
+        Map<String, CameraConfig> wanted = new LinkedHashMap<>();
+        next.enabledCameras().forEach(c -> wanted.put(c.id(), c));
+        List<String> added = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        // cameras that failed start again (a file unchanged may be a camera back online); their
+        // health series, still registered, go first, as a changed camera's do
+        List<String> retried = new ArrayList<>();
+        wanted.keySet().stream().filter(id -> !now.containsKey(id))
+                .forEach(id -> (failedBefore.containsKey(id) ? retried : added).add(id));
+        now.forEach((id, c) -> {
+            if (!wanted.containsKey(id)) {
+                removed.add(id);
+            } else if (!wanted.get(id).equals(c)) {
+                changed.add(id);
+            }
+        });
+        int unchanged = now.size() - removed.size() - changed.size();
+        // a failed camera whose file is gone leaves for good, like a running one
+        failedBefore.keySet().stream().filter(id -> !wanted.containsKey(id)).forEach(removed::add);
+        List<Running> stopped = new ArrayList<>();
+        synchronized (running) {
+            for (String id : concat(removed, changed)) {
+                Running r = running.get(id);
+                if (r != null) {
+                    r.replaced = true;
+                    stopped.add(r);
+                }
+                endedByItself.remove(id);
+            }
+            for (String id : concat(removed, retried)) {
+                failedRuns.remove(id);
+            }
+        }
+        // all at once, then wait: each closes and writes its open window
+        stopped.forEach(r -> r.stop.tryEmitValue(Boolean.TRUE));
+        for (Running r : stopped) {
+            try {
+                r.done.block(RELOAD_STOP_GRACE);
+            } catch (RuntimeException e) {
+                log.warn("camera {}: not stopped within {} s of the reload; starting its replacement anyway", r.config.id(),
+                        RELOAD_STOP_GRACE.toSeconds());
+            }
+        }
+        for (String id : removed) {
+            health.remove(id, true);
+            metadata.remove(id);
+            events.remove(id);
+        }
+        for (String id : concat(changed, retried)) {
+            health.remove(id, false);
+        }
+        if (stopping) {
+            // the stop began while the old cameras stopped: nothing starts into a closing daemon
+            log.info("reload ({}) ended by the stop: no camera started", trigger);
+            return Reload.refused(List.of(STOPPING));
+        }
+        List<String> failed = new ArrayList<>();
+        wiring.plan(wanted.values());
+        synchronized (running) {
+            launching = true;
+        }
+        try {
+            for (String id : concat(concat(changed, retried), added)) {
+                if (stopping) {
+                    // the stop began while this reload ran: nothing new starts into a closing daemon
+                    break;
+                }
+                CameraConfig c = wanted.get(id);
+                remember(c);
+                if (!launch(c)) {
+                    failed.add(id);
+                }
+            }
+        } finally {
+            synchronized (running) {
+                launching = false;
+            }
+        }
+        List<String> restart = needsRestart(started, next);
+        Reload result = new Reload(true, concat(retried, added), removed, changed, unchanged, restart, failed, List.of());
+        log.info("reload ({}): {}", trigger, result.describe());
+        return result;
     }
 
     private static final Duration RELOAD_STOP_GRACE = Duration.ofSeconds(30);
@@ -598,6 +685,15 @@ public final class Daemon implements AutoCloseable {
         return completion;
     }
 
+    /** Runs as each reload starts, on its thread: tests hold a reload there. */
+    volatile Runnable reloadStarted = () -> { };
+    private final AtomicInteger reloadRequests = new AtomicInteger();
+
+    /** Reloads asked for, since the start. */
+    int reloadRequests() {
+        return reloadRequests.get();
+    }
+
     /** Adapters made and not yet released: one per camera running (for tests of what reloads leave behind). */
     int adaptersOpen() {
         return wiring.adaptersOpen();
@@ -636,10 +732,17 @@ public final class Daemon implements AutoCloseable {
 
     /** Ends every source; the open windows are closed and reported. */
     public void stop() {
-        if (!stopping) {
-            notifier.stopping();
+        synchronized (reloads) {
+            if (!stopping) {
+                notifier.stopping();
+            }
+            stopping = true;
+            if (pendingReload != null) {
+                pendingReload.complete(Reload.refused(List.of(STOPPING)));
+                pendingReload = null;
+                pendingTriggers.clear();
+            }
         }
-        stopping = true;
         stop.tryEmitValue(Boolean.TRUE);
         synchronized (running) {
             endIfIdle(false);
@@ -671,6 +774,15 @@ public final class Daemon implements AutoCloseable {
         stop();
         if (watcher != null) {
             watcher.close();
+        }
+        // a reload still running (its cameras stopping, its new ones refused) ends before the parts it uses close
+        reloads.shutdown();
+        try {
+            if (!reloads.awaitTermination(RELOAD_STOP_GRACE.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("a reload still running after {} s; closing anyway", RELOAD_STOP_GRACE.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         // deliveries in flight first, with their grace, so what was answered 2xx is deleted, not sent again
         if (roboflow != null) {

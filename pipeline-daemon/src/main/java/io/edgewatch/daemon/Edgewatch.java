@@ -128,7 +128,7 @@ public final class Edgewatch {
             onSignal("INT", "Ctrl-C and kill -INT will not stop it; SIGTERM does", () -> stop("SIGINT received", daemon, stopping, gaveUp));
             // never the JVM's default for HUP (exit 129 without the open windows): a reload
             onSignal("HUP", "kill -HUP and systemctl reload will not reload it; POST /api/reload and edits of the camera"
-                    + " files (watched) still do", () -> new Thread(() -> daemon.reload("SIGHUP"), "edgewatch-reload").start());
+                    + " files (watched) still do", () -> daemon.requestReload("SIGHUP"));
             if (duration != null) {
                 Mono.delay(duration).subscribe(t -> stop("--duration " + Durations.format(duration) + " reached", daemon,
                         stopping, gaveUp));

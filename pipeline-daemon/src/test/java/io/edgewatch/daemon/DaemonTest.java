@@ -9,7 +9,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
@@ -110,5 +117,71 @@ class DaemonTest {
             daemon.stop();
             daemon.completion().block(WAIT);
         }
+    }
+
+    @Test
+    void thirtyReloadsAtOnceRunAtMostTwiceOnOneThreadAndEveryCallerIsAnswered() throws Exception {
+        Path cfg = ConfigFolder.write(dir, "", STEADY);
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            CountDownLatch release = new CountDownLatch(1);
+            List<String> threads = new CopyOnWriteArrayList<>();
+            // the first reload is slow (a camera taking its time to stop, say): the others pile up behind it
+            daemon.reloadStarted = () -> {
+                threads.add(Thread.currentThread().getName());
+                try {
+                    release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            ExecutorService callers = Executors.newFixedThreadPool(30);
+            List<CompletableFuture<Daemon.Reload>> answers = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                answers.add(CompletableFuture.supplyAsync(() -> daemon.reload("POST /api/reload"), callers));
+            }
+            await("30 reload requests made", () -> daemon.reloadRequests() >= 30);
+            release.countDown();
+            for (CompletableFuture<Daemon.Reload> a : answers) {
+                assertThat(a.get(WAIT.toSeconds(), TimeUnit.SECONDS).applied()).isTrue();
+            }
+            callers.shutdown();
+            assertThat(threads).as("reload runs for 30 requests").hasSizeBetween(1, 2).allMatch("edgewatch-reload"::equals);
+
+            daemon.stop();
+            Daemon.Reload late = daemon.reload("POST /api/reload");
+            assertThat(late.applied()).isFalse();
+            assertThat(late.errors()).containsExactly("the daemon is stopping");
+            daemon.completion().block(WAIT);
+        }
+    }
+
+    @Test
+    void aReloadThatRacesTheStopStartsNoCameraIntoTheClosingDaemon() throws Exception {
+        Path cfg = ConfigFolder.write(dir, "", STEADY);
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            await("steady's first window", () -> Files.exists(dir.resolve("out/reports.jsonl")));
+            CountDownLatch inReload = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            daemon.reloadStarted = () -> {
+                inReload.countDown();
+                try {
+                    release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Files.writeString(cfg.resolve("cameras/late.yaml"), STEADY.replace("id: steady", "id: late"));
+            CompletableFuture<Daemon.Reload> answer = daemon.requestReload("the test");
+            assertThat(inReload.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            // the stop comes while the reload runs: the last camera ends, the daemon completes
+            daemon.stop();
+            daemon.completion().block(WAIT);
+            release.countDown();
+            Daemon.Reload r = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(r.applied()).as(r.describe()).isFalse();
+            assertThat(r.errors()).containsExactly("the daemon is stopping");
+            assertThat(daemon.adaptersOpen()).as("adapters of cameras started after the stop").isZero();
+        }
+        assertThat(ConfigFolder.reports(dir)).noneMatch(w -> w.get("camera_id").asText().equals("late"));
     }
 }

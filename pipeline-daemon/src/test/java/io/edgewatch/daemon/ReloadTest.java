@@ -158,7 +158,13 @@ class ReloadTest {
             assertThat(steady.get(i).get("window_start").asText()).as("window %d follows window %d", i, i - 1)
                     .isEqualTo(steady.get(i - 1).get("window_end").asText());
         }
-        for (JsonNode w : steady.subList(1, steady.size() - 1)) {
+        // its pace from its first frame on: on a busy box opening the pattern can outlast the first window or two
+        int first = 0;
+        while (first < steady.size() && steady.get(first).get("frames_seen").asLong() == 0) {
+            first++;
+        }
+        assertThat(steady.size() - first).as("windows with frames").isGreaterThanOrEqualTo(4);
+        for (JsonNode w : steady.subList(first + 1, steady.size() - 1)) {
             assertThat(w.get("frames_seen").asLong()).as(w.toString()).isBetween(5L, 15L);
         }
         assertThat(steady).allMatch(w -> w.get("device_id").asText().equals("test-box"));
