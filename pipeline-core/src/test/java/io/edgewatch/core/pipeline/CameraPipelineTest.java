@@ -2,8 +2,11 @@ package io.edgewatch.core.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,6 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.edgewatch.core.aggregate.WindowOptions;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.frame.FramePool;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.inference.InferenceAdapter;
@@ -31,6 +35,7 @@ import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.core.source.FrameSource;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
@@ -102,7 +107,25 @@ class CameraPipelineTest {
 
     /** Built inside withVirtualTime's supplier, so the windows' timer and Mono.delay are on virtual time. */
     private static CameraPipeline pipeline(ReportSink sink, int reportBuffer) {
-        WindowOptions window = WindowOptions.of("cam-1", "m/1", ModelType.OBJECT_DETECTION, ONE);
+        WindowOptions plain = WindowOptions.of("cam-1", "m/1", ModelType.OBJECT_DETECTION, ONE);
+        // windows measured and labelled on the virtual clock too, not on this machine's
+        Scheduler timer = plain.scheduler();
+        WindowOptions window = plain.withClock(ClockWatch.of(() -> timer.now(TimeUnit.NANOSECONDS), new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(timer.now(TimeUnit.MILLISECONDS));
+            }
+        }));
         PipelineOptions options = new PipelineOptions(window, 0, 1, Duration.ofSeconds(5), reportBuffer);
         return new CameraPipeline(options, quiet(true), NOTHING, List.of(sink));
     }
