@@ -1,5 +1,6 @@
 package io.edgewatch.daemon;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import io.edgewatch.daemon.config.EdgewatchConfig;
 import io.edgewatch.sink.outbox.Outbox;
@@ -66,13 +68,20 @@ final class OutboxCommand implements Callable<Integer> {
         }
         c.enabledCameras().stream().filter(cam -> cam.samples() != null && cam.samples().project() != null && c.roboflow() != null)
                 .map(cam -> DatasetSink.destination(cam.samples().project())).distinct().forEach(known::add);
-        try (Outbox outbox = Outbox.open(folder, c.storage().outboxMaxEntries(), Clock.systemUTC())) {
+        try (Outbox outbox = Outbox.openBeside(folder, c.storage().outboxMaxEntries(), Clock.systemUTC())) {
             if (retry) {
                 int n = outbox.retryDeadLetters();
                 out.println(n + " dead letter(s) put back in the queue" + (n == 0 ? "" : ": a running daemon sends them within a second,"
                         + " or the next start does"));
             }
             out.println("outbox " + outbox.file());
+            // what a start found damaged and moved aside (its salvage counts are in that start's log and alert)
+            try (Stream<Path> aside = Files.list(folder)) {
+                aside.map(p -> p.getFileName().toString()).filter(n -> n.matches("outbox\\.db\\.damaged-[0-9TZ-]+"))
+                        .sorted().forEach(n -> out.println("  damaged, moved aside: " + folder.resolve(n)));
+            } catch (IOException e) {
+                out.println("  (cannot list " + folder + ": " + e.getMessage() + ")");
+            }
             for (Outbox.DestinationReport d : outbox.report(known)) {
                 out.println("  " + d.destination() + ": " + d.depth() + " waiting" + (d.depth() == 0 ? ""
                         : " (oldest " + age(d.oldestAgeMillis()) + ")") + ", " + d.deadLetters() + " dead letter(s); "

@@ -134,7 +134,11 @@ class EndpointFloodTest {
             assertThat(standIn.requests.size() - deliveriesBefore).as("deliveries in the %d s of the flood", seconds)
                     .isGreaterThanOrEqualTo(seconds - 3);
             String metrics = get(base + "/metrics");
-            assertThat(counter(metrics, "over_cap")).as("connections over the cap").isGreaterThanOrEqualTo(FLOOD - 64 - 10);
+            // past the 64 slots each flood connection is refused over the cap, or, once the idle timeout frees a slot
+            // while a busy box is still opening the flood (2,920 over the cap once), timed out in it
+            assertThat(counter(metrics, "over_cap")).as("connections over the cap").isGreaterThanOrEqualTo(FLOOD / 2);
+            assertThat(counter(metrics, "over_cap") + counter(metrics, "timed_out")).as("flood connections refused or timed out")
+                    .isGreaterThanOrEqualTo(FLOOD - 64 - 10);
             assertThat(counter(metrics, "too_large_or_malformed")).as(hugeAnswer + "\n" + refusedLines(metrics)).isGreaterThanOrEqualTo(1);
             assertThat(counter(metrics, "timed_out")).as(refusedLines(metrics)).isGreaterThanOrEqualTo(1);
 

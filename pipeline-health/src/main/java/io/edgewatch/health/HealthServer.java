@@ -101,7 +101,7 @@ public final class HealthServer implements AutoCloseable {
                     })
                     .handle((req, res) -> gated(req, res, gate.get(), guard, routes))
                     .bindNow(Duration.ofSeconds(10));
-            gate.set(SameOriginGate.of(host, server.port()));
+            gate.set(SameOriginGate.of(host, server.port(), tokens.required()));
             return new HealthServer(server, host, guard);
         } catch (RuntimeException e) {
             guard.close();

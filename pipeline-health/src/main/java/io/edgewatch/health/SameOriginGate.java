@@ -43,8 +43,22 @@ final class SameOriginGate {
         this.hosts = hosts;
     }
 
-    /** The gate of an endpoint bound to {@code bindHost}:{@code port}. */
+    /** The gate of an endpoint bound to {@code bindHost}:{@code port}, without a token. */
     static SameOriginGate of(String bindHost, int port) {
+        return of(bindHost, port, false);
+    }
+
+    /**
+     * The gate of an endpoint bound to {@code bindHost}:{@code port}. Host names are checked
+     * without their port (an SSH tunnel, {@code ssh -L 9000:localhost:8787}, says
+     * {@code Host: localhost:9000}; a rebinding page needs a name of its own, whatever the port).
+     * With a token required every Host is served (a DNS name of the box's, a reverse proxy): a
+     * rebinding page cannot send the token, and the token is what guards the endpoint then.
+     */
+    static SameOriginGate of(String bindHost, int port, boolean tokenRequired) {
+        if (tokenRequired) {
+            return new SameOriginGate(null);
+        }
         Set<String> names = new LinkedHashSet<>();
         names.add("localhost");
         names.add("127.0.0.1");
@@ -79,14 +93,7 @@ final class SameOriginGate {
                 // none listed: the loopback names above
             }
         }
-        Set<String> hosts = new LinkedHashSet<>();
-        for (String n : names) {
-            hosts.add(n + ":" + port);
-            if (port == 80) {
-                hosts.add(n); // a browser leaves out the default port
-            }
-        }
-        return new SameOriginGate(Set.copyOf(hosts));
+        return new SameOriginGate(Set.copyOf(names));
     }
 
     /** An address as it appears in a Host header: IPv6 in brackets, without its scope. */
@@ -99,17 +106,28 @@ final class SameOriginGate {
         return a.contains(":") && !a.startsWith("[") ? "[" + a + "]" : a;
     }
 
-    /** The Host values served (each with the port), for messages and tests. */
+    /** The host names served (any port), for messages and tests; null when every Host is served (a token is required). */
     Set<String> hosts() {
         return hosts;
+    }
+
+    /** The name of a Host header's value, without its port: {@code [::1]:8787} is {@code [::1]}. */
+    private static String name(String host) {
+        String h = host.trim().toLowerCase(Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end < 0 ? h : h.substring(0, end + 1);
+        }
+        int colon = h.indexOf(':');
+        return colon >= 0 && colon == h.lastIndexOf(':') ? h.substring(0, colon) : h;
     }
 
     /** Null when the request may go on; else why not. */
     Refusal check(HttpMethod method, HttpHeaders headers) {
         String host = headers.get("Host");
-        if (host != null && !hosts.contains(host.trim().toLowerCase(Locale.ROOT))) {
+        if (host != null && hosts != null && !hosts.contains(name(host))) {
             return new Refusal(421, EndpointGuard.Reason.WRONG_HOST, "this endpoint answers only to this box's own names and"
-                    + " addresses (such as 127.0.0.1 or localhost, with the port), not to Host '" + host + "': a page that"
+                    + " addresses (such as 127.0.0.1 or localhost), not to Host '" + host + "': a page that"
                     + " reaches it by another name (DNS rebinding) is refused");
         }
         if (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD)) {

@@ -358,6 +358,26 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the outbox for a command beside a daemon that may be running ({@code edgewatch outbox}):
+     * a damaged file is an error naming it, never moved aside or salvaged here, since a running
+     * daemon's connection would go on writing into the file moved away from under it; the daemon
+     * salvages it at its next start.
+     *
+     * @throws IllegalStateException naming the file when it cannot be opened, or is damaged
+     */
+    public static Outbox openBeside(Path folder, long maxEntries, Clock clock) {
+        Path file = folder.resolve("outbox.db");
+        try {
+            SqliteSalvage.checkFile(file);
+            return new Outbox(file, maxEntries, DEFAULT_MEMORY_QUEUE, DEFAULT_MEMORY_QUEUE_BYTES, clock);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot open the outbox " + file + ": " + e.getMessage()
+                    + (SqliteSalvage.isDamage(e) ? " (the file is damaged: edgewatch run moves it aside and salvages what"
+                            + " can still be read at its next start)" : ""), e);
+        }
+    }
+
     public Path file() {
         return file;
     }
