@@ -182,7 +182,7 @@ class CleanStopTest {
             assertThat(server.frames()).as(Files.readString(log)).isNotEmpty();
             // a frame is in inference, and stays there: the camera cannot close its window until it is answered
             signal(daemon, "TERM");
-            // the 20 s grace, the sinks' own closing graces, and room for a busy box; systemd would kill at 45 s
+            // the 20 s grace, the sinks' own closing graces, and room for a busy box; systemd would kill at 90 s
             assertThat(daemon.waitFor(120, TimeUnit.SECONDS)).as("the daemon exited after SIGTERM").isTrue();
             assertThat(daemon.exitValue()).as(Files.readString(log)).isZero();
         } finally {
