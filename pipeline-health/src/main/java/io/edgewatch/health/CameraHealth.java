@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.sample.CameraSignals;
+import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
@@ -232,7 +233,8 @@ final class CameraHealth {
 
     /** The camera stopped for good (could not start, or its pipeline ended with an error). */
     void failed(String why) {
-        failure = why;
+        // an exception's text, served on /api/cameras and /healthz: a camera URL's password must not be in it
+        failure = why == null ? null : Redactor.redact(why);
     }
 
     SourceStatus source() {

@@ -57,6 +57,18 @@ class HealthTest {
     }
 
     @Test
+    void whyACameraStoppedIsServedWithoutTheCredentialsOfItsUrl() {
+        try (Health health = new Health(new MovingClock(T0))) {
+            CameraListener watch = health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            watch.stopped("cannot open rtsp://admin:Stop-Why-Pw-93@10.1.2.3/stream: Connection refused");
+            assertThat(health.degraded().get("cam-1").toString()).contains("rtsp://***@10.1.2.3/stream")
+                    .doesNotContain("Stop-Why-Pw-93");
+            assertThat(health.cameras().toString()).doesNotContain("Stop-Why-Pw-93");
+            assertThat(health.healthz().toString()).doesNotContain("Stop-Why-Pw-93");
+        }
+    }
+
+    @Test
     void aCameraIsDegradedWhileItsSourceReconnectsItsInferencesMostlyFailOrItsWindowsStop() {
         MovingClock clock = new MovingClock(T0);
         Camera source = new Camera();
