@@ -110,6 +110,8 @@ final class SqliteHealthStore implements HealthStore {
     private static SqliteHealthStore openFile(Path file, Duration retention, int memoryQueue) throws SQLException {
         Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
         try {
+            // before anything writes to it (the journal mode, a migration): damage SQLite meets only when it reads a page
+            SqliteSalvage.checkContent(db, file);
             int version = schemaVersion(db);
             if (version > SCHEMA_VERSION) {
                 // a downgrade: the newer tables may mean other things; leave the file as it is
@@ -124,8 +126,6 @@ final class SqliteHealthStore implements HealthStore {
                 s.execute("PRAGMA synchronous=NORMAL");
             }
             migrate(db, version);
-            // damage SQLite meets only when it reads a page, found now
-            SqliteSalvage.checkContent(db, file);
         } catch (SQLException | RuntimeException e) {
             db.close();
             throw e;
