@@ -277,17 +277,7 @@ public final class Outbox implements AutoCloseable {
                         + "; this edgewatch knows versions up to " + SCHEMA_VERSION + ")");
             }
             if (from < SCHEMA_VERSION) {
-                if (from == 0) {
-                    for (String ddl : SCHEMA_0) {
-                        s.execute(ddl);
-                    }
-                }
-                for (int v = from; v < SCHEMA_VERSION; v++) {
-                    for (String step : MIGRATIONS.get(v)) {
-                        s.execute(step);
-                    }
-                }
-                s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+                steps(s, from);
             }
             s.execute("COMMIT");
             if (from < SCHEMA_VERSION && from > 0 || from == 0 && depthOf(s) > 0) {
@@ -395,18 +385,25 @@ public final class Outbox implements AutoCloseable {
         return damage;
     }
 
-    /** Makes this release's schema in a fresh file: what a salvage copies the readable rows into. */
-    private static void createSchema(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
+    /** The schema's steps from version {@code from} to {@link #SCHEMA_VERSION} (0: a file of no tables, or of the releases before versions). */
+    private static void steps(Statement s, int from) throws SQLException {
+        if (from == 0) {
             for (String ddl : SCHEMA_0) {
                 s.execute(ddl);
             }
-            for (int v = 0; v < SCHEMA_VERSION; v++) {
-                for (String step : MIGRATIONS.get(v)) {
-                    s.execute(step);
-                }
+        }
+        for (int v = from; v < SCHEMA_VERSION; v++) {
+            for (String step : MIGRATIONS.get(v)) {
+                s.execute(step);
             }
-            s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+        }
+        s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+    }
+
+    /** Makes this release's schema in a fresh file: what a salvage copies the readable rows into. */
+    private static void createSchema(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            steps(s, 0);
         }
         if (!c.getAutoCommit()) {
             c.commit();
