@@ -171,6 +171,26 @@
     v.samplesBox.replaceChildren(...shown.values());
   }
 
+  // the daemon's starts, stops and clock steps as dashed lines across a plot (read at each draw)
+  function marksPlugin(v) {
+    return { hooks: { draw: [u => {
+      const ctx = u.ctx, dpr = window.devicePixelRatio || 1, b = u.bbox;
+      ctx.save();
+      ctx.lineWidth = dpr;
+      ctx.setLineDash([3 * dpr, 3 * dpr]);
+      (v.marks || []).forEach(m => {
+        const x = Math.round(u.valToPos(m.t, "x", true));
+        if (x < b.left || x > b.left + b.width) { return; }
+        ctx.strokeStyle = m.kind === "clock_step" ? "#bf8700" : "#57606a";
+        ctx.beginPath();
+        ctx.moveTo(x, b.top);
+        ctx.lineTo(x, b.top + b.height);
+        ctx.stroke();
+      });
+      ctx.restore();
+    }] } };
+  }
+
   function chart(v, key, title, series, data, yRange) {
     const width = Math.max(320, Math.min(640, v.plots.clientWidth || 640));
     if (v.charts[key] && v.charts[key].series.length === series.length + 1) {
@@ -187,8 +207,10 @@
       axes: [{}, { size: 50 }],
       // the asked range, not the data's: one point must not stretch the axis over years
       scales: { x: { time: true, range: () => v.xr }, y: yRange ? { range: () => yRange } : {} },
+      plugins: [marksPlugin(v)],
     }, data, wrap);
     u.wrap = wrap;
+    wrap.uplot = u;
     v.charts[key] = u;
   }
 
@@ -197,6 +219,7 @@
     const from = Date.parse(h.from) / 1000;
     const pts = h.points;
     v.xr = [from, now];
+    v.marks = h.marks || [];
     const t = pts.map(p => p.t);
     chart(v, "fps", "Frames per second (" + h.step_s + " s points)", [{ label: "seen" }, { label: "inferred" }],
       [t, pts.map(p => p.fps_seen), pts.map(p => p.fps_inferred)]);
@@ -224,14 +247,21 @@
     // source state strip over the range
     v.strip.replaceChildren();
     const span = Math.max(1, now - from);
+    // a state lasts until the next one, or until the daemon stopped or started again: what the
+    // source did while edgewatch was not running is not known, and is left blank
+    const cuts = v.marks.filter(m => m.kind !== "clock_step").map(m => m.t);
     h.states.forEach((s, i) => {
       const start = Math.max(from, s.t);
-      const end = i + 1 < h.states.length ? h.states[i + 1].t : now;
+      let end = i + 1 < h.states.length ? h.states[i + 1].t : now;
+      const cut = cuts.find(c => c > s.t && c < end);
+      if (cut !== undefined) { end = cut; }
       if (end < from) { return; }
       v.strip.append(el("span", { class: s.state, title: s.state + " from " + s.at,
         style: { left: (100 * (start - from) / span) + "%", width: Math.max(0.3, 100 * (end - start) / span) + "%" } }));
     });
     v.timeline.replaceChildren();
+    v.marks.forEach(m => v.timeline.append(el("b", { class: "mark " + m.kind, title: m.text + " at " + m.at,
+      style: { left: (100 * (m.t - from) / span) + "%" } })));
     h.alerts.forEach(a => v.timeline.append(el("i", { class: a.state, title: a.at + " " + a.signal + " " + a.state + ": " + a.message,
       style: { left: (100 * (a.t - from) / span) + "%" } })));
     v.alertList.replaceChildren();

@@ -81,6 +81,7 @@ final class CameraHealth {
         Object[] last = states.peekLast();
         if (last == null || !last[1].equals(state)) {
             states.addLast(new Object[] {now, state});
+            store.saveMark(new HistoryMark(id, now, HistoryMark.STATE, state)); // the strip outlives the process
             while (states.size() > STATES) {
                 states.removeFirst();
             }

@@ -82,6 +82,21 @@ public final class Health implements AutoCloseable {
         this.sampler = Flux.interval(Duration.ofSeconds(1), Duration.ofSeconds(1), Schedulers.parallel())
                 .subscribe(t -> sampleStates(), e -> log.warn("source state sampling stopped: {}", e.toString()));
         this.views = new HealthViews(cameras.values(), hub, clock, clock.instant());
+        mark(new HistoryMark(null, clock.instant(), HistoryMark.START, Version.NUMBER));
+    }
+
+    /** The daemon's own marks (starts, stops, clock steps) of this process, for a history when no store keeps them. */
+    private final java.util.ArrayDeque<HistoryMark> marks = new java.util.ArrayDeque<>();
+    private static final int MARKS = 200;
+
+    private void mark(HistoryMark m) {
+        synchronized (marks) {
+            marks.addLast(m);
+            while (marks.size() > MARKS) {
+                marks.removeFirst();
+            }
+        }
+        store.saveMark(m);
     }
 
     /** Serves the outbox's depth and oldest age (when there is an outbox). */
@@ -131,6 +146,8 @@ public final class Health implements AutoCloseable {
      */
     public void clock(ClockWatch watch) {
         meters.clockSteps(watch::steps);
+        watch.onStep(step -> mark(new HistoryMark(null, step.after(), HistoryMark.CLOCK_STEP,
+                String.format(Locale.ROOT, "%+.3f", step.seconds()))));
         watch.onStep(step -> hub.publish(new AlertEvent(DAEMON, "clock_step", true, step.after(), 0, step.seconds(),
                 String.format(Locale.ROOT, "the wall clock stepped %+.3f s (from %s to %s); the open windows were closed at the"
                         + " step and the next ones are labelled by the new clock", step.seconds(), step.before(), step.after()))));
@@ -328,10 +345,26 @@ public final class Health implements AutoCloseable {
         store.windows(id, from, to, history::add); // folded as read: memory of the points, not of the rows
         ObjectNode out = history.json(c.baseline(), c.confidenceDrop);
         ArrayNode states = out.putArray("states");
-        for (Object[] change : c.stateChanges()) {
-            Instant at = (Instant) change[0];
-            if (!at.isAfter(to)) {
-                states.addObject().put("at", at.toString()).put("t", at.getEpochSecond()).put("state", (String) change[1]);
+        ArrayNode marksOut = out.putArray("marks");
+        java.util.function.Consumer<HistoryMark> each = m -> {
+            if (m.kind().equals(HistoryMark.STATE)) {
+                states.addObject().put("at", m.at().toString()).put("t", m.at().getEpochSecond()).put("state", m.detail());
+            } else {
+                marksOut.addObject().put("at", m.at().toString()).put("t", m.at().getEpochSecond()).put("kind", m.kind())
+                        .put("text", markText(m));
+            }
+        };
+        if (store.keepsHistory()) {
+            store.marks(id, from, to, each); // survives a restart: the strip from before it, its starts and stops
+        } else {
+            for (Object[] change : c.stateChanges()) {
+                Instant at = (Instant) change[0];
+                if (!at.isAfter(to)) {
+                    each.accept(new HistoryMark(id, at, HistoryMark.STATE, (String) change[1]));
+                }
+            }
+            synchronized (marks) {
+                marks.stream().filter(m -> !m.at().isBefore(from) && !m.at().isAfter(to)).forEach(each);
             }
         }
         ArrayNode alerts = out.putArray("alerts");
@@ -437,8 +470,19 @@ public final class Health implements AutoCloseable {
         return views.alerts();
     }
 
+    /** How the page labels a mark on the time axis. */
+    static String markText(HistoryMark m) {
+        return switch (m.kind()) {
+            case HistoryMark.START -> "edgewatch started" + (m.detail() == null ? "" : " (" + m.detail() + ")");
+            case HistoryMark.STOP -> "edgewatch stopped";
+            case HistoryMark.CLOCK_STEP -> "the wall clock stepped " + m.detail() + " s";
+            default -> m.kind();
+        };
+    }
+
     @Override
     public void close() {
+        mark(new HistoryMark(null, clock.instant(), HistoryMark.STOP, null));
         sampler.dispose();
         meters.close();
     }

@@ -96,6 +96,19 @@ public interface HealthStore extends AutoCloseable {
         return out;
     }
 
+    /** Keeps a mark of the history's time axis (a source state change, a start, a stop, a clock step). */
+    default void saveMark(HistoryMark mark) {
+    }
+
+    /**
+     * Hands {@code each} the marks of {@code camera} and the daemon's own whose time lies in
+     * {@code [from, to]}, oldest first, preceded by the camera's last state change before
+     * {@code from} (the state the range opens in) when there is one. Nothing when nothing is kept.
+     * Blocking: call off event loops.
+     */
+    default void marks(String camera, Instant from, Instant to, Consumer<HistoryMark> each) {
+    }
+
     /** What was found damaged and salvaged when the store opened, for the daemon's alert; null when it opened whole. */
     default String damage() {
         return null;

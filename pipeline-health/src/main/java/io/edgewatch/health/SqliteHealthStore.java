@@ -136,9 +136,11 @@ final class SqliteHealthStore implements HealthStore {
     /**
      * The schema this code writes ({@code PRAGMA user_version}): 0 is every file written before it
      * had a version (the tables of version 1 without the camera index); 1 adds
-     * {@code windows_camera_end}. A change of a table is a new version and a step in {@link #migrate}.
+     * {@code windows_camera_end}; 2 adds {@code marks} (source state changes, starts, stops and
+     * clock steps, for the history's state strip and time axis). A change of a table is a new
+     * version and a step in {@link #migrate}.
      */
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
 
     private static int schemaVersion(Connection db) throws SQLException {
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
@@ -171,6 +173,12 @@ final class SqliteHealthStore implements HealthStore {
                         + "signal TEXT NOT NULL, firing INTEGER NOT NULL, at TEXT NOT NULL, baseline REAL, current REAL, message TEXT)");
                 // one camera's history is read by camera and range: without it a read scans every camera's rows
                 s.execute("CREATE INDEX IF NOT EXISTS windows_camera_end ON windows (camera, end_ms)");
+            }
+            if (from < 2) {
+                // camera NULL: the daemon's own marks, read with every camera's
+                s.execute("CREATE TABLE marks (id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT, at_ms INTEGER NOT NULL, "
+                        + "kind TEXT NOT NULL, detail TEXT)");
+                s.execute("CREATE INDEX marks_camera_at ON marks (camera, at_ms)");
             }
             s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             db.commit();
@@ -260,6 +268,56 @@ final class SqliteHealthStore implements HealthStore {
         });
     }
 
+    @Override
+    public void saveMark(HistoryMark m) {
+        write(m.kind() + " mark" + (m.daemon() ? "" : " of " + m.camera()), () -> {
+            try (PreparedStatement u = db.prepareStatement("INSERT INTO marks (camera, at_ms, kind, detail) VALUES (?, ?, ?, ?)")) {
+                u.setString(1, m.camera());
+                u.setLong(2, m.at().toEpochMilli());
+                u.setString(3, m.kind());
+                u.setString(4, m.detail());
+                u.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * The camera's state before {@code from} (its last state mark there), then its marks and the
+     * daemon's in the range, by time: two indexed reads ({@code marks_camera_at}).
+     */
+    @Override
+    public synchronized void marks(String camera, Instant from, Instant to, Consumer<HistoryMark> each) {
+        try {
+            try (PreparedStatement q = db.prepareStatement("SELECT camera, at_ms, kind, detail FROM marks WHERE camera = ? "
+                    + "AND kind = '" + HistoryMark.STATE + "' AND at_ms < ? ORDER BY at_ms DESC, id DESC LIMIT 1")) {
+                q.setString(1, camera);
+                q.setLong(2, from.toEpochMilli());
+                try (ResultSet rs = q.executeQuery()) {
+                    if (rs.next()) {
+                        each.accept(mark(rs));
+                    }
+                }
+            }
+            try (PreparedStatement q = db.prepareStatement("SELECT camera, at_ms, kind, detail FROM marks WHERE "
+                    + "(camera = ? OR camera IS NULL) AND at_ms >= ? AND at_ms <= ? ORDER BY at_ms, id")) {
+                q.setString(1, camera);
+                q.setLong(2, from.toEpochMilli());
+                q.setLong(3, to.toEpochMilli());
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        each.accept(mark(rs));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("the history marks in " + file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static HistoryMark mark(ResultSet rs) throws SQLException {
+        return new HistoryMark(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3), rs.getString(4));
+    }
+
     /**
      * Keeps a window's figures: one row per report (camera and model), the classes as JSON with
      * their confidence histograms in sparse form. Windows older than the retention are pruned
@@ -280,6 +338,10 @@ final class SqliteHealthStore implements HealthStore {
                     if (n > 0) {
                         log.debug("pruned {} windows older than {} from {}", n, retention, file);
                     }
+                }
+                try (PreparedStatement d = db.prepareStatement("DELETE FROM marks WHERE at_ms < ?")) {
+                    d.setLong(1, now - retention.toMillis());
+                    d.executeUpdate();
                 }
                 compact(now - DETAIL.toMillis());
             }

@@ -35,11 +35,34 @@ class SqliteHealthStoreTest {
     Path dir;
 
     private Path copyOfV0() throws Exception {
+        return copyOf("health-v0.db");
+    }
+
+    private Path copyOf(String resource) throws Exception {
         Path file = dir.resolve("health.db");
-        try (InputStream in = SqliteHealthStoreTest.class.getResourceAsStream("health-v0.db")) {
+        try (InputStream in = SqliteHealthStoreTest.class.getResourceAsStream(resource)) {
             Files.copy(in, file);
         }
         return file;
+    }
+
+    /** Version 1 (main at a327edd, {@code make-health-v1.sh}) gains the marks table and keeps its rows. */
+    @Test
+    void aFileOfVersionOneKeepsItsWindowsAndTakesMarks() throws Exception {
+        Path file = copyOf("health-v1.db");
+        assertThat(userVersion(file)).isEqualTo(1);
+        Instant first = Instant.ofEpochMilli(1764673200000L);
+        try (HealthStore store = HealthStore.open(dir, Duration.ofDays(4000))) {
+            assertThat(store.windows(Instant.EPOCH, first.plusSeconds(3600))).extracting(StoredWindow::seen).containsExactly(50L, 40L, 30L);
+            assertThat(store.firingAlerts("cam-1")).hasSize(1);
+            store.saveMark(new HistoryMark("cam-1", first, HistoryMark.STATE, "streaming"));
+            store.saveMark(new HistoryMark(null, first.plusSeconds(5), HistoryMark.START, "0.1.0"));
+            store.flush();
+            List<HistoryMark> marks = new java.util.ArrayList<>();
+            store.marks("cam-1", first.minusSeconds(1), first.plusSeconds(10), marks::add);
+            assertThat(marks).extracting(HistoryMark::kind).containsExactly(HistoryMark.STATE, HistoryMark.START);
+        }
+        assertThat(userVersion(file)).isEqualTo(SqliteHealthStore.SCHEMA_VERSION);
     }
 
     private static int userVersion(Path file) throws Exception {
