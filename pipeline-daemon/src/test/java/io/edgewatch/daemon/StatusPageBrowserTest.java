@@ -2,7 +2,6 @@ package io.edgewatch.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,12 +19,8 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import io.edgewatch.daemon.config.ConfigLoader;
@@ -47,17 +42,6 @@ class StatusPageBrowserTest {
     @TempDir
     Path dir;
 
-    private static WebDriver browser() {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,2400");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
-                .usingAnyFreePort().build();
-        return new ChromeDriver(service, options);
-    }
 
     private static Object js(WebDriver d, String script) {
         return ((JavascriptExecutor) d).executeScript(script);
@@ -109,7 +93,7 @@ class StatusPageBrowserTest {
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(path + " without the token").isEqualTo(401);
             }
-            WebDriver d = browser();
+            WebDriver d = Chromium.start();
             try {
                 d.get(url + "/");
                 WebDriverWait wait = new WebDriverWait(d, Duration.ofSeconds(60));

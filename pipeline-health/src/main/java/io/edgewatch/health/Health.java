@@ -295,7 +295,8 @@ public final class Health implements AutoCloseable {
                 list.add(n);
             }
             long[] st = store.stats();
-            out.putObject("store").put("kept", st[0]).put("bytes", st[1]).put("evicted", st[2]).put("not_written", st[3]);
+            out.putObject("store").put("kept", st[0]).put("bytes", st[1]).put("evicted", st[2]).put("not_written", st[3])
+                    .put("unreadable", st[4]);
         }
         return Optional.of(out);
     }

@@ -2,6 +2,7 @@ package io.edgewatch.sink.samples;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,41 +44,75 @@ public final class SampleStore implements SampleSink {
     private long bytes;
     private long evicted;
     private long failed;
+    private long unreadable;
 
     private SampleStore(Path folder, long maxBytes) {
         this.folder = folder;
         this.maxBytes = maxBytes;
     }
 
-    /** The store in {@code folder} (made if missing), what an earlier run kept included, at most {@code maxBytes}. */
+    /**
+     * The store in {@code folder} (made if missing), what an earlier run kept included, at most
+     * {@code maxBytes}. A sample whose description cannot be read (a worn card's garbage, a cut
+     * file, a camera folder that cannot be listed) is skipped, counted ({@link #stats()}) and named
+     * in one log line: it is left where it is, outside the bound, for someone to look at. An image
+     * without its description (a stop between the two writes) and a half-written {@code .tmp} are
+     * deleted.
+     */
     public static SampleStore open(Path folder, long maxBytes) {
         SampleStore store = new SampleStore(folder, maxBytes);
+        List<String> skipped = new ArrayList<>();
         try {
             Files.createDirectories(folder);
             try (DirectoryStream<Path> cameras = Files.newDirectoryStream(folder, Files::isDirectory)) {
                 for (Path camera : cameras) {
-                    try (DirectoryStream<Path> images = Files.newDirectoryStream(camera, "*.jpg")) {
-                        for (Path jpg : images) {
-                            String name = jpg.getFileName().toString();
-                            String id = name.substring(0, name.length() - 4);
-                            Path json = camera.resolve(id + ".json");
-                            if (Files.exists(json)) {
-                                store.add(new Kept(id, camera.getFileName().toString(), Files.size(jpg) + Files.size(json)));
-                            } else {
-                                Files.deleteIfExists(jpg);
-                            }
-                        }
-                    }
+                    store.scan(camera, skipped);
                 }
             }
             synchronized (store) {
                 store.evictFor(0);
             }
-        } catch (IOException e) {
+        } catch (IOException | DirectoryIteratorException e) {
             log.warn("samples: the folder {} cannot be read ({}); samples are not kept on this box until it can", folder,
                     e.getMessage());
         }
+        if (!skipped.isEmpty()) {
+            log.warn("samples: {} kept in {}, {} could not be read and were skipped (left in place, outside the bound): {}",
+                    store.kept.size(), folder, skipped.size(), skipped.size() > 5 ? skipped.subList(0, 5) + " ..." : skipped);
+        }
         return store;
+    }
+
+    /** Adds a camera folder's readable samples; what cannot be read is counted in {@code skipped}. */
+    private void scan(Path camera, List<String> skipped) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(camera, "*.{jpg,tmp}")) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(".tmp")) {
+                    Files.deleteIfExists(file); // a write the last stop cut short
+                    continue;
+                }
+                String id = name.substring(0, name.length() - 4);
+                Path json = camera.resolve(id + ".json");
+                if (!Files.exists(json)) {
+                    Files.deleteIfExists(file);
+                    continue;
+                }
+                try {
+                    Sample sample = Sample.fromJson(JSON.readTree(json.toFile()));
+                    if (!sample.id().equals(id) || !Files.isRegularFile(file)) {
+                        throw new IOException("it describes sample " + sample.id());
+                    }
+                    add(new Kept(id, camera.getFileName().toString(), Files.size(file) + Files.size(json)));
+                } catch (IOException | RuntimeException e) {
+                    unreadable++;
+                    skipped.add(camera.getFileName() + "/" + id + " (" + e.getClass().getSimpleName() + ")");
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            unreadable++;
+            skipped.add(camera.getFileName() + "/ (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
     }
 
     private void add(Kept k) {
@@ -183,8 +218,11 @@ public final class SampleStore implements SampleSink {
         }
     }
 
-    /** Samples kept, their bytes, and how many were deleted to make room or could not be written. */
+    /**
+     * Samples kept, their bytes, how many were deleted to make room, could not be written, and
+     * were found unreadable at the start (skipped).
+     */
     public synchronized long[] stats() {
-        return new long[] {kept.size(), bytes, evicted, failed};
+        return new long[] {kept.size(), bytes, evicted, failed, unreadable};
     }
 }

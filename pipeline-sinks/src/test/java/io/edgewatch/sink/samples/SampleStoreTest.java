@@ -53,6 +53,41 @@ class SampleStoreTest {
         assertThat(smaller.list("a", 100)).hasSize((int) smaller.stats()[0]);
     }
 
+    /**
+     * Issue 31, damaged storage: a samples folder with garbage, a cut description, a description
+     * that is a folder and a half-written file opens with the readable samples only; the others
+     * are counted as unreadable and kept out of the bound and the list (before, every image with a
+     * file beside it named .json was counted as kept, whatever the file held).
+     */
+    @Test
+    void unreadableSamplesAreSkippedAndCountedAtTheStart() throws Exception {
+        Path folder = dir.resolve("samples");
+        SampleStore store = SampleStore.open(folder, 1_000_000);
+        byte[] image = new byte[1_000];
+        for (int i = 0; i < 6; i++) {
+            store.accept(sample("a", i), image);
+        }
+        Path a = folder.resolve("a");
+        Files.write(a.resolve(sample("a", 1).id() + ".json"), new byte[] {(byte) 0xff, 0x00, 0x13, 0x37});
+        Path cut = a.resolve(sample("a", 2).id() + ".json");
+        Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(cut), 20));
+        Path folderJson = a.resolve(sample("a", 3).id() + ".json");
+        Files.delete(folderJson);
+        Files.createDirectory(folderJson);
+        Files.writeString(a.resolve(sample("a", 9).id() + ".jpg.tmp"), "half");
+
+        SampleStore again = SampleStore.open(folder, 1_000_000);
+        long[] stats = again.stats();
+        assertThat(stats[0]).as("kept").isEqualTo(3);
+        assertThat(stats[4]).as("unreadable").isEqualTo(3);
+        assertThat(stats[1]).as("bytes of the readable ones").isEqualTo(3 * Files.size(a.resolve(sample("a", 0).id() + ".json"))
+                + 3 * 1_000L);
+        assertThat(again.list("a", 100)).extracting(Sample::id)
+                .containsExactly(sample("a", 5).id(), sample("a", 4).id(), sample("a", 0).id());
+        assertThat(a.resolve(sample("a", 9).id() + ".jpg.tmp")).doesNotExist();
+        assertThat(a.resolve(sample("a", 1).id() + ".jpg")).as("left in place for someone to look at").exists();
+    }
+
     @Test
     void namesThatCouldLeaveTheFolderAreNeverRead() throws Exception {
         SampleStore store = SampleStore.open(dir.resolve("samples"), 1_000_000);
