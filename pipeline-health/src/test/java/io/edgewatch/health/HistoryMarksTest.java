@@ -3,11 +3,8 @@ package io.edgewatch.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgewatch.core.clock.ClockWatch;
+import io.edgewatch.core.testing.MovingClock;
 import io.edgewatch.core.source.SourceStatus;
 
 /**
@@ -36,25 +34,6 @@ class HistoryMarksTest {
     @TempDir
     Path dir;
 
-    /** A wall clock the test moves. */
-    static final class MovingClock extends Clock {
-        final AtomicReference<Instant> now = new AtomicReference<>(T0);
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    }
 
     private static SourceProbe probe(AtomicReference<SourceStatus.State> state) {
         return SourceProbe.of(true, () -> new SourceStatus(state.get(), T0, 0, null));
@@ -90,20 +69,20 @@ class HistoryMarksTest {
 
     @Test
     void theStateStripTheStopAndTheRestartOutliveTheProcess() throws Exception {
-        MovingClock clock = new MovingClock();
+        MovingClock clock = new MovingClock(T0);
         AtomicReference<SourceStatus.State> state = new AtomicReference<>(SourceStatus.State.CONNECTING);
         try (HealthStore store = HealthStore.open(dir, Duration.ofDays(400))) {
             try (Health first = new Health(clock, store)) {
                 first.camera("cam-1", "m/1", Duration.ofSeconds(1), probe(state), null);
                 historyWhen(first, T0.minusSeconds(60), T0.plusSeconds(1), h -> states(h).contains("connecting@0"));
-                clock.now.set(T0.plusSeconds(10));
+                clock.set(T0.plusSeconds(10));
                 state.set(SourceStatus.State.STREAMING);
                 historyWhen(first, T0.minusSeconds(60), T0.plusSeconds(11), h -> states(h).contains("streaming@10"));
-                clock.now.set(T0.plusSeconds(20));
+                clock.set(T0.plusSeconds(20));
             } // the stop, at +20 s
             store.flush();
         }
-        clock.now.set(T0.plusSeconds(120)); // 100 s with no daemon
+        clock.set(T0.plusSeconds(120)); // 100 s with no daemon
         try (HealthStore store = HealthStore.open(dir, Duration.ofDays(400)); Health again = new Health(clock, store)) {
             again.camera("cam-1", "m/1", Duration.ofSeconds(1), probe(state), null);
             ObjectNode h = historyWhen(again, T0.minusSeconds(60), T0.plusSeconds(130),
@@ -121,7 +100,7 @@ class HistoryMarksTest {
             AtomicLong mono = new AtomicLong();
             ClockWatch watch = ClockWatch.of(mono::get, clock);
             again.clock(watch);
-            clock.now.set(T0.plusSeconds(125 + 3600));
+            clock.set(T0.plusSeconds(125 + 3600));
             watch.check();
             store.flush();
             ObjectNode stepped = again.history("cam-1", T0.minusSeconds(60), T0.plusSeconds(3800), 60).orElseThrow();
