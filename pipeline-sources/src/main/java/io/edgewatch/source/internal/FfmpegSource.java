@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import io.edgewatch.core.frame.FramePool;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.secret.Redactor;
+import io.edgewatch.core.source.FrameGate;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.source.Reconnect;
@@ -76,6 +77,7 @@ public final class FfmpegSource implements FrameSource {
     private final FfmpegLog.Camera ffmpegLog;
     /** The last connection was abandoned by the watchdog. */
     private final AtomicBoolean abandoned = new AtomicBoolean();
+    private final AtomicLong converted = new AtomicLong();
 
     public FfmpegSource(SourceOptions options) {
         this.options = options;
@@ -114,11 +116,25 @@ public final class FfmpegSource implements FrameSource {
      * for the watchdog period is abandoned (its owner thread may be stuck in native code and closes the
      * grabber if it ever returns) and replaced.
      */
+    /** Frames converted to BGR and copied since this source was made; a frame its gate skipped is not. */
+    public long framesConverted() {
+        return converted.get();
+    }
+
     @Override
     public Flux<VideoFrame> frames() {
+        return frames(FrameGate.ALL);
+    }
+
+    /**
+     * As {@link #frames()}; a frame {@code gate} does not keep is grabbed and decoded (the decoder
+     * needs every frame) but never converted to BGR nor copied: it comes as a skipped frame.
+     */
+    @Override
+    public Flux<VideoFrame> frames(FrameGate gate) {
         Reconnect reconnect = options.reconnect();
         if (!options.live() || reconnect == null) {
-            return Flux.defer(() -> attempt(new AtomicLong()))
+            return Flux.defer(() -> attempt(new AtomicLong(), gate, () -> { }))
                     .doOnComplete(() -> change(SourceStatus.State.STOPPED, null))
                     .doOnError(e -> change(SourceStatus.State.FAILED, e.getMessage()));
         }
@@ -128,7 +144,7 @@ public final class FfmpegSource implements FrameSource {
             AtomicLong sequence = new AtomicLong();
             return Flux.defer(() -> {
                         Sinks.One<Boolean> opened = Sinks.one();
-                        return watchdog(attempt(sequence, () -> opened.tryEmitValue(true)), opened.asMono(), reconnect,
+                        return watchdog(attempt(sequence, gate, () -> opened.tryEmitValue(true)), opened.asMono(), reconnect,
                                 Schedulers.parallel());
                     })
                     .doOnError(TimeoutException.class, e -> abandoned.set(true))
@@ -207,13 +223,9 @@ public final class FfmpegSource implements FrameSource {
         }
     }
 
-    /** One connection: a grabber on a thread of its own, from open to close. */
-    private Flux<VideoFrame> attempt(AtomicLong sequence) {
-        return attempt(sequence, () -> { });
-    }
-
     /**
-     * As above; {@code onOpen} runs once the grabber has opened, before its first frame. A
+     * One connection: a grabber on a thread of its own, from open to close, converting the frames
+     * {@code gate} keeps; {@code onOpen} runs once the grabber has opened, before its first frame. A
      * camera's connection opens only once its previous one (of this source or of the source it
      * replaced at a reload) has closed: a cancelled grabber closes only when its native call
      * returns (FFmpeg's connect or read timeout), and opening beside it piled sessions and threads
@@ -221,7 +233,7 @@ public final class FfmpegSource implements FrameSource {
      * stuck in native code for longer is abandoned, as the watchdog abandons it; one the watchdog
      * abandoned is not waited for.
      */
-    private Flux<VideoFrame> attempt(AtomicLong sequence, Runnable onOpen) {
+    private Flux<VideoFrame> attempt(AtomicLong sequence, FrameGate gate, Runnable onOpen) {
         return Flux.defer(() -> {
             CompletableFuture<Void> mine = new CompletableFuture<>();
             CompletableFuture<Void> previous = SESSIONS.put(options.cameraId(), mine);
@@ -240,7 +252,7 @@ public final class FfmpegSource implements FrameSource {
             return previousClosed
                     .thenMany(Flux.defer(() -> {
                         opened[0] = true;
-                        return session(sequence, onOpen, mine);
+                        return session(sequence, gate, onOpen, mine);
                     }))
                     .doFinally(signal -> {
                         if (!opened[0]) {
@@ -266,7 +278,7 @@ public final class FfmpegSource implements FrameSource {
     }
 
     /** One grabber on a thread of its own; {@code done} completes once the thread has closed it. */
-    private Flux<VideoFrame> session(AtomicLong sequence, Runnable onOpen, CompletableFuture<Void> done) {
+    private Flux<VideoFrame> session(AtomicLong sequence, FrameGate gate, Runnable onOpen, CompletableFuture<Void> done) {
         return Flux.defer(() -> {
             String threadName = "edgewatch-source-" + options.cameraId() + "-" + THREADS.incrementAndGet();
             ExecutorService owner = Executors.newSingleThreadExecutor(r -> {
@@ -277,7 +289,7 @@ public final class FfmpegSource implements FrameSource {
             Scheduler scheduler = Schedulers.fromExecutorService(owner, threadName);
             return Flux.<VideoFrame, Session>generate(() -> {
                         ffmpegLog.bind();
-                        Session opened = open(sequence);
+                        Session opened = open(sequence, gate);
                         onOpen.run();
                         return opened;
                     }, Session::next, session -> closeOnOwner(session, owner, threadName))
@@ -294,11 +306,11 @@ public final class FfmpegSource implements FrameSource {
         });
     }
 
-    private Session open(AtomicLong sequence) {
+    private Session open(AtomicLong sequence, FrameGate gate) {
         if (status.get().state() != SourceStatus.State.RECONNECTING) {
             change(SourceStatus.State.CONNECTING, null);
         }
-        Session s = new Session(sequence);
+        Session s = new Session(sequence, gate);
         s.start();
         change(SourceStatus.State.STREAMING, null);
         return s;
@@ -325,6 +337,7 @@ public final class FfmpegSource implements FrameSource {
         private final BgrConverter converter = new BgrConverter();
         private final FramePool pool = new FramePool(POOLED_FRAMES);
         private final AtomicLong sequence;
+        private final FrameGate gate;
         private long framesThisPass;
         private long passStarted;
         private int passes;
@@ -337,8 +350,9 @@ public final class FfmpegSource implements FrameSource {
         /** Set from any thread when the session is to close: a looping pause ends. */
         private volatile boolean closing;
 
-        Session(AtomicLong sequence) {
+        Session(AtomicLong sequence, FrameGate gate) {
             this.sequence = sequence;
+            this.gate = gate;
         }
 
         void start() {
@@ -396,14 +410,23 @@ public final class FfmpegSource implements FrameSource {
                     sink.complete();
                     return this;
                 }
+                framesThisPass++;
+                long timestamp = grabber.getTimestamp();
+                long decoded = System.nanoTime();
+                if (!gate.keep(timestamp, decoded)) {
+                    // decoded, as the next frames need it, but never converted nor copied
+                    sink.next(VideoFrame.skipped(options.cameraId(), sequence.getAndIncrement(), decoded, Instant.now(),
+                            timestamp, decoded - begun));
+                    return this;
+                }
                 AVFrame picture = (AVFrame) frame.opaque;
                 Resolution out = fitted(picture.width(), picture.height());
                 // the grabber reuses its picture on the next grab: the frame gets a BGR buffer of its own
                 Mat copy = converter.convert(picture, pool, out.width(), out.height());
-                framesThisPass++;
+                converted.incrementAndGet();
                 long ready = System.nanoTime();
                 sink.next(new VideoFrame(options.cameraId(), sequence.getAndIncrement(), ready, Instant.now(),
-                        grabber.getTimestamp(), copy, pool, ready - begun));
+                        timestamp, copy, pool, ready - begun));
             } catch (SourceException e) {
                 sink.error(e);
             } catch (Exception | Error e) {
