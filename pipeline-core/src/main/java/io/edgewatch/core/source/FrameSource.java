@@ -46,6 +46,19 @@ public interface FrameSource {
         return 0;
     }
 
+    /**
+     * The video decoder the source's last connection opened, as FFmpeg names it ({@code h264},
+     * {@code h264_cuvid}); null before the first or for sources that do not decode.
+     */
+    default String decoder() {
+        return null;
+    }
+
+    /** Connections that fell back to software from the hardware decoder asked for. */
+    default long decoderFallbacks() {
+        return 0;
+    }
+
     /** The source's state now; sources that do not track it say {@code STREAMING} since the epoch. */
     default SourceStatus status() {
         return new SourceStatus(SourceStatus.State.STREAMING, Instant.EPOCH, 0, null);

@@ -2,8 +2,11 @@ package io.edgewatch.source.internal;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -32,6 +35,8 @@ import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.source.FrameGate;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.source.Decoder;
+import io.edgewatch.source.DecoderException;
 import io.edgewatch.source.Reconnect;
 import io.edgewatch.source.Resolution;
 import io.edgewatch.source.SourceException;
@@ -78,6 +83,12 @@ public final class FfmpegSource implements FrameSource {
     /** The last connection was abandoned by the watchdog. */
     private final AtomicBoolean abandoned = new AtomicBoolean();
     private final AtomicLong converted = new AtomicLong();
+    /** The video decoder of the last connection, as FFmpeg opened it; null before the first. */
+    private final AtomicReference<String> decoderInUse = new AtomicReference<>();
+    /** Connections that fell back from the hardware decoder asked for to software. */
+    private final AtomicLong fallbacks = new AtomicLong();
+    /** Decoders whose fallback this camera has warned of. */
+    private final Set<String> warnedFallback = ConcurrentHashMap.newKeySet();
 
     public FfmpegSource(SourceOptions options) {
         this.options = options;
@@ -116,6 +127,26 @@ public final class FfmpegSource implements FrameSource {
      * for the watchdog period is abandoned (its owner thread may be stuck in native code and closes the
      * grabber if it ever returns) and replaced.
      */
+    @Override
+    public String decoder() {
+        return decoderInUse.get();
+    }
+
+    @Override
+    public long decoderFallbacks() {
+        return fallbacks.get();
+    }
+
+    /** True when opening failed in the decoder ({@code avcodec_open2}), not in reaching the input. */
+    static boolean isDecoderFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("avcodec_open2")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Frames converted to BGR and copied since this source was made; a frame its gate skipped is not. */
     public long framesConverted() {
         return converted.get();
@@ -154,6 +185,10 @@ public final class FfmpegSource implements FrameSource {
                     .concatWith(Flux.error(() -> new SourceException("camera " + options.cameraId() + ": "
                             + options.description() + " ended", null)))
                     .retryWhen(Retry.from(signals -> signals.concatMap(signal -> {
+                        if (signal.failure() instanceof DecoderException) {
+                            // the decoder the camera must use does not open: trying again would not help
+                            return Mono.error(signal.failure());
+                        }
                         SourceStatus now = status.get();
                         // on the monotonic clock: a wall clock stepped back never made a stream healthy again
                         if (now.state() == SourceStatus.State.STREAMING
@@ -164,6 +199,7 @@ public final class FfmpegSource implements FrameSource {
                         reconnecting(signal.failure(), delay);
                         return Mono.delay(Duration.ofMillis(delay));
                     })))
+                    .doOnError(DecoderException.class, e -> change(SourceStatus.State.FAILED, e.getMessage()))
                     .doOnCancel(() -> change(SourceStatus.State.STOPPED, null))
                     .doOnComplete(() -> change(SourceStatus.State.STOPPED, null));
         });
@@ -356,11 +392,121 @@ public final class FfmpegSource implements FrameSource {
         }
 
         void start() {
+            FFmpegFrameGrabber g = openWith(options.decoder());
+            decoderInUse.set(g.getVideoCodecName());
+            ffmpegLog.tag(g);
+            grabber = g;
+            framesThisPass = 0;
+            passStarted = System.nanoTime();
+            if (passes++ == 0) {
+                log.info("camera {}: opened {} ({}x{}, {} fps, decoder {})", options.cameraId(), options.description(),
+                        g.getImageWidth(), g.getImageHeight(), String.format(Locale.ROOT, "%.2f", g.getFrameRate()),
+                        g.getVideoCodecName());
+            } else {
+                log.debug("camera {}: opened {} again (pass {})", options.cameraId(), options.description(), passes);
+            }
+        }
+
+        /**
+         * The grabber, opened with the decoder {@code d} asks for ({@link Decoder}): a hardware
+         * decoder that fails to open falls back to software (one WARN per camera, counted) unless
+         * it is required.
+         */
+        private FFmpegFrameGrabber openWith(Decoder d) {
+            if (d.software()) {
+                return open(null);
+            }
+            if (d.named()) {
+                // asked for by name: tried at every connection (its failure may be this stream's, a codec it does not decode)
+                FFmpegFrameGrabber g = tryDecoder(d.choice(), d.required(), false);
+                return g != null ? g : open(null);
+            }
+            FFmpegFrameGrabber soft = open(null);
+            String codec = soft.getVideoCodecName();
+            List<String> candidates = HardwareDecoders.candidates(codec);
+            if (candidates.isEmpty()) {
+                if (d.required()) {
+                    closeQuietly(soft);
+                    throw new DecoderException("camera " + options.cameraId() + ": no hardware decoder for " + codec
+                            + " opens on this machine (source.decoder: auto); source.decoder_required is true, so the camera stops",
+                            null);
+                }
+                return soft;
+            }
+            // the stream's codec is known now: open it again with a hardware decoder for it
+            closeQuietly(soft);
+            for (String name : candidates) {
+                FFmpegFrameGrabber g = tryDecoder(name, false, true);
+                if (g != null) {
+                    return g;
+                }
+            }
+            if (d.required()) {
+                throw new DecoderException("camera " + options.cameraId() + ": no hardware decoder for " + codec + " opened ("
+                        + String.join(", ", candidates) + "); source.decoder_required is true, so the camera stops", null);
+            }
+            return open(null);
+        }
+
+        /**
+         * The grabber opened with decoder {@code name}, or null when that decoder could not be opened
+         * (then it fell back: warned and counted), or a {@link DecoderException} when it is
+         * {@code required}. A failure to open the input itself is thrown as it is. With
+         * {@code remember}, a failure is kept for the process ({@code auto}'s candidates are made
+         * for the stream's codec, so their failure is the machine's).
+         */
+        private FFmpegFrameGrabber tryDecoder(String name, boolean required, boolean remember) {
+            List<String> lines = new ArrayList<>();
+            FFmpegFrameGrabber g;
+            try {
+                g = FfmpegLog.quietly(() -> open(name), lines);
+            } catch (SourceException e) {
+                if (!isDecoderFailure(e)) {
+                    lines.forEach(line -> log.error("camera {}: {}", options.cameraId(), line));
+                    throw e;
+                }
+                String why = lines.stream().filter(l -> l.startsWith("[" + name + "]")).map(l -> l.substring(name.length() + 2).strip())
+                        .reduce((a, b) -> a + "; " + b).orElse(Streams.withoutJavacvHints(e.getMessage()));
+                if (remember) {
+                    HardwareDecoders.failed(name, why);
+                }
+                return decoderFailed(name, why, required);
+            }
+            String actual = g.getVideoCodecName();
+            if (!name.equals(actual)) {
+                closeQuietly(g);
+                String why = "FFmpeg opened " + actual + " instead";
+                if (remember) {
+                    HardwareDecoders.failed(name, why);
+                }
+                return decoderFailed(name, why, required);
+            }
+            return g;
+        }
+
+        private FFmpegFrameGrabber decoderFailed(String name, String why, boolean required) {
+            fallbacks.incrementAndGet();
+            if (required) {
+                throw new DecoderException("camera " + options.cameraId() + ": decoder " + name + " could not be opened for "
+                        + options.description() + " (" + why + "); source.decoder_required is true, so the camera stops", null);
+            }
+            if (warnedFallback.add(name)) {
+                log.warn("camera {}: decoder {} could not be opened for {} ({}); decoding in software instead (not tried again"
+                        + " until a restart)", options.cameraId(), name, options.description(), why);
+            }
+            return null;
+        }
+
+        /** A grabber opened on the input, with decoder {@code decoderName} (null: FFmpeg's own for the codec). */
+        private FFmpegFrameGrabber open(String decoderName) {
             FFmpegFrameGrabber g = new FFmpegFrameGrabber(options.input());
             if (options.format() != null) {
                 g.setFormat(options.format());
             }
             options.ffmpegOptions().forEach(g::setOption);
+            if (decoderName != null) {
+                g.setVideoCodecName(decoderName);
+            }
             // the decoder's own picture: converted to BGR by us, straight into a buffer the frame owns
             g.setImageMode(FrameGrabber.ImageMode.RAW);
             try {
@@ -376,16 +522,7 @@ public final class FfmpegSource implements FrameSource {
                 throw new SourceException("camera " + options.cameraId() + ": " + options.description()
                         + " has no video stream" + (streams.isEmpty() ? "" : " (it has: " + streams + ")"), null);
             }
-            ffmpegLog.tag(g);
-            grabber = g;
-            framesThisPass = 0;
-            passStarted = System.nanoTime();
-            if (passes++ == 0) {
-                log.info("camera {}: opened {} ({}x{}, {} fps)", options.cameraId(), options.description(),
-                        g.getImageWidth(), g.getImageHeight(), String.format(Locale.ROOT, "%.2f", g.getFrameRate()));
-            } else {
-                log.debug("camera {}: opened {} again (pass {})", options.cameraId(), options.description(), passes);
-            }
+            return g;
         }
 
         Session next(SynchronousSink<VideoFrame> sink) {
