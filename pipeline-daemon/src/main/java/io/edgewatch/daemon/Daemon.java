@@ -329,7 +329,7 @@ public final class Daemon implements AutoCloseable {
         Running r = new Running(camera);
         FrameSource source = wiring.source(camera);
         CameraListener watch = health.camera(camera.id(), camera.inference().modelId(), camera.frequency(),
-                SourceProbe.of(source.live(), source::status), camera.alerts());
+                SourceProbe.of(source.live(), source::status, source::decoder, source::decoderFallbacks), camera.alerts());
         List<ReportSink> cameraSinks = new ArrayList<>();
         for (String name : camera.sinks()) {
             cameraSinks.add(sinks.get(name));

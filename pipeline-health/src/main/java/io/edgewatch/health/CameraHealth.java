@@ -242,6 +242,15 @@ final class CameraHealth {
         return source.status();
     }
 
+    /** The video decoder in use, or null before the source first opened. */
+    String decoder() {
+        return source.decoder();
+    }
+
+    long decoderFallbacks() {
+        return source.decoderFallbacks();
+    }
+
     boolean live() {
         return source.live();
     }

@@ -244,6 +244,7 @@ public final class Health implements AutoCloseable {
         for (CameraHealth c : cameras.values()) {
             try {
                 c.sampleState(now);
+                meters.decoder(c);
             } catch (RuntimeException e) {
                 log.debug("camera {}: state not sampled: {}", c.id, e.toString());
             }

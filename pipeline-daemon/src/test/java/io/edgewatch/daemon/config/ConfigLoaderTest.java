@@ -23,6 +23,7 @@ import io.edgewatch.core.sample.SampleRule;
 import io.edgewatch.core.sample.SampleStrategy;
 import io.edgewatch.inference.onnx.OnnxOptions;
 import io.edgewatch.inference.server.InferenceServerOptions;
+import io.edgewatch.source.Decoder;
 import io.edgewatch.source.Reconnect;
 import io.edgewatch.sink.roboflow.DatasetOptions;
 import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
@@ -55,7 +56,7 @@ class ConfigLoaderTest {
                 "lobby-file", "yard-1");
         assertThat(c.enabledCameras()).singleElement().satisfies(cam -> {
             assertThat(cam.source()).isEqualTo(new SourceConfig.TestPattern("testsrc2", 640, 480, 25, 0, Reconnect.DEFAULTS,
-                    Resolution.DEFAULT_MAX));
+                    Resolution.DEFAULT_MAX, Decoder.DEFAULT));
             assertThat(cam.inference().type()).isEqualTo("motion");
             assertThat(cam.inference().maxInFlight()).isEqualTo(1);
             assertThat(cam.frequency()).isEqualTo(Duration.ofSeconds(5));
@@ -337,6 +338,38 @@ class ConfigLoaderTest {
         assertThat(messages).anySatisfy(m -> assertThat(m).contains("inference.class_names_file: give class_names or class_names_file, not both"));
         assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:8:15: inference.input_size: must be a multiple of 32"));
         assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:9:23: inference.execution_provider: 'tensorrt' is not one of cpu, cuda"));
+    }
+
+    @Test
+    void aDecoderThisBuildDoesNotHaveOrARequiredSoftwareDecoderIsAnErrorWhereItIsWritten() throws Exception {
+        write("edgewatch.yaml", MAIN);
+        write("cameras/a.yaml", """
+                id: a
+                source:
+                  type: test_pattern
+                  decoder: h264_nvmpi
+                """);
+        write("cameras/b.yaml", """
+                id: b
+                source:
+                  type: test_pattern
+                  decoder: software
+                  decoder_required: true
+                """);
+        write("cameras/c.yaml", """
+                id: c
+                source:
+                  type: rtsp
+                  url: rtsp://cam/stream
+                  decoder: hevc_cuvid
+                  decoder_required: true
+                """);
+        List<String> messages = errors(Map.of()).stream().map(ConfigError::toString).toList();
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:4:12: source.decoder: this build of FFmpeg has no decoder"
+                + " named h264_nvmpi"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:5:21: source.decoder_required: needs a hardware decoder"));
+        // a hardware decoder this build has is taken, required or not, whatever this machine has
+        assertThat(messages).noneSatisfy(m -> assertThat(m).contains("c.yaml").contains("decoder"));
     }
 
     @Test
