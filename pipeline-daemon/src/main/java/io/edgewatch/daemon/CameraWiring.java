@@ -1,5 +1,6 @@
 package io.edgewatch.daemon;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -49,9 +50,16 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
     private final Map<String, InferenceServerClient> servers = new LinkedHashMap<>();
     private final Map<String, OnnxModel> onnxModels = new LinkedHashMap<>();
     private final List<InferenceAdapter> adapters = new ArrayList<>();
+    /** Where TensorRT keeps the engines it builds, so a restart does not build them again; null: not kept. */
+    private final Path engineCache;
 
     CameraWiring(InferencePool pool) {
+        this(pool, null);
+    }
+
+    CameraWiring(InferencePool pool, Path engineCache) {
         this.pool = pool;
+        this.engineCache = engineCache;
         this.workers = Schedulers.newBoundedElastic(pool.workers(), WORKER_QUEUE, "edgewatch-inference");
     }
 
@@ -131,8 +139,9 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
 
     @Override
     public synchronized OnnxModel onnx(OnnxOptions o) {
-        String key = o.model().toAbsolutePath().normalize() + "|" + o.provider() + "|" + o.inputSize();
-        return onnxModels.computeIfAbsent(key, k -> OnnxModel.load(o.model(), o.provider(), rule.onnxThreads(), o.inputSize()));
+        String key = o.model().toAbsolutePath().normalize() + "|" + o.providers() + "|" + o.inputSize();
+        return onnxModels.computeIfAbsent(key, k -> OnnxModel.load(o.model(), o.providers(), rule.onnxThreads(), o.inputSize(),
+                engineCache));
     }
 
     /** Under the lock {@link #server} and {@link #onnx} take: a camera wired meanwhile cannot change the caches under it. */

@@ -159,7 +159,7 @@ public final class Daemon implements AutoCloseable {
         if (config.roboflow() != null && config.roboflow().workspace() != null) {
             health.workspace(config.roboflow().workspace());
         }
-        this.wiring = new CameraWiring(config.inference());
+        this.wiring = new CameraWiring(config.inference(), config.storage().path().resolve("tensorrt-engines"));
         this.healthOn = config.health() != null;
         if (config.health() != null && !config.health().snapshots()) {
             health.snapshotsOff();
@@ -347,6 +347,7 @@ public final class Daemon implements AutoCloseable {
             throw e;
         }
         r.adapter = wired.adapter();
+        watch.executionProvider(wired.adapter().executionProvider());
         if (last.isOn()) {
             health.snapshots(camera.id(), () -> Snapshots.jpeg(last));
         }

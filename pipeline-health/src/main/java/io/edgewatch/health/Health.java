@@ -184,6 +184,12 @@ public final class Health implements AutoCloseable {
             public void stopped(String why) {
                 c.failed(why);
             }
+
+            @Override
+            public void executionProvider(String provider) {
+                c.executionProvider(provider);
+                meters.executionProvider(c);
+            }
         };
     }
 
@@ -244,7 +250,6 @@ public final class Health implements AutoCloseable {
         for (CameraHealth c : cameras.values()) {
             try {
                 c.sampleState(now);
-                meters.decoder(c);
             } catch (RuntimeException e) {
                 log.debug("camera {}: state not sampled: {}", c.id, e.toString());
             }
@@ -441,6 +446,8 @@ public final class Health implements AutoCloseable {
 
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
+        // a decoder opened since the last scrape gets its series now
+        cameras.values().forEach(meters::decoder);
         return meters.scrape();
     }
 

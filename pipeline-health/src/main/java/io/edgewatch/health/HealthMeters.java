@@ -184,7 +184,18 @@ final class HealthMeters implements AutoCloseable {
                 .description("1 for the video decoder the source uses now (FFmpeg's name: h264, h264_cuvid, ...)").register(registry);
     }
 
-    /** The daemon's own alerts ({@code delivery_stopped}, {@code storage_full}), as a camera's are. */
+    /** {@code edgewatch_inference_provider{camera,provider}}: 1 for where the camera's model runs. */
+    void executionProvider(CameraHealth c) {
+        String name = c.executionProvider();
+        if (name == null) {
+            return;
+        }
+        Gauge.builder("edgewatch.inference.provider", c, h -> name.equals(h.executionProvider()) ? 1 : 0)
+                .tags("camera", c.id, "provider", name)
+                .description("1 for the execution provider the camera's model runs on (cpu, cuda, tensorrt)").register(registry);
+    }
+
+        /** The daemon's own alerts ({@code delivery_stopped}, {@code storage_full}), as a camera's are. */
     <T> void daemonAlerts(T source, Function<T, List<AlertEvent>> active) {
         alertsOf(AlertHub.DAEMON, DAEMON_SIGNALS, source, active);
     }

@@ -76,10 +76,14 @@ final class HealthViews {
         root.put("uptime_s", Duration.between(started, clock.instant()).toSeconds());
         ObjectNode cams = root.putObject("cameras");
         ObjectNode decoders = root.putObject("decoders");
+        ObjectNode providers = root.putObject("providers");
         for (CameraHealth c : sorted()) {
             cams.put(c.id, degraded.containsKey(c.id) ? "degraded: " + String.join("; ", degraded.get(c.id)) : "ok");
             if (c.decoder() != null) {
                 decoders.put(c.id, c.decoder());
+            }
+            if (c.executionProvider() != null) {
+                providers.put(c.id, c.executionProvider());
             }
         }
         return root;
@@ -133,6 +137,9 @@ final class HealthViews {
             }
             src.put("decoder_fallbacks", c.decoderFallbacks());
             n.set("source", src);
+            if (c.executionProvider() != null) {
+                n.putObject("inference").put("provider", c.executionProvider());
+            }
             ArrayNode alerts = n.putArray("active_alerts");
             c.activeAlerts().forEach(a -> alerts.add(alert(a)));
             AlertEngine.Baseline b = c.baseline();

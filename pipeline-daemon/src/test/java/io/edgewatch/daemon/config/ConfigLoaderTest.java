@@ -119,7 +119,8 @@ class ConfigLoaderTest {
         assertThat(b.modelId()).isEqualTo("m");
         assertThat(((OnnxDetector) b).options().classNames()).containsExactly("person", "bicycle");
         assertThat(((OnnxDetector) b).options().layout()).isEqualTo(OnnxOptions.Layout.YOLOV5);
-        assertThat(((OnnxDetector) b).options().provider()).isEqualTo(OnnxOptions.Provider.CUDA);
+        // the earlier key: cuda fell back to the CPU, as the list says now
+        assertThat(((OnnxDetector) b).options().providers()).containsExactly(OnnxOptions.Provider.CUDA, OnnxOptions.Provider.CPU);
         assertThat(((OnnxDetector) b).options().confidence()).isEqualTo(0.25);
     }
 
@@ -338,6 +339,46 @@ class ConfigLoaderTest {
         assertThat(messages).anySatisfy(m -> assertThat(m).contains("inference.class_names_file: give class_names or class_names_file, not both"));
         assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:8:15: inference.input_size: must be a multiple of 32"));
         assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:9:23: inference.execution_provider: 'tensorrt' is not one of cpu, cuda"));
+    }
+
+    @Test
+    void executionProvidersAreAnOrderedListOfKnownNamesEachOnce() throws Exception {
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, new byte[] {1});
+        write("edgewatch.yaml", MAIN);
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference:
+                  type: onnx
+                  model: %s
+                  providers: [tensorrt, cuda, cpu]
+                """.formatted(model));
+        EdgewatchConfig c = new ConfigLoader(Map.of()).read(dir);
+        assertThat(((OnnxDetector) c.cameras().get(0).inference()).options().providers())
+                .containsExactly(OnnxOptions.Provider.TENSORRT, OnnxOptions.Provider.CUDA, OnnxOptions.Provider.CPU);
+
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference:
+                  type: onnx
+                  model: %s
+                  providers: [cuda, openvino]
+                """.formatted(model));
+        write("cameras/b.yaml", """
+                id: b
+                source: {type: test_pattern}
+                inference:
+                  type: onnx
+                  model: %s
+                  providers: [cuda, cuda]
+                  execution_provider: cuda
+                """.formatted(model));
+        List<String> messages = errors(Map.of()).stream().map(ConfigError::toString).toList();
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:6:14: inference.providers: 'openvino' is not one of"
+                + " tensorrt, cuda, cpu"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:7:23: inference.execution_provider: give providers"));
     }
 
     @Test

@@ -14,15 +14,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.daemon.config.ConfigLoader;
 import io.edgewatch.testkit.SyntheticClip;
+import io.edgewatch.testkit.SyntheticModels;
 import reactor.netty.http.client.HttpClient;
 
 /**
- * {@code source.decoder} through the daemon on this machine without a GPU (as CI is), with the real
- * native libraries: a camera asking for NVIDIA's {@code h264_cuvid} decodes in software and says so
- * on {@code /api/cameras}, {@code /healthz} and {@code /metrics}; one that requires it stops with
- * the reason, and the other camera goes on.
+ * The fallbacks of a box without an accelerator, through the daemon on this machine without a GPU
+ * (as CI is), with the real native libraries: a camera asking for NVIDIA's {@code h264_cuvid}
+ * decodes in software and says so on {@code /api/cameras}, {@code /healthz} and {@code /metrics};
+ * one that requires it stops with the reason, and the other camera goes on. The same for ONNX
+ * Runtime's execution providers: {@code [tensorrt, cuda, cpu]} runs on the CPU build's CPU and says
+ * so; {@code [cuda]} alone stops its camera naming why.
  */
-class DecoderEndToEndTest {
+class AcceleratorFallbackTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -84,6 +87,57 @@ class DecoderEndToEndTest {
                 .contains("decoder_required is true");
         assertThat(required.path("totals").path("frames_seen").asLong()).isZero();
         assertThat(healthz.path("cameras").path("required").asText()).startsWith("degraded");
+    }
+
+    @Test
+    void anOnnxModelListingGpuProvidersFirstRunsOnTheCpuBuildsCpuAndOneListingOnlyCudaStops() throws Exception {
+        Path clip = dir.resolve("clip.avi");
+        SyntheticClip.write(clip, 160, 120, 25, 30, SyntheticClip.Codec.MPEG4);
+        Path model = Files.write(dir.resolve("tiny.onnx"), SyntheticModels.colourDetector(false, "{0: 'red', 1: 'green', 2: 'blue'}"));
+        Path cfg = ConfigFolder.write(dir, "", """
+                id: gpu-first
+                source:
+                  type: file
+                  path: %s
+                inference:
+                  type: onnx
+                  model: %s
+                  providers: [tensorrt, cuda, cpu]
+                aggregation:
+                  frequency: 1
+                """.formatted(clip, model));
+        Files.writeString(cfg.resolve("cameras/gpu-only.yaml"), """
+                id: gpu-only
+                source:
+                  type: file
+                  path: %s
+                inference:
+                  type: onnx
+                  model: %s
+                  providers: [cuda]
+                aggregation:
+                  frequency: 1
+                """.formatted(clip, model));
+        JsonNode cameras;
+        JsonNode healthz;
+        String metrics;
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            String url = daemon.healthUrl().orElseThrow();
+            daemon.completion().onErrorResume(e -> reactor.core.publisher.Mono.empty()).block(Duration.ofMinutes(2));
+            cameras = JSON.readTree(get(url + "/api/cameras"));
+            healthz = JSON.readTree(get(url + "/healthz"));
+            metrics = get(url + "/metrics");
+        }
+        JsonNode first = camera(cameras, "gpu-first");
+        assertThat(first.path("inference").path("provider").asText()).isEqualTo("cpu");
+        assertThat(first.path("totals").path("frames_inferred").asLong()).isEqualTo(30);
+        assertThat(healthz.path("providers").path("gpu-first").asText()).isEqualTo("cpu");
+        assertThat(metrics).contains("edgewatch_inference_provider{camera=\"gpu-first\",provider=\"cpu\"} 1.0");
+
+        JsonNode only = camera(cameras, "gpu-only");
+        assertThat(only.path("status").asText()).isEqualTo("degraded");
+        assertThat(only.path("problems").toString()).contains("none of the execution providers [cuda] is available here");
+        assertThat(only.path("totals").path("frames_seen").asLong()).isZero();
     }
 
     private static JsonNode camera(JsonNode cameras, String id) {
