@@ -159,6 +159,7 @@ public final class Daemon implements AutoCloseable {
         if (config.roboflow() != null && config.roboflow().workspace() != null) {
             health.workspace(config.roboflow().workspace());
         }
+        OnnxNatives.use(config.inference().onnxNativePath());
         this.wiring = new CameraWiring(config.inference(), config.storage().path().resolve("tensorrt-engines"));
         this.healthOn = config.health() != null;
         if (config.health() != null && !config.health().snapshots()) {

@@ -108,6 +108,8 @@ public final class Edgewatch {
             if (c == null) {
                 return INVALID;
             }
+            // before anything loads ONNX Runtime: it reads where its libraries are once
+            OnnxNatives.use(c.inference().onnxNativePath());
             NativePreload.cameras(c.enabledCameras());
             // the environment wins over the file: an operator's override for one run
             String env = System.getenv(LogFormat.VARIABLE);

@@ -76,7 +76,7 @@ public final class ConfigLoader {
         if (main != null) {
             String deviceId = main.string("device_id", null);
             StorageConfig storage = StorageConfig.read(main.section("storage"));
-            InferencePool inference = InferencePool.read(main.section("inference"));
+            InferencePool inference = InferencePool.read(main.section("inference"), main.section("onnxruntime"));
             JsonlConfig jsonl = JsonlConfig.read(main.section("sinks"));
             RoboflowOptions roboflow = RoboflowReader.read(main.section("roboflow"), deviceId);
             VisionEventsConfig visionEvents = VisionEventsReader.read(main.section("vision_events"), deviceId,

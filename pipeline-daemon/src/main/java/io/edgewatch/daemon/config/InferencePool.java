@@ -1,5 +1,9 @@
 package io.edgewatch.daemon.config;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
 /**
  * {@code inference:} in {@code edgewatch.yaml}, the resources every camera's detector shares.
  *
@@ -21,7 +25,15 @@ package io.edgewatch.daemon.config;
  * @param serverMaxInFlight requests in flight at once to one Inference Server, over all its cameras
  * @param onnxThreads threads ONNX Runtime may use inside one inference (0: its own default, all cores; {@link #AUTO}: the rule's)
  */
-public record InferencePool(int workers, int opencvThreads, int serverMaxInFlight, int onnxThreads) {
+public record InferencePool(int workers, int opencvThreads, int serverMaxInFlight, int onnxThreads, Path onnxNativePath) {
+
+    /** With ONNX Runtime's libraries from the jar. */
+    public InferencePool(int workers, int opencvThreads, int serverMaxInFlight, int onnxThreads) {
+        this(workers, opencvThreads, serverMaxInFlight, onnxThreads, null);
+    }
+
+    /** The libraries ONNX Runtime's Java binding needs in a {@code native_path} folder, built with {@code --build_java}. */
+    static final List<String> ORT_LIBRARIES = List.of("libonnxruntime.so", "libonnxruntime4j_jni.so");
 
     /** {@code inference.workers} when not set: one a core. */
     public static int defaultWorkers() {
@@ -33,11 +45,46 @@ public record InferencePool(int workers, int opencvThreads, int serverMaxInFligh
     public static final int DEFAULT_SERVER_MAX_IN_FLIGHT = 16;
 
     static InferencePool read(Section s) {
+        return read(s, null);
+    }
+
+    /**
+     * {@code inference:} and {@code onnxruntime:} ({@code native_path}: a folder with an ONNX Runtime
+     * built for this box, a Jetson's with CUDA and TensorRT, loaded instead of the jar's CPU build).
+     */
+    static InferencePool read(Section s, Section ort) {
+        Path nativePath = null;
+        if (ort != null) {
+            String dir = ort.string("native_path", null);
+            if (dir != null) {
+                nativePath = Path.of(dir).toAbsolutePath().normalize();
+                if (!Files.isDirectory(nativePath)) {
+                    ort.error("native_path", "folder " + nativePath + " does not exist");
+                } else {
+                    for (String lib : ORT_LIBRARIES) {
+                        if (!Files.isReadable(nativePath.resolve(lib))) {
+                            ort.error("native_path", "folder " + nativePath + " has no " + lib
+                                    + " (build ONNX Runtime " + ORT_VERSION + " on the box with --build_java; see the README)");
+                            break;
+                        }
+                    }
+                }
+            }
+            ort.rejectUnknownKeys();
+        }
         InferencePool pool = new InferencePool(s.integer("workers", defaultWorkers(), 1, 256),
                 s.integer("opencv_threads", AUTO, 0, 256),
                 s.integer("server_max_in_flight", DEFAULT_SERVER_MAX_IN_FLIGHT, 1, 1024),
-                s.integer("onnx_threads", AUTO, 0, 256));
+                s.integer("onnx_threads", AUTO, 0, 256), nativePath);
         s.rejectUnknownKeys();
         return pool;
+    }
+
+    /** The ONNX Runtime version whose Java classes the jar carries: a native_path build must be the same. */
+    static final String ORT_VERSION = ortVersion();
+
+    private static String ortVersion() {
+        Package p = ai.onnxruntime.OrtEnvironment.class.getPackage();
+        return p != null && p.getImplementationVersion() != null ? p.getImplementationVersion() : "of the jar";
     }
 }

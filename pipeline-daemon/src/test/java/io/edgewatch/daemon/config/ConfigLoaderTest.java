@@ -342,6 +342,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anOnnxRuntimeNativePathMustBeAFolderWithTheBindingsLibraries() throws Exception {
+        Files.createDirectories(dir.resolve("empty-ort"));
+        write("edgewatch.yaml", MAIN + "onnxruntime:\n  native_path: " + dir.resolve("no-such") + "\n");
+        assertThat(errors(Map.of())).extracting(ConfigError::toString).anySatisfy(m -> assertThat(m)
+                .contains("onnxruntime.native_path: folder " + dir.resolve("no-such") + " does not exist"));
+        write("edgewatch.yaml", MAIN + "onnxruntime:\n  native_path: " + dir.resolve("empty-ort") + "\n  nativ_path: x\n");
+        List<String> messages = errors(Map.of()).stream().map(ConfigError::toString).toList();
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("onnxruntime.native_path: folder " + dir.resolve("empty-ort")
+                + " has no libonnxruntime.so"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("onnxruntime.nativ_path"));
+    }
+
+    @Test
     void executionProvidersAreAnOrderedListOfKnownNamesEachOnce() throws Exception {
         Path model = dir.resolve("m.onnx");
         Files.write(model, new byte[] {1});

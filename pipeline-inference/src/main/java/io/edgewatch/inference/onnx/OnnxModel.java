@@ -105,7 +105,15 @@ public final class OnnxModel implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("ONNX model " + file + " does not exist or is not a file");
         }
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env;
+        try {
+            env = OrtEnvironment.getEnvironment();
+        } catch (LinkageError e) {
+            // its libraries did not load: a broken onnxruntime.native_path build, or a platform the jar has none for
+            String from = System.getProperty("onnxruntime.native.path");
+            throw new IllegalArgumentException("ONNX model " + file + ": ONNX Runtime's libraries cannot be loaded"
+                    + (from != null ? " from " + from + " (onnxruntime.native_path)" : "") + ": " + e, e);
+        }
         List<String> refused = new ArrayList<>();
         for (OnnxOptions.Provider provider : providers) {
             try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
