@@ -18,8 +18,10 @@ import io.edgewatch.core.inference.Box;
  * window's figures since the last close, and starts the next window.
  *
  * <p>Zones: an object is in once its anchor was inside in {@code inertia} consecutive frames it was
- * seen in, and out once it was outside in as many; its visit runs from the first of the frames that
- * made it in to the first of those that made it out. A lost object keeps its place (a missed
+ * seen in, and out once it was outside in as many; its visit runs from when it crossed the boundary
+ * before the first of the frames that made it in (on the straight line between the frame before, where
+ * it was seen outside, and that frame) to when it crossed it before the first of those that made it out,
+ * so a visit's length does not depend on the frame rate or on a frame the detector missed. A lost object keeps its place (a missed
  * detection does not flip a zone); an object removed while in leaves at its last frame seen. Occupancy
  * is the number of objects in after each frame, its mean weighted by the time to the next frame.
  *
@@ -66,6 +68,10 @@ public final class Scene {
         final int[] run;
         final long[] runStart;
         final long[] visitStart;
+        /** Per zone, the anchor and time of the last frame it was seen in (-1 before any). */
+        final double[] lastX;
+        final double[] lastY;
+        final long[] lastT;
         final boolean[] loitered;
         /** -1 out, +1 in, 0 not yet on a side. */
         final int[] side;
@@ -78,6 +84,10 @@ public final class Scene {
             run = new int[zones];
             runStart = new long[zones];
             visitStart = new long[zones];
+            lastX = new double[zones];
+            lastY = new double[zones];
+            lastT = new long[zones];
+            Arrays.fill(lastT, -1);
             loitered = new boolean[zones];
             side = new int[lines];
             sideX = new double[lines];
@@ -185,13 +195,24 @@ public final class Scene {
                 continue;
             }
             Box b = o.box();
-            boolean inside = contains(zx[z], zy[z], zo.anchor().x(b), zo.anchor().y(b));
+            double px = zo.anchor().x(b);
+            double py = zo.anchor().y(b);
+            boolean inside = contains(zx[z], zy[z], px, py);
+            boolean wasInside = s.lastT[z] >= 0 && contains(zx[z], zy[z], s.lastX[z], s.lastY[z]);
+            long lastT = s.lastT[z];
+            double lastX = s.lastX[z];
+            double lastY = s.lastY[z];
+            s.lastX[z] = px;
+            s.lastY[z] = py;
+            s.lastT[z] = now;
             if (inside == s.in[z]) {
                 s.run[z] = 0;
                 continue;
             }
             if (s.run[z]++ == 0) {
-                s.runStart[z] = now;
+                // when it crossed the boundary: between the last frame it was seen on the other side and this one
+                s.runStart[z] = lastT >= 0 && wasInside != inside
+                        ? lastT + Math.round((now - lastT) * boundary(zx[z], zy[z], lastX, lastY, px, py)) : now;
             }
             if (s.run[z] < zo.inertia()) {
                 continue;
@@ -261,6 +282,32 @@ public final class Scene {
         // where along the segment (0..1) the move meets the line
         double t = (mx * (ay - g[1]) - my * (ax - g[0])) / denom;
         return t >= 0 && t <= 1;
+    }
+
+    /**
+     * Where along the move (ax, ay) → (bx, by) it first meets the polygon's boundary, 0..1 (1 when it does not:
+     * the move's end).
+     */
+    private static double boundary(double[] xs, double[] ys, double ax, double ay, double bx, double by) {
+        double best = 1;
+        double mx = bx - ax;
+        double my = by - ay;
+        for (int i = 0, j = xs.length - 1; i < xs.length; j = i++) {
+            double ex = xs[i] - xs[j];
+            double ey = ys[i] - ys[j];
+            double denom = mx * ey - my * ex;
+            if (denom == 0) {
+                continue;
+            }
+            double qx = xs[j] - ax;
+            double qy = ys[j] - ay;
+            double t = (qx * ey - qy * ex) / denom;
+            double u = (qx * my - qy * mx) / denom;
+            if (t >= 0 && t <= 1 && u >= 0 && u <= 1) {
+                best = Math.min(best, t);
+            }
+        }
+        return best;
     }
 
     /** Even-odd rule. */

@@ -14,13 +14,16 @@ public sealed interface SceneEvent {
     record LineCrossed(long timeNanos, String place, long id, String className, boolean in) implements SceneEvent {
     }
 
-    /** An object came into a zone: {@code timeNanos} is its first frame inside of the {@code inertia} that made it in. */
+    /**
+     * An object came into a zone: {@code timeNanos} is when it crossed the boundary before the first of the
+     * {@code inertia} frames that made it in (between that frame and the one before it, where it was seen outside).
+     */
     record ZoneEntered(long timeNanos, String place, long id, String className) implements SceneEvent {
     }
 
     /**
-     * An object left a zone: {@code timeNanos} is its first frame outside (or its last frame seen, when it was
-     * removed while in), {@code dwell} from its entry to then.
+     * An object left a zone: {@code timeNanos} is when it crossed the boundary before the first of the frames that
+     * made it out (or its last frame seen, when it was removed while in), {@code dwell} from its entry to then.
      */
     record ZoneExited(long timeNanos, String place, long id, String className, Duration dwell) implements SceneEvent {
     }

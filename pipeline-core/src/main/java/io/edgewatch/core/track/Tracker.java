@@ -29,12 +29,23 @@ public interface Tracker {
     }
 
     /**
-     * Associates one frame's detections.
+     * Associates one frame's detections, the frame's size unknown.
      *
      * @param timeNanos the frame's capture time on a monotonic clock (nanoseconds); a time earlier
      *                  than the last frame's is taken as the same time
      */
-    TrackUpdate update(long timeNanos, List<Prediction> detections);
+    default TrackUpdate update(long timeNanos, List<Prediction> detections) {
+        return update(timeNanos, 0, 0, detections);
+    }
+
+    /**
+     * Associates one frame's detections, knowing the frame's size: a lost track whose predicted centre has left
+     * the frame is removed at once (it walked out; kept, it would take the next object to walk in there).
+     *
+     * @param frameWidth the frame's width in pixels, 0 when unknown
+     * @param frameHeight its height, 0 when unknown
+     */
+    TrackUpdate update(long timeNanos, int frameWidth, int frameHeight, List<Prediction> detections);
 
     /** Tracks held now, counted or not (new, tracked, lost). */
     int liveTracks();

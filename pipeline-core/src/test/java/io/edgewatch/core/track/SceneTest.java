@@ -92,9 +92,10 @@ class SceneTest {
         }
         // inside at x = 225..575: f = 4..11; outside from f = 12
         assertThat(events).hasSize(2);
-        assertThat(events.get(0)).isEqualTo(new SceneEvent.ZoneEntered(400 * MS, "bay", 7, "person"));
-        // out is said at the third frame outside (f = 14), timed at the first (f = 12)
-        assertThat(events.get(1)).isEqualTo(new SceneEvent.ZoneExited(1200 * MS, "bay", 7, "person", Duration.ofMillis(800)));
+        // in is said at the third frame inside (f = 6), timed where it crossed x = 200: between f = 3 and 4
+        assertThat(events.get(0)).isEqualTo(new SceneEvent.ZoneEntered(350 * MS, "bay", 7, "person"));
+        // out is said at the third frame outside (f = 14), timed where it crossed x = 600: between f = 11 and 12
+        assertThat(events.get(1)).isEqualTo(new SceneEvent.ZoneExited(1150 * MS, "bay", 7, "person", Duration.ofMillis(800)));
         SceneWindow.Zone bay = scene.closeWindow(2000 * MS).zones().get(0);
         assertThat(bay.entries()).isEqualTo(1);
         assertThat(bay.exits()).isEqualTo(1);
@@ -127,7 +128,8 @@ class SceneTest {
         assertThat(events).hasSize(1);
         SceneWindow.Zone bay = scene.closeWindow(t).zones().get(0);
         assertThat(bay.openVisits()).isEqualTo(1);
-        assertThat(bay.openAgeMaxSeconds()).isCloseTo(0.8, within(1e-9));
+        // in since it crossed x = 600 between the last 700 and the first of three 300s: a quarter of the way, 0.875 s ago
+        assertThat(bay.openAgeMaxSeconds()).isCloseTo(0.875, within(1e-9));
     }
 
     @Test

@@ -31,7 +31,11 @@ public final class MotMetrics {
      * @param tp matched boxes; {@code fp}, {@code fn} the others of each side
      */
     public record Result(long gt, long tp, long fp, long fn, long idSwitches, long idtp, long idfp, long idfn,
-                         int gtIds, int trackerIds) {
+                         int gtIds, int trackerIds, List<IdSwitch> switches) {
+
+        public Result {
+            switches = List.copyOf(switches);
+        }
 
         public double mota() {
             return gt == 0 ? 0 : 1.0 - (double) (fn + fp + idSwitches) / gt;
@@ -47,6 +51,10 @@ public final class MotMetrics {
             return String.format(Locale.ROOT, "MOTA %.3f IDF1 %.3f IDSW %d (GT %d, TP %d, FP %d, FN %d; ids %d gt, %d tracker)",
                     mota(), idf1(), idSwitches, gt, tp, fp, fn, gtIds, trackerIds);
         }
+    }
+
+    /** Where a ground-truth object changed tracker id: in {@code frame}, from {@code fromId} to {@code toId}. */
+    public record IdSwitch(int frame, long gtId, long fromId, long toId) {
     }
 
     public static Result evaluate(List<MotRow> truth, List<MotRow> tracker) {
@@ -80,6 +88,7 @@ public final class MotMetrics {
         long trCount = 0;
         long tp = 0;
         long idsw = 0;
+        List<IdSwitch> switches = new ArrayList<>();
         Map<Long, Long> lastMatch = new HashMap<>();
         Map<Long, Long> previousFrameMatch = new HashMap<>();
         // identity: frames each (gt id, tracker id) pair overlaps in
@@ -122,6 +131,7 @@ public final class MotMetrics {
                 Long last = lastMatch.get(gid);
                 if (last != null && last != tid) {
                     idsw++;
+                    switches.add(new IdSwitch(frame, gid, last, tid));
                 }
                 lastMatch.put(gid, tid);
                 now.put(gid, tid);
@@ -142,7 +152,7 @@ public final class MotMetrics {
                 idtp += (long) -cost[i][idMatch[i]];
             }
         }
-        return new Result(gtCount, tp, trCount - tp, gtCount - tp, idsw, idtp, trCount - idtp, gtCount - idtp, ng, nt);
+        return new Result(gtCount, tp, trCount - tp, gtCount - tp, idsw, idtp, trCount - idtp, gtCount - idtp, ng, nt, switches);
     }
 
     private static long key(int g, int t) {

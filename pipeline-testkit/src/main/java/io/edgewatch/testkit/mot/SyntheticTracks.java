@@ -91,7 +91,7 @@ public final class SyntheticTracks {
         }
     }
 
-    /** One visit of one object to a zone, by its bottom centre: first frame inside to first frame outside (or its last frame). */
+    /** One visit of one object to a zone, by its bottom centre (see {@link Sequence#zoneVisits}). */
     public record Visit(long id, String className, double fromSeconds, double toSeconds) {
         public double seconds() {
             return toSeconds - fromSeconds;
@@ -119,20 +119,24 @@ public final class SyntheticTracks {
         public Crossings lineCrossings(double x1, double y1, double x2, double y2) {
             Map<String, Integer> in = new HashMap<>();
             Map<String, Integer> out = new HashMap<>();
+            // per object, its last point off the line
             Map<Long, double[]> last = new HashMap<>();
             for (Frame f : frames) {
                 for (MotRow r : f.truth()) {
                     double px = r.left() + r.width() / 2;
                     double py = r.bottom();
+                    double s1 = side(x1, y1, x2, y2, px, py);
+                    if (s1 == 0) {
+                        continue;
+                    }
                     double[] prev = last.put(r.id(), new double[] {px, py});
                     if (prev == null) {
                         continue;
                     }
                     double s0 = side(x1, y1, x2, y2, prev[0], prev[1]);
-                    double s1 = side(x1, y1, x2, y2, px, py);
                     double a0 = side(prev[0], prev[1], px, py, x1, y1);
                     double a1 = side(prev[0], prev[1], px, py, x2, y2);
-                    if (s0 * s1 < 0 && a0 * a1 < 0) {
+                    if (s0 * s1 < 0 && a0 * a1 <= 0) {
                         (s1 < 0 ? in : out).merge(r.className(), 1, Integer::sum);
                     }
                 }
@@ -140,29 +144,63 @@ public final class SyntheticTracks {
             return new Crossings(in, out);
         }
 
-        /** Visits of the true bottom centres to a polygon (pixels, x and y alternating). */
+        /**
+         * Visits of the true bottom centres to a polygon (pixels, x and y alternating): from when the path crosses
+         * into it to when it crosses out (the motion is straight between two frames, so this is exact), or to its
+         * last frame when it leaves the picture inside.
+         */
         public List<Visit> zoneVisits(double... polygon) {
             List<Visit> visits = new ArrayList<>();
             Map<Long, Double> since = new HashMap<>();
-            Map<Long, Double> lastSeen = new HashMap<>();
+            Map<Long, double[]> last = new HashMap<>();
             Map<Long, String> classes = new HashMap<>();
             for (Frame f : frames) {
                 for (MotRow r : f.truth()) {
-                    boolean inside = inside(polygon, r.left() + r.width() / 2, r.bottom());
-                    lastSeen.put(r.id(), f.seconds());
+                    double px = r.left() + r.width() / 2;
+                    double py = r.bottom();
+                    boolean inside = inside(polygon, px, py);
+                    double[] prev = last.put(r.id(), new double[] {px, py, f.seconds()});
                     classes.put(r.id(), r.className());
                     Double s = since.get(r.id());
+                    double at = prev == null ? f.seconds() : prev[2] + (f.seconds() - prev[2]) * meet(polygon, prev[0], prev[1], px, py);
                     if (inside && s == null) {
-                        since.put(r.id(), f.seconds());
+                        since.put(r.id(), at);
                     } else if (!inside && s != null) {
-                        visits.add(new Visit(r.id(), r.className(), s, f.seconds()));
+                        visits.add(new Visit(r.id(), r.className(), s, at));
                         since.remove(r.id());
                     }
                 }
             }
-            since.forEach((id, s) -> visits.add(new Visit(id, classes.get(id), s, lastSeen.get(id))));
+            since.forEach((id, s) -> visits.add(new Visit(id, classes.get(id), s, last.get(id)[2])));
             return visits;
         }
+    }
+
+    /** Where (0..1) the move (ax, ay) → (bx, by) first meets a polygon's edge; 1 when it does not. */
+    static double meet(double[] polygon, double ax, double ay, double bx, double by) {
+        int n = polygon.length / 2;
+        double best = 1;
+        for (int i = 0; i < n; i++) {
+            double cx = polygon[2 * i];
+            double cy = polygon[2 * i + 1];
+            double dx = polygon[2 * ((i + 1) % n)];
+            double dy = polygon[2 * ((i + 1) % n) + 1];
+            // a + t (b - a) = c + u (d - c)
+            double rx = bx - ax;
+            double ry = by - ay;
+            double sx = dx - cx;
+            double sy = dy - cy;
+            double cross = rx * sy - ry * sx;
+            if (cross == 0) {
+                continue;
+            }
+            double t = ((cx - ax) * sy - (cy - ay) * sx) / cross;
+            double u = ((cx - ax) * ry - (cy - ay) * rx) / cross;
+            if (t >= 0 && t <= 1 && u >= 0 && u <= 1) {
+                best = Math.min(best, t);
+            }
+        }
+        return best;
     }
 
     /** Negative on the left-hand side of a → b as shown (y down). */
@@ -284,27 +322,43 @@ public final class SyntheticTracks {
     }
 
     /**
-     * A hall 1280 × 720 watched for {@code seconds}: people (40 × 100) walking across both ways at 90–150 px/s
-     * on lanes of the floor, a new one every 1.2 s, so that people going opposite ways pass in front of each other,
+     * A hall 1280 × 720 watched for {@code seconds}: people (40 × 100) and now and then a cart (80 × 60) walking
+     * across both ways at 90–150 px/s, a new one every 1.2 s until 15 s before the end (so that the hall is empty at the end), anywhere on the floor (bottom 300–680, drifting up
+     * to 10 px/s), so people going opposite ways pass in front of each other, some at nearly the same depth;
      * and a pillar 140 px wide in the middle of the frame that hides each walker for about a second. Jitter 2 px,
      * 5 % of detections dropped, 0.05 false positives per frame.
      */
     public static Scenario hall(double fps, double seconds, long seed) {
+        return walkers("hall", fps, seconds, seed, false);
+    }
+
+    /**
+     * The occlusion case: the hall's pillar, walkers and noise, but walking straight on five lanes of the floor
+     * 80 px apart (bottom 320–640), those going right on three, those going left on the two between, each lane at
+     * its own speed (90–150 px/s): people going opposite ways pass in front of each other, the one in front hiding
+     * a fifth of the one behind, nobody overtakes, and everyone is hidden by the pillar for about a second.
+     */
+    public static Scenario occlusion(double fps, double seconds, long seed) {
+        return walkers("occlusion", fps, seconds, seed, true);
+    }
+
+    private static Scenario walkers(String name, double fps, double seconds, long seed, boolean lanes) {
         Random r = new Random(seed);
         List<Walker> walkers = new ArrayList<>();
         long id = 1;
-        for (double t = 0; t < seconds - 2; t += 1.2) {
+        for (double t = 0; t < seconds - 15; t += 1.2) {
             boolean right = id % 2 == 1;
-            double speed = 90 + 60 * r.nextDouble();
-            double bottom = 300 + 380 * r.nextDouble();
-            double vy = (r.nextDouble() - 0.5) * 20;
+            int lane = right ? 2 * r.nextInt(3) : 1 + 2 * r.nextInt(2);
+            double speed = lanes ? 90 + 15 * lane : 90 + 60 * r.nextDouble();
+            double bottom = lanes ? 320 + 80 * lane : 300 + 380 * r.nextDouble();
+            double vy = lanes ? 0 : (r.nextDouble() - 0.5) * 20;
             String cls = r.nextInt(6) == 0 ? "cart" : "person";
             double w = cls.equals("cart") ? 80 : 40;
             double h = cls.equals("cart") ? 60 : 100;
             walkers.add(new Walker(id++, cls, t, right ? w / 2 + 1 : 1280 - w / 2 - 1, bottom, right ? speed : -speed, vy,
                     w, h));
         }
-        return new Scenario("hall", 1280, 720, fps, seconds, seed, walkers,
+        return new Scenario(name, 1280, 720, fps, seconds, seed, walkers,
                 List.of(new Occluder(570, 0, 710, 720)), 2.0, 0.05, 0.05);
     }
 }

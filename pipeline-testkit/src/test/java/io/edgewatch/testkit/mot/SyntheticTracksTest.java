@@ -23,7 +23,7 @@ class SyntheticTracksTest {
 
     @Test
     void theGroundTruthScoresPerfectlyAgainstItself() {
-        SyntheticTracks.Sequence s = SyntheticTracks.generate(SyntheticTracks.hall(10, 30, 5));
+        SyntheticTracks.Sequence s = SyntheticTracks.generate(SyntheticTracks.hall(10, 60, 5));
         List<MotRow> truth = s.truth();
         List<MotRow> asTracker = truth.stream().filter(MotRow::consider)
                 .map(r -> MotRow.of(r.frame(), r.id() + 100, r.left(), r.top(), r.width(), r.height())).toList();
@@ -35,7 +35,7 @@ class SyntheticTracksTest {
 
     @Test
     void thePillarHidesEachWalkerForAboutASecondAndWalkersPassInFrontOfEachOther() {
-        SyntheticTracks.Sequence s = SyntheticTracks.generate(SyntheticTracks.hall(10, 30, 5));
+        SyntheticTracks.Sequence s = SyntheticTracks.generate(SyntheticTracks.hall(10, 60, 5));
         Map<Long, Integer> hiddenByPillar = new HashMap<>();
         Set<Long> left = new HashSet<>();
         Set<Long> right = new HashSet<>();
@@ -70,7 +70,7 @@ class SyntheticTracksTest {
 
     @Test
     void crossingsAndVisitsOfTheTrueBoxes() {
-        SyntheticTracks.Sequence s = SyntheticTracks.generate(SyntheticTracks.hall(10, 30, 5));
+        SyntheticTracks.Sequence s = SyntheticTracks.generate(SyntheticTracks.hall(10, 60, 5));
         SyntheticTracks.Crossings c = s.lineCrossings(384, 0, 384, 720);
         // walkers going right (odd ids) cross from the left, the "out" side of a line drawn downwards, to "in"
         assertThat(c.in().values().stream().mapToInt(Integer::intValue).sum()).isPositive();

@@ -91,6 +91,19 @@ public final class BoxKalman {
         }
     }
 
+    /**
+     * The squared Mahalanobis distance of a measured box's centre and height from the prediction (three degrees
+     * of freedom: aspect is left out, as a detector's boxes change shape more than they move).
+     */
+    public double distance(double cx, double cy, double height) {
+        double r = STD_POSITION * mean[3];
+        double r2 = r * r;
+        double dx = cx - mean[0];
+        double dy = cy - mean[1];
+        double dh = height - mean[3];
+        return dx * dx / (pp[0] + r2) + dy * dy / (pp[1] + r2) + dh * dh / (pp[3] + r2);
+    }
+
     /** Stops the height's change (ByteTrack does so for a track it did not see in the last frame). */
     public void holdHeight() {
         mean[7] = 0;

@@ -25,6 +25,14 @@ import io.edgewatch.core.track.TrackerOptions;
  */
 public final class ByteTracker implements Tracker {
 
+    /** Chi-square, 3 degrees of freedom, 99 %. */
+    static final double GATE = 11.345;
+    /**
+     * A new track has no velocity yet: its second frame is matched on boxes grown by half their size on each side,
+     * so that an object that moves more than its width between frames (a walker at 5 fps) can start a track.
+     */
+    static final double NEW_BUFFER = 0.5;
+
     private final TrackerOptions options;
     private final long lostAfterNanos;
     /** Per class, only classes with a live track or a detection in the current frame. */
@@ -48,7 +56,7 @@ public final class ByteTracker implements Tracker {
     }
 
     @Override
-    public TrackUpdate update(long timeNanos, List<Prediction> detections) {
+    public TrackUpdate update(long timeNanos, int frameWidth, int frameHeight, List<Prediction> detections) {
         long now = lastNanos == Long.MIN_VALUE ? timeNanos : Math.max(timeNanos, lastNanos);
         double dt = lastNanos == Long.MIN_VALUE ? 0 : (now - lastNanos) / 1e9;
         lastNanos = now;
@@ -68,7 +76,7 @@ public final class ByteTracker implements Tracker {
         for (Iterator<Map.Entry<String, ClassTracks>> it = classes.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, ClassTracks> e = it.next();
             ClassTracks c = e.getValue();
-            refound += associate(e.getKey(), c, now, dt, begun, removed);
+            refound += associate(e.getKey(), c, now, dt, frameWidth, frameHeight, begun, removed);
             c.high.clear();
             c.low.clear();
             if (c.tracks.isEmpty()) {
@@ -86,8 +94,8 @@ public final class ByteTracker implements Tracker {
     }
 
     /** One class's frame; returns how many lost tracks were found again. */
-    private int associate(String className, ClassTracks c, long now, double dt, List<Long> begun,
-                          List<TrackedObject> removed) {
+    private int associate(String className, ClassTracks c, long now, double dt, int width, int height,
+                          List<Long> begun, List<TrackedObject> removed) {
         List<Track> tracks = c.tracks;
         int n = tracks.size();
         for (Track t : tracks) {
@@ -102,7 +110,7 @@ public final class ByteTracker implements Tracker {
         List<Prediction> high = c.high;
         boolean[] highUsed = new boolean[high.size()];
         int refound = 0;
-        int[] match = match(pool, high, null, 1 - options.matchIou());
+        int[] match = match(pool, high, null, 1 - options.matchIou(), 0);
         List<Track> stillTracked = new ArrayList<>();
         for (int i = 0; i < pool.size(); i++) {
             Track t = pool.get(i);
@@ -121,7 +129,7 @@ public final class ByteTracker implements Tracker {
         // pass 2: tracks seen in the last frame against low detections; the rest are lost
         if (!stillTracked.isEmpty()) {
             List<Prediction> low = c.low;
-            int[] lowMatch = match(stillTracked, low, null, 1 - TrackerOptions.LOW_MATCH_IOU);
+            int[] lowMatch = match(stillTracked, low, null, 1 - TrackerOptions.LOW_MATCH_IOU, 0);
             for (int i = 0; i < stillTracked.size(); i++) {
                 Track t = stillTracked.get(i);
                 if (lowMatch[i] >= 0) {
@@ -134,7 +142,7 @@ public final class ByteTracker implements Tracker {
         }
         // pass 3: new tracks against the high detections left; a new track missed is dropped
         if (!fresh.isEmpty()) {
-            int[] freshMatch = match(fresh, high, highUsed, 1 - TrackerOptions.NEW_MATCH_IOU);
+            int[] freshMatch = match(fresh, high, highUsed, 1 - TrackerOptions.NEW_MATCH_IOU, NEW_BUFFER);
             for (int i = 0; i < fresh.size(); i++) {
                 Track t = fresh.get(i);
                 if (freshMatch[i] >= 0) {
@@ -161,10 +169,10 @@ public final class ByteTracker implements Tracker {
                 }
             }
         }
-        // lost too long: removed, and forgotten
+        // lost too long, or walked out of the frame: removed, and forgotten
         for (Iterator<Track> it = tracks.iterator(); it.hasNext(); ) {
             Track t = it.next();
-            if (t.state == TrackState.LOST && now - t.lastSeenNanos > lostAfterNanos) {
+            if (t.state == TrackState.LOST && (now - t.lastSeenNanos > lostAfterNanos || outside(t, width, height))) {
                 t.state = TrackState.REMOVED;
                 removed.add(t.snapshot(TrackState.REMOVED));
             }
@@ -175,6 +183,15 @@ public final class ByteTracker implements Tracker {
         return refound;
     }
 
+    private static boolean outside(Track t, int width, int height) {
+        if (width <= 0 || height <= 0) {
+            return false;
+        }
+        double cx = t.filter.centerX();
+        double cy = t.filter.centerY();
+        return cx < 0 || cy < 0 || cx > width || cy > height;
+    }
+
     private void count(Track t, List<Long> begun) {
         t.id = ++lastId;
         t.state = TrackState.TRACKED;
@@ -182,7 +199,7 @@ public final class ByteTracker implements Tracker {
     }
 
     /** For each track, the detection it takes (-1 for none); {@code used} detections are left out. */
-    private int[] match(List<Track> rows, List<Prediction> cols, boolean[] used, double threshold) {
+    private int[] match(List<Track> rows, List<Prediction> cols, boolean[] used, double threshold, double buffer) {
         int nr = rows.size();
         int nc = cols.size();
         if (rowToCol.length < nr) {
@@ -200,7 +217,9 @@ public final class ByteTracker implements Tracker {
             Track t = rows.get(i);
             int base = i * nc;
             for (int j = 0; j < nc; j++) {
-                cost[base + j] = used != null && used[j] ? 1.0 : 1.0 - t.iou(cols.get(j).box());
+                Box b = cols.get(j).box();
+                cost[base + j] = used != null && used[j] || t.filter.distance(b.x(), b.y(), b.height()) > GATE
+                        ? 1.0 : 1.0 - t.iou(b, buffer);
             }
         }
         solver.solve(cost, nr, nc, threshold, rowToCol);

@@ -75,18 +75,35 @@ final class Track {
 
     /** IoU of this track's predicted box and a detection's box. */
     double iou(Box b) {
-        double bl = b.x() - b.width() / 2;
-        double bt = b.y() - b.height() / 2;
-        double iw = Math.min(right, bl + b.width()) - Math.max(left, bl);
+        return iou(b, 0);
+    }
+
+    /**
+     * IoU of this track's predicted box and a detection's box, each grown by {@code buffer} of its width and height
+     * on every side (the "buffered IoU" of C-BIoU: boxes that moved farther than their size between two frames
+     * still overlap).
+     */
+    double iou(Box b, double buffer) {
+        double tw = (right - left) * buffer;
+        double th = (bottom - top) * buffer;
+        double l1 = left - tw;
+        double r1 = right + tw;
+        double t1 = top - th;
+        double b1 = bottom + th;
+        double bw = b.width() * (1 + 2 * buffer);
+        double bh = b.height() * (1 + 2 * buffer);
+        double bl = b.x() - bw / 2;
+        double bt = b.y() - bh / 2;
+        double iw = Math.min(r1, bl + bw) - Math.max(l1, bl);
         if (iw <= 0) {
             return 0;
         }
-        double ih = Math.min(bottom, bt + b.height()) - Math.max(top, bt);
+        double ih = Math.min(b1, bt + bh) - Math.max(t1, bt);
         if (ih <= 0) {
             return 0;
         }
         double inter = iw * ih;
-        double union = (right - left) * (bottom - top) + b.width() * b.height() - inter;
+        double union = (r1 - l1) * (b1 - t1) + bw * bh - inter;
         return union > 0 ? inter / union : 0;
     }
 }
