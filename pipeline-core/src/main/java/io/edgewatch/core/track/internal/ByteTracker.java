@@ -217,9 +217,13 @@ public final class ByteTracker implements Tracker {
             Track t = rows.get(i);
             int base = i * nc;
             for (int j = 0; j < nc; j++) {
+                if (used != null && used[j]) {
+                    cost[base + j] = 1.0;
+                    continue;
+                }
                 Box b = cols.get(j).box();
-                cost[base + j] = used != null && used[j] || t.filter.distance(b.x(), b.y(), b.height()) > GATE
-                        ? 1.0 : 1.0 - t.iou(b, buffer);
+                double iou = t.iou(b, buffer);
+                cost[base + j] = iou > 0 && t.filter.distance(b.x(), b.y(), b.height()) <= GATE ? 1.0 - iou : 1.0;
             }
         }
         solver.solve(cost, nr, nc, threshold, rowToCol);

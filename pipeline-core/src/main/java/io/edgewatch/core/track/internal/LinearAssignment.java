@@ -34,6 +34,9 @@ public final class LinearAssignment {
     private boolean[] seenRow = new boolean[0];
     private boolean[] seenCol = new boolean[0];
     private double[] sub = new double[0];
+    private int[] start = new int[0];
+    private int[] members = new int[0];
+    private int[] fill = new int[0];
 
     /**
      * Solves {@code cost} ({@code rows} × {@code cols}, row-major in {@code cost[r * cols + c]}).
@@ -73,15 +76,19 @@ public final class LinearAssignment {
             rowsOf = new int[n];
             colsOf = new int[n];
         }
-        int[] start = new int[n + 1];
+        if (start.length < n + 1) {
+            start = new int[n + 1];
+            members = new int[n];
+            fill = new int[n];
+        }
+        Arrays.fill(start, 0, n + 1, 0);
         for (int i = 0; i < n; i++) {
             start[find(i) + 1]++;
         }
         for (int i = 0; i < n; i++) {
             start[i + 1] += start[i];
         }
-        int[] members = new int[n];
-        int[] fill = Arrays.copyOf(start, n);
+        System.arraycopy(start, 0, fill, 0, n);
         for (int i = 0; i < n; i++) {
             members[fill[find(i)]++] = i;
         }

@@ -84,6 +84,11 @@ final class Track {
      * still overlap).
      */
     double iou(Box b, double buffer) {
+        // apart by more than their half widths (grown): no overlap, the common case, without the arithmetic below
+        double reach = (right - left + b.width()) * (0.5 + buffer);
+        if (Math.abs(b.x() - (left + right) / 2) >= reach) {
+            return 0;
+        }
         double tw = (right - left) * buffer;
         double th = (bottom - top) * buffer;
         double l1 = left - tw;
