@@ -30,8 +30,8 @@ public record TrackerOptions(double activation, double matchIou, Duration lostAf
     public static final int DEFAULT_MIN_FRAMES = 2;
 
     public TrackerOptions {
-        if (!(activation > LOW_FLOOR && activation <= 1)) {
-            throw new IllegalArgumentException("activation must be above " + LOW_FLOOR + " and at most 1, was " + activation);
+        if (!(activation >= LOW_FLOOR && activation <= 1)) {
+            throw new IllegalArgumentException("activation must be between " + LOW_FLOOR + " and 1, was " + activation);
         }
         if (!(matchIou > 0 && matchIou < 1)) {
             throw new IllegalArgumentException("match_iou must be between 0 and 1, was " + matchIou);
