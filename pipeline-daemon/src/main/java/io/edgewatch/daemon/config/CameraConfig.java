@@ -23,10 +23,11 @@ import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
  * @param alerts when its alerts fire ({@code alerts}, over edgewatch.yaml's)
  * @param samples which frames it keeps for labelling ({@code samples}), or null for none
  * @param visionEvents what it sends to Vision Events, or null when it sends nothing there (off, or not among its sinks)
+ * @param tracking its tracker, zones and lines ({@code tracking}, {@code zones}, {@code lines}), or null for none
  */
 public record CameraConfig(Path file, String id, boolean enabled, SourceConfig source, InferenceConfig inference,
                            Duration frequency, Map<String, String> metadata, List<String> sinks, AlertOptions alerts,
-                           SamplesConfig samples, CameraEvents visionEvents) {
+                           SamplesConfig samples, CameraEvents visionEvents, TrackingConfig tracking) {
 
     /** {@code aggregation.frequency} when not set, in seconds. */
     public static final int DEFAULT_FREQUENCY = 5;
@@ -73,8 +74,9 @@ public record CameraConfig(Path file, String id, boolean enabled, SourceConfig s
             VisionEventsReader.camera(own, CameraEvents.DEFAULTS, Map.of());
             own.rejectUnknownKeys();
         }
+        TrackingConfig tracking = s.has("tracking") || s.has("zones") || s.has("lines") ? TrackingReader.read(s) : null;
         s.rejectUnknownKeys();
         return new CameraConfig(s.file(), id, enabled, source, inference, Duration.ofSeconds(frequency), metadata, sinks, alerts,
-                samples, events);
+                samples, events, tracking);
     }
 }

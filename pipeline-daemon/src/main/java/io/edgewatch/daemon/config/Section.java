@@ -287,6 +287,74 @@ final class Section {
         return true;
     }
 
+    /** An error at a place inside the value of {@code key} (a point of a polygon). */
+    void errorAt(String key, int line, int column, String message) {
+        errors.add(new ConfigError(file, line, column, key(key), message));
+    }
+
+    /**
+     * A list of {@code [x, y]} points under {@code key}, each as {x, y, line, column}; empty when missing, and
+     * every entry that is not two numbers an error (left out).
+     */
+    List<double[]> points(String key) {
+        known.add(key);
+        YamlNode n = node.entries().get(key);
+        if (n == null || n instanceof YamlNode.Scalar sc && sc.type() == YamlNode.Scalar.Type.NULL) {
+            return List.of();
+        }
+        if (!(n instanceof YamlNode.Sequence seq)) {
+            error(key, "expected a list of [x, y] points, found " + n.kind());
+            return List.of();
+        }
+        List<double[]> out = new ArrayList<>();
+        for (YamlNode item : seq.items()) {
+            double[] p = pair(item);
+            if (p == null) {
+                errors.add(new ConfigError(file, item.line(), item.column(), key(key), "expected a point [x, y] (two numbers), found "
+                        + item.kind()));
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** One {@code [x, y]} point under {@code key} as {x, y, line, column}, or null (missing, or an error when not a point). */
+    double[] point(String key) {
+        known.add(key);
+        YamlNode n = node.entries().get(key);
+        if (n == null || n instanceof YamlNode.Scalar sc && sc.type() == YamlNode.Scalar.Type.NULL) {
+            return null;
+        }
+        double[] p = pair(n);
+        if (p == null) {
+            error(key, "expected a point [x, y] (two numbers), found " + n.kind());
+        }
+        return p;
+    }
+
+    private static double[] pair(YamlNode n) {
+        if (!(n instanceof YamlNode.Sequence seq) || seq.items().size() != 2) {
+            return null;
+        }
+        double[] out = {0, 0, n.line(), n.column()};
+        for (int i = 0; i < 2; i++) {
+            if (!(seq.items().get(i) instanceof YamlNode.Scalar v)
+                    || v.type() != YamlNode.Scalar.Type.INTEGER && v.type() != YamlNode.Scalar.Type.FLOAT) {
+                return null;
+            }
+            try {
+                out[i] = Double.parseDouble(v.text());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (!Double.isFinite(out[i])) {
+                return null;
+            }
+        }
+        return out;
+    }
+
     /** The mapping under {@code key}, empty when missing. */
     Section section(String key) {
         known.add(key);

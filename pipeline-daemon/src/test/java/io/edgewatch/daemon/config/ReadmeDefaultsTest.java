@@ -112,6 +112,11 @@ class ReadmeDefaultsTest {
                     - {name: e, type: while_alert}
                     - {name: f, type: unseen_class}
                   roboflow: {}
+                tracking: {}
+                zones:
+                  - {name: z, polygon: [[0, 0], [1, 0], [1, 1]]}
+                lines:
+                  - {name: l, from: [0, 0], to: [1, 1]}
                 """);
         ConfigLoader loader = new ConfigLoader(Map.of());
         loader.read(dir);
