@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.management.UnixOperatingSystemMXBean;
 
+import io.edgewatch.core.clock.ClockFloor;
 import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.inference.InferenceAdapter;
@@ -168,11 +169,14 @@ public final class Daemon implements AutoCloseable {
         wiring.plan(cameras);
         cameras.forEach(this::remember);
         if (config.jsonl() != null) {
-            sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
+            sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata, ClockFloor.build()));
         }
         if (config.roboflow() != null || config.alertWebhook() != null || config.visionEvents() != null) {
             this.outbox = Outbox.open(config.storage().path(), config.storage().outboxMaxEntries(), config.storage().memoryQueue(),
                     Clock.systemUTC());
+            // a board without a battery-backed clock boots years back: what it makes waits for NTP's step, re-stamped by it
+            outbox.holdWhileClockWrong(ClockFloor.build(), config.storage().wrongClockHold());
+            ClockWatch.system().onStep(step -> Schedulers.boundedElastic().schedule(() -> restamp(step.size())));
             health.outbox(outbox::stats);
             health.storage("outbox", outbox::storageProblem, config.alertSustain());
             health.damage("outbox", outbox::damage, config.alertSustain());
@@ -259,6 +263,15 @@ public final class Daemon implements AutoCloseable {
             return unix.getOpenFileDescriptorCount() + " of " + unix.getMaxFileDescriptorCount() + " file descriptors open";
         }
         return "file descriptors not known on this platform";
+    }
+
+    /** The wall clock stepped: the outbox re-stamps what it holds (off the checking thread: JDBC). */
+    private void restamp(Duration by) {
+        try {
+            outbox.clockStepped(by);
+        } catch (RuntimeException e) {
+            log.warn("{}", e.getMessage());
+        }
     }
 
     /** Starts every enabled camera of {@code config}. */

@@ -75,6 +75,8 @@ public final class Outbox implements AutoCloseable {
      * would otherwise exhaust the daemon's heap while the disk is full.
      */
     public static final long DEFAULT_MEMORY_QUEUE_BYTES = 32L * 1024 * 1024;
+    /** How long entries made on a wall clock known wrong wait for a step that corrects it ({@code storage.wrong_clock_hold}). */
+    public static final Duration DEFAULT_WRONG_CLOCK_HOLD = Duration.ofHours(24);
     private static final long FLUSH_EVERY_MILLIS = 1000;
     /** How often entries held past their hold are looked for ({@link #releaseOverdue}). */
     private static final long OVERDUE_EVERY_SECONDS = 10;
@@ -214,6 +216,11 @@ public final class Outbox implements AutoCloseable {
     private volatile Duration hold;
     /** The step that made the clock right, once one did: what an entry stamped before it and appended after it is moved by. */
     private Duration correction;
+    /**
+     * Entries up to this id were held by an earlier run and found held with the clock right at this one's start: no step
+     * will correct them, they go out flagged at the next {@link #releaseOverdue}; 0 when there are none.
+     */
+    private long staleUpTo;
     private final Map<String, Restamper> restampers = new ConcurrentHashMap<>();
     /** Releases of held entries so far: a sender that sees it move reads again from its oldest entry. */
     private final AtomicLong releases = new AtomicLong();
@@ -890,7 +897,8 @@ public final class Outbox implements AutoCloseable {
      * From now on, an entry stamped with a wall time earlier than {@code floor} (the build's time: the clock is known
      * wrong) is held: kept, not handed to a sender, nor any later entry of its camera and destination, until
      * {@link #clockStepped} re-stamps and releases it, or, when no step comes within {@code hold}, it is released as
-     * stamped and flagged ({@link #releaseOverdue}, every 10 s). Entries held by an earlier run are held again.
+     * stamped and flagged ({@link #releaseOverdue}, every 10 s). Entries held by an earlier run are held again while
+     * the clock is still wrong; found with the clock right, no step will correct them: they go out flagged.
      */
     public void holdWhileClockWrong(ClockFloor floor, Duration hold) {
         if (hold.isNegative() || hold.isZero()) {
@@ -899,6 +907,23 @@ public final class Outbox implements AutoCloseable {
         boolean first = this.hold == null;
         this.floor = floor;
         this.hold = hold;
+        Instant now = clock.instant();
+        if (!floor.wrong(now)) {
+            synchronized (this) {
+                checkOpen();
+                try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT MAX(id) FROM outbox WHERE held = 1")) {
+                    staleUpTo = rs.next() ? rs.getLong(1) : 0;
+                    endRead();
+                } catch (SQLException e) {
+                    reset();
+                    throw new IllegalStateException("outbox " + file + ": cannot read the held entries: " + e.getMessage(), e);
+                }
+            }
+        } else {
+            log.warn("outbox {}: the wall clock reads {}, earlier than this edgewatch was built ({}): it is wrong, and what is"
+                    + " made now is held until a step corrects it (NTP), then re-stamped, or for {} at most", file, now,
+                    floor.earliest(), hold);
+        }
         if (first) {
             flusher.scheduleWithFixedDelay(() -> {
                 try {
@@ -962,18 +987,28 @@ public final class Outbox implements AutoCloseable {
 
     /**
      * Releases, as stamped and flagged by their destination's {@link Restamper}, the entries held longer than the hold
-     * without a step of the clock; returns how many.
+     * while the clock stayed wrong (their age read on that wrong clock: no step came), and those an earlier run held
+     * that no step will correct; returns how many. While the clock reads right, entries of this run still held wait
+     * for the step that made it right, which this process has not handled yet (it is checked every second).
      */
     public synchronized int releaseOverdue() {
         Duration h = hold;
         if (h == null || closed) {
             return 0;
         }
+        long now = clock.millis();
+        boolean wrong = floor.wrong(Instant.ofEpochMilli(now));
+        if (!wrong && staleUpTo == 0) {
+            return 0;
+        }
         int n = 0;
         try (PreparedStatement q = db.prepareStatement("SELECT id, destination, kind, body FROM outbox WHERE held = 1"
-                + " AND created_at <= ? ORDER BY id");
+                + (wrong ? " AND created_at <= ?" : " AND id <= ?") + " ORDER BY id");
              PreparedStatement up = db.prepareStatement("UPDATE outbox SET body = ?, held = 0 WHERE id = ?")) {
-            q.setLong(1, clock.millis() - h.toMillis());
+            q.setLong(1, wrong ? now - h.toMillis() : staleUpTo);
+            if (!wrong) {
+                staleUpTo = 0;
+            }
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     up.setBytes(1, flagged(rs.getString(2), rs.getString(3), rs.getBytes(4)));
@@ -993,8 +1028,10 @@ public final class Outbox implements AutoCloseable {
         }
         if (n > 0) {
             releases.incrementAndGet();
-            log.warn("outbox {}: {} entries made while the wall clock was wrong (before {}) waited {} for a step that corrects"
-                    + " it: sent as stamped, flagged (storage.wrong_clock_hold)", file, n, floor.earliest(), h);
+            log.warn(wrong ? "outbox {}: {} entries made while the wall clock was wrong (before {}) waited {} for a step that"
+                    + " corrects it: sent as stamped, flagged (storage.wrong_clock_hold)" : "outbox {}: {} entries made by an"
+                    + " earlier run while the wall clock was wrong (before {}) cannot be corrected (the clock was right at this"
+                    + " start; {}): sent as stamped, flagged", file, n, floor.earliest(), wrong ? h : "no step to re-stamp them by");
         }
         return n;
     }

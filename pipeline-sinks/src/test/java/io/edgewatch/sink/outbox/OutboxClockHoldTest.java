@@ -151,6 +151,29 @@ class OutboxClockHoldTest {
     }
 
     @Test
+    void whileTheClockReadsRightEntriesHeldByThisRunWaitForTheStepNotForTheHold() {
+        open();
+        outbox.append("rf", "a", "report", b("a1"));
+        // stepped, and checked for overdue entries before the outbox hears of the step: their age on the new clock is years
+        clock.set(BOOT.plus(STEP));
+        assertThat(outbox.releaseOverdue()).isZero();
+        outbox.clockStepped(STEP);
+        assertThat(sendable()).containsExactly("a:a1 +" + STEP.toSeconds());
+    }
+
+    @Test
+    void entriesHeldByAnEarlierRunAndFoundWithTheClockRightGoOutFlagged() {
+        open();
+        outbox.append("rf", "a", "report", b("a1"));
+        outbox.close();
+        clock.set(BOOT.plus(STEP));
+        open();
+        outbox.append("rf", "b", "report", b("b1"));
+        assertThat(outbox.releaseOverdue()).isEqualTo(1);
+        assertThat(sendable()).containsExactly("a:a1 suspect", "b:b1");
+    }
+
+    @Test
     void heldEntriesSurviveARestartAndAreReleasedByTheStepAfterIt() {
         open();
         outbox.append("rf", "a", "report", b("a1"));
