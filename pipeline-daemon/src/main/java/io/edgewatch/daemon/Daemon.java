@@ -153,7 +153,7 @@ public final class Daemon implements AutoCloseable {
         // local time: the statistics endpoint reads and writes times as Roboflow's reports carry them
         this.health = new Health(Clock.systemDefaultZone(), healthStore);
         // the aggregators check the wall clock against the monotonic one; this checks too while no camera runs
-        health.clock(ClockWatch.system());
+        health.clock(ClockWatch.system(), ClockFloor.build());
         this.clockCheck = ClockWatch.system().checkEvery(ClockWatch.CHECK_EVERY, Schedulers.parallel());
         health.storage("health", healthStore::storageProblem, config.alertSustain());
         health.damage("health", healthStore::damage, config.alertSustain());
