@@ -129,14 +129,11 @@ public final class VisionEventsSink implements ReportSink {
         this.options = options;
         this.cameras = cameras;
         this.client = new VisionEventsClient(options);
-        // after a clock step, each event's timestamp moves; a flagged event says so in its customMetadata (strings only)
-        outbox.restamper(DESTINATION, JsonRestamper.of(ZoneOffset.UTC, "timestamp").flaggingWith(top -> top.path("events")
-                .forEach(e -> {
-                    if (e instanceof ObjectNode event) {
-                        JsonNode meta = event.get("customMetadata");
-                        (meta instanceof ObjectNode m ? m : event.putObject("customMetadata")).put(JsonRestamper.FLAG, "true");
-                    }
-                })));
+        // after a clock step, each event's timestamp moves (a sample's event in its envelope's header); a flagged event
+        // says so in its customMetadata, which takes strings only
+        JsonRestamper times = JsonRestamper.of(ZoneOffset.UTC, "timestamp");
+        outbox.restamper(DESTINATION, Envelope.restamping(Set.of("sample-event"), times.flaggingWith(VisionEventsSink::flagged),
+                times.flaggingWith(top -> top.path("events").forEach(VisionEventsSink::flagged))));
         this.sender = new OutboxSender(outbox, DESTINATION, new Steps(), options.retryMin(), options.retryMax(),
                 options.probeInterval(), false, 1).start();
         log.info("events go to Roboflow Vision Events at {} (use case {}, key {}), through the outbox {}", options.apiUrl(),
@@ -230,7 +227,7 @@ public final class VisionEventsSink implements ReportSink {
             synchronized (appendLock) {
                 // the windows made before this sample go before it
                 commitWaiting();
-                outbox.append(DESTINATION, sample.cameraId(), "sample-event", body);
+                outbox.appendAll(List.of(new Outbox.NewEntry(DESTINATION, sample.cameraId(), "sample-event", body, sample.at())));
             }
             sender.wake();
         };
@@ -269,6 +266,14 @@ public final class VisionEventsSink implements ReportSink {
             outbox.append(DESTINATION, cameraId == null ? DAEMON : cameraId, "events", body);
         }
         sender.wake();
+    }
+
+    /** An event stamped on a clock known wrong, never corrected: {@code clock_suspect} in its customMetadata. */
+    private static void flagged(JsonNode e) {
+        if (e instanceof ObjectNode event) {
+            JsonNode meta = event.get("customMetadata");
+            (meta instanceof ObjectNode m ? m : event.putObject("customMetadata")).put(JsonRestamper.FLAG, "true");
+        }
     }
 
     private boolean throttle(String key, Duration cooldown) {
