@@ -39,6 +39,11 @@ class ClockStepTest {
 
     static final int WINDOW_SECONDS = 2;
     static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * What the wrong-clock test takes for a window's length: what it checks is the re-stamp, not the pacing (the test
+     * above does), and a busy box has made a 2 s window 3.5 s long at a start.
+     */
+    static final Duration PLAUSIBLE = Duration.ofSeconds(WINDOW_SECONDS * 5L);
 
     @TempDir
     Path dir;
@@ -146,15 +151,16 @@ class ClockStepTest {
             assertThat(stamps.stream().filter(t -> t.isBefore(step)).count()).as("re-stamped to before the step: %s", stamps)
                     .isGreaterThanOrEqualTo(heldWindows);
             for (int i = 1; i < stamps.size(); i++) {
-                // a window's end each, a window apart (the one the step closed may be shorter)
+                // a window's end each, about a window apart (the one the step closed may be shorter, one a busy box
+                // delayed longer): in order, and nowhere near the years of the step
                 assertThat(Duration.between(stamps.get(i - 1), stamps.get(i))).as("from report %d to %d: %s", i - 1, i, stamps)
-                        .isBetween(Duration.ZERO, Duration.ofMillis(WINDOW_SECONDS * 1_500L + 200));
+                        .isBetween(Duration.ZERO, PLAUSIBLE);
             }
             List<JsonNode> reports = ConfigFolder.reports(dir);
             for (JsonNode r : reports) {
                 Instant start = Instant.parse(r.get("window_start").asText());
                 Duration length = Duration.between(start, Instant.parse(r.get("window_end").asText()));
-                assertThat(length).as("length of %s", r).isBetween(Duration.ZERO, Duration.ofMillis(WINDOW_SECONDS * 1_500L + 200));
+                assertThat(length).as("length of %s", r).isBetween(Duration.ZERO, PLAUSIBLE);
                 assertThat(r.path("clock_suspect").asBoolean()).as("flagged in the file: %s", r).isEqualTo(start.isBefore(built));
             }
             assertThat(reports.stream().filter(r -> r.has("clock_suspect")).count()).isGreaterThanOrEqualTo(heldWindows);

@@ -59,6 +59,12 @@ import io.edgewatch.sink.store.SqliteSalvage;
  * many were evicted is logged and counted. Counters survive restarts. All methods are blocking
  * JDBC calls and synchronised; callers run them off event loops (see {@link OutboxSender}).
  *
+ * <p>Held while the wall clock is known wrong ({@link #holdWhileClockWrong}; off unless called): an
+ * entry stamped earlier than the build's time is kept but not handed to a sender ({@link #after}),
+ * nor any later entry of its camera and destination, until {@link #clockStepped} re-stamps it
+ * through its destination's {@link Restamper} and releases it, or {@link #releaseOverdue} sends it
+ * flagged after the hold.
+ *
  * <p>Versioned: the file carries its schema version ({@code PRAGMA user_version}); an older one is
  * migrated at open, in one transaction, and a newer one (written by a later edgewatch) is refused,
  * untouched, with both versions named. Once {@link #close closed}, every call throws
