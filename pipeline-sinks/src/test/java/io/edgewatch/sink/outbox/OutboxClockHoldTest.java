@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.edgewatch.core.clock.ClockFloor;
 import io.edgewatch.core.testing.MovingClock;
 import reactor.core.publisher.Mono;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
  * What the outbox does with entries made while the wall clock is known wrong (earlier than the
@@ -212,6 +213,32 @@ class OutboxClockHoldTest {
             awaitUntil(() -> delivered.size() == 3);
         }
         assertThat(delivered).containsExactly("c1", "a1 +" + STEP.toSeconds(), "a2");
+    }
+
+    @Test
+    void aSenderThatNeverGoesIdleStillSendsWhatIsReleasedBehindWhatItHasRead() {
+        open();
+        outbox.append("rf", "a", "report", b("a1"));
+        clock.set(BOOT.plus(STEP));
+        outbox.append("rf", "c", "report", b("c1"));
+        List<String> sent = new CopyOnWriteArrayList<>();
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        // c1's answer never comes: the sender always has one in flight, so it never starts again from its oldest entry
+        OutboxSender sender = new OutboxSender(outbox, "rf", (kind, body) -> Mono.defer(() -> {
+            sent.add(s(body));
+            return s(body).equals("c1") ? Mono.never() : Mono.empty();
+        }), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMillis(200), false, 4, time).start();
+        try {
+            time.advanceTimeBy(Duration.ofSeconds(5));
+            assertThat(sent).containsExactly("c1");
+            outbox.clockStepped(STEP);
+            sender.wake();
+            time.advanceTimeBy(Duration.ofSeconds(5));
+            assertThat(sent).as("a1, released before what the sender had read").containsExactly("c1", "a1 +" + STEP.toSeconds());
+        } finally {
+            sender.close(Duration.ZERO);
+            time.dispose();
+        }
     }
 
     @Test
