@@ -55,6 +55,7 @@ import io.edgewatch.sink.roboflow.VisionEventsSink;
 import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
 import io.edgewatch.sink.webhook.Webhook;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
@@ -128,6 +129,8 @@ public final class Daemon implements AutoCloseable {
     private final Watchdog.Heartbeats heartbeats = new Watchdog.Heartbeats(System::nanoTime);
     private Watchdog watchdog;
     private final Disposable clockCheck;
+    /** The outbox's re-stamp at each clock step; disposed at the close, so a later daemon's steps do not reach a closed outbox. */
+    private Disposable restamps = Disposables.single();
 
     /** A running camera: its file, its own stop (a reload's), and the end of its run. */
     private static final class Running {
@@ -176,7 +179,7 @@ public final class Daemon implements AutoCloseable {
                     Clock.systemUTC());
             // a board without a battery-backed clock boots years back: what it makes waits for NTP's step, re-stamped by it
             outbox.holdWhileClockWrong(ClockFloor.build(), config.storage().wrongClockHold());
-            ClockWatch.system().onStep(step -> Schedulers.boundedElastic().schedule(() -> restamp(step.size())));
+            this.restamps = ClockWatch.system().onStep(step -> Schedulers.boundedElastic().schedule(() -> restamp(step.size())));
             health.outbox(outbox::stats);
             health.storage("outbox", outbox::storageProblem, config.alertSustain());
             health.damage("outbox", outbox::damage, config.alertSustain());
@@ -831,6 +834,7 @@ public final class Daemon implements AutoCloseable {
             watchdog.close();
         }
         clockCheck.dispose();
+        restamps.dispose();
         notifier.close();
     }
 }
