@@ -3,8 +3,11 @@ package io.edgewatch.core;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -29,6 +32,15 @@ public final class Version {
     public static final String INFERENCE_SERVER = "edgewatch-" + NUMBER;
 
     private Version() {
+    }
+
+    /** {@link #BUILT} as an instant; empty when the build did not say (a build outside Maven). */
+    public static Optional<Instant> builtAt() {
+        try {
+            return BUILT.equals("unknown") ? Optional.empty() : Optional.of(Instant.parse(BUILT));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     /**

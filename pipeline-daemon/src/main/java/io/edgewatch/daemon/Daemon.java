@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.management.UnixOperatingSystemMXBean;
 
+import io.edgewatch.core.clock.ClockFloor;
 import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.inference.InferenceAdapter;
@@ -54,6 +55,7 @@ import io.edgewatch.sink.roboflow.VisionEventsSink;
 import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
 import io.edgewatch.sink.webhook.Webhook;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
@@ -127,6 +129,8 @@ public final class Daemon implements AutoCloseable {
     private final Watchdog.Heartbeats heartbeats = new Watchdog.Heartbeats(System::nanoTime);
     private Watchdog watchdog;
     private final Disposable clockCheck;
+    /** The outbox's re-stamp at each clock step; disposed at the close, so a later daemon's steps do not reach a closed outbox. */
+    private Disposable restamps = Disposables.single();
 
     /** A running camera: its file, its own stop (a reload's), and the end of its run. */
     private static final class Running {
@@ -152,7 +156,7 @@ public final class Daemon implements AutoCloseable {
         // local time: the statistics endpoint reads and writes times as Roboflow's reports carry them
         this.health = new Health(Clock.systemDefaultZone(), healthStore);
         // the aggregators check the wall clock against the monotonic one; this checks too while no camera runs
-        health.clock(ClockWatch.system());
+        health.clock(ClockWatch.system(), ClockFloor.build());
         this.clockCheck = ClockWatch.system().checkEvery(ClockWatch.CHECK_EVERY, Schedulers.parallel());
         health.storage("health", healthStore::storageProblem, config.alertSustain());
         health.damage("health", healthStore::damage, config.alertSustain());
@@ -169,11 +173,14 @@ public final class Daemon implements AutoCloseable {
         wiring.plan(cameras);
         cameras.forEach(this::remember);
         if (config.jsonl() != null) {
-            sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
+            sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata, ClockFloor.build()));
         }
         if (config.roboflow() != null || config.alertWebhook() != null || config.visionEvents() != null) {
             this.outbox = Outbox.open(config.storage().path(), config.storage().outboxMaxEntries(), config.storage().memoryQueue(),
                     Clock.systemUTC());
+            // a board without a battery-backed clock boots years back: what it makes waits for NTP's step, re-stamped by it
+            outbox.holdWhileClockWrong(ClockFloor.build(), config.storage().wrongClockHold());
+            this.restamps = ClockWatch.system().onStep(step -> Schedulers.boundedElastic().schedule(() -> restamp(step.size())));
             health.outbox(outbox::stats);
             health.storage("outbox", outbox::storageProblem, config.alertSustain());
             health.damage("outbox", outbox::damage, config.alertSustain());
@@ -260,6 +267,15 @@ public final class Daemon implements AutoCloseable {
             return unix.getOpenFileDescriptorCount() + " of " + unix.getMaxFileDescriptorCount() + " file descriptors open";
         }
         return "file descriptors not known on this platform";
+    }
+
+    /** The wall clock stepped: the outbox re-stamps what it holds (off the checking thread: JDBC). */
+    private void restamp(Duration by) {
+        try {
+            outbox.clockStepped(by);
+        } catch (RuntimeException e) {
+            log.warn("{}", e.getMessage());
+        }
     }
 
     /** Starts every enabled camera of {@code config}. */
@@ -820,6 +836,7 @@ public final class Daemon implements AutoCloseable {
             watchdog.close();
         }
         clockCheck.dispose();
+        restamps.dispose();
         notifier.close();
     }
 }

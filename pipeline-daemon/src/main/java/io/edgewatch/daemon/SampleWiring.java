@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.pipeline.FrameTap;
 import io.edgewatch.core.sample.Sampler;
 import io.edgewatch.daemon.config.CameraConfig;
@@ -28,6 +29,7 @@ import io.edgewatch.sink.samples.SampleCredits;
 import io.edgewatch.sink.samples.SampleSink;
 import io.edgewatch.sink.samples.SampleStore;
 import io.edgewatch.sink.samples.SampleTap;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -53,6 +55,7 @@ final class SampleWiring implements SampleCredits, AutoCloseable {
     private final SampleSink visionEvents;
     private Scheduler encoder;
     private SampleStore store;
+    private final Disposable clockSteps;
 
     /** @param visionEvents the Vision Events destination's sample sink, or null when it is off */
     SampleWiring(EdgewatchConfig config, Outbox outbox, Health health, Map<String, Map<String, String>> metadata,
@@ -62,6 +65,8 @@ final class SampleWiring implements SampleCredits, AutoCloseable {
         this.outbox = outbox;
         this.health = health;
         this.metadata = metadata;
+        // the credits used before a step count in the corrected minute, hour and day
+        this.clockSteps = ClockWatch.system().onStep(step -> samplers.values().forEach(sampler -> sampler.clockStepped(step.size())));
     }
 
     /** The camera's sample tap, or {@link FrameTap#NONE} when it takes no samples. */
@@ -118,6 +123,7 @@ final class SampleWiring implements SampleCredits, AutoCloseable {
 
     /** Stops the dataset senders (a delivery in flight gets {@code grace}) and the encoder. */
     synchronized void close(Duration grace) {
+        clockSteps.dispose();
         if (encoder != null) {
             // the samples the stop caught being encoded are committed before the senders stop
             encoder.disposeGracefully().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(2));

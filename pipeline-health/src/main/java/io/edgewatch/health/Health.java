@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgewatch.core.Version;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.clock.ClockFloor;
 import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.sample.CameraSignals;
 import io.edgewatch.health.alert.AlertEvent;
@@ -145,6 +146,15 @@ public final class Health implements AutoCloseable {
      * monotonic clock, so nothing else fires because of it.
      */
     public void clock(ClockWatch watch) {
+        clock(watch, ClockFloor.NONE);
+    }
+
+    /**
+     * As {@link #clock(ClockWatch)}, and the history kept while the wall clock read earlier than {@code floor} (known
+     * wrong: the build's time) is moved by each step ({@link HealthStore#clockStepped}).
+     */
+    public void clock(ClockWatch watch, ClockFloor floor) {
+        watch.onStep(step -> store.clockStepped(floor, step));
         meters.clockSteps(watch::steps);
         watch.onStep(step -> mark(new HistoryMark(null, step.after(), HistoryMark.CLOCK_STEP,
                 String.format(Locale.ROOT, "%+.3f", step.seconds()))));

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.clock.ClockFloor;
+import io.edgewatch.core.clock.ClockStep;
 import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
 
@@ -107,6 +109,16 @@ public interface HealthStore extends AutoCloseable {
      * Blocking: call off event loops.
      */
     default void marks(String camera, Instant from, Instant to, Consumer<HistoryMark> each) {
+    }
+
+    /**
+     * The wall clock stepped: the windows and marks kept with times earlier than {@code floor} (made while the clock
+     * was known wrong) move by the step, in order with the writes before it, so the history shows them where they
+     * happened and retention does not take them for years old; once the step made the clock right, a window still
+     * labelled before the floor that comes after it (the one the step closed) moves by it too. Nothing when nothing is
+     * kept.
+     */
+    default void clockStepped(ClockFloor floor, ClockStep step) {
     }
 
     /** What was found damaged and salvaged when the store opened, for the daemon's alert; null when it opened whole. */

@@ -33,6 +33,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.clock.ClockFloor;
+import io.edgewatch.core.clock.ClockStep;
 import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
 import io.edgewatch.sink.store.SqliteSalvage;
@@ -64,6 +66,9 @@ final class SqliteHealthStore implements HealthStore {
     });
 
     private final Duration retention;
+    /** Written and read on the writer thread only: the floor of the last clock step, and the step that made the clock right. */
+    private ClockFloor floor = ClockFloor.NONE;
+    private Duration correction;
     private long prunedAt = Long.MIN_VALUE;
 
     private volatile String damage;
@@ -326,10 +331,15 @@ final class SqliteHealthStore implements HealthStore {
     @Override
     public void saveWindow(WindowReport r, String version) {
         write("window of " + r.cameraId() + " ending " + r.windowEnd(), () -> {
-            try (PreparedStatement u = db.prepareStatement(INSERT)) {
-                insert(u, StoredWindow.of(r, version), false);
+            StoredWindow w = StoredWindow.of(r, version);
+            if (correction != null && floor.wrong(w.start())) {
+                // labelled on the clock before the step that corrected it, and come after it: moved as the others were
+                w = w.shifted(correction);
             }
-            long now = r.windowEnd().toEpochMilli();
+            try (PreparedStatement u = db.prepareStatement(INSERT)) {
+                insert(u, w, false);
+            }
+            long now = w.end().toEpochMilli();
             if (prunedAt == Long.MIN_VALUE || now - prunedAt > 3_600_000L) {
                 prunedAt = now;
                 try (PreparedStatement d = db.prepareStatement("DELETE FROM windows WHERE end_ms < ?")) {
@@ -344,6 +354,45 @@ final class SqliteHealthStore implements HealthStore {
                     d.executeUpdate();
                 }
                 compact(now - DETAIL.toMillis());
+            }
+        });
+    }
+
+    @Override
+    public void clockStepped(ClockFloor floor, ClockStep step) {
+        write("the re-stamp of the history by a clock step of " + step.seconds() + " s", () -> {
+            long by = step.size().toMillis();
+            long before = floor.earliest().equals(Instant.MIN) ? Long.MIN_VALUE : floor.earliest().toEpochMilli();
+            boolean auto = db.getAutoCommit();
+            db.setAutoCommit(false);
+            int windows;
+            int marks;
+            try {
+                try (PreparedStatement u = db.prepareStatement(
+                        "UPDATE windows SET start_ms = start_ms + ?, end_ms = end_ms + ? WHERE end_ms < ?")) {
+                    u.setLong(1, by);
+                    u.setLong(2, by);
+                    u.setLong(3, before);
+                    windows = u.executeUpdate();
+                }
+                try (PreparedStatement u = db.prepareStatement("UPDATE marks SET at_ms = at_ms + ? WHERE at_ms < ?")) {
+                    u.setLong(1, by);
+                    u.setLong(2, before);
+                    marks = u.executeUpdate();
+                }
+                db.commit();
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(auto);
+            }
+            this.floor = floor;
+            boolean right = !floor.wrong(step.after());
+            correction = !right ? null : floor.wrong(step.before()) ? step.size() : correction;
+            if (windows + marks > 0) {
+                log.info("health store {}: {} windows and {} marks made while the wall clock was wrong (before {}) re-stamped by"
+                        + " {} s", file, windows, marks, floor.earliest(), step.size().toSeconds());
             }
         });
     }

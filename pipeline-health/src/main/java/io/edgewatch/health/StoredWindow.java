@@ -1,5 +1,6 @@
 package io.edgewatch.health;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,12 @@ import io.edgewatch.core.aggregate.WindowReport;
  */
 public record StoredWindow(String camera, String model, Instant start, Instant end, long seen, long inferred, long empty,
                            double emptyCallMillis, long errors, double callMillis, double inferenceP95Millis, String version, List<ClassRow> classes) {
+
+    /** This window, moved by {@code by} (a step of the wall clock that corrected its labels). */
+    StoredWindow shifted(Duration by) {
+        return new StoredWindow(camera, model, start.plus(by), end.plus(by), seen, inferred, empty, emptyCallMillis, errors,
+                callMillis, inferenceP95Millis, version, classes);
+    }
 
     /** What is kept of a window report: its means turned back into sums. */
     static StoredWindow of(WindowReport r, String version) {

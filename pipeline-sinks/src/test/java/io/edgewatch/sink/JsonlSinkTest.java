@@ -2,6 +2,8 @@ package io.edgewatch.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +22,7 @@ import io.edgewatch.core.aggregate.ClassResult;
 import io.edgewatch.core.aggregate.ClassStats;
 import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowReport;
+import io.edgewatch.core.clock.ClockFloor;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
@@ -34,6 +37,26 @@ class JsonlSinkTest {
                 List.of(new ClassResult("m/1", "person", 0.91, "id-" + i, "object-detection")),
                 List.of(new ClassStats("person", 7, 5, 0.5, 0.7, 0.91)),
                 new LatencyStats(48, 12.5, 12, 20, 25, 30), new LatencyStats(48, 14.5, 14, 22, 27, 33), LatencyStats.EMPTY);
+    }
+
+    @Test
+    void aWindowThatOpenedBeforeTheFloorIsWrittenAtOnceFlaggedClockSuspect() throws Exception {
+        Path file = dir.resolve("reports.jsonl");
+        // report 0 opens at 10:00:00, before the floor; report 1 at 10:00:05, on it
+        JsonlSink sink = JsonlSink.open(file, "edge-01", Map.of(), new ClockFloor(Instant.parse("2026-11-23T10:00:05Z")));
+        StepVerifier.create(Flux.range(0, 2).concatMap(i -> sink.write(report("cam", i)))).expectComplete()
+                .verify(Duration.ofSeconds(10));
+        sink.close();
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = Files.readAllLines(file).stream().map(l -> {
+            try {
+                return json.readTree(l);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toList();
+        assertThat(lines.get(0).get("clock_suspect").asBoolean()).isTrue();
+        assertThat(lines.get(1).has("clock_suspect")).isFalse();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.edgewatch.core.sample;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,10 @@ import io.edgewatch.core.inference.InferenceResult;
  * rule matches, whose probability draw succeeds and that has credit left (its own and the
  * camera's) wins; the frame then uses one credit of each kind (minute, hour, day, counted per UTC
  * minute, hour and date). {@link #giveBack} returns them when the sample is refused (a duplicate)
- * or cannot be kept. Thread-safe; deciding costs a pass over the predictions.
+ * or cannot be kept. After a step of the wall clock ({@link #clockStepped}) the credits used are
+ * counted in the minute, hour and day of the corrected clock, not given again by a new key (a step
+ * back of an hour) nor lost to one (NTP correcting a box that booted years back). Thread-safe;
+ * deciding costs a pass over the predictions.
  */
 public final class Sampler {
 
@@ -81,6 +85,15 @@ public final class Sampler {
         }
     }
 
+    /**
+     * The wall clock stepped by {@code by}: the credits used so far count in the minute, hour and day their last sample
+     * falls in on the corrected clock.
+     */
+    public synchronized void clockStepped(Duration by) {
+        credits.forEach(c -> c.stepped(by));
+        camera.stepped(by);
+    }
+
     /** Samples used in the current UTC minute, hour and day by strategy {@code name} (for tests and the status). */
     public synchronized int[] used(String name) {
         for (int i = 0; i < strategies.size(); i++) {
@@ -101,6 +114,8 @@ public final class Sampler {
         private int minute;
         private int hour;
         private int day;
+        /** When the last credit was taken, on the clock of then; null before the first. */
+        private Instant last;
 
         Credits(SampleLimits limits) {
             this.limits = limits;
@@ -132,9 +147,22 @@ public final class Sampler {
 
         void take(Instant t) {
             roll(t);
+            last = t;
             minute++;
             hour++;
             day++;
+        }
+
+        /** The keys of the last sample's time on the corrected clock: what was used there stays used. */
+        void stepped(Duration by) {
+            if (last == null) {
+                return;
+            }
+            last = last.plus(by);
+            long s = last.getEpochSecond();
+            minuteKey = Math.floorDiv(s, 60);
+            hourKey = Math.floorDiv(s, 3600);
+            dayKey = Math.floorDiv(s, 86_400);
         }
 
         void giveBack(Instant t) {

@@ -88,6 +88,32 @@ class SamplerTest {
     }
 
     @Test
+    void aStepOfTheWallClockKeepsTheCreditsUsedCountedInTheCorrectedHourAndDay() {
+        // a box that booted years back: 4 of the hour's 5 used at 23:40 on its clock, which NTP then sets to 10:20
+        clock.set(Instant.parse("2018-09-21T23:40:00Z"));
+        SampleStrategy a = new SampleStrategy("a", new SampleRule.Random(), 1.0, List.of(), new SampleLimits(10, 5, 6));
+        Sampler s = sampler(CameraSignals.NONE, a);
+        int taken = 0;
+        for (int i = 0; i < 4; i++) {
+            taken += s.choose(result()).isPresent() ? 1 : 0;
+        }
+        assertThat(taken).isEqualTo(4);
+        Duration step = Duration.between(Instant.parse("2018-09-21T23:40:00Z"), Instant.parse("2026-12-08T10:20:00Z"));
+        clock.advance(step);
+        s.clockStepped(step);
+        assertThat(s.used("a")).as("the minute, hour and day they fall in on the corrected clock").containsExactly(4, 4, 4);
+        taken = 0;
+        for (int i = 0; i < 10; i++) {
+            taken += s.choose(result()).isPresent() ? 1 : 0;
+        }
+        assertThat(taken).as("the hour's 5th only, not 5 more").isEqualTo(1);
+        // and a step back of an hour does not give the hour's credits again
+        clock.advance(Duration.ofHours(-1));
+        s.clockStepped(Duration.ofHours(-1));
+        assertThat(s.choose(result())).isEmpty();
+    }
+
+    @Test
     void limitsHoldPerUtcMinuteHourAndDayAndTheCameraCapOverAll() {
         SampleStrategy a = new SampleStrategy("a", new SampleRule.Random(), 1.0, List.of(), new SampleLimits(3, 5, 6));
         Sampler s = sampler(CameraSignals.NONE, a);

@@ -468,6 +468,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theHoldOfRequestsMadeOnAWrongClockIsReadWithItsDefaultAndABadOneIsAnErrorWithFileLineAndColumn() throws Exception {
+        Files.createDirectories(dir.resolve("cameras"));
+        write("edgewatch.yaml", MAIN);
+        assertThat(new ConfigLoader(Map.of()).read(dir).storage().wrongClockHold()).isEqualTo(Duration.ofHours(24));
+        write("edgewatch.yaml", MAIN + "storage:\n  wrong_clock_hold: 2h\n");
+        assertThat(new ConfigLoader(Map.of()).read(dir).storage().wrongClockHold()).isEqualTo(Duration.ofHours(2));
+        write("edgewatch.yaml", MAIN + "storage:\n  wrong_clock_hold: 10s\n");
+        Path main = dir.resolve("edgewatch.yaml");
+        assertThat(errors(Map.of()).stream().map(ConfigError::toString))
+                .containsExactly(main + ":5:21: storage.wrong_clock_hold: must be at least 1m, found 10s");
+        write("edgewatch.yaml", MAIN + "storage:\n  wrong_clock_hold: soon\n");
+        assertThat(errors(Map.of()).stream().map(ConfigError::toString)).singleElement().asString()
+                .startsWith(main + ":5:21: storage.wrong_clock_hold: ");
+    }
+
+    @Test
     void environmentVariablesAreExpandedWithDefaultsAndAMissingOneIsAnError() throws Exception {
         write("edgewatch.yaml", "device_id: ${BOX}\n" + MAIN);
         write("cameras/a.yaml", """

@@ -72,6 +72,10 @@ class ReadmeDefaultsTest {
 
     /** Numbers as numbers, durations as durations ({@code 60s} is {@code 1m}), the rest as written. */
     private static String normal(String v) {
+        // before a number: Java reads "1d" as the double 1.0
+        if (v.matches("\\d+(ms|s|m|h|d)")) {
+            return "duration " + Durations.parse(v).toMillis() + " ms";
+        }
         try {
             return "number " + Double.parseDouble(v);
         } catch (NumberFormatException e) {

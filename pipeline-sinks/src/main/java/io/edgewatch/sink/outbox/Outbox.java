@@ -9,6 +9,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,6 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgewatch.core.clock.ClockFloor;
 import io.edgewatch.sink.store.SqliteSalvage;
 
 /**
@@ -55,6 +59,12 @@ import io.edgewatch.sink.store.SqliteSalvage;
  * many were evicted is logged and counted. Counters survive restarts. All methods are blocking
  * JDBC calls and synchronised; callers run them off event loops (see {@link OutboxSender}).
  *
+ * <p>Held while the wall clock is known wrong ({@link #holdWhileClockWrong}; off unless called): an
+ * entry stamped earlier than the build's time is kept but not handed to a sender ({@link #after}),
+ * nor any later entry of its camera and destination, until {@link #clockStepped} re-stamps it
+ * through its destination's {@link Restamper} and releases it, or {@link #releaseOverdue} sends it
+ * flagged after the hold.
+ *
  * <p>Versioned: the file carries its schema version ({@code PRAGMA user_version}); an older one is
  * migrated at open, in one transaction, and a newer one (written by a later edgewatch) is refused,
  * untouched, with both versions named. Once {@link #close closed}, every call throws
@@ -71,7 +81,11 @@ public final class Outbox implements AutoCloseable {
      * would otherwise exhaust the daemon's heap while the disk is full.
      */
     public static final long DEFAULT_MEMORY_QUEUE_BYTES = 32L * 1024 * 1024;
+    /** How long entries made on a wall clock known wrong wait for a step that corrects it ({@code storage.wrong_clock_hold}). */
+    public static final Duration DEFAULT_WRONG_CLOCK_HOLD = Duration.ofHours(24);
     private static final long FLUSH_EVERY_MILLIS = 1000;
+    /** How often entries held past their hold are looked for ({@link #releaseOverdue}). */
+    private static final long OVERDUE_EVERY_SECONDS = 10;
     /** Entries that waited in memory committed per transaction once the disk takes them again. */
     private static final int FLUSH_BATCH = 500;
 
@@ -79,12 +93,15 @@ public final class Outbox implements AutoCloseable {
      * The schema this code writes. 0 is the schema of every release before versions were kept (no
      * {@code user_version}); each step of {@link #MIGRATIONS} takes a file one version up.
      */
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
     /** {@code MIGRATIONS.get(v)}: the statements that take a file from version {@code v} to {@code v + 1}. */
     private static final List<List<String>> MIGRATIONS = List.of(
             // 0 to 1: oldest-entry ages from an index instead of every row's blob (stats() and report() on each scrape)
             List.of("CREATE INDEX IF NOT EXISTS outbox_created ON outbox (created_at)",
-                    "CREATE INDEX IF NOT EXISTS outbox_destination_created ON outbox (destination, created_at)"));
+                    "CREATE INDEX IF NOT EXISTS outbox_destination_created ON outbox (destination, created_at)"),
+            // 1 to 2: entries made while the wall clock was known wrong are held until a step corrects it (holdWhileClockWrong)
+            List.of("ALTER TABLE outbox ADD COLUMN held INTEGER NOT NULL DEFAULT 0",
+                    "CREATE INDEX IF NOT EXISTS outbox_held ON outbox (destination, camera_id, id) WHERE held = 1"));
     /** The schema of version 0, as every release before versions were kept made it; a new file starts from it. */
     private static final List<String> SCHEMA_0 = List.of(
             "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL,"
@@ -114,8 +131,17 @@ public final class Outbox implements AutoCloseable {
      */
     private static final Set<Integer> ENTRY_FAULTS = Set.of(18, 19, 20, 25);
 
-    /** One entry to append with {@link #appendAll}: the same four things {@link #append} takes, none of them null. */
-    public record NewEntry(String destination, String cameraId, String kind, byte[] body) {
+    /**
+     * One entry to append with {@link #appendAll}: the same four things {@link #append} takes, none of them null, and
+     * the wall time its body was stamped with when that is not the time of the append ({@code stampedAt}, or null): a
+     * window's report is stamped when the window opened, on the clock of then, which a step may have corrected since.
+     */
+    public record NewEntry(String destination, String cameraId, String kind, byte[] body, Instant stampedAt) {
+
+        /** An entry stamped at its append. */
+        public NewEntry(String destination, String cameraId, String kind, byte[] body) {
+            this(destination, cameraId, kind, body, null);
+        }
     }
 
     private Connection db;
@@ -190,6 +216,20 @@ public final class Outbox implements AutoCloseable {
     private final Clock clock;
     private final Path file;
     private long depth;
+    /** A wall time earlier than this is known wrong: what is stamped with one is held ({@link #holdWhileClockWrong}). */
+    private volatile ClockFloor floor = ClockFloor.NONE;
+    /** How long an entry is held at most, waiting for a step of the clock; null while nothing is held. */
+    private volatile Duration hold;
+    /** The step that made the clock right, once one did: what an entry stamped before it and appended after it is moved by. */
+    private Duration correction;
+    /**
+     * Entries up to this id were held by an earlier run and found held with the clock right at this one's start: no step
+     * will correct them, they go out flagged at the next {@link #releaseOverdue}; 0 when there are none.
+     */
+    private long staleUpTo;
+    private final Map<String, Restamper> restampers = new ConcurrentHashMap<>();
+    /** Releases of held entries so far: a sender that sees it move reads again from its oldest entry. */
+    private final AtomicLong releases = new AtomicLong();
 
     private Outbox(Path file, long maxEntries, int memoryQueue, long memoryQueueBytes, Clock clock) throws SQLException {
         this.file = file;
@@ -530,7 +570,9 @@ public final class Outbox implements AutoCloseable {
             }
             bump("evicted", evict);
         }
-        PreparedStatement ins = prepared("INSERT INTO outbox (destination, camera_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)");
+        PreparedStatement ins = prepared("INSERT INTO outbox (destination, camera_id, kind, body, created_at, held)"
+                + " VALUES (?, ?, ?, ?, ?, ?)");
+        Instant now = clock.instant();
         Map<Pending, long[]> ids = new LinkedHashMap<>();
         Map<Pending, SQLException> refusals = new LinkedHashMap<>();
         int accepted = 0;
@@ -543,8 +585,19 @@ public final class Outbox implements AutoCloseable {
                     ins.setString(1, e.destination());
                     ins.setString(2, e.cameraId());
                     ins.setString(3, e.kind());
-                    ins.setBytes(4, e.body());
+                    // decided here, under the lock: a clock step (clockStepped) is either before this commit or after it
+                    boolean held = false;
+                    byte[] body = e.body();
+                    if (floor.wrong(e.stampedAt() == null ? now : e.stampedAt())) {
+                        if (floor.wrong(now) || correction == null) {
+                            held = true;
+                        } else {
+                            body = restamped(e.destination(), e.kind(), body, correction);
+                        }
+                    }
+                    ins.setBytes(4, body);
                     ins.setLong(5, p.createdAt);
+                    ins.setInt(6, held ? 1 : 0);
                     ins.executeUpdate();
                 }
                 // one writer at a time, and AUTOINCREMENT: this append's rows have consecutive ids, ending at the last
@@ -712,8 +765,11 @@ public final class Outbox implements AutoCloseable {
      */
     public synchronized List<OutboxEntry> after(String destination, long afterId, int limit, long maxBytes) {
         checkOpen();
+        // neither a held entry nor any later one of its camera: a camera's entries go in the order accepted
         try (PreparedStatement q = db.prepareStatement("SELECT id, destination, camera_id, kind, body, created_at, attempts"
-                + " FROM outbox WHERE destination = ? AND id > ? ORDER BY id LIMIT ?")) {
+                + " FROM outbox o WHERE destination = ? AND id > ? AND held = 0 AND NOT EXISTS (SELECT 1 FROM outbox h"
+                + " WHERE h.held = 1 AND h.destination = o.destination AND h.camera_id = o.camera_id AND h.id < o.id)"
+                + " ORDER BY id LIMIT ?")) {
             q.setString(1, destination);
             q.setLong(2, afterId);
             q.setInt(3, limit);
@@ -840,6 +896,188 @@ public final class Outbox implements AutoCloseable {
         } catch (SQLException e) {
             reset();
             throw new IllegalStateException("outbox " + file + ": cannot record the progress of entry " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * From now on, an entry stamped with a wall time earlier than {@code floor} (the build's time: the clock is known
+     * wrong) is held: kept, not handed to a sender, nor any later entry of its camera and destination, until
+     * {@link #clockStepped} re-stamps and releases it, or, when no step comes within {@code hold}, it is released as
+     * stamped and flagged ({@link #releaseOverdue}, every 10 s). Entries held by an earlier run are held again while
+     * the clock is still wrong; found with the clock right, no step will correct them: they go out flagged.
+     */
+    public void holdWhileClockWrong(ClockFloor floor, Duration hold) {
+        if (hold.isNegative() || hold.isZero()) {
+            throw new IllegalArgumentException("the hold of entries made on a wrong clock must be positive, not " + hold);
+        }
+        boolean first = this.hold == null;
+        this.floor = floor;
+        this.hold = hold;
+        Instant now = clock.instant();
+        if (!floor.wrong(now)) {
+            synchronized (this) {
+                checkOpen();
+                try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT MAX(id) FROM outbox WHERE held = 1")) {
+                    staleUpTo = rs.next() ? rs.getLong(1) : 0;
+                    endRead();
+                } catch (SQLException e) {
+                    reset();
+                    throw new IllegalStateException("outbox " + file + ": cannot read the held entries: " + e.getMessage(), e);
+                }
+            }
+        } else {
+            log.warn("outbox {}: the wall clock reads {}, earlier than this edgewatch was built ({}): it is wrong, and what is"
+                    + " made now is held until a step corrects it (NTP), then re-stamped, or for {} at most", file, now,
+                    floor.earliest(), hold);
+        }
+        if (first) {
+            flusher.scheduleWithFixedDelay(() -> {
+                try {
+                    releaseOverdue();
+                } catch (RuntimeException e) {
+                    log.warn("{}", e.getMessage());
+                }
+            }, OVERDUE_EVERY_SECONDS, OVERDUE_EVERY_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** {@code destination}'s bodies are re-stamped and flagged by {@code restamper}; without one they are released as they are. */
+    public void restamper(String destination, Restamper restamper) {
+        restampers.put(destination, restamper);
+    }
+
+    /**
+     * The wall clock stepped by {@code by}: every held entry is re-stamped by it (its body by its destination's
+     * {@link Restamper}, its time of acceptance too), in one transaction, and released when the clock is no longer
+     * wrong; returns how many were released.
+     */
+    public synchronized int clockStepped(Duration by) {
+        checkOpen();
+        Instant now = clock.instant();
+        boolean right = !floor.wrong(now);
+        if (right && floor.wrong(now.minus(by))) {
+            correction = by;
+        }
+        int n = 0;
+        try (PreparedStatement q = db.prepareStatement("SELECT id, destination, kind, body FROM outbox WHERE held = 1 ORDER BY id");
+             PreparedStatement up = db.prepareStatement("UPDATE outbox SET body = ?, created_at = created_at + ?, held = ?"
+                     + " WHERE id = ?")) {
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    up.setBytes(1, restamped(rs.getString(2), rs.getString(3), rs.getBytes(4), by));
+                    up.setLong(2, by.toMillis());
+                    up.setInt(3, right ? 0 : 1);
+                    up.setLong(4, rs.getLong(1));
+                    up.addBatch();
+                    n++;
+                }
+            }
+            if (n > 0) {
+                up.executeBatch();
+            }
+            db.commit();
+        } catch (SQLException e) {
+            reset();
+            throw new IllegalStateException("outbox " + file + ": cannot re-stamp the entries held while the clock was wrong: "
+                    + e.getMessage(), e);
+        }
+        if (n > 0) {
+            log.info("outbox {}: {} entries made while the wall clock was wrong (before {}) re-stamped by {} s{}", file, n,
+                    floor.earliest(), by.toSeconds(), right ? " and released" : "; still held, the clock is still wrong");
+        }
+        if (right && n > 0) {
+            releases.incrementAndGet();
+        }
+        return right ? n : 0;
+    }
+
+    /**
+     * Releases, as stamped and flagged by their destination's {@link Restamper}, the entries held longer than the hold
+     * while the clock stayed wrong (their age read on that wrong clock: no step came), and those an earlier run held
+     * that no step will correct; returns how many. While the clock reads right, entries of this run still held wait
+     * for the step that made it right, which this process has not handled yet (it is checked every second).
+     */
+    public synchronized int releaseOverdue() {
+        Duration h = hold;
+        if (h == null || closed) {
+            return 0;
+        }
+        long now = clock.millis();
+        boolean wrong = floor.wrong(Instant.ofEpochMilli(now));
+        if (!wrong && staleUpTo == 0) {
+            return 0;
+        }
+        int n = 0;
+        try (PreparedStatement q = db.prepareStatement("SELECT id, destination, kind, body FROM outbox WHERE held = 1"
+                + (wrong ? " AND created_at <= ?" : " AND id <= ?") + " ORDER BY id");
+             PreparedStatement up = db.prepareStatement("UPDATE outbox SET body = ?, held = 0 WHERE id = ?")) {
+            q.setLong(1, wrong ? now - h.toMillis() : staleUpTo);
+            if (!wrong) {
+                staleUpTo = 0;
+            }
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    up.setBytes(1, flagged(rs.getString(2), rs.getString(3), rs.getBytes(4)));
+                    up.setLong(2, rs.getLong(1));
+                    up.addBatch();
+                    n++;
+                }
+            }
+            if (n > 0) {
+                up.executeBatch();
+            }
+            db.commit();
+        } catch (SQLException e) {
+            reset();
+            throw new IllegalStateException("outbox " + file + ": cannot release the entries held while the clock was wrong: "
+                    + e.getMessage(), e);
+        }
+        if (n > 0) {
+            releases.incrementAndGet();
+            log.warn(wrong ? "outbox {}: {} entries made while the wall clock was wrong (before {}) waited {} for a step that"
+                    + " corrects it: sent as stamped, flagged (storage.wrong_clock_hold)" : "outbox {}: {} entries made by an"
+                    + " earlier run while the wall clock was wrong (before {}) cannot be corrected (the clock was right at this"
+                    + " start; {}): sent as stamped, flagged", file, n, floor.earliest(), wrong ? h : "no step to re-stamp them by");
+        }
+        return n;
+    }
+
+    /** Entries held because they were made while the wall clock was known wrong. */
+    public synchronized long held() {
+        checkOpen();
+        try {
+            long n;
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox WHERE held = 1")) {
+                n = rs.next() ? rs.getLong(1) : 0;
+            }
+            endRead();
+            return n;
+        } catch (SQLException e) {
+            reset();
+            throw new IllegalStateException("outbox " + file + ": cannot count the held entries: " + e.getMessage(), e);
+        }
+    }
+
+    /** How many times held entries were released: a sender reads again from its oldest entry when it moves. */
+    long releases() {
+        return releases.get();
+    }
+
+    private byte[] restamped(String destination, String kind, byte[] body, Duration by) {
+        try {
+            return restampers.getOrDefault(destination, Restamper.NONE).restamp(kind, body, by);
+        } catch (RuntimeException e) {
+            log.warn("outbox {}: a {} for {} cannot be re-stamped ({}); sent as it is", file, kind, destination, e.toString());
+            return body;
+        }
+    }
+
+    private byte[] flagged(String destination, String kind, byte[] body) {
+        try {
+            return restampers.getOrDefault(destination, Restamper.NONE).flag(kind, body);
+        } catch (RuntimeException e) {
+            log.warn("outbox {}: a {} for {} cannot be flagged ({}); sent as it is", file, kind, destination, e.toString());
+            return body;
         }
     }
 

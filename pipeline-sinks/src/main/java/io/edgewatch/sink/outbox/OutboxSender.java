@@ -122,6 +122,8 @@ public final class OutboxSender implements AutoCloseable {
     private final Set<Long> toDelete = new LinkedHashSet<>();
     /** The highest id read from disk; entries after it are read at the next refill. */
     private long readUpTo;
+    /** {@link Outbox#releases()} when last read: held entries released since are read again from the oldest. */
+    private long releasesSeen;
     /** Whether disk may hold entries not yet read (something was appended, or the last page was full). */
     private boolean moreOnDisk = true;
     private boolean parked;
@@ -260,6 +262,13 @@ public final class OutboxSender implements AutoCloseable {
 
     /** Reads the next page from disk when the queue runs low and disk may hold more. */
     private void refill() {
+        long releases = outbox.releases();
+        if (releases != releasesSeen) {
+            // entries held while the clock was wrong are released: they sit before what was read already
+            releasesSeen = releases;
+            readUpTo = 0;
+            moreOnDisk = true;
+        }
         if (!moreOnDisk || queued.size() >= PAGE / 2 || queuedBytes >= PAGE_BYTES / 2) {
             return;
         }

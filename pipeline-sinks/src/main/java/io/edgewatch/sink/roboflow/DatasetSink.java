@@ -26,9 +26,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgewatch.core.inference.Prediction;
 import io.edgewatch.core.secret.ApiKeys;
+import io.edgewatch.sink.outbox.JsonRestamper;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxEntry;
 import io.edgewatch.sink.outbox.OutboxSender;
+import io.edgewatch.sink.outbox.Restamper;
 import io.edgewatch.sink.samples.Envelope;
 import io.edgewatch.sink.samples.Sample;
 import io.edgewatch.sink.samples.SampleCredits;
@@ -74,6 +76,8 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
         this.credits = credits;
         this.client = new DatasetClient(options);
         this.destination = destination(options.project());
+        // after a clock step, a sample's time moves and its batch follows the corrected date; flagged, it is tagged
+        outbox.restamper(destination, Envelope.restamping(Set.of("sample"), new HeadRestamper(), Restamper.NONE));
         this.sender = new OutboxSender(outbox, destination, new Steps(), options.retryMin(), options.retryMax(),
                 options.probeInterval(), false, 1).start();
         log.info("samples go to the Roboflow dataset {} at {} (key {}), through the outbox {}", options.project(),
@@ -107,13 +111,16 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
         String local = sample.cameraId() + "-" + sample.id();
         ObjectNode head = JSON.createObjectNode().put("camera", sample.cameraId()).put("sample", sample.id())
                 .put("strategy", sample.strategy()).put("at", sample.at().toString()).put("name", local + ".jpg")
-                .put("batch", batching.batchName(sample.at().atZone(zone).toLocalDate()));
+                .put("batch", batching.batchName(sample.at().atZone(zone).toLocalDate()))
+                // what the batch is named by, for a re-stamp after a clock step (HeadRestamper)
+                .put("batch_prefix", batching.batchPrefix()).put("recreation", batching.recreation().name());
         tags(sample, batching.tags()).forEach(head.putArray("tags")::add);
         boolean detections = sample.predictions().stream().anyMatch(p -> p.box() != null) || sample.predictions().isEmpty();
         head.put("annotation_name", local + (detections ? ".json" : ".txt"));
         head.put("annotation", detections ? annotation(sample) : topClass(sample.predictions()));
         try {
-            outbox.append(destination, sample.cameraId(), "sample", new Envelope(JSON.writeValueAsBytes(head), jpeg).pack());
+            outbox.appendAll(List.of(new Outbox.NewEntry(destination, sample.cameraId(), "sample",
+                    new Envelope(JSON.writeValueAsBytes(head), jpeg).pack(), sample.at())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -163,6 +170,35 @@ public final class DatasetSink implements SampleSink, AutoCloseable {
     private static String topClass(List<Prediction> predictions) {
         return predictions.stream().max((a, b) -> Double.compare(a.confidence(), b.confidence())).map(Prediction::className)
                 .orElse("");
+    }
+
+    /**
+     * A sample's header after a clock step: its {@code at} moved, its batch named again from the corrected date (a
+     * header of an earlier version, without the batch's prefix and interval, keeps its batch); flagged, the tag
+     * {@code clock-suspect} is added to those its upload carries.
+     */
+    private final class HeadRestamper implements Restamper {
+        private final JsonRestamper at = JsonRestamper.of(zone, "at");
+
+        @Override
+        public byte[] restamp(String kind, byte[] header, Duration by) {
+            ObjectNode head = (ObjectNode) JsonBodies.read(at.restamp(kind, header, by));
+            if (head.hasNonNull("batch_prefix") && head.hasNonNull("recreation")) {
+                DatasetOptions batching = options.withBatch(head.path("batch_prefix").asText(),
+                        DatasetOptions.Recreation.valueOf(head.path("recreation").asText()));
+                head.put("batch", batching.batchName(Instant.parse(head.path("at").asText()).atZone(zone).toLocalDate()));
+            }
+            return JsonBodies.bytes(head);
+        }
+
+        @Override
+        public byte[] flag(String kind, byte[] header) {
+            ObjectNode head = (ObjectNode) JsonBodies.read(header);
+            JsonNode tags = head.get("tags");
+            (tags instanceof ArrayNode a ? a : head.putArray("tags")).add("clock-suspect");
+            head.put(JsonRestamper.FLAG, true);
+            return JsonBodies.bytes(head);
+        }
     }
 
     /** Upload, then annotation; the image id recorded in between. */

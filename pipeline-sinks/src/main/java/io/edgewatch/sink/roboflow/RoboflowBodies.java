@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.sink.json.ReportJson;
+import io.edgewatch.sink.outbox.JsonRestamper;
+import io.edgewatch.sink.outbox.Restamper;
 
 /**
  * The request bodies of Model Monitoring (roboflow-api.md §2 and §3), byte for byte in the
@@ -66,6 +68,14 @@ public final class RoboflowBodies {
             data.add(e);
         });
         return write(Map.of("data", data));
+    }
+
+    /**
+     * How these bodies are re-stamped after a clock step: a report's {@code timestamp} (local time, in this zone) moves,
+     * a metadata request has no time; a flagged report says {@code "clock_suspect": true}.
+     */
+    public Restamper restamper() {
+        return JsonRestamper.of(zone, "timestamp");
     }
 
     private static byte[] write(Object value) {

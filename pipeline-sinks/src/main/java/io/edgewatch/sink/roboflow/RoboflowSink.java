@@ -44,6 +44,7 @@ public final class RoboflowSink implements ReportSink {
         this.metadataByCamera = metadataByCamera;
         this.bodies = new RoboflowBodies(options, SystemInfo.read(), ZoneId.systemDefault());
         this.client = new RoboflowClient(options);
+        outbox.restamper(DESTINATION, bodies.restamper());
         this.sender = new OutboxSender(outbox, DESTINATION, client::post, options.retryMin(), options.retryMax(),
                 options.probeInterval(), !options.fireAndForget(), options.maxInFlight()).start();
         // several threads, so that what cameras report at once is committed together (the outbox's group commit);
@@ -68,10 +69,11 @@ public final class RoboflowSink implements ReportSink {
     public Mono<Void> write(WindowReport report) {
         return Mono.<Void>fromRunnable(() -> {
             List<Outbox.NewEntry> entries = new ArrayList<>(2);
-            entries.add(new Outbox.NewEntry(DESTINATION, report.cameraId(), "report", bodies.report(report)));
+            // stamped when the window opened: the window a clock step closes is labelled on the clock before the step
+            entries.add(new Outbox.NewEntry(DESTINATION, report.cameraId(), "report", bodies.report(report), report.windowStart()));
             byte[] metadata = bodies.metadata(report, metadataByCamera.getOrDefault(report.cameraId(), Map.of()));
             if (metadata != null) {
-                entries.add(new Outbox.NewEntry(DESTINATION, report.cameraId(), "metadata", metadata));
+                entries.add(new Outbox.NewEntry(DESTINATION, report.cameraId(), "metadata", metadata, report.windowStart()));
             }
             // one transaction: a kill -9 between two commits would send the report without its metadata, never remade
             outbox.appendAll(entries);

@@ -2,9 +2,11 @@ package io.edgewatch.sink.roboflow;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +33,7 @@ import io.edgewatch.core.inference.Prediction;
 import io.edgewatch.core.secret.ApiKeys;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.sink.outbox.DeliveryException;
+import io.edgewatch.sink.outbox.JsonRestamper;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxEntry;
 import io.edgewatch.sink.outbox.OutboxSender;
@@ -126,6 +129,11 @@ public final class VisionEventsSink implements ReportSink {
         this.options = options;
         this.cameras = cameras;
         this.client = new VisionEventsClient(options);
+        // after a clock step, each event's timestamp moves (a sample's event in its envelope's header); a flagged event
+        // says so in its customMetadata, which takes strings only
+        JsonRestamper times = JsonRestamper.of(ZoneOffset.UTC, "timestamp");
+        outbox.restamper(DESTINATION, Envelope.restamping(Set.of("sample-event"), times.flaggingWith(VisionEventsSink::flagged),
+                times.flaggingWith(top -> top.path("events").forEach(VisionEventsSink::flagged))));
         this.sender = new OutboxSender(outbox, DESTINATION, new Steps(), options.retryMin(), options.retryMax(),
                 options.probeInterval(), false, 1).start();
         log.info("events go to Roboflow Vision Events at {} (use case {}, key {}), through the outbox {}", options.apiUrl(),
@@ -196,7 +204,11 @@ public final class VisionEventsSink implements ReportSink {
         batch.forEach(p -> events.add(p.event()));
         String camera = batch.stream().map(Pending::cameraId).distinct().count() == 1 ? batch.get(0).cameraId() : "several";
         try {
-            outbox.append(DESTINATION, camera, "events", JsonBodies.bytes(JSON.createObjectNode().set("events", events)));
+            // stamped with its earliest event: the window a clock step closes is labelled on the clock before the step
+            Instant stamped = batch.stream().map(p -> p.event().path("timestamp").asText()).map(Instant::parse)
+                    .min(Comparator.naturalOrder()).orElse(null);
+            outbox.appendAll(List.of(new Outbox.NewEntry(DESTINATION, camera, "events",
+                    JsonBodies.bytes(JSON.createObjectNode().set("events", events)), stamped)));
             sender.wake();
             batch.forEach(p -> p.committed().success());
         } catch (RuntimeException e) {
@@ -215,7 +227,7 @@ public final class VisionEventsSink implements ReportSink {
             synchronized (appendLock) {
                 // the windows made before this sample go before it
                 commitWaiting();
-                outbox.append(DESTINATION, sample.cameraId(), "sample-event", body);
+                outbox.appendAll(List.of(new Outbox.NewEntry(DESTINATION, sample.cameraId(), "sample-event", body, sample.at())));
             }
             sender.wake();
         };
@@ -254,6 +266,14 @@ public final class VisionEventsSink implements ReportSink {
             outbox.append(DESTINATION, cameraId == null ? DAEMON : cameraId, "events", body);
         }
         sender.wake();
+    }
+
+    /** An event stamped on a clock known wrong, never corrected: {@code clock_suspect} in its customMetadata. */
+    private static void flagged(JsonNode e) {
+        if (e instanceof ObjectNode event) {
+            JsonNode meta = event.get("customMetadata");
+            (meta instanceof ObjectNode m ? m : event.putObject("customMetadata")).put(JsonRestamper.FLAG, "true");
+        }
     }
 
     private boolean throttle(String key, Duration cooldown) {

@@ -1,7 +1,11 @@
 package io.edgewatch.sink.samples;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.Set;
+
+import io.edgewatch.sink.outbox.Restamper;
 
 /**
  * An outbox body holding a JSON header and the bytes of an image: a 4-byte big-endian length, the
@@ -11,6 +15,32 @@ public record Envelope(byte[] header, byte[] image) {
 
     public byte[] pack() {
         return ByteBuffer.allocate(4 + header.length + image.length).putInt(header.length).put(header).put(image).array();
+    }
+
+    /**
+     * The {@link Restamper} of envelopes of {@code kinds}: their header re-stamped and flagged by {@code header}, the
+     * image as it is; a body of another kind goes to {@code others}.
+     */
+    public static Restamper restamping(Set<String> kinds, Restamper header, Restamper others) {
+        return new Restamper() {
+            @Override
+            public byte[] restamp(String kind, byte[] body, Duration by) {
+                if (!kinds.contains(kind)) {
+                    return others.restamp(kind, body, by);
+                }
+                Envelope e = unpack(body);
+                return new Envelope(header.restamp(kind, e.header(), by), e.image()).pack();
+            }
+
+            @Override
+            public byte[] flag(String kind, byte[] body) {
+                if (!kinds.contains(kind)) {
+                    return others.flag(kind, body);
+                }
+                Envelope e = unpack(body);
+                return new Envelope(header.flag(kind, e.header()), e.image()).pack();
+            }
+        };
     }
 
     public static Envelope unpack(byte[] body) {

@@ -2,6 +2,7 @@ package io.edgewatch.sink.webhook;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.Map;
 
 import org.slf4j.Logger;
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.sink.outbox.DeliveryException;
+import io.edgewatch.sink.outbox.JsonRestamper;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxSender;
 import io.netty.buffer.Unpooled;
@@ -65,6 +67,8 @@ public final class Webhook implements AutoCloseable {
                 }))
                 .onErrorMap(e -> !(e instanceof DeliveryException),
                         e -> new DeliveryException("alert webhook " + url + " unreachable: " + e.getMessage(), 0, true, 0));
+        // an alert's time ("at", an instant) moves with a clock step; a flagged one says "clock_suspect": true
+        outbox.restamper(DESTINATION, JsonRestamper.of(ZoneOffset.UTC, "at"));
         this.sender = new OutboxSender(outbox, DESTINATION, transport, Duration.ofMillis(500), Duration.ofSeconds(60),
                 Duration.ofSeconds(60), false).start();
         log.info("alerts go to the webhook {}{}", url, options.token().isEmpty() ? "" : " (with a bearer token)");

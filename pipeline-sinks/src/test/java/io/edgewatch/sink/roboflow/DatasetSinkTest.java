@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.edgewatch.core.clock.ClockFloor;
 import io.edgewatch.core.inference.Box;
 import io.edgewatch.core.inference.Prediction;
 import io.edgewatch.sink.outbox.Outbox;
@@ -172,6 +173,25 @@ class DatasetSinkTest {
         System.out.println("upload as received: POST " + upload.uri() + "\n" + upload.headers().get("content-type")
                 + "\nparts: " + parts.stream().map(x -> x.headers() + " (" + x.content().length + " bytes)").toList()
                 + "\nannotate as received: POST " + annotate.uri() + "\n" + annotate.body());
+    }
+
+    @Test
+    void aSampleMadeOnAClockBeforeTheBuildWaitsForTheStepAndGoesToTheBatchOfTheCorrectedDate() throws Exception {
+        Dataset dataset = new Dataset();
+        roboflow.answer(dataset);
+        outbox.holdWhileClockWrong(new ClockFloor(Instant.parse("2026-12-01T00:00:00Z")), Duration.ofHours(24));
+        sink = open();
+        Instant wrong = Instant.parse("2018-09-21T10:15:30Z");
+        Sample s = sample(0);
+        sink.accept(new Sample(s.id(), s.cameraId(), wrong, s.strategy(), s.tags(), s.modelId(), s.inferenceId(), s.width(),
+                s.height(), s.predictions()), jpeg(15));
+        Thread.sleep(1500);
+        assertThat(roboflow.requests).as("held until the clock is corrected").isEmpty();
+        Duration step = Duration.between(wrong, Instant.parse("2026-12-02T10:15:30Z"));
+        // the outbox's clock is this box's, right: the step is the one that made it so
+        outbox.clockStepped(step);
+        await(() -> roboflow.requests.size() == 2 && outbox.stats().depth() == 0);
+        assertThat(roboflow.requests.get(0).query()).contains("&batch=line-3_2026_12_02&");
     }
 
     @Test
