@@ -413,6 +413,8 @@ final class Section {
         known.add(key);
         YamlNode n = node.entries().get(key);
         if (n == null) {
+            // an empty default is "none", which the README says in words
+            noteDefault(key, def == null || def.isEmpty() ? null : "[" + String.join(", ", def) + "]");
             return def;
         }
         if (!(n instanceof YamlNode.Sequence seq)) {
