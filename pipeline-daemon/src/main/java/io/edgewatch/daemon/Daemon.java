@@ -371,6 +371,11 @@ public final class Daemon implements AutoCloseable {
         log.info("camera {}: {} -> {} ({}, {} in flight), a window every {} s -> {}", camera.id(), source.describe(),
                 camera.inference().type(), wired.adapter().modelId(), wiring.maxInFlight(camera),
                 camera.frequency().toSeconds(), cameraSinks.stream().map(ReportSink::name).toList());
+        if (camera.tracking() != null) {
+            // read and checked, so the file is ready for when it runs; saying nothing would look like a tracker that sees nothing
+            log.warn("camera {}: tracking, zones and lines in {} are checked but not run by this version yet", camera.id(),
+                    camera.file());
+        }
         heartbeats.started(camera.id(), camera.frequency());
         r.done = wired.pipeline().run(Mono.firstWithSignal(stop.asMono(), r.stop.asMono()))
                 .doOnSuccess(v -> log.info("camera {}: stopped", camera.id()))
