@@ -19,11 +19,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.edgewatch.daemon.config.ConfigLoader;
 import io.edgewatch.testkit.BadMedia;
+import io.edgewatch.testkit.InferenceServerStandIn;
 
 /**
  * The daemon's lifecycle in process: what reloads and stops leave behind (adapters, health
@@ -48,6 +52,17 @@ class DaemonTest {
             aggregation:
               frequency: 1
             """;
+
+    /**
+     * FFmpeg's libraries loaded once here, on the test's thread: loaded by a camera's source thread,
+     * a stop that interrupts it mid-load leaves the classes failed for the rest of the JVM.
+     */
+    @BeforeAll
+    static void loadNatives() throws ClassNotFoundException {
+        for (String c : NativePreload.COMMON) {
+            Class.forName(c);
+        }
+    }
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
@@ -183,5 +198,110 @@ class DaemonTest {
             assertThat(daemon.adaptersOpen()).as("adapters of cameras started after the stop").isZero();
         }
         assertThat(ConfigFolder.reports(dir)).noneMatch(w -> w.get("camera_id").asText().equals("late"));
+    }
+
+    /**
+     * A camera on an Inference Server stand-in that holds every answer for ten minutes: its stop
+     * waits for the frame in inference (timeout 10m) until the test stops the stand-in.
+     */
+    private static String held(InferenceServerStandIn server, String line) {
+        return """
+                id: held
+                source:
+                  type: test_pattern
+                  size: 160x120
+                  rate: 5
+                inference:
+                  type: roboflow
+                  url: %s
+                  model_id: parts/2
+                  timeout: 10m
+                aggregation:
+                  frequency: 1
+                metadata:
+                  line: %s
+                """.formatted(server.url(), line);
+    }
+
+    private static InferenceServerStandIn holdingServer() {
+        InferenceServerStandIn server = new InferenceServerStandIn();
+        server.answer(r -> InferenceServerStandIn.Answer.ok(InferenceServerStandIn.detections(r, "part", 0.9))
+                .after(Duration.ofMinutes(10)));
+        return server;
+    }
+
+    private static List<JsonNode> reportsOf(Path dir, String camera) throws Exception {
+        return ConfigFolder.reports(dir).stream().filter(w -> w.get("camera_id").asText().equals(camera)).toList();
+    }
+
+    @Test
+    void aChangedCameraWhoseStopOutlastsTheReloadGraceKeepsOnePipelineAndStartsItsNewFileWhenTheOldRunEnds() throws Exception {
+        try (InferenceServerStandIn server = holdingServer()) {
+            Path cfg = ConfigFolder.write(dir, "", held(server, "one"));
+            try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+                daemon.reloadStopGrace = Duration.ofSeconds(1);
+                await("a frame of held at the server", () -> !server.frames().isEmpty());
+                Files.writeString(cfg.resolve("cameras/cam.yaml"), held(server, "two"));
+                Daemon.Reload r = daemon.reload("the test");
+                assertThat(daemon.pipelines("held")).as("pipelines under one id while the old one stops").isEqualTo(1);
+                assertThat(r.json().path("still_stopping").toString()).as(r.describe()).isEqualTo("[\"held\"]");
+                // the old run's frame fails: its last window is written, and only then the new file starts
+                server.stop();
+                await("a window of held's new file", () -> {
+                    try {
+                        return Files.exists(dir.resolve("out/reports.jsonl"))
+                                && reportsOf(dir, "held").stream().anyMatch(w -> w.path("metadata").path("line").asText().equals("two"));
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                assertThat(daemon.pipelines("held")).as("pipelines under one id").isEqualTo(1);
+                daemon.stop();
+                daemon.completion().block(WAIT);
+            }
+            List<JsonNode> windows = reportsOf(dir, "held");
+            JsonNode lastOld = windows.stream().filter(w -> w.path("metadata").path("line").asText().equals("one"))
+                    .reduce((a, b) -> b).orElseThrow();
+            JsonNode firstNew = windows.stream().filter(w -> w.path("metadata").path("line").asText().equals("two"))
+                    .findFirst().orElseThrow();
+            assertThat(windows).as("every window of held has its metadata").allMatch(w -> w.path("metadata").has("line"));
+            assertThat(firstNew.get("window_start").asText()).as("the new run's first window starts after the old run's last")
+                    .isGreaterThanOrEqualTo(lastOld.get("window_end").asText());
+        }
+    }
+
+    @Test
+    void aRemovedCameraWhoseStopOutlastsTheReloadGraceKeepsItsMetadataAndSeriesUntilItsLastWindowThenLeaves() throws Exception {
+        try (InferenceServerStandIn server = holdingServer()) {
+            Path cfg = ConfigFolder.write(dir, "", held(server, "one"));
+            Files.writeString(cfg.resolve("cameras/steady.yaml"), STEADY);
+            try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+                String url = daemon.healthUrl().orElseThrow();
+                daemon.reloadStopGrace = Duration.ofSeconds(1);
+                await("a frame of held at the server", () -> !server.frames().isEmpty());
+                Files.delete(cfg.resolve("cameras/cam.yaml"));
+                Daemon.Reload r = daemon.reload("the test");
+                server.stop();
+                await("held's old run ended", () -> daemon.pipelines("held") == 0);
+                // a window of steady after held's end, so any write of held's last window is in
+                int steadyNow = reportsOf(dir, "steady").size();
+                await("two more windows of steady", () -> {
+                    try {
+                        return reportsOf(dir, "steady").size() >= steadyNow + 2;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                assertThat(get(url + "/metrics").lines().filter(l -> l.contains("camera=\"held\"")).toList())
+                        .as("the removed camera's series").isEmpty();
+                assertThat(get(url + "/api/cameras")).doesNotContain("\"held\"");
+                assertThat(r.json().path("still_stopping").toString()).as(r.describe()).isEqualTo("[\"held\"]");
+                daemon.stop();
+                daemon.completion().block(WAIT);
+            }
+            List<JsonNode> windows = reportsOf(dir, "held");
+            assertThat(windows).isNotEmpty().as("every window of held, its last one too, has its metadata")
+                    .allMatch(w -> w.path("metadata").path("line").asText().equals("one"));
+        }
     }
 }
