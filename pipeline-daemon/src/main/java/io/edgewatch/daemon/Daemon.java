@@ -573,10 +573,18 @@ public final class Daemon implements AutoCloseable {
         List<String> retried = new ArrayList<>();
         diffed.keySet().stream().filter(id -> !now.containsKey(id))
                 .forEach(id -> (failedBefore.containsKey(id) ? retried : added).add(id));
+        Map<String, InferenceAdapter> adapters = new LinkedHashMap<>();
+        synchronized (running) {
+            running.forEach((id, r) -> adapters.put(id, r.adapter));
+        }
         now.forEach((id, c) -> {
             if (!diffed.containsKey(id)) {
                 removed.add(id);
             } else if (!diffed.get(id).equals(c)) {
+                changed.add(id);
+            } else if (adapters.containsKey(id) && wiring.modelChanged(adapters.get(id))) {
+                // the same file, but the model it names was replaced: restarted on a session of the new one
+                log.info("camera {}: its model file changed", id);
                 changed.add(id);
             }
         });
@@ -802,6 +810,25 @@ public final class Daemon implements AutoCloseable {
     /** Adapters made and not yet released: one per camera running (for tests of what reloads leave behind). */
     int adaptersOpen() {
         return wiring.adaptersOpen();
+    }
+
+    /** ONNX Runtime sessions open now, and loaded since the start. */
+    int onnxSessionsOpen() {
+        return wiring.onnxSessionsOpen();
+    }
+
+    int onnxSessionsLoaded() {
+        return wiring.onnxSessionsLoaded();
+    }
+
+    /** The frames in inference at once the running camera {@code id} is held to now; 0 when it does not run. */
+    int framesInFlight(String id) {
+        InferenceAdapter adapter;
+        synchronized (running) {
+            Running r = running.get(id);
+            adapter = r == null ? null : r.adapter;
+        }
+        return adapter == null ? 0 : wiring.framesInFlight(adapter);
     }
 
     /** Camera runs that failed or could not start, since the start. */

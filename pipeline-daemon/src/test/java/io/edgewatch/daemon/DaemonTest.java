@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.edgewatch.daemon.config.ConfigLoader;
 import io.edgewatch.testkit.BadMedia;
 import io.edgewatch.testkit.InferenceServerStandIn;
+import io.edgewatch.testkit.SyntheticModels;
 
 /**
  * The daemon's lifecycle in process: what reloads and stops leave behind (adapters, health
@@ -302,6 +304,122 @@ class DaemonTest {
             List<JsonNode> windows = reportsOf(dir, "held");
             assertThat(windows).isNotEmpty().as("every window of held, its last one too, has its metadata")
                     .allMatch(w -> w.path("metadata").path("line").asText().equals("one"));
+        }
+    }
+
+    private static final String RGB = "{0: 'red', 1: 'green', 2: 'blue'}";
+    /** As many characters as {@link #RGB}: the new model file has the old one's size. */
+    private static final String ROT = "{0: 'rot', 1: 'gruen', 2: 'blau'}";
+
+    /** An ONNX camera on colour bars: the colour detector sees the bars, named as the model's metadata says. */
+    private static String onnxCamera(String id, Path model) {
+        return """
+                id: %s
+                source:
+                  type: test_pattern
+                  pattern: smptebars
+                  size: 160x120
+                  rate: 5
+                inference:
+                  type: onnx
+                  model: %s
+                  confidence: 0.5
+                aggregation:
+                  frequency: 1
+                """.formatted(id, model);
+    }
+
+    private boolean sees(String camera, String... classes) {
+        try {
+            if (!Files.exists(dir.resolve("out/reports.jsonl"))) {
+                return false;
+            }
+            List<String> names = List.of(classes);
+            return reportsOf(dir, camera).stream().anyMatch(w -> {
+                for (JsonNode r : w.path("inference_results")) {
+                    if (names.contains(r.path("class_name").asText())) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void aReloadAfterItsModelFileIsReplacedRunsTheCameraOnASessionOfTheNewModelAndClosesTheOld() throws Exception {
+        Path model = Files.write(dir.resolve("model.onnx"), SyntheticModels.colourDetector(false, RGB));
+        Path cfg = ConfigFolder.write(dir, "", onnxCamera("bars", model));
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            await("the bars seen by the first model", () -> sees("bars", "red", "green", "blue"));
+            // replaced at the same path, same size: only its content tells
+            Files.write(model, SyntheticModels.colourDetector(false, ROT));
+            Daemon.Reload r = daemon.reload("the test");
+            within(Duration.ofSeconds(30), () -> sees("bars", "rot", "gruen", "blau"));
+            assertThat(sees("bars", "rot", "gruen", "blau")).as("the new model's classes after the reload (%s)", r.describe()).isTrue();
+            assertThat(r.restarted()).containsExactly("bars");
+            within(Duration.ofSeconds(10), () -> daemon.onnxSessionsOpen() <= 1);
+            assertThat(daemon.onnxSessionsOpen()).as("sessions open").isEqualTo(1);
+            assertThat(daemon.onnxSessionsLoaded()).as("sessions loaded").isEqualTo(2);
+            daemon.stop();
+            daemon.completion().block(WAIT);
+        }
+    }
+
+    @Test
+    void removingEveryCameraOfAModelClosesItsSession() throws Exception {
+        Path model = Files.write(dir.resolve("model.onnx"), SyntheticModels.colourDetector(false, RGB));
+        Path cfg = ConfigFolder.write(dir, "", onnxCamera("bars", model));
+        Files.writeString(cfg.resolve("cameras/bars2.yaml"), onnxCamera("bars2", model));
+        Files.writeString(cfg.resolve("cameras/steady.yaml"), STEADY);
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            await("both cameras see the bars", () -> sees("bars", "red", "green", "blue") && sees("bars2", "red", "green", "blue"));
+            assertThat(daemon.onnxSessionsOpen()).as("one session for two cameras of one model").isEqualTo(1);
+            Files.delete(cfg.resolve("cameras/cam.yaml"));
+            assertThat(daemon.reload("the test").stopped()).containsExactly("bars");
+            assertThat(daemon.onnxSessionsOpen()).as("sessions open while bars2 uses it").isEqualTo(1);
+            Files.delete(cfg.resolve("cameras/bars2.yaml"));
+            assertThat(daemon.reload("the test").stopped()).containsExactly("bars2");
+            within(Duration.ofSeconds(10), () -> daemon.onnxSessionsOpen() == 0);
+            assertThat(daemon.onnxSessionsOpen()).as("sessions open once no camera uses the model").isZero();
+            assertThat(daemon.onnxSessionsLoaded()).isEqualTo(1);
+            daemon.stop();
+            daemon.completion().block(WAIT);
+        }
+    }
+
+    @Test
+    void aRunningCameraTakesTheFramesInFlightOfTheThreadRuleAReloadChanges() throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        Assumptions.assumeTrue(cores >= 2, "the rule gives one camera all the cores only when there are two or more");
+        String hog = """
+                id: %s
+                source:
+                  type: test_pattern
+                  size: 160x120
+                  rate: 2
+                inference:
+                  type: hog
+                aggregation:
+                  frequency: 1
+                """;
+        Path cfg = ConfigFolder.write(dir, "", hog.formatted("first"));
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            // alone, its calls take every core (OpenCV's threads) and one frame at a time
+            await("first runs", () -> daemon.framesInFlight("first") > 0);
+            assertThat(daemon.framesInFlight("first")).as("frames in flight of the only HOG camera").isEqualTo(1);
+            // as many HOG cameras as cores: each call one thread, each camera inference.workers (2) frames
+            for (int i = 0; i < cores; i++) {
+                Files.writeString(cfg.resolve("cameras/more-" + i + ".yaml"), hog.formatted("more-" + i));
+            }
+            Daemon.Reload r = daemon.reload("the test");
+            assertThat(r.unchanged()).as(r.describe()).isEqualTo(1);
+            assertThat(daemon.framesInFlight("more-0")).as("a new camera's frames in flight").isEqualTo(2);
+            assertThat(daemon.framesInFlight("first")).as("the running camera's frames in flight after the reload").isEqualTo(2);
+            daemon.stop();
+            daemon.completion().block(WAIT);
         }
     }
 }
