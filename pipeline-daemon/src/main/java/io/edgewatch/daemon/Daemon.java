@@ -116,6 +116,16 @@ public final class Daemon implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * Adapters of ended runs are released here, in turn, off the thread that ended the run (a
+     * timer, a sink's writer, shared by every camera): closing a shared ONNX session waits for the
+     * runs still on it.
+     */
+    private final ExecutorService releases = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "edgewatch-release");
+        t.setDaemon(true);
+        return t;
+    });
     /** The reload asked for and not started yet, that every request until it starts joins; guarded by {@link #reloads}. */
     private CompletableFuture<Reload> pendingReload;
     /** What asked for the pending reload, for its log line; guarded by {@link #reloads}. */
@@ -309,7 +319,7 @@ public final class Daemon implements AutoCloseable {
             synchronized (running) {
                 if (stopping) {
                     // a reload that raced the stop: the camera would run only to write an empty window
-                    wiring.release(r.adapter);
+                    release(r.adapter);
                     return false;
                 }
                 running.put(camera.id(), r);
@@ -382,8 +392,8 @@ public final class Daemon implements AutoCloseable {
     /**
      * A camera's run ended (its last window written): it leaves the running set and its adapter is
      * released, whatever ended it (a reload, an error, the end of its file): a reload that starts it
-     * again makes a new one. The adapter's close does not wait for a detection still running (that
-     * one closes its detector when it returns), so this never stalls the thread that ended the run.
+     * again makes a new one. The release runs on the {@code edgewatch-release} thread (closing a
+     * shared session waits for the runs on it), so this never stalls the thread that ended the run.
      */
     private void ended(Running r) {
         boolean lingered;
@@ -400,7 +410,7 @@ public final class Daemon implements AutoCloseable {
             }
             endIfIdle(!r.replaced);
         }
-        wiring.release(r.adapter);
+        release(r.adapter);
         if (lingered) {
             try {
                 // on the reload thread, in turn with the reloads: one of them may have changed what comes next
@@ -408,6 +418,15 @@ public final class Daemon implements AutoCloseable {
             } catch (RejectedExecutionException e) {
                 // the daemon is closing: nothing starts, nothing is left to remove
             }
+        }
+    }
+
+    /** Releases {@code adapter} on the release thread (at once, here, once the daemon closes). */
+    private void release(InferenceAdapter adapter) {
+        try {
+            releases.execute(() -> wiring.release(adapter));
+        } catch (RejectedExecutionException e) {
+            wiring.release(adapter);
         }
     }
 
@@ -916,6 +935,8 @@ public final class Daemon implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // the alerts of the last windows reach the webhook and Vision Events before they close
+        health.flushAlerts(stopGrace);
         // deliveries in flight first, with their grace, so what was answered 2xx is deleted, not sent again
         if (roboflow != null) {
             roboflow.close(stopGrace);
@@ -939,6 +960,14 @@ public final class Daemon implements AutoCloseable {
         }
         health.close();
         healthStore.close();
+        releases.shutdown();
+        try {
+            if (!releases.awaitTermination(RELOAD_STOP_GRACE.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("adapters still being released after {} s; closing anyway", RELOAD_STOP_GRACE.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         wiring.close();
         if (outbox != null) {
             OutboxStats stats = outbox.stats();
