@@ -294,7 +294,10 @@
         tiles.append(tile(c, v));
         const w = c.last_window || {};
         v.info.replaceChildren(el("span", { class: c.status === "ok" ? "ok" : "bad" }, c.status + ", " + c.source.state),
-          " · " + fmt(w.fps_seen) + " fps seen, " + fmt(w.fps_inferred) + " inferred · dropped: "
+          (c.inference && c.inference.provider ? " · on " + c.inference.provider : "")
+          + (c.source.decoder ? " · decoder " + c.source.decoder
+            + (c.source.decoder_fallbacks ? " (" + c.source.decoder_fallbacks + " fallback(s) to software)" : "") : "")
+          + " · " + fmt(w.fps_seen) + " fps seen, " + fmt(w.fps_inferred) + " inferred · dropped: "
           + drops(w.dropped_by_reason) + (c.source.last_error ? " · last error: " + c.source.last_error : ""));
         snapshot(c.camera_id, v);
         samples(c.camera_id, v);

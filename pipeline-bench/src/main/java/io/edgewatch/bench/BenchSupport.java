@@ -21,6 +21,7 @@ import io.edgewatch.core.pipeline.FrameTap;
 import io.edgewatch.core.pipeline.LastFrame;
 import io.edgewatch.core.pipeline.PipelineOptions;
 import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.core.source.FrameGate;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.sink.JsonlSink;
 import io.edgewatch.source.VideoSources;
@@ -61,13 +62,18 @@ final class BenchSupport {
         }
         List<Result> out = new ArrayList<>();
         for (List<Double> f : fps) {
-            Collections.sort(f);
-            out.add(new Result(f.get(f.size() / 2)));
+            out.add(new Result(median(f)));
         }
         return out;
     }
 
-    /** The first {@code frames} frames of a clip, decoded and copied out (the caller closes them). */
+    /** The middle value (the upper one of an even count). */
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+
     /** Every {@code every}-th frame of the clip, from the first, decoded and copied. */
     static List<Mat> decodeEvery(Path clip, int every) {
         List<Mat> out = new ArrayList<>();
@@ -140,7 +146,12 @@ final class BenchSupport {
         FrameSource limited = new FrameSource() {
             @Override
             public Flux<VideoFrame> frames() {
-                return Flux.range(0, passes).concatMap(i -> VideoSources.file("bench", clip, false).frames(), 0).take(maxFrames);
+                return frames(FrameGate.ALL);
+            }
+
+            @Override
+            public Flux<VideoFrame> frames(FrameGate gate) {
+                return Flux.range(0, passes).concatMap(i -> VideoSources.file("bench", clip, false).frames(gate), 0).take(maxFrames);
             }
 
             @Override

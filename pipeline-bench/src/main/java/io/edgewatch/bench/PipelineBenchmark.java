@@ -43,6 +43,7 @@ public final class PipelineBenchmark {
     public static void main(String[] args) throws Exception {
         Path fixtures = Path.of(args.length > 0 ? args[0] : "../shared/fixtures");
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        Path pythonScript = args.length > 2 ? Path.of(args[2]) : null;
         int cores = Runtime.getRuntime().availableProcessors();
         Path work = Files.createTempDirectory("edgewatch-bench");
         System.out.printf(Locale.ROOT, "edgewatch pipeline benchmark: %d cores, %d runs per figure (median), JVM %s%n",
@@ -74,12 +75,17 @@ public final class PipelineBenchmark {
         }
 
         if (Files.isReadable(vtest)) {
+            PythonLoop python = PythonLoop.start(pythonScript);
+            if (python != null) {
+                System.out.println("   Python baseline: scripts/cv2-loop.py, Debian's " + python.version);
+            }
             int frames = 60;
             System.out.println();
             System.out.printf(Locale.ROOT, "2. HOG people detector on the first %d frames of vtest.avi; all contenders in turn, medians%n", frames);
             List<Mat> decoded = BenchSupport.decode(vtest, frames);
             hogShapes(decoded, cores, runs, hog -> BenchSupport.pipeline(vtest, hog, frames, cores, work),
-                    hog -> BenchSupport.pipeline(vtest, hog, frames, 1, work), () -> decodingHogLoop(vtest, frames, 1));
+                    hog -> BenchSupport.pipeline(vtest, hog, frames, 1, work), () -> decodingHogLoop(vtest, frames, 1),
+                    python == null ? null : () -> python.hog(vtest, frames, 1, cores));
             decoded.forEach(Mat::close);
 
             // a sampled file: max_fps 1 of vtest's 10 fps, every tenth frame inferred (80 of 795)
@@ -87,8 +93,12 @@ public final class PipelineBenchmark {
             System.out.println("3. HOG on every 10th frame of vtest.avi through the pipeline (max_fps 1) vs a HOG loop over the same frames");
             List<Mat> sampled = BenchSupport.decodeEvery(vtest, 10);
             hogShapes(sampled, cores, runs, hog -> BenchSupport.sampled(vtest, hog, 1, cores, work),
-                    hog -> BenchSupport.sampled(vtest, hog, 1, 1, work), () -> decodingHogLoop(vtest, Integer.MAX_VALUE, 10));
+                    hog -> BenchSupport.sampled(vtest, hog, 1, 1, work), () -> decodingHogLoop(vtest, Integer.MAX_VALUE, 10),
+                    python == null ? null : () -> python.hog(vtest, Integer.MAX_VALUE, 10, cores));
             sampled.forEach(Mat::close);
+            if (python != null) {
+                python.close();
+            }
         }
     }
 
@@ -98,10 +108,11 @@ public final class PipelineBenchmark {
      * thread a core inside the call, and both (oversubscribed): all in turn, so that a shared
      * machine's drift hits all alike. {@code perCore} runs the pipeline with a frame a core in flight,
      * {@code single} with one. The loops are given decoded frames; {@code decoding} is the
-     * OpenCV-threaded loop that also decodes the file, as the pipeline must (the same work).
+     * OpenCV-threaded loop that also decodes the file, as the pipeline must (the same work);
+     * {@code python}, when there is one, the plain Python cv2 loop doing the same (decoding too).
      */
     private static void hogShapes(List<Mat> frames, int cores, int runs, ToLongFunction<InferenceAdapter> perCore,
-                                  ToLongFunction<InferenceAdapter> single, LongSupplier decoding) {
+                                  ToLongFunction<InferenceAdapter> single, LongSupplier decoding, LongSupplier python) {
         Scheduler workers = Schedulers.newBoundedElastic(cores, 1000, "bench-hog");
         try (InferenceAdapter hog = OpenCvDetectors.hog("hog", HogOptions.DEFAULTS, workers)) {
             List<BenchSupport.Result> r = BenchSupport.measure(Math.max(1, runs / 2),
@@ -110,18 +121,24 @@ public final class PipelineBenchmark {
                     () -> threads(1, () -> perCore.applyAsLong(hog)),
                     () -> threads(cores, () -> single.applyAsLong(hog)),
                     () -> threads(cores, () -> perCore.applyAsLong(hog)),
-                    () -> threads(cores, decoding));
+                    () -> threads(cores, decoding),
+                    python != null ? python : () -> 0);
             double loop1 = r.get(0).fps();
             double loopN = r.get(1).fps();
             double decodingN = r.get(5).fps();
+            double py = r.get(6).fps();
             System.out.printf(Locale.ROOT, "   %d frames: loop, OpenCV threads 1 %6.2f fps   loop, OpenCV's own %d threads %6.2f fps"
                     + "   [that loop decoding the file too, as the pipeline does: %6.2f fps]%n", frames.size(), loop1, cores, loopN, decodingN);
+            if (python != null) {
+                System.out.printf(Locale.ROOT, "   Python cv2 loop decoding the file, OpenCV's %d threads: %6.2f fps%n", cores, py);
+            }
             String[] shapes = {cores + " in flight, OpenCV threads 1", "1 in flight, OpenCV threads " + cores + " (the rule)",
                 cores + " in flight, OpenCV threads " + cores};
             for (int i = 0; i < shapes.length; i++) {
                 double fps = r.get(2 + i).fps();
                 System.out.printf(Locale.ROOT, "   pipeline, %-41s %6.2f fps   / single loop %.2f (target >= 1.8)   / OpenCV-threaded loop %.2f"
-                        + " (target >= 1.0)   [/ decoding loop %.2f]%n", shapes[i] + ":", fps, fps / loop1, fps / loopN, fps / decodingN);
+                        + " (target >= 1.0)   [/ decoding loop %.2f]%s%n", shapes[i] + ":", fps, fps / loop1, fps / loopN, fps / decodingN,
+                        python == null ? "" : String.format(Locale.ROOT, "   / Python cv2 loop %.2f (target >= 1.0)", fps / py));
             }
         } finally {
             workers.dispose();

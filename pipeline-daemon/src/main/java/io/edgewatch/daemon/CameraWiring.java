@@ -92,9 +92,16 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
 
     private record Digest(long size, FileTime modified, String sha256) {
     }
+    /** Where TensorRT keeps the engines it builds, so a restart does not build them again; null: not kept. */
+    private final Path engineCache;
 
     CameraWiring(InferencePool pool) {
+        this(pool, null);
+    }
+
+    CameraWiring(InferencePool pool, Path engineCache) {
         this.pool = pool;
+        this.engineCache = engineCache;
         this.workers = Schedulers.newBoundedElastic(pool.workers(), WORKER_QUEUE, "edgewatch-inference");
     }
 
@@ -271,7 +278,8 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
         String key = onnxKey(o);
         return take(onnxModels.computeIfAbsent(key, k -> {
             onnxLoads.incrementAndGet();
-            return new Shared<>(k, OnnxModel.load(o.model(), o.provider(), rule.onnxThreads(), o.inputSize()));
+            return new Shared<>(k, OnnxModel.load(o.model(), o.providers(), rule.onnxThreads(), o.inputSize(),
+                    engineCache));
         }));
     }
 
@@ -285,7 +293,7 @@ final class CameraWiring implements DetectorContext, AutoCloseable {
 
     /** What an ONNX session is shared by: the model's content, provider and input size. */
     private String onnxKey(OnnxOptions o) {
-        return "onnx:" + sha256(o.model()) + "|" + o.provider() + "|" + o.inputSize();
+        return "onnx:" + sha256(o.model()) + "|" + o.providers() + "|" + o.inputSize();
     }
 
     /** The file's SHA-256, read again only when its path, size or modification time are new. */

@@ -179,7 +179,7 @@ public final class Daemon implements AutoCloseable {
         if (config.roboflow() != null && config.roboflow().workspace() != null) {
             health.workspace(config.roboflow().workspace());
         }
-        this.wiring = new CameraWiring(config.inference());
+        this.wiring = new CameraWiring(config.inference(), config.storage().path().resolve("tensorrt-engines"));
         this.healthOn = config.health() != null;
         if (config.health() != null && !config.health().snapshots()) {
             health.snapshotsOff();
@@ -350,7 +350,7 @@ public final class Daemon implements AutoCloseable {
         Running r = new Running(camera);
         FrameSource source = wiring.source(camera);
         CameraListener watch = health.camera(camera.id(), camera.inference().modelId(), camera.frequency(),
-                SourceProbe.of(source.live(), source::status), camera.alerts());
+                SourceProbe.of(source.live(), source::status, source::decoder, source::decoderFallbacks), camera.alerts());
         List<ReportSink> cameraSinks = new ArrayList<>();
         for (String name : camera.sinks()) {
             cameraSinks.add(sinks.get(name));
@@ -368,6 +368,7 @@ public final class Daemon implements AutoCloseable {
             throw e;
         }
         r.adapter = wired.adapter();
+        watch.executionProvider(wired.adapter().executionProvider());
         if (last.isOn()) {
             health.snapshots(camera.id(), () -> Snapshots.jpeg(last));
         }

@@ -86,7 +86,9 @@ final class StatusCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  %-20s %-9s %-12s %s%n", cam.path("camera_id").asText(), cam.path("status").asText(),
                     src.path("state").asText("-"), !w.has("window_end") ? "no window yet"
                             : String.format(Locale.ROOT, "%.1f fps seen, %.1f inferred, last window ended %s",
-                                    w.path("fps_seen").asDouble(), w.path("fps_inferred").asDouble(), w.path("window_end").asText()));
+                                    w.path("fps_seen").asDouble(), w.path("fps_inferred").asDouble(), w.path("window_end").asText())
+                            + (src.hasNonNull("decoder") ? ", decoder " + src.path("decoder").asText() : "")
+                            + (cam.path("inference").hasNonNull("provider") ? ", on " + cam.path("inference").path("provider").asText() : ""));
             if (src.hasNonNull("last_error") && !src.path("state").asText().equals("streaming")) {
                 out.printf("  %-20s last error: %s%n", "", src.path("last_error").asText());
             }

@@ -242,6 +242,26 @@ final class CameraHealth {
         return source.status();
     }
 
+    private volatile String executionProvider;
+
+    void executionProvider(String provider) {
+        executionProvider = provider;
+    }
+
+    /** Where the camera's model runs ({@code cpu}, {@code cuda}, {@code tensorrt}), or null when unknown. */
+    String executionProvider() {
+        return executionProvider;
+    }
+
+        /** The video decoder in use, or null before the source first opened. */
+    String decoder() {
+        return source.decoder();
+    }
+
+    long decoderFallbacks() {
+        return source.decoderFallbacks();
+    }
+
     boolean live() {
         return source.live();
     }

@@ -12,6 +12,10 @@ public interface CameraListener {
     /** A window closed; alerts it starts or clears are published before this returns. */
     void window(WindowReport report);
 
-    /** The camera stopped for good (it could not start, or its pipeline ended with an error), with why. */
+    /** Where the camera's model runs ({@code cpu}, {@code cuda}, {@code tensorrt}), once its detector is made; null: unknown. */
+    default void executionProvider(String provider) {
+    }
+
+        /** The camera stopped for good (it could not start, or its pipeline ended with an error), with why. */
     void stopped(String why);
 }

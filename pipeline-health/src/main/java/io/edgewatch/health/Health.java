@@ -187,6 +187,12 @@ public final class Health implements AutoCloseable {
             public void stopped(String why) {
                 c.failed(why);
             }
+
+            @Override
+            public void executionProvider(String provider) {
+                c.executionProvider(provider);
+                meters.executionProvider(c);
+            }
         };
     }
 
@@ -443,6 +449,8 @@ public final class Health implements AutoCloseable {
 
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
+        // a decoder opened since the last scrape gets its series now
+        cameras.values().forEach(meters::decoder);
         return meters.scrape();
     }
 

@@ -162,12 +162,40 @@ final class HealthMeters implements AutoCloseable {
         }
         FunctionCounter.builder("edgewatch.source.reconnects", c, h -> h.source().reconnects()).tags("camera", id)
                 .description("reconnect attempts of the source").register(registry);
+        FunctionCounter.builder("edgewatch.decoder.fallbacks", c, CameraHealth::decoderFallbacks).tags("camera", id)
+                .description("connections that fell back to software from the hardware decoder asked for").register(registry);
         Gauge.builder("edgewatch.alerts.active", c, h -> h.activeAlerts().size()).tags("camera", id)
                 .description("alerts firing now").register(registry);
         alertsOf(id, AlertEngine.SIGNALS, c, CameraHealth::activeAlerts);
     }
 
-    /** The daemon's own alerts ({@code delivery_stopped}, {@code storage_full}), as a camera's are. */
+    /**
+     * {@code edgewatch_source_decoder{camera,decoder}}: 1 for the decoder the camera's source uses
+     * now, 0 for one it used before; a series appears with the first connection on that decoder.
+     */
+    void decoder(CameraHealth c) {
+        String name = c.decoder();
+        if (name == null) {
+            return;
+        }
+        // registering an existing meter again returns it: cheap
+        Gauge.builder("edgewatch.source.decoder", c, h -> name.equals(h.decoder()) ? 1 : 0)
+                .tags("camera", c.id, "decoder", name)
+                .description("1 for the video decoder the source uses now (FFmpeg's name: h264, h264_cuvid, ...)").register(registry);
+    }
+
+    /** {@code edgewatch_inference_provider{camera,provider}}: 1 for where the camera's model runs. */
+    void executionProvider(CameraHealth c) {
+        String name = c.executionProvider();
+        if (name == null) {
+            return;
+        }
+        Gauge.builder("edgewatch.inference.provider", c, h -> name.equals(h.executionProvider()) ? 1 : 0)
+                .tags("camera", c.id, "provider", name)
+                .description("1 for the execution provider the camera's model runs on (cpu, cuda, tensorrt)").register(registry);
+    }
+
+        /** The daemon's own alerts ({@code delivery_stopped}, {@code storage_full}), as a camera's are. */
     <T> void daemonAlerts(T source, Function<T, List<AlertEvent>> active) {
         alertsOf(AlertHub.DAEMON, DAEMON_SIGNALS, source, active);
     }

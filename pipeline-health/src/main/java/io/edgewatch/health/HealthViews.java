@@ -75,8 +75,16 @@ final class HealthViews {
         Version.libraries().forEach(build::put);
         root.put("uptime_s", Duration.between(started, clock.instant()).toSeconds());
         ObjectNode cams = root.putObject("cameras");
+        ObjectNode decoders = root.putObject("decoders");
+        ObjectNode providers = root.putObject("providers");
         for (CameraHealth c : sorted()) {
             cams.put(c.id, degraded.containsKey(c.id) ? "degraded: " + String.join("; ", degraded.get(c.id)) : "ok");
+            if (c.decoder() != null) {
+                decoders.put(c.id, c.decoder());
+            }
+            if (c.executionProvider() != null) {
+                providers.put(c.id, c.executionProvider());
+            }
         }
         return root;
     }
@@ -123,7 +131,15 @@ final class HealthViews {
             n.put("status", problems.isEmpty() ? "ok" : "degraded");
             ArrayNode p = n.putArray("problems");
             problems.forEach(p::add);
-            n.set("source", source(c.source(), now));
+            ObjectNode src = source(c.source(), now);
+            if (c.decoder() != null) {
+                src.put("decoder", c.decoder());
+            }
+            src.put("decoder_fallbacks", c.decoderFallbacks());
+            n.set("source", src);
+            if (c.executionProvider() != null) {
+                n.putObject("inference").put("provider", c.executionProvider());
+            }
             ArrayNode alerts = n.putArray("active_alerts");
             c.activeAlerts().forEach(a -> alerts.add(alert(a)));
             AlertEngine.Baseline b = c.baseline();

@@ -15,10 +15,11 @@ import java.util.Objects;
  * @param description what to print for this source: never a credential
  * @param reconnect how a live source reconnects, or null to fail on the first error (files)
  * @param maxResolution larger frames are scaled down to fit it
+ * @param decoder the video decoder to use
  */
 public record SourceOptions(String cameraId, String input, String format, Map<String, String> ffmpegOptions,
                             boolean live, boolean loop, String description, Reconnect reconnect,
-                            Resolution maxResolution) {
+                            Resolution maxResolution, Decoder decoder) {
 
     public SourceOptions {
         Objects.requireNonNull(cameraId, "cameraId");
@@ -26,6 +27,13 @@ public record SourceOptions(String cameraId, String input, String format, Map<St
         ffmpegOptions = Map.copyOf(ffmpegOptions);
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(maxResolution, "maxResolution");
+        Objects.requireNonNull(decoder, "decoder");
+    }
+
+    /** Options with {@link Decoder#DEFAULT}. */
+    public SourceOptions(String cameraId, String input, String format, Map<String, String> ffmpegOptions,
+                         boolean live, boolean loop, String description, Reconnect reconnect, Resolution maxResolution) {
+        this(cameraId, input, format, ffmpegOptions, live, loop, description, reconnect, maxResolution, Decoder.DEFAULT);
     }
 
     /** Options with {@link Resolution#DEFAULT_MAX}. */
@@ -36,6 +44,11 @@ public record SourceOptions(String cameraId, String input, String format, Map<St
 
     /** The same options with another {@code maxResolution}. */
     public SourceOptions withMaxResolution(Resolution max) {
-        return new SourceOptions(cameraId, input, format, ffmpegOptions, live, loop, description, reconnect, max);
+        return new SourceOptions(cameraId, input, format, ffmpegOptions, live, loop, description, reconnect, max, decoder);
+    }
+
+    /** The same options with another {@code decoder}. */
+    public SourceOptions withDecoder(Decoder d) {
+        return new SourceOptions(cameraId, input, format, ffmpegOptions, live, loop, description, reconnect, maxResolution, d);
     }
 }

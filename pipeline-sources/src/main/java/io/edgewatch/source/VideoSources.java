@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import io.edgewatch.core.secret.Redactor;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.source.internal.FfmpegSource;
+import io.edgewatch.source.internal.HardwareDecoders;
 
 /** Creates the video sources edgewatch reads, all through FFmpeg. */
 public final class VideoSources {
@@ -164,6 +165,26 @@ public final class VideoSources {
             return new FfmpegSource(f.options().withMaxResolution(max));
         }
         return source;
+    }
+
+    /** The same source decoding its video as {@code decoder} says ({@link Decoder}); other sources unchanged. */
+    public static FrameSource decoder(FrameSource source, Decoder decoder) {
+        if (source instanceof FfmpegSource f && !f.options().decoder().equals(decoder)) {
+            return new FfmpegSource(f.options().withDecoder(decoder));
+        }
+        return source;
+    }
+
+    /**
+     * Null when this build of FFmpeg has a decoder named {@code name}; else why not, naming the
+     * hardware decoders it has for the same codec family, for a configuration error.
+     */
+    public static String unknownDecoder(String name) {
+        if (HardwareDecoders.inBuild(name)) {
+            return null;
+        }
+        return "this build of FFmpeg has no decoder named " + name
+                + " (use auto, software, or a name such as h264_cuvid, hevc_cuvid, h264_qsv, h264_v4l2m2m)";
     }
 
     /**

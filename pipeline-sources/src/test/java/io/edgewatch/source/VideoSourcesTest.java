@@ -21,10 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.pipeline.FramePacing;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.source.internal.FfmpegSource;
 import io.edgewatch.testkit.SyntheticClip;
+import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
 class VideoSourcesTest {
@@ -97,6 +99,48 @@ class VideoSourcesTest {
                 frames.forEach(VideoFrame::release);
             }
         }
+    }
+
+    @Test
+    void aFrameTheGateDoesNotKeepIsCountedButNeverConvertedAndTheKeptOnesAreWhole() {
+        // 25 fps clip, max_fps 5: one frame in five is used
+        FfmpegSource direct = (FfmpegSource) VideoSources.file("cam-g", clip, false);
+        List<VideoFrame> frames = direct.frames(FramePacing.gate(5)).collectList().block(TIMEOUT);
+        assertThat(frames).hasSize(50);
+        assertThat(frames).extracting(VideoFrame::sequence).containsExactlyElementsOf(LongStream.range(0, 50).boxed().toList());
+        List<VideoFrame> kept = frames.stream().filter(f -> !f.isSkipped()).toList();
+        assertThat(kept).extracting(VideoFrame::sequence).containsExactly(0L, 5L, 10L, 15L, 20L, 25L, 30L, 35L, 40L, 45L);
+        assertThat(kept).allSatisfy(f -> assertThat(f.width()).isEqualTo(320));
+        assertThat(frames).filteredOn(VideoFrame::isSkipped).allSatisfy(f -> {
+            assertThat(f.isReleased()).isTrue();
+            assertThat(f.mediaTimestampMicros()).isPositive();
+        });
+        assertThat(direct.framesConverted()).isEqualTo(10);
+        kept.forEach(VideoFrame::release);
+
+        // what the code before did, and a source that cannot ask early still does: every frame converted, then dropped
+        FfmpegSource inner = (FfmpegSource) VideoSources.file("cam-g", clip, false);
+        FrameSource late = new FrameSource() {
+            @Override
+            public Flux<VideoFrame> frames() {
+                return inner.frames();
+            }
+
+            @Override
+            public String describe() {
+                return inner.describe();
+            }
+
+            @Override
+            public boolean live() {
+                return false;
+            }
+        };
+        List<VideoFrame> lateFrames = late.frames(FramePacing.gate(5)).collectList().block(TIMEOUT);
+        assertThat(lateFrames.stream().filter(f -> !f.isSkipped()).map(VideoFrame::sequence).toList())
+                .containsExactly(0L, 5L, 10L, 15L, 20L, 25L, 30L, 35L, 40L, 45L);
+        assertThat(inner.framesConverted()).isEqualTo(50);
+        lateFrames.forEach(VideoFrame::release);
     }
 
     @Test

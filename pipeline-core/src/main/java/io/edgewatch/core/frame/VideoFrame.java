@@ -27,7 +27,7 @@ public final class VideoFrame implements AutoCloseable {
     private final Mat pixels;
     private final FramePool pool;
     private final long decodeNanos;
-    private final AtomicInteger references = new AtomicInteger(1);
+    private final AtomicInteger references;
 
     /**
      * @param cameraId the camera this frame came from
@@ -63,6 +63,29 @@ public final class VideoFrame implements AutoCloseable {
         this.mediaTimestampMicros = mediaTimestampMicros;
         this.pixels = pixels;
         this.pool = pool;
+        // a skipped frame owns nothing: released from the start
+        this.references = new AtomicInteger(pixels == null ? 0 : 1);
+    }
+
+    /**
+     * A frame the source grabbed and decoded but did not convert, because the pipeline's
+     * {@link io.edgewatch.core.source.FrameGate} said it will not be used: it has no pixels, is
+     * released from the start, and is counted as seen and dropped.
+     */
+    public static VideoFrame skipped(String cameraId, long sequence, long capturedNanos, Instant capturedAt,
+                                     long mediaTimestampMicros, long decodeNanos) {
+        return new VideoFrame(cameraId, sequence, capturedNanos, capturedAt, mediaTimestampMicros, null, null, decodeNanos);
+    }
+
+    /** This frame as a {@linkplain #skipped skipped} one: its pixels are released now. */
+    public VideoFrame skip() {
+        release();
+        return skipped(cameraId, sequence, capturedNanos, capturedAt, mediaTimestampMicros, decodeNanos);
+    }
+
+    /** True for a frame without pixels, which the pipeline will not use. */
+    public boolean isSkipped() {
+        return pixels == null;
     }
 
     public String cameraId() {
@@ -90,12 +113,14 @@ public final class VideoFrame implements AutoCloseable {
         return mediaTimestampMicros;
     }
 
+    /** The frame's width in pixels; 0 for a skipped frame. */
     public int width() {
-        return pixels.cols();
+        return pixels == null ? 0 : pixels.cols();
     }
 
+    /** The frame's height in pixels; 0 for a skipped frame. */
     public int height() {
-        return pixels.rows();
+        return pixels == null ? 0 : pixels.rows();
     }
 
     /**
@@ -105,7 +130,8 @@ public final class VideoFrame implements AutoCloseable {
      */
     public Mat pixels() {
         if (references.get() <= 0) {
-            throw new IllegalStateException("frame " + sequence + " of camera " + cameraId + " was already released");
+            throw new IllegalStateException("frame " + sequence + " of camera " + cameraId
+                    + (pixels == null ? " was skipped: it has no pixels" : " was already released"));
         }
         return pixels;
     }

@@ -25,7 +25,15 @@ public interface InferenceAdapter extends AutoCloseable {
     /** Infers on one frame. */
     Mono<InferenceResult> infer(VideoFrame frame);
 
-    /** Frees what the adapter holds (sessions, native detectors); idempotent. */
+    /**
+     * Where the model runs, for health reporting: {@code cpu}, {@code cuda}, {@code tensorrt}; null
+     * when the adapter cannot tell (a model on a server runs where the server puts it).
+     */
+    default String executionProvider() {
+        return null;
+    }
+
+        /** Frees what the adapter holds (sessions, native detectors); idempotent. */
     @Override
     void close();
 }

@@ -14,6 +14,7 @@ import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.event.FrameEvent;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.sink.ReportSink;
+import io.edgewatch.core.source.FrameGate;
 import io.edgewatch.core.source.FrameSource;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -107,17 +108,19 @@ public final class CameraPipeline {
         return Flux.defer(() -> {
             long started = System.nanoTime();
             boolean[] first = {true};
-            Flux<FrameEvent> events = source.frames()
+            // asked by the source before it converts a frame: one above max_fps is never converted
+            FrameGate gate = FramePacing.gate(options.maxFps());
+            Flux<FrameEvent> events = source.frames(gate)
                     // start to first frame, once per run: what a restart or a reload costs a camera
                     .doOnNext(f -> {
-                        if (first[0]) {
+                        if (first[0] && !f.isSkipped()) {
                             first[0] = false;
                             log.info("camera {}: first frame after {} ms ({}x{}; {} ms since the process started)", cameraId(),
                                     (System.nanoTime() - started) / 1_000_000, f.width(), f.height(), sinceProcessStart());
                         }
                     })
                     .takeUntilOther(stop)
-                    .transform(FramePacing.maxFps(options.maxFps()));
+                    .transform(FramePacing.gated());
             InferenceStage inference = InferenceStage.create(options.cameraId(), adapter, maxInFlight,
                     options.inferenceTimeout(), options.window().scheduler(), tap);
             if (!source.live()) {

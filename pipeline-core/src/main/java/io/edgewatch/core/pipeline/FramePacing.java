@@ -7,6 +7,7 @@ import java.util.function.Function;
 
 import io.edgewatch.core.event.FrameEvent;
 import io.edgewatch.core.frame.VideoFrame;
+import io.edgewatch.core.source.FrameGate;
 import reactor.core.publisher.Flux;
 
 /**
@@ -15,6 +16,11 @@ import reactor.core.publisher.Flux;
  * above the rate is released at once and emitted as {@link FrameEvent.Dropped} with reason
  * {@link FrameEvent.DropReason#RATE_LIMIT}, so it is still counted. With no limit every frame
  * passes. Frames discarded downstream (on cancel) are released.
+ *
+ * <p>The decision is a {@link FrameGate} ({@link #gate}) that a camera's pipeline hands to its source,
+ * so a frame above the rate is never converted to BGR nor copied (on a 25 fps camera at
+ * {@code max_fps: 5}, four frames in five); {@link #gated()} then turns the source's skipped frames
+ * into drops. {@link #maxFps} does both after the fact, for sources that cannot ask early.
  */
 public final class FramePacing {
 
@@ -32,28 +38,53 @@ public final class FramePacing {
         if (!(maxFps > 0)) {
             return lossless();
         }
+        return frames -> Flux.defer(() -> {
+            FrameGate gate = gate(maxFps);
+            return frames.map(f -> f.isSkipped() || gate.keep(f.mediaTimestampMicros(), f.capturedNanos()) ? f : f.skip())
+                    .transform(gated());
+        });
+    }
+
+    /**
+     * A new gate keeping at most {@code maxFps} frames per second of stream time (its presentation
+     * timestamps; capture time when a source has none), for one subscription; {@link FrameGate#ALL}
+     * for {@code maxFps <= 0}. Give it to {@link io.edgewatch.core.source.FrameSource#frames(FrameGate)}
+     * so that frames above the rate are never converted, then {@link #gated()}.
+     */
+    public static FrameGate gate(double maxFps) {
+        if (!(maxFps > 0)) {
+            return FrameGate.ALL;
+        }
         long intervalMicros = Math.round(1_000_000.0 / maxFps);
         // a frame may come this much early and still be kept: keeps 10 fps at max_fps 10 despite rounding
         long toleranceMicros = intervalMicros / 20;
-        return frames -> Flux.defer(() -> {
-            // per subscription: time of the last kept frame, and when the next one is due
-            long[] state = {Long.MIN_VALUE, 0};
-            return frames.<FrameEvent>map(frame -> {
-                long t = frame.mediaTimestampMicros() >= 0 ? frame.mediaTimestampMicros()
-                        : frame.capturedNanos() / 1000;
-                long lastKept = state[0];
-                long nextDue = state[1];
-                // the first frame, time going backwards (a looped file) or a gap restart the schedule
-                boolean restart = lastKept == Long.MIN_VALUE || t < lastKept || t >= nextDue + intervalMicros;
-                if (restart || t + toleranceMicros >= nextDue) {
-                    state[0] = t;
-                    state[1] = restart ? t + intervalMicros : nextDue + intervalMicros;
-                    return new FrameEvent.Captured(frame);
-                }
-                frame.release();
-                return new FrameEvent.Dropped(frame.sequence(), FrameEvent.DropReason.RATE_LIMIT);
-            }).doOnDiscard(VideoFrame.class, VideoFrame::release);
-        });
+        // time of the last kept frame, and when the next one is due
+        long[] state = {Long.MIN_VALUE, 0};
+        return (mediaTimestampMicros, capturedNanos) -> {
+            long t = mediaTimestampMicros >= 0 ? mediaTimestampMicros : capturedNanos / 1000;
+            long lastKept = state[0];
+            long nextDue = state[1];
+            // the first frame, time going backwards (a looped file) or a gap restart the schedule
+            boolean restart = lastKept == Long.MIN_VALUE || t < lastKept || t >= nextDue + intervalMicros;
+            if (restart || t + toleranceMicros >= nextDue) {
+                state[0] = t;
+                state[1] = restart ? t + intervalMicros : nextDue + intervalMicros;
+                return true;
+            }
+            return false;
+        };
+    }
+
+    /**
+     * Frames of a gated source as events: a {@linkplain VideoFrame#isSkipped() skipped} frame is
+     * {@link FrameEvent.Dropped} with reason {@link FrameEvent.DropReason#RATE_LIMIT}, every other
+     * one passes.
+     */
+    public static Function<Flux<VideoFrame>, Flux<FrameEvent>> gated() {
+        return frames -> frames.<FrameEvent>map(frame -> frame.isSkipped()
+                        ? new FrameEvent.Dropped(frame.sequence(), FrameEvent.DropReason.RATE_LIMIT)
+                        : new FrameEvent.Captured(frame))
+                .doOnDiscard(VideoFrame.class, VideoFrame::release);
     }
 
     /**

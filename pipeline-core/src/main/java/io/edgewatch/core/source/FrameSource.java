@@ -19,6 +19,19 @@ public interface FrameSource {
     /** The frames, as described above. */
     Flux<VideoFrame> frames();
 
+    /**
+     * The frames, each asked of {@code gate} before its pixels are converted: a frame the gate does
+     * not keep comes as a {@linkplain VideoFrame#isSkipped() skipped} frame without pixels. This
+     * default asks after the conversion (and frees the pixels at once); a source that can skip the
+     * conversion overrides it.
+     */
+    default Flux<VideoFrame> frames(FrameGate gate) {
+        if (gate == FrameGate.ALL) {
+            return frames();
+        }
+        return frames().map(f -> gate.keep(f.mediaTimestampMicros(), f.capturedNanos()) ? f : f.skip());
+    }
+
     /** What this source reads, fit for logs: no credentials. */
     String describe();
 
@@ -30,6 +43,19 @@ public interface FrameSource {
      * decoder conceals them; the frames still arrive). Zero for sources that cannot tell.
      */
     default long decodeErrors() {
+        return 0;
+    }
+
+    /**
+     * The video decoder the source's last connection opened, as FFmpeg names it ({@code h264},
+     * {@code h264_cuvid}); null before the first or for sources that do not decode.
+     */
+    default String decoder() {
+        return null;
+    }
+
+    /** Connections that fell back to software from the hardware decoder asked for. */
+    default long decoderFallbacks() {
         return 0;
     }
 

@@ -29,7 +29,7 @@ public record OnnxDetector(String modelId, int maxInFlight, Duration timeout, On
         double iou = s.number("iou_threshold", d.iouThreshold(), 0, 1);
         int maxDetections = s.integer("max_detections", d.maxDetections(), 1, 100_000);
         String layout = s.oneOf("layout", d.layout().name().toLowerCase(Locale.ROOT), List.of("auto", "yolov5", "yolov8"));
-        String provider = s.oneOf("execution_provider", d.provider().name().toLowerCase(Locale.ROOT), List.of("cpu", "cuda"));
+        List<OnnxOptions.Provider> providers = providers(s);
         if (inputSize % 32 != 0) {
             s.error("input_size", "must be a multiple of 32 (such as 640), or 0 for the model's own");
         }
@@ -45,14 +45,51 @@ public record OnnxDetector(String modelId, int maxInFlight, Duration timeout, On
             if (namesFile != null && names.isEmpty()) {
                 names = namesFrom(s, Path.of(namesFile), common.enabled());
             }
-            if (layout != null && provider != null && inputSize % 32 == 0) {
+            if (layout != null && providers != null && inputSize % 32 == 0) {
                 options = new OnnxOptions(modelPath, names, inputSize, confidence, iou, maxDetections,
                         OnnxOptions.Layout.valueOf(layout.toUpperCase(Locale.ROOT)),
-                        OnnxOptions.Provider.valueOf(provider.toUpperCase(Locale.ROOT)));
+                        providers);
             }
         }
         String defaultModel = options == null ? "unknown" : options.model().getFileName().toString().replaceFirst("\\.onnx$", "");
         return new OnnxDetector(common.modelId(defaultModel), common.maxInFlightByRule(), common.timeout(), options);
+    }
+
+    /**
+     * {@code providers: [tensorrt, cuda, cpu]}, in order of preference (default {@code [cpu]}); the
+     * earlier {@code execution_provider: cuda} is read as {@code [cuda, cpu]}, as it fell back to the CPU.
+     * Null when invalid (the error is recorded).
+     */
+    private static List<OnnxOptions.Provider> providers(Section s) {
+        List<String> labels = OnnxOptions.DEFAULT_PROVIDERS.stream().map(OnnxOptions.Provider::label).toList();
+        List<String> all = List.of(OnnxOptions.Provider.values()).stream().map(OnnxOptions.Provider::label).toList();
+        if (s.has("execution_provider")) {
+            String legacy = s.oneOf("execution_provider", "cpu", List.of("cpu", "cuda"));
+            if (s.has("providers")) {
+                s.error("execution_provider", "give providers (a list in order of preference), not both");
+                return null;
+            }
+            return "cuda".equals(legacy) ? List.of(OnnxOptions.Provider.CUDA, OnnxOptions.Provider.CPU) : OnnxOptions.DEFAULT_PROVIDERS;
+        }
+        List<String> names = s.stringList("providers", labels);
+        List<OnnxOptions.Provider> out = new java.util.ArrayList<>();
+        for (String n : names) {
+            if (!all.contains(n)) {
+                s.error("providers", Echo.quote(n) + " is not one of " + String.join(", ", all));
+                return null;
+            }
+            OnnxOptions.Provider p = OnnxOptions.Provider.valueOf(n.toUpperCase(Locale.ROOT));
+            if (out.contains(p)) {
+                s.error("providers", n + " is listed twice");
+                return null;
+            }
+            out.add(p);
+        }
+        if (out.isEmpty()) {
+            s.error("providers", "lists no execution provider; give one or more of " + String.join(", ", all) + ", such as [cuda, cpu]");
+            return null;
+        }
+        return out;
     }
 
     private static List<String> namesFrom(Section s, Path f, boolean enabled) {

@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.edgewatch.source.Decoder;
 import io.edgewatch.source.Reconnect;
 import io.edgewatch.source.Resolution;
 import io.edgewatch.source.Tls;
+import io.edgewatch.source.VideoSources;
 
 /** A camera's {@code source:} section into its {@link SourceConfig}, reconnect settings included for live sources. */
 final class SourceReader {
@@ -34,6 +36,7 @@ final class SourceReader {
         double maxFps = s.number("max_fps", 0, 0, 1000);
         int[] max = size(s, "max_resolution", Resolution.DEFAULT_MAX.toString());
         Resolution maxResolution = new Resolution(max[0], max[1]);
+        Decoder decoder = decoder(s, enabled);
         SourceConfig result = null;
         if (type != null) {
             Reconnect reconnect = type.equals("file") ? null : reconnect(s.section("reconnect"));
@@ -43,7 +46,7 @@ final class SourceReader {
                     if (path != null && enabled && !Files.isReadable(Path.of(path))) {
                         s.error("path", "file " + Path.of(path).toAbsolutePath().normalize() + " does not exist or cannot be read");
                     }
-                    yield new SourceConfig.File(path == null ? null : Path.of(path), s.bool("loop", false), maxFps, maxResolution);
+                    yield new SourceConfig.File(path == null ? null : Path.of(path), s.bool("loop", false), maxFps, maxResolution, decoder);
                 }
                 case "test_pattern" -> {
                     String pattern = s.string("pattern", DEFAULT_PATTERN);
@@ -52,7 +55,7 @@ final class SourceReader {
                     }
                     int[] size = size(s, "size", DEFAULT_PATTERN_SIZE);
                     double rate = s.number("rate", DEFAULT_PATTERN_RATE, 0.1, 240);
-                    yield new SourceConfig.TestPattern(pattern, size[0], size[1], rate, maxFps, reconnect, maxResolution);
+                    yield new SourceConfig.TestPattern(pattern, size[0], size[1], rate, maxFps, reconnect, maxResolution, decoder);
                 }
                 case "rtsp" -> {
                     String url = s.requiredString("url");
@@ -61,7 +64,7 @@ final class SourceReader {
                     }
                     yield new SourceConfig.Rtsp(url, s.oneOf("transport", DEFAULT_RTSP_TRANSPORT, List.of("tcp", "udp")),
                             s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect, maxResolution,
-                            tls(s, enabled));
+                            tls(s, enabled), decoder);
                 }
                 case "usb" -> {
                     String device = s.string("device", DEFAULT_USB_DEVICE);
@@ -72,7 +75,7 @@ final class SourceReader {
                         size = wh == null ? null : wh[0] + "x" + wh[1];
                     }
                     Double fps = s.has("fps") ? s.number("fps", 0, 0.1, 1000) : null;
-                    yield new SourceConfig.Usb(device, inputFormat, size, fps, maxFps, reconnect, maxResolution);
+                    yield new SourceConfig.Usb(device, inputFormat, size, fps, maxFps, reconnect, maxResolution, decoder);
                 }
                 case "http" -> {
                     String url = s.requiredString("url");
@@ -80,7 +83,7 @@ final class SourceReader {
                         s.error("url", "expected an http:// or https:// URL");
                     }
                     yield new SourceConfig.Http(url, s.duration("timeout", DEFAULT_TIMEOUT, Duration.ofMillis(100)), maxFps, reconnect,
-                            maxResolution, tls(s, enabled));
+                            maxResolution, tls(s, enabled), decoder);
                 }
                 default -> throw new IllegalStateException(type);
             };
@@ -101,6 +104,31 @@ final class SourceReader {
             s.error("ca_file", "file " + Path.of(ca).toAbsolutePath().normalize() + " does not exist or cannot be read");
         }
         return new Tls(verify, ca == null ? null : Path.of(ca));
+    }
+
+    /**
+     * {@code source.decoder} ({@code auto}, {@code software} or the name of a decoder this build of
+     * FFmpeg has) and {@code source.decoder_required}.
+     */
+    private static Decoder decoder(Section s, boolean enabled) {
+        String choice = s.string("decoder", Decoder.DEFAULT.choice());
+        boolean required = s.bool("decoder_required", Decoder.DEFAULT.required());
+        if (!choice.matches("[a-z0-9_]+")) {
+            s.error("decoder", "expected auto, software or an FFmpeg decoder name such as h264_cuvid, found " + Echo.quote(choice));
+            return Decoder.DEFAULT;
+        }
+        Decoder d = new Decoder(choice, required);
+        if (d.named() && enabled) {
+            // a name FFmpeg does not know would be a silent fallback to software at every start
+            String why = VideoSources.unknownDecoder(choice);
+            if (why != null) {
+                s.error("decoder", why);
+            }
+        }
+        if (d.software() && required) {
+            s.error("decoder_required", "needs a hardware decoder: source.decoder is software");
+        }
+        return d;
     }
 
     /** {@code source.reconnect} over {@link Reconnect#DEFAULTS}. */

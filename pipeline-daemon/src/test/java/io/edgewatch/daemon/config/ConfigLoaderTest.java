@@ -23,6 +23,7 @@ import io.edgewatch.core.sample.SampleRule;
 import io.edgewatch.core.sample.SampleStrategy;
 import io.edgewatch.inference.onnx.OnnxOptions;
 import io.edgewatch.inference.server.InferenceServerOptions;
+import io.edgewatch.source.Decoder;
 import io.edgewatch.source.Reconnect;
 import io.edgewatch.sink.roboflow.DatasetOptions;
 import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
@@ -55,7 +56,7 @@ class ConfigLoaderTest {
                 "lobby-file", "yard-1");
         assertThat(c.enabledCameras()).singleElement().satisfies(cam -> {
             assertThat(cam.source()).isEqualTo(new SourceConfig.TestPattern("testsrc2", 640, 480, 25, 0, Reconnect.DEFAULTS,
-                    Resolution.DEFAULT_MAX));
+                    Resolution.DEFAULT_MAX, Decoder.DEFAULT));
             assertThat(cam.inference().type()).isEqualTo("motion");
             assertThat(cam.inference().maxInFlight()).isEqualTo(1);
             assertThat(cam.frequency()).isEqualTo(Duration.ofSeconds(5));
@@ -118,7 +119,8 @@ class ConfigLoaderTest {
         assertThat(b.modelId()).isEqualTo("m");
         assertThat(((OnnxDetector) b).options().classNames()).containsExactly("person", "bicycle");
         assertThat(((OnnxDetector) b).options().layout()).isEqualTo(OnnxOptions.Layout.YOLOV5);
-        assertThat(((OnnxDetector) b).options().provider()).isEqualTo(OnnxOptions.Provider.CUDA);
+        // the earlier key: cuda fell back to the CPU, as the list says now
+        assertThat(((OnnxDetector) b).options().providers()).containsExactly(OnnxOptions.Provider.CUDA, OnnxOptions.Provider.CPU);
         assertThat(((OnnxDetector) b).options().confidence()).isEqualTo(0.25);
     }
 
@@ -337,6 +339,78 @@ class ConfigLoaderTest {
         assertThat(messages).anySatisfy(m -> assertThat(m).contains("inference.class_names_file: give class_names or class_names_file, not both"));
         assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:8:15: inference.input_size: must be a multiple of 32"));
         assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:9:23: inference.execution_provider: 'tensorrt' is not one of cpu, cuda"));
+    }
+
+    @Test
+    void executionProvidersAreAnOrderedListOfKnownNamesEachOnce() throws Exception {
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, new byte[] {1});
+        write("edgewatch.yaml", MAIN);
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference:
+                  type: onnx
+                  model: %s
+                  providers: [tensorrt, cuda, cpu]
+                """.formatted(model));
+        EdgewatchConfig c = new ConfigLoader(Map.of()).read(dir);
+        assertThat(((OnnxDetector) c.cameras().get(0).inference()).options().providers())
+                .containsExactly(OnnxOptions.Provider.TENSORRT, OnnxOptions.Provider.CUDA, OnnxOptions.Provider.CPU);
+
+        write("cameras/a.yaml", """
+                id: a
+                source: {type: test_pattern}
+                inference:
+                  type: onnx
+                  model: %s
+                  providers: [cuda, openvino]
+                """.formatted(model));
+        write("cameras/b.yaml", """
+                id: b
+                source: {type: test_pattern}
+                inference:
+                  type: onnx
+                  model: %s
+                  providers: [cuda, cuda]
+                  execution_provider: cuda
+                """.formatted(model));
+        List<String> messages = errors(Map.of()).stream().map(ConfigError::toString).toList();
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:6:14: inference.providers: 'openvino' is not one of"
+                + " tensorrt, cuda, cpu"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:7:23: inference.execution_provider: give providers"));
+    }
+
+    @Test
+    void aDecoderThisBuildDoesNotHaveOrARequiredSoftwareDecoderIsAnErrorWhereItIsWritten() throws Exception {
+        write("edgewatch.yaml", MAIN);
+        write("cameras/a.yaml", """
+                id: a
+                source:
+                  type: test_pattern
+                  decoder: h264_nvmpi
+                """);
+        write("cameras/b.yaml", """
+                id: b
+                source:
+                  type: test_pattern
+                  decoder: software
+                  decoder_required: true
+                """);
+        write("cameras/c.yaml", """
+                id: c
+                source:
+                  type: rtsp
+                  url: rtsp://cam/stream
+                  decoder: hevc_cuvid
+                  decoder_required: true
+                """);
+        List<String> messages = errors(Map.of()).stream().map(ConfigError::toString).toList();
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("a.yaml:4:12: source.decoder: this build of FFmpeg has no decoder"
+                + " named h264_nvmpi"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).contains("b.yaml:5:21: source.decoder_required: needs a hardware decoder"));
+        // a hardware decoder this build has is taken, required or not, whatever this machine has
+        assertThat(messages).noneSatisfy(m -> assertThat(m).contains("c.yaml").contains("decoder"));
     }
 
     @Test

@@ -49,9 +49,11 @@ public final class BlockingAdapter implements InferenceAdapter {
     /** Every detector made and not yet closed: one close each, whoever gets there first. */
     private final Set<BlockingDetector> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private final String executionProvider;
 
     private BlockingAdapter(String modelId, ModelType modelType, Supplier<BlockingDetector> factory,
-                            BlockingDetector shared, Scheduler workers) {
+                            BlockingDetector shared, Scheduler workers, String executionProvider) {
+        this.executionProvider = executionProvider;
         this.modelId = modelId;
         this.modelType = modelType;
         this.workers = workers;
@@ -69,11 +71,22 @@ public final class BlockingAdapter implements InferenceAdapter {
      */
     public static BlockingAdapter perThread(String modelId, ModelType type, Supplier<BlockingDetector> factory,
                                             Scheduler workers) {
-        return new BlockingAdapter(modelId, type, factory, null, workers);
+        return perThread(modelId, type, factory, workers, "cpu");
+    }
+
+    /** As above, on the named execution provider ({@code cpu}, {@code cuda}, {@code tensorrt}). */
+    public static BlockingAdapter perThread(String modelId, ModelType type, Supplier<BlockingDetector> factory,
+                                            Scheduler workers, String executionProvider) {
+        return new BlockingAdapter(modelId, type, factory, null, workers, executionProvider);
     }
 
     public static BlockingAdapter serial(String modelId, ModelType type, BlockingDetector detector, Scheduler workers) {
-        return new BlockingAdapter(modelId, type, null, detector, workers);
+        return new BlockingAdapter(modelId, type, null, detector, workers, "cpu");
+    }
+
+    @Override
+    public String executionProvider() {
+        return executionProvider;
     }
 
     @Override

@@ -31,6 +31,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
 import io.edgewatch.core.inference.Box;
 import io.edgewatch.core.inference.InferenceAdapter;
 import io.edgewatch.core.inference.InferenceException;
@@ -94,42 +95,86 @@ public final class OnnxModel implements AutoCloseable {
         this.metadataNames = parseNames(meta.get("names"));
     }
 
-    /** Loads a model once; the session is shared by every adapter made from it. */
+    /** Loads a model once on one provider; the session is shared by every adapter made from it. */
     public static OnnxModel load(Path file, OnnxOptions.Provider provider, int intraOpThreads, int inputSize) {
+        return load(file, List.of(provider), intraOpThreads, inputSize, null);
+    }
+
+    /**
+     * Loads a model once, on the first of {@code providers} that ONNX Runtime can run here: each is
+     * tried in turn, and one that is missing ({@code ORT_EP_FAIL}: the jar has no GPU build, or a
+     * library of it is missing) gives one WARN naming it and why, and the next is tried. None left
+     * is an error naming them all. TensorRT caches the engines it builds under {@code engineCache}
+     * (when not null), so a restart does not build them again. The session is shared by every
+     * adapter made from it.
+     */
+    public static OnnxModel load(Path file, List<OnnxOptions.Provider> providers, int intraOpThreads, int inputSize,
+                                 Path engineCache) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("ONNX model " + file + " does not exist or is not a file");
         }
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        OnnxOptions.Provider used = provider;
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (intraOpThreads > 0) {
-                options.setIntraOpNumThreads(intraOpThreads);
-            }
-            if (provider == OnnxOptions.Provider.CUDA) {
-                try {
-                    options.addCUDA(0);
-                } catch (OrtException | UnsatisfiedLinkError | IllegalArgumentException e) {
-                    used = OnnxOptions.Provider.CPU;
-                    log.warn("ONNX model {}: the CUDA execution provider is not available ({}); running on the CPU. "
-                            + "For the GPU, put ONNX Runtime's GPU build (com.microsoft.onnxruntime:onnxruntime_gpu, "
-                            + "or the Jetson wheel's libraries) on the class path with a matching CUDA", file, e.getMessage());
+        List<String> refused = new ArrayList<>();
+        for (OnnxOptions.Provider provider : providers) {
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                if (intraOpThreads > 0) {
+                    options.setIntraOpNumThreads(intraOpThreads);
                 }
+                try {
+                    addProvider(options, provider, engineCache);
+                } catch (OrtException | UnsatisfiedLinkError | IllegalArgumentException e) {
+                    refused.add(provider.label() + " (" + e.getMessage() + ")");
+                    log.warn("ONNX model {}: the {} execution provider is not available here ({}); {}", file, provider.label(),
+                            e.getMessage(), provider == providers.get(providers.size() - 1) ? "no other is listed"
+                                    : "trying " + providers.get(providers.indexOf(provider) + 1).label());
+                    continue;
+                }
+                OrtSession session = env.createSession(file.toString(), options);
+                try {
+                    OnnxModel model = new OnnxModel(file, env, session, provider, inputSize);
+                    log.info("ONNX model {}: input {}x{}, output {}, {} class names in its metadata, on the {} execution provider",
+                            file, model.inputWidth, model.inputHeight, Arrays.toString(model.outputShape),
+                            model.metadataNames.size(), provider.label());
+                    return model;
+                } catch (RuntimeException | OrtException e) {
+                    session.close();
+                    throw e;
+                }
+            } catch (OrtException e) {
+                throw new IllegalArgumentException("ONNX model " + file + " cannot be loaded: " + e.getMessage(), e);
             }
-            OrtSession session = env.createSession(file.toString(), options);
-            try {
-                OnnxModel model = new OnnxModel(file, env, session, used, inputSize);
-                log.info("ONNX model {}: input {}x{}, output {}, {} class names in its metadata, on the {}", file,
-                        model.inputWidth, model.inputHeight, Arrays.toString(model.outputShape),
-                        model.metadataNames.size(), used);
-                return model;
-            } catch (RuntimeException | OrtException e) {
-                session.close();
-                throw e;
-            }
-        } catch (OrtException e) {
-            throw new IllegalArgumentException("ONNX model " + file + " cannot be loaded: " + e.getMessage(), e);
         }
+        throw new IllegalArgumentException("ONNX model " + file + ": none of the execution providers " + labels(providers)
+                + " is available here: " + String.join("; ", refused) + ". For a GPU, put ONNX Runtime's GPU build on the class"
+                + " path (edgewatch-gpu.jar) or point onnxruntime.native_path at one built on the device; or add cpu to the list");
+    }
+
+    private static void addProvider(OrtSession.SessionOptions options, OnnxOptions.Provider provider, Path engineCache)
+            throws OrtException {
+        switch (provider) {
+            case CPU -> {
+                // ONNX Runtime's own kernels: nothing to add
+            }
+            case CUDA -> options.addCUDA(0);
+            case TENSORRT -> {
+                OrtTensorRTProviderOptions trt = new OrtTensorRTProviderOptions(0);
+                if (engineCache != null) {
+                    try {
+                        Files.createDirectories(engineCache);
+                    } catch (java.io.IOException e) {
+                        throw new IllegalArgumentException("its engine cache " + engineCache + " cannot be made: " + e, e);
+                    }
+                    trt.add("trt_engine_cache_enable", "1");
+                    trt.add("trt_engine_cache_path", engineCache.toString());
+                }
+                options.addTensorrt(trt);
+            }
+        }
+    }
+
+    private static String labels(List<OnnxOptions.Provider> providers) {
+        return "[" + String.join(", ", providers.stream().map(OnnxOptions.Provider::label).toList()) + "]";
     }
 
     public Path file() {
@@ -159,7 +204,8 @@ public final class OnnxModel implements AutoCloseable {
      */
     public InferenceAdapter adapter(String modelId, OnnxOptions options, Scheduler workers) {
         List<String> names = names(options);
-        return BlockingAdapter.perThread(modelId, ModelType.OBJECT_DETECTION, () -> new Detector(options, names), workers);
+        return BlockingAdapter.perThread(modelId, ModelType.OBJECT_DETECTION, () -> new Detector(options, names), workers,
+                provider.label());
     }
 
     /** A detector on the calling thread (one thread at a time), for loops and benchmarks; close it after. */

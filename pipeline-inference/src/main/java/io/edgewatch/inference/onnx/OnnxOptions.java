@@ -15,10 +15,11 @@ import java.util.Objects;
  * @param iouThreshold boxes of one class overlapping more than this are suppressed, 0 to 1
  * @param maxDetections most boxes per frame
  * @param layout how the output is laid out
- * @param provider where the model runs (ONNX Runtime's threads are the daemon's {@code onnx_threads}, given to {@link OnnxModel#load})
+ * @param providers where the model may run, in order of preference: each is tried in turn, the first that
+ *        loads runs it (ONNX Runtime's threads are the daemon's {@code onnx_threads}, given to {@link OnnxModel#load})
  */
 public record OnnxOptions(Path model, List<String> classNames, int inputSize, double confidence, double iouThreshold,
-                          int maxDetections, Layout layout, Provider provider) {
+                          int maxDetections, Layout layout, List<Provider> providers) {
 
     /** The output layouts of the common exports. */
     public enum Layout {
@@ -32,16 +33,30 @@ public record OnnxOptions(Path model, List<String> classNames, int inputSize, do
 
     /** Execution providers. */
     public enum Provider {
-        CPU,
-        /** NVIDIA GPUs (a Jetson); needs ONNX Runtime's GPU build on the class path, else CPU with a warning. */
-        CUDA
+        /** NVIDIA's TensorRT: needs ONNX Runtime's GPU build with TensorRT; its engines are cached under the storage folder. */
+        TENSORRT,
+        /** NVIDIA GPUs: needs ONNX Runtime's GPU build (x64) or one built on the device (a Jetson). */
+        CUDA,
+        /** ONNX Runtime's own CPU kernels: always there. */
+        CPU;
+
+        /** The name a configuration writes: {@code tensorrt}, {@code cuda}, {@code cpu}. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
+
+    /** Where a model runs unless told otherwise: the CPU. */
+    public static final List<Provider> DEFAULT_PROVIDERS = List.of(Provider.CPU);
 
     public OnnxOptions {
         Objects.requireNonNull(model, "model");
         classNames = classNames == null ? List.of() : List.copyOf(classNames);
         layout = layout == null ? Layout.AUTO : layout;
-        provider = provider == null ? Provider.CPU : provider;
+        providers = providers == null || providers.isEmpty() ? DEFAULT_PROVIDERS : List.copyOf(providers);
+        if (providers.stream().distinct().count() != providers.size()) {
+            throw new IllegalArgumentException("each execution provider may be listed once, not " + providers);
+        }
         if (inputSize < 0 || inputSize % 32 != 0) {
             throw new IllegalArgumentException("input size must be a multiple of 32 (or 0 for the model's), not " + inputSize);
         }
@@ -55,6 +70,6 @@ public record OnnxOptions(Path model, List<String> classNames, int inputSize, do
 
     /** Confidence 0.25, IoU 0.45, 300 boxes, the model's input size and names, layout from the shape, CPU. */
     public static OnnxOptions defaults(Path model) {
-        return new OnnxOptions(model, List.of(), 0, 0.25, 0.45, 300, Layout.AUTO, Provider.CPU);
+        return new OnnxOptions(model, List.of(), 0, 0.25, 0.45, 300, Layout.AUTO, DEFAULT_PROVIDERS);
     }
 }

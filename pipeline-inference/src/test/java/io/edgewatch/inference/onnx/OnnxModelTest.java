@@ -18,6 +18,12 @@ import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.edgewatch.core.frame.VideoFrame;
@@ -65,7 +71,7 @@ class OnnxModelTest {
     }
 
     private static OnnxOptions options(Path model, List<String> names, OnnxOptions.Layout layout) {
-        return new OnnxOptions(model, names, 0, 0.5, 0.3, 100, layout, OnnxOptions.Provider.CPU);
+        return new OnnxOptions(model, names, 0, 0.5, 0.3, 100, layout, OnnxOptions.DEFAULT_PROVIDERS);
     }
 
     private static List<Prediction> infer(InferenceAdapter adapter) {
@@ -156,13 +162,35 @@ class OnnxModelTest {
     }
 
     @Test
-    void cudaOnTheCpuBuildFallsBackToTheCpuAndStillDetects() throws IOException {
+    void theProvidersAreTriedInTurnOnTheCpuBuildTensorrtAndCudaFallBackWithAWarningEachAndTheCpuRunsIt() throws IOException {
         Path file = write("v8.onnx", SyntheticModels.colourDetector(false, null));
-        try (OnnxModel model = OnnxModel.load(file, OnnxOptions.Provider.CUDA, 1, 0);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(OnnxModel.class);
+        logger.addAppender(lines);
+        try (OnnxModel model = OnnxModel.load(file, List.of(OnnxOptions.Provider.TENSORRT, OnnxOptions.Provider.CUDA,
+                     OnnxOptions.Provider.CPU), 1, 0, dir.resolve("engines"));
              InferenceAdapter adapter = model.adapter("tiny/8", options(file, List.of("red", "green", "blue"),
                      OnnxOptions.Layout.AUTO), workers)) {
             assertThat(model.provider()).isEqualTo(OnnxOptions.Provider.CPU);
+            assertThat(adapter.executionProvider()).isEqualTo("cpu");
             assertTheHandWorkedAnswer(infer(adapter));
+        } finally {
+            logger.detachAppender(lines);
         }
+        List<String> warnings = lines.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(warnings).hasSize(2);
+        assertThat(warnings.get(0)).contains("the tensorrt execution provider is not available here", "trying cuda");
+        assertThat(warnings.get(1)).contains("the cuda execution provider is not available here", "trying cpu");
+        assertThat(lines.list).anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("on the cpu execution provider"));
+    }
+
+    @Test
+    void aGpuOnlyListOnTheCpuBuildIsAnErrorNamingEachProviderAndWhy() throws IOException {
+        Path file = write("v8.onnx", SyntheticModels.colourDetector(false, null));
+        assertThatThrownBy(() -> OnnxModel.load(file, List.of(OnnxOptions.Provider.CUDA), 1, 0, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("none of the execution providers [cuda] is available here")
+                .hasMessageContaining("cuda (").hasMessageContaining("add cpu to the list");
     }
 }

@@ -1,12 +1,14 @@
 package io.edgewatch.source.internal;
 
 import java.lang.reflect.Field;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
@@ -47,6 +49,8 @@ public final class FfmpegLog {
     private static final Pattern CONTEXT_ADDRESS = Pattern.compile(" @ 0x[0-9a-fA-F]+\\]");
     private static final Camera NOBODY = new Camera("-", 0);
     private static final ThreadLocal<Camera> CURRENT = new ThreadLocal<>();
+    /** Where this thread's lines go instead of the log, while {@link #quietly} runs. */
+    private static final ThreadLocal<List<String>> CAPTURED = new ThreadLocal<>();
     /** Camera by the address its decoder contexts carry in {@code opaque}. */
     private static final Map<Long, Camera> BY_TAG = new ConcurrentHashMap<>();
     private static final AtomicLong TAGS = new AtomicLong();
@@ -86,6 +90,25 @@ public final class FfmpegLog {
     /** Installs the callback (once, on first use of this class). */
     public static void install() {
         // the static initialiser did it
+    }
+
+    /**
+     * Runs {@code work} with the lines FFmpeg logs on this thread kept in {@code lines} (tidied,
+     * redacted) instead of logged: for a probe whose failure is expected, or whose reason is wanted
+     * in a message of its own.
+     */
+    public static <T> T quietly(Supplier<T> work, List<String> lines) {
+        List<String> before = CAPTURED.get();
+        CAPTURED.set(lines);
+        try {
+            return work.get();
+        } finally {
+            if (before == null) {
+                CAPTURED.remove();
+            } else {
+                CAPTURED.set(before);
+            }
+        }
     }
 
     /** The log of one camera's source; lives as long as the source. */
@@ -198,6 +221,11 @@ public final class FfmpegLog {
             try {
                 String raw = message.getString();
                 if (raw.isBlank()) {
+                    return;
+                }
+                List<String> captured = CAPTURED.get();
+                if (captured != null) {
+                    captured.add(Redactor.redact(tidy(raw)));
                     return;
                 }
                 long context = contextAddress(raw);

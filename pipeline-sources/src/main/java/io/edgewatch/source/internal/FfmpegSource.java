@@ -2,8 +2,11 @@ package io.edgewatch.source.internal;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -29,8 +32,11 @@ import org.slf4j.LoggerFactory;
 import io.edgewatch.core.frame.FramePool;
 import io.edgewatch.core.frame.VideoFrame;
 import io.edgewatch.core.secret.Redactor;
+import io.edgewatch.core.source.FrameGate;
 import io.edgewatch.core.source.FrameSource;
 import io.edgewatch.core.source.SourceStatus;
+import io.edgewatch.source.Decoder;
+import io.edgewatch.source.DecoderException;
 import io.edgewatch.source.Reconnect;
 import io.edgewatch.source.Resolution;
 import io.edgewatch.source.SourceException;
@@ -76,6 +82,13 @@ public final class FfmpegSource implements FrameSource {
     private final FfmpegLog.Camera ffmpegLog;
     /** The last connection was abandoned by the watchdog. */
     private final AtomicBoolean abandoned = new AtomicBoolean();
+    private final AtomicLong converted = new AtomicLong();
+    /** The video decoder of the last connection, as FFmpeg opened it; null before the first. */
+    private final AtomicReference<String> decoderInUse = new AtomicReference<>();
+    /** Connections that fell back from the hardware decoder asked for to software. */
+    private final AtomicLong fallbacks = new AtomicLong();
+    /** Decoders whose fallback this camera has warned of. */
+    private final Set<String> warnedFallback = ConcurrentHashMap.newKeySet();
 
     public FfmpegSource(SourceOptions options) {
         this.options = options;
@@ -115,10 +128,44 @@ public final class FfmpegSource implements FrameSource {
      * grabber if it ever returns) and replaced.
      */
     @Override
+    public String decoder() {
+        return decoderInUse.get();
+    }
+
+    @Override
+    public long decoderFallbacks() {
+        return fallbacks.get();
+    }
+
+    /** True when opening failed in the decoder ({@code avcodec_open2}), not in reaching the input. */
+    static boolean isDecoderFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("avcodec_open2")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Frames converted to BGR and copied since this source was made; a frame its gate skipped is not. */
+    public long framesConverted() {
+        return converted.get();
+    }
+
+    @Override
     public Flux<VideoFrame> frames() {
+        return frames(FrameGate.ALL);
+    }
+
+    /**
+     * As {@link #frames()}; a frame {@code gate} does not keep is grabbed and decoded (the decoder
+     * needs every frame) but never converted to BGR nor copied: it comes as a skipped frame.
+     */
+    @Override
+    public Flux<VideoFrame> frames(FrameGate gate) {
         Reconnect reconnect = options.reconnect();
         if (!options.live() || reconnect == null) {
-            return Flux.defer(() -> attempt(new AtomicLong()))
+            return Flux.defer(() -> attempt(new AtomicLong(), gate, () -> { }))
                     .doOnComplete(() -> change(SourceStatus.State.STOPPED, null))
                     .doOnError(e -> change(SourceStatus.State.FAILED, e.getMessage()));
         }
@@ -128,7 +175,7 @@ public final class FfmpegSource implements FrameSource {
             AtomicLong sequence = new AtomicLong();
             return Flux.defer(() -> {
                         Sinks.One<Boolean> opened = Sinks.one();
-                        return watchdog(attempt(sequence, () -> opened.tryEmitValue(true)), opened.asMono(), reconnect,
+                        return watchdog(attempt(sequence, gate, () -> opened.tryEmitValue(true)), opened.asMono(), reconnect,
                                 Schedulers.parallel());
                     })
                     .doOnError(TimeoutException.class, e -> abandoned.set(true))
@@ -138,6 +185,10 @@ public final class FfmpegSource implements FrameSource {
                     .concatWith(Flux.error(() -> new SourceException("camera " + options.cameraId() + ": "
                             + options.description() + " ended", null)))
                     .retryWhen(Retry.from(signals -> signals.concatMap(signal -> {
+                        if (signal.failure() instanceof DecoderException) {
+                            // the decoder the camera must use does not open: trying again would not help
+                            return Mono.error(signal.failure());
+                        }
                         SourceStatus now = status.get();
                         // on the monotonic clock: a wall clock stepped back never made a stream healthy again
                         if (now.state() == SourceStatus.State.STREAMING
@@ -148,6 +199,7 @@ public final class FfmpegSource implements FrameSource {
                         reconnecting(signal.failure(), delay);
                         return Mono.delay(Duration.ofMillis(delay));
                     })))
+                    .doOnError(DecoderException.class, e -> change(SourceStatus.State.FAILED, e.getMessage()))
                     .doOnCancel(() -> change(SourceStatus.State.STOPPED, null))
                     .doOnComplete(() -> change(SourceStatus.State.STOPPED, null));
         });
@@ -207,13 +259,9 @@ public final class FfmpegSource implements FrameSource {
         }
     }
 
-    /** One connection: a grabber on a thread of its own, from open to close. */
-    private Flux<VideoFrame> attempt(AtomicLong sequence) {
-        return attempt(sequence, () -> { });
-    }
-
     /**
-     * As above; {@code onOpen} runs once the grabber has opened, before its first frame. A
+     * One connection: a grabber on a thread of its own, from open to close, converting the frames
+     * {@code gate} keeps; {@code onOpen} runs once the grabber has opened, before its first frame. A
      * camera's connection opens only once its previous one (of this source or of the source it
      * replaced at a reload) has closed: a cancelled grabber closes only when its native call
      * returns (FFmpeg's connect or read timeout), and opening beside it piled sessions and threads
@@ -221,7 +269,7 @@ public final class FfmpegSource implements FrameSource {
      * stuck in native code for longer is abandoned, as the watchdog abandons it; one the watchdog
      * abandoned is not waited for.
      */
-    private Flux<VideoFrame> attempt(AtomicLong sequence, Runnable onOpen) {
+    private Flux<VideoFrame> attempt(AtomicLong sequence, FrameGate gate, Runnable onOpen) {
         return Flux.defer(() -> {
             CompletableFuture<Void> mine = new CompletableFuture<>();
             CompletableFuture<Void> previous = SESSIONS.put(options.cameraId(), mine);
@@ -240,7 +288,7 @@ public final class FfmpegSource implements FrameSource {
             return previousClosed
                     .thenMany(Flux.defer(() -> {
                         opened[0] = true;
-                        return session(sequence, onOpen, mine);
+                        return session(sequence, gate, onOpen, mine);
                     }))
                     .doFinally(signal -> {
                         if (!opened[0]) {
@@ -266,7 +314,7 @@ public final class FfmpegSource implements FrameSource {
     }
 
     /** One grabber on a thread of its own; {@code done} completes once the thread has closed it. */
-    private Flux<VideoFrame> session(AtomicLong sequence, Runnable onOpen, CompletableFuture<Void> done) {
+    private Flux<VideoFrame> session(AtomicLong sequence, FrameGate gate, Runnable onOpen, CompletableFuture<Void> done) {
         return Flux.defer(() -> {
             String threadName = "edgewatch-source-" + options.cameraId() + "-" + THREADS.incrementAndGet();
             ExecutorService owner = Executors.newSingleThreadExecutor(r -> {
@@ -277,7 +325,7 @@ public final class FfmpegSource implements FrameSource {
             Scheduler scheduler = Schedulers.fromExecutorService(owner, threadName);
             return Flux.<VideoFrame, Session>generate(() -> {
                         ffmpegLog.bind();
-                        Session opened = open(sequence);
+                        Session opened = open(sequence, gate);
                         onOpen.run();
                         return opened;
                     }, Session::next, session -> closeOnOwner(session, owner, threadName))
@@ -294,11 +342,11 @@ public final class FfmpegSource implements FrameSource {
         });
     }
 
-    private Session open(AtomicLong sequence) {
+    private Session open(AtomicLong sequence, FrameGate gate) {
         if (status.get().state() != SourceStatus.State.RECONNECTING) {
             change(SourceStatus.State.CONNECTING, null);
         }
-        Session s = new Session(sequence);
+        Session s = new Session(sequence, gate);
         s.start();
         change(SourceStatus.State.STREAMING, null);
         return s;
@@ -325,6 +373,7 @@ public final class FfmpegSource implements FrameSource {
         private final BgrConverter converter = new BgrConverter();
         private final FramePool pool = new FramePool(POOLED_FRAMES);
         private final AtomicLong sequence;
+        private final FrameGate gate;
         private long framesThisPass;
         private long passStarted;
         private int passes;
@@ -337,16 +386,127 @@ public final class FfmpegSource implements FrameSource {
         /** Set from any thread when the session is to close: a looping pause ends. */
         private volatile boolean closing;
 
-        Session(AtomicLong sequence) {
+        Session(AtomicLong sequence, FrameGate gate) {
             this.sequence = sequence;
+            this.gate = gate;
         }
 
         void start() {
+            FFmpegFrameGrabber g = openWith(options.decoder());
+            decoderInUse.set(g.getVideoCodecName());
+            ffmpegLog.tag(g);
+            grabber = g;
+            framesThisPass = 0;
+            passStarted = System.nanoTime();
+            if (passes++ == 0) {
+                log.info("camera {}: opened {} ({}x{}, {} fps, decoder {})", options.cameraId(), options.description(),
+                        g.getImageWidth(), g.getImageHeight(), String.format(Locale.ROOT, "%.2f", g.getFrameRate()),
+                        g.getVideoCodecName());
+            } else {
+                log.debug("camera {}: opened {} again (pass {})", options.cameraId(), options.description(), passes);
+            }
+        }
+
+        /**
+         * The grabber, opened with the decoder {@code d} asks for ({@link Decoder}): a hardware
+         * decoder that fails to open falls back to software (one WARN per camera, counted) unless
+         * it is required.
+         */
+        private FFmpegFrameGrabber openWith(Decoder d) {
+            if (d.software()) {
+                return open(null);
+            }
+            if (d.named()) {
+                // asked for by name: tried at every connection (its failure may be this stream's, a codec it does not decode)
+                FFmpegFrameGrabber g = tryDecoder(d.choice(), d.required(), false);
+                return g != null ? g : open(null);
+            }
+            FFmpegFrameGrabber soft = open(null);
+            String codec = soft.getVideoCodecName();
+            List<String> candidates = HardwareDecoders.candidates(codec);
+            if (candidates.isEmpty()) {
+                if (d.required()) {
+                    closeQuietly(soft);
+                    throw new DecoderException("camera " + options.cameraId() + ": no hardware decoder for " + codec
+                            + " opens on this machine (source.decoder: auto); source.decoder_required is true, so the camera stops",
+                            null);
+                }
+                return soft;
+            }
+            // the stream's codec is known now: open it again with a hardware decoder for it
+            closeQuietly(soft);
+            for (String name : candidates) {
+                FFmpegFrameGrabber g = tryDecoder(name, false, true);
+                if (g != null) {
+                    return g;
+                }
+            }
+            if (d.required()) {
+                throw new DecoderException("camera " + options.cameraId() + ": no hardware decoder for " + codec + " opened ("
+                        + String.join(", ", candidates) + "); source.decoder_required is true, so the camera stops", null);
+            }
+            return open(null);
+        }
+
+        /**
+         * The grabber opened with decoder {@code name}, or null when that decoder could not be opened
+         * (then it fell back: warned and counted), or a {@link DecoderException} when it is
+         * {@code required}. A failure to open the input itself is thrown as it is. With
+         * {@code remember}, a failure is kept for the process ({@code auto}'s candidates are made
+         * for the stream's codec, so their failure is the machine's).
+         */
+        private FFmpegFrameGrabber tryDecoder(String name, boolean required, boolean remember) {
+            List<String> lines = new ArrayList<>();
+            FFmpegFrameGrabber g;
+            try {
+                g = FfmpegLog.quietly(() -> open(name), lines);
+            } catch (SourceException e) {
+                if (!isDecoderFailure(e)) {
+                    lines.forEach(line -> log.error("camera {}: {}", options.cameraId(), line));
+                    throw e;
+                }
+                String why = lines.stream().filter(l -> l.startsWith("[" + name + "]")).map(l -> l.substring(name.length() + 2).strip())
+                        .reduce((a, b) -> a + "; " + b).orElse(Streams.withoutJavacvHints(e.getMessage()));
+                if (remember) {
+                    HardwareDecoders.failed(name, why);
+                }
+                return decoderFailed(name, why, required);
+            }
+            String actual = g.getVideoCodecName();
+            if (!name.equals(actual)) {
+                closeQuietly(g);
+                String why = "FFmpeg opened " + actual + " instead";
+                if (remember) {
+                    HardwareDecoders.failed(name, why);
+                }
+                return decoderFailed(name, why, required);
+            }
+            return g;
+        }
+
+        private FFmpegFrameGrabber decoderFailed(String name, String why, boolean required) {
+            fallbacks.incrementAndGet();
+            if (required) {
+                throw new DecoderException("camera " + options.cameraId() + ": decoder " + name + " could not be opened for "
+                        + options.description() + " (" + why + "); source.decoder_required is true, so the camera stops", null);
+            }
+            if (warnedFallback.add(name)) {
+                log.warn("camera {}: decoder {} could not be opened for {} ({}); decoding in software instead (not tried again"
+                        + " until a restart)", options.cameraId(), name, options.description(), why);
+            }
+            return null;
+        }
+
+        /** A grabber opened on the input, with decoder {@code decoderName} (null: FFmpeg's own for the codec). */
+        private FFmpegFrameGrabber open(String decoderName) {
             FFmpegFrameGrabber g = new FFmpegFrameGrabber(options.input());
             if (options.format() != null) {
                 g.setFormat(options.format());
             }
             options.ffmpegOptions().forEach(g::setOption);
+            if (decoderName != null) {
+                g.setVideoCodecName(decoderName);
+            }
             // the decoder's own picture: converted to BGR by us, straight into a buffer the frame owns
             g.setImageMode(FrameGrabber.ImageMode.RAW);
             try {
@@ -362,16 +522,7 @@ public final class FfmpegSource implements FrameSource {
                 throw new SourceException("camera " + options.cameraId() + ": " + options.description()
                         + " has no video stream" + (streams.isEmpty() ? "" : " (it has: " + streams + ")"), null);
             }
-            ffmpegLog.tag(g);
-            grabber = g;
-            framesThisPass = 0;
-            passStarted = System.nanoTime();
-            if (passes++ == 0) {
-                log.info("camera {}: opened {} ({}x{}, {} fps)", options.cameraId(), options.description(),
-                        g.getImageWidth(), g.getImageHeight(), String.format(Locale.ROOT, "%.2f", g.getFrameRate()));
-            } else {
-                log.debug("camera {}: opened {} again (pass {})", options.cameraId(), options.description(), passes);
-            }
+            return g;
         }
 
         Session next(SynchronousSink<VideoFrame> sink) {
@@ -396,14 +547,23 @@ public final class FfmpegSource implements FrameSource {
                     sink.complete();
                     return this;
                 }
+                framesThisPass++;
+                long timestamp = grabber.getTimestamp();
+                long decoded = System.nanoTime();
+                if (!gate.keep(timestamp, decoded)) {
+                    // decoded, as the next frames need it, but never converted nor copied
+                    sink.next(VideoFrame.skipped(options.cameraId(), sequence.getAndIncrement(), decoded, Instant.now(),
+                            timestamp, decoded - begun));
+                    return this;
+                }
                 AVFrame picture = (AVFrame) frame.opaque;
                 Resolution out = fitted(picture.width(), picture.height());
                 // the grabber reuses its picture on the next grab: the frame gets a BGR buffer of its own
                 Mat copy = converter.convert(picture, pool, out.width(), out.height());
-                framesThisPass++;
+                converted.incrementAndGet();
                 long ready = System.nanoTime();
                 sink.next(new VideoFrame(options.cameraId(), sequence.getAndIncrement(), ready, Instant.now(),
-                        grabber.getTimestamp(), copy, pool, ready - begun));
+                        timestamp, copy, pool, ready - begun));
             } catch (SourceException e) {
                 sink.error(e);
             } catch (Exception | Error e) {
