@@ -197,6 +197,8 @@ class DaemonTest {
             Daemon.Reload r = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertThat(r.applied()).as(r.describe()).isFalse();
             assertThat(r.errors()).containsExactly("the daemon is stopping");
+            // the stopped camera's adapter is released on the release thread, just after its run ended
+            within(Duration.ofSeconds(10), () -> daemon.adaptersOpen() == 0);
             assertThat(daemon.adaptersOpen()).as("adapters of cameras started after the stop").isZero();
         }
         assertThat(ConfigFolder.reports(dir)).noneMatch(w -> w.get("camera_id").asText().equals("late"));

@@ -113,6 +113,9 @@ final class AlertHub {
 
     /** Waits up to {@code grace} for the alerts handed to the listeners so far to have reached them. */
     void flush(Duration grace) {
+        if (listeners.isEmpty()) {
+            return;
+        }
         try {
             listening.submit(() -> { }).get(grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException | ExecutionException e) {
