@@ -104,11 +104,27 @@ public final class Daemon implements AutoCloseable {
      */
     private final Map<String, CameraConfig> failedRuns = new LinkedHashMap<>();
     /**
+     * Cameras a reload stopped whose run outlasted its grace, by id: each keeps its id, health
+     * series, metadata and events until that run ends, and only then is removed or started with
+     * its new file ({@link Running#next}); guarded by {@link #running}.
+     */
+    private final Map<String, Running> stillStopping = new LinkedHashMap<>();
+    /**
      * Reloads run here, one at a time, on one thread: whoever asks (SIGHUP, a POST, the folder
      * watch) waits for an answer, never for a thread of a shared pool or a lock.
      */
     private final ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "edgewatch-reload");
+        t.setDaemon(true);
+        return t;
+    });
+    /**
+     * Adapters of ended runs are released here, in turn, off the thread that ended the run (a
+     * timer, a sink's writer, shared by every camera): closing a shared ONNX session waits for the
+     * runs still on it.
+     */
+    private final ExecutorService releases = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "edgewatch-release");
         t.setDaemon(true);
         return t;
     });
@@ -142,6 +158,10 @@ public final class Daemon implements AutoCloseable {
         volatile boolean replaced;
         /** Ended with an error: a reload starts it again even when its file did not change. */
         volatile boolean failed;
+        /** Its run ended; guarded by {@link #running}. */
+        boolean ended;
+        /** Still stopping after a reload's grace: the file to start once it ends, null when it was removed; guarded by {@link #running}. */
+        CameraConfig next;
 
         Running(CameraConfig config) {
             this.config = config;
@@ -316,11 +336,12 @@ public final class Daemon implements AutoCloseable {
             synchronized (running) {
                 if (stopping) {
                     // a reload that raced the stop: the camera would run only to write an empty window
-                    wiring.release(r.adapter);
+                    release(r.adapter);
                     return false;
                 }
                 running.put(camera.id(), r);
             }
+            runs.add(r);
             r.done.subscribe();
             return true;
         } catch (RuntimeException e) {
@@ -394,11 +415,15 @@ public final class Daemon implements AutoCloseable {
     /**
      * A camera's run ended (its last window written): it leaves the running set and its adapter is
      * released, whatever ended it (a reload, an error, the end of its file): a reload that starts it
-     * again makes a new one. The adapter's close does not wait for a detection still running (that
-     * one closes its detector when it returns), so this never stalls the thread that ended the run.
+     * again makes a new one. The release runs on the {@code edgewatch-release} thread (closing a
+     * shared session waits for the runs on it), so this never stalls the thread that ended the run.
      */
     private void ended(Running r) {
+        boolean lingered;
         synchronized (running) {
+            runs.remove(r);
+            r.ended = true;
+            lingered = stillStopping.remove(r.config.id(), r);
             if (running.get(r.config.id()) == r) {
                 running.remove(r.config.id());
                 heartbeats.ended(r.config.id());
@@ -408,7 +433,60 @@ public final class Daemon implements AutoCloseable {
             }
             endIfIdle(!r.replaced);
         }
-        wiring.release(r.adapter);
+        release(r.adapter);
+        if (lingered) {
+            try {
+                // on the reload thread, in turn with the reloads: one of them may have changed what comes next
+                reloads.execute(() -> afterStop(r));
+            } catch (RejectedExecutionException e) {
+                // the daemon is closing: nothing starts, nothing is left to remove
+            }
+        }
+    }
+
+    /** Releases {@code adapter} on the release thread (at once, here, once the daemon closes). */
+    private void release(InferenceAdapter adapter) {
+        try {
+            releases.execute(() -> wiring.release(adapter));
+        } catch (RejectedExecutionException e) {
+            wiring.release(adapter);
+        }
+    }
+
+    /**
+     * A camera that outlasted a reload's grace has ended (its last window written with its
+     * metadata): now it leaves (health series, metadata and events removed) or, when a file for it
+     * is wanted, that file starts. Runs on the reload thread.
+     */
+    private void afterStop(Running r) {
+        String id = r.config.id();
+        CameraConfig next;
+        synchronized (running) {
+            next = r.next;
+        }
+        if (next == null) {
+            health.remove(id, true);
+            metadata.remove(id);
+            events.remove(id);
+            log.info("camera {}: its last run, stopped by a reload, ended; removed", id);
+            return;
+        }
+        health.remove(id, false);
+        if (stopping) {
+            return;
+        }
+        synchronized (running) {
+            launching = true;
+        }
+        try {
+            remember(next);
+            log.info("camera {}: its last run, stopped by a reload, ended; starting its new file", id);
+            launch(next);
+        } finally {
+            synchronized (running) {
+                launching = false;
+            }
+        }
     }
 
     /**
@@ -506,6 +584,10 @@ public final class Daemon implements AutoCloseable {
         // the cameras running, and those that ended by themselves (a file read to its end: not read again unless changed)
         Map<String, CameraConfig> now = new LinkedHashMap<>();
         Map<String, CameraConfig> failedBefore = new LinkedHashMap<>();
+        Map<String, CameraConfig> wanted = new LinkedHashMap<>();
+        next.enabledCameras().forEach(c -> wanted.put(c.id(), c));
+        // cameras still stopping since an earlier reload: what starts once they end follows this one
+        List<String> lingering = new ArrayList<>();
         synchronized (running) {
             now.putAll(endedByItself);
             running.forEach((id, r) -> now.put(id, r.config));
@@ -514,27 +596,43 @@ public final class Daemon implements AutoCloseable {
                     failedBefore.put(id, c);
                 }
             });
+            stillStopping.forEach((id, r) -> {
+                r.next = wanted.get(id);
+                lingering.add(id);
+            });
         }
-        Map<String, CameraConfig> wanted = new LinkedHashMap<>();
-        next.enabledCameras().forEach(c -> wanted.put(c.id(), c));
+        Map<String, CameraConfig> diffed = new LinkedHashMap<>(wanted);
+        lingering.forEach(id -> {
+            now.remove(id);
+            failedBefore.remove(id);
+            diffed.remove(id);
+        });
         List<String> added = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         List<String> changed = new ArrayList<>();
         // cameras that failed start again (a file unchanged may be a camera back online); their
         // health series, still registered, go first, as a changed camera's do
         List<String> retried = new ArrayList<>();
-        wanted.keySet().stream().filter(id -> !now.containsKey(id))
+        diffed.keySet().stream().filter(id -> !now.containsKey(id))
                 .forEach(id -> (failedBefore.containsKey(id) ? retried : added).add(id));
+        Map<String, InferenceAdapter> adapters = new LinkedHashMap<>();
+        synchronized (running) {
+            running.forEach((id, r) -> adapters.put(id, r.adapter));
+        }
         now.forEach((id, c) -> {
-            if (!wanted.containsKey(id)) {
+            if (!diffed.containsKey(id)) {
                 removed.add(id);
-            } else if (!wanted.get(id).equals(c)) {
+            } else if (!diffed.get(id).equals(c)) {
+                changed.add(id);
+            } else if (adapters.containsKey(id) && wiring.modelChanged(adapters.get(id))) {
+                // the same file, but the model it names was replaced: restarted on a session of the new one
+                log.info("camera {}: its model file changed", id);
                 changed.add(id);
             }
         });
         int unchanged = now.size() - removed.size() - changed.size();
         // a failed camera whose file is gone leaves for good, like a running one
-        failedBefore.keySet().stream().filter(id -> !wanted.containsKey(id)).forEach(removed::add);
+        failedBefore.keySet().stream().filter(id -> !diffed.containsKey(id)).forEach(removed::add);
         List<Running> stopped = new ArrayList<>();
         synchronized (running) {
             for (String id : concat(removed, changed)) {
@@ -551,14 +649,29 @@ public final class Daemon implements AutoCloseable {
         }
         // all at once, then wait: each closes and writes its open window
         stopped.forEach(r -> r.stop.tryEmitValue(Boolean.TRUE));
+        List<String> slow = new ArrayList<>();
         for (Running r : stopped) {
             try {
-                r.done.block(RELOAD_STOP_GRACE);
+                r.done.block(reloadStopGrace);
             } catch (RuntimeException e) {
-                log.warn("camera {}: not stopped within {} s of the reload; starting its replacement anyway", r.config.id(),
-                        RELOAD_STOP_GRACE.toSeconds());
+                synchronized (running) {
+                    if (!r.ended) {
+                        // it keeps its id, series and metadata until its last window is written; its new file waits for that
+                        r.next = wanted.get(r.config.id());
+                        stillStopping.put(r.config.id(), r);
+                        slow.add(r.config.id());
+                    }
+                }
+                if (slow.contains(r.config.id())) {
+                    log.warn("camera {}: not stopped within {} s of the reload; {} once its last window is written",
+                            r.config.id(), reloadStopGrace.toSeconds(), wanted.containsKey(r.config.id())
+                                    ? "its new file starts" : "it is removed");
+                }
             }
         }
+        removed.removeAll(slow);
+        changed.removeAll(slow);
+        lingering.addAll(slow);
         for (String id : removed) {
             health.remove(id, true);
             metadata.remove(id);
@@ -595,7 +708,8 @@ public final class Daemon implements AutoCloseable {
             }
         }
         List<String> restart = needsRestart(started, next);
-        Reload result = new Reload(true, concat(retried, added), removed, changed, unchanged, restart, failed, List.of());
+        Reload result = new Reload(true, concat(retried, added), removed, changed, unchanged, restart, failed, lingering,
+                List.of());
         log.info("reload ({}): {}", trigger, result.describe());
         return result;
     }
@@ -638,12 +752,14 @@ public final class Daemon implements AutoCloseable {
      * @param unchanged how many running cameras went on untouched
      * @param needsRestart {@code edgewatch.yaml} settings that changed but apply only at the next start
      * @param failed cameras (started or restarted) that could not start
+     * @param stillStopping cameras whose stop outlasted the reload's grace: each keeps its id, series and metadata
+     *                      until its run ends, then leaves or starts its new file
      */
     public record Reload(boolean applied, List<String> started, List<String> stopped, List<String> restarted, int unchanged,
-                         List<String> needsRestart, List<String> failed, List<String> errors) {
+                         List<String> needsRestart, List<String> failed, List<String> stillStopping, List<String> errors) {
 
         static Reload refused(List<String> errors) {
-            return new Reload(false, List.of(), List.of(), List.of(), 0, List.of(), List.of(), errors);
+            return new Reload(false, List.of(), List.of(), List.of(), 0, List.of(), List.of(), List.of(), errors);
         }
 
         /** One line for the log. */
@@ -664,12 +780,17 @@ public final class Daemon implements AutoCloseable {
             if (!failed.isEmpty()) {
                 parts.add("could not start " + String.join(", ", failed) + " (see above)");
             }
+            if (!stillStopping.isEmpty()) {
+                parts.add("still stopping " + String.join(", ", stillStopping) + " (each leaves, or starts its new file, once its"
+                        + " last window is written)");
+            }
             parts.add(unchanged + " camera(s) unchanged");
             if (!needsRestart.isEmpty()) {
                 parts.add("edgewatch.yaml: " + String.join(", ", needsRestart) + " changed and take(s) a restart to apply"
                         + " (the running values stay)");
             }
-            return (started.isEmpty() && stopped.isEmpty() && restarted.isEmpty() && needsRestart.isEmpty() ? "nothing changed; " : "")
+            return (started.isEmpty() && stopped.isEmpty() && restarted.isEmpty() && needsRestart.isEmpty() && stillStopping.isEmpty()
+                    ? "nothing changed; " : "")
                     + String.join("; ", parts);
         }
 
@@ -684,6 +805,7 @@ public final class Daemon implements AutoCloseable {
                 n.put("unchanged", unchanged);
                 n.set("needs_restart", strings(needsRestart));
                 n.set("failed", strings(failed));
+                n.set("still_stopping", strings(stillStopping));
             } else {
                 n.set("errors", strings(errors));
             }
@@ -708,6 +830,16 @@ public final class Daemon implements AutoCloseable {
         return completion;
     }
 
+    /** How long a reload waits for the cameras it stops; tests shorten it. */
+    volatile Duration reloadStopGrace = RELOAD_STOP_GRACE;
+    /** Every camera run launched and not yet ended (a stop that outlasts a reload's grace included). */
+    private final java.util.Set<Running> runs = ConcurrentHashMap.newKeySet();
+
+    /** Camera runs under {@code id} launched and not yet ended: never more than one. */
+    int pipelines(String id) {
+        return (int) runs.stream().filter(r -> r.config.id().equals(id)).count();
+    }
+
     /** Runs as each reload starts, on its thread: tests hold a reload there. */
     volatile Runnable reloadStarted = () -> { };
     private final AtomicInteger reloadRequests = new AtomicInteger();
@@ -720,6 +852,25 @@ public final class Daemon implements AutoCloseable {
     /** Adapters made and not yet released: one per camera running (for tests of what reloads leave behind). */
     int adaptersOpen() {
         return wiring.adaptersOpen();
+    }
+
+    /** ONNX Runtime sessions open now, and loaded since the start. */
+    int onnxSessionsOpen() {
+        return wiring.onnxSessionsOpen();
+    }
+
+    int onnxSessionsLoaded() {
+        return wiring.onnxSessionsLoaded();
+    }
+
+    /** The frames in inference at once the running camera {@code id} is held to now; 0 when it does not run. */
+    int framesInFlight(String id) {
+        InferenceAdapter adapter;
+        synchronized (running) {
+            Running r = running.get(id);
+            adapter = r == null ? null : r.adapter;
+        }
+        return adapter == null ? 0 : wiring.framesInFlight(adapter);
     }
 
     /** Camera runs that failed or could not start, since the start. */
@@ -807,6 +958,8 @@ public final class Daemon implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // the alerts of the last windows reach the webhook and Vision Events before they close
+        health.flushAlerts(stopGrace);
         // deliveries in flight first, with their grace, so what was answered 2xx is deleted, not sent again
         if (roboflow != null) {
             roboflow.close(stopGrace);
@@ -830,6 +983,14 @@ public final class Daemon implements AutoCloseable {
         }
         health.close();
         healthStore.close();
+        releases.shutdown();
+        try {
+            if (!releases.awaitTermination(RELOAD_STOP_GRACE.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("adapters still being released after {} s; closing anyway", RELOAD_STOP_GRACE.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         wiring.close();
         if (outbox != null) {
             OutboxStats stats = outbox.stats();

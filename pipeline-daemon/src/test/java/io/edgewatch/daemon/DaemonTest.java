@@ -19,11 +19,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.edgewatch.daemon.config.ConfigLoader;
 import io.edgewatch.testkit.BadMedia;
+import io.edgewatch.testkit.InferenceServerStandIn;
+import io.edgewatch.testkit.SyntheticModels;
 
 /**
  * The daemon's lifecycle in process: what reloads and stops leave behind (adapters, health
@@ -48,6 +54,17 @@ class DaemonTest {
             aggregation:
               frequency: 1
             """;
+
+    /**
+     * FFmpeg's libraries loaded once here, on the test's thread: loaded by a camera's source thread,
+     * a stop that interrupts it mid-load leaves the classes failed for the rest of the JVM.
+     */
+    @BeforeAll
+    static void loadNatives() throws ClassNotFoundException {
+        for (String c : NativePreload.COMMON) {
+            Class.forName(c);
+        }
+    }
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
@@ -180,8 +197,231 @@ class DaemonTest {
             Daemon.Reload r = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertThat(r.applied()).as(r.describe()).isFalse();
             assertThat(r.errors()).containsExactly("the daemon is stopping");
+            // the stopped camera's adapter is released on the release thread, just after its run ended
+            within(Duration.ofSeconds(10), () -> daemon.adaptersOpen() == 0);
             assertThat(daemon.adaptersOpen()).as("adapters of cameras started after the stop").isZero();
         }
         assertThat(ConfigFolder.reports(dir)).noneMatch(w -> w.get("camera_id").asText().equals("late"));
+    }
+
+    /**
+     * A camera on an Inference Server stand-in that holds every answer for ten minutes: its stop
+     * waits for the frame in inference (timeout 10m) until the test stops the stand-in.
+     */
+    private static String held(InferenceServerStandIn server, String line) {
+        return """
+                id: held
+                source:
+                  type: test_pattern
+                  size: 160x120
+                  rate: 5
+                inference:
+                  type: roboflow
+                  url: %s
+                  model_id: parts/2
+                  timeout: 10m
+                aggregation:
+                  frequency: 1
+                metadata:
+                  line: %s
+                """.formatted(server.url(), line);
+    }
+
+    private static InferenceServerStandIn holdingServer() {
+        InferenceServerStandIn server = new InferenceServerStandIn();
+        server.answer(r -> InferenceServerStandIn.Answer.ok(InferenceServerStandIn.detections(r, "part", 0.9))
+                .after(Duration.ofMinutes(10)));
+        return server;
+    }
+
+    private static List<JsonNode> reportsOf(Path dir, String camera) throws Exception {
+        return ConfigFolder.reports(dir).stream().filter(w -> w.get("camera_id").asText().equals(camera)).toList();
+    }
+
+    @Test
+    void aChangedCameraWhoseStopOutlastsTheReloadGraceKeepsOnePipelineAndStartsItsNewFileWhenTheOldRunEnds() throws Exception {
+        try (InferenceServerStandIn server = holdingServer()) {
+            Path cfg = ConfigFolder.write(dir, "", held(server, "one"));
+            try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+                daemon.reloadStopGrace = Duration.ofSeconds(1);
+                await("a frame of held at the server", () -> !server.frames().isEmpty());
+                Files.writeString(cfg.resolve("cameras/cam.yaml"), held(server, "two"));
+                Daemon.Reload r = daemon.reload("the test");
+                assertThat(daemon.pipelines("held")).as("pipelines under one id while the old one stops").isEqualTo(1);
+                assertThat(r.json().path("still_stopping").toString()).as(r.describe()).isEqualTo("[\"held\"]");
+                // the old run's frame fails: its last window is written, and only then the new file starts
+                server.stop();
+                await("a window of held's new file", () -> {
+                    try {
+                        return Files.exists(dir.resolve("out/reports.jsonl"))
+                                && reportsOf(dir, "held").stream().anyMatch(w -> w.path("metadata").path("line").asText().equals("two"));
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                assertThat(daemon.pipelines("held")).as("pipelines under one id").isEqualTo(1);
+                daemon.stop();
+                daemon.completion().block(WAIT);
+            }
+            List<JsonNode> windows = reportsOf(dir, "held");
+            JsonNode lastOld = windows.stream().filter(w -> w.path("metadata").path("line").asText().equals("one"))
+                    .reduce((a, b) -> b).orElseThrow();
+            JsonNode firstNew = windows.stream().filter(w -> w.path("metadata").path("line").asText().equals("two"))
+                    .findFirst().orElseThrow();
+            assertThat(windows).as("every window of held has its metadata").allMatch(w -> w.path("metadata").has("line"));
+            assertThat(firstNew.get("window_start").asText()).as("the new run's first window starts after the old run's last")
+                    .isGreaterThanOrEqualTo(lastOld.get("window_end").asText());
+        }
+    }
+
+    @Test
+    void aRemovedCameraWhoseStopOutlastsTheReloadGraceKeepsItsMetadataAndSeriesUntilItsLastWindowThenLeaves() throws Exception {
+        try (InferenceServerStandIn server = holdingServer()) {
+            Path cfg = ConfigFolder.write(dir, "", held(server, "one"));
+            Files.writeString(cfg.resolve("cameras/steady.yaml"), STEADY);
+            try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+                String url = daemon.healthUrl().orElseThrow();
+                daemon.reloadStopGrace = Duration.ofSeconds(1);
+                await("a frame of held at the server", () -> !server.frames().isEmpty());
+                Files.delete(cfg.resolve("cameras/cam.yaml"));
+                Daemon.Reload r = daemon.reload("the test");
+                server.stop();
+                await("held's old run ended", () -> daemon.pipelines("held") == 0);
+                // a window of steady after held's end, so any write of held's last window is in
+                int steadyNow = reportsOf(dir, "steady").size();
+                await("two more windows of steady", () -> {
+                    try {
+                        return reportsOf(dir, "steady").size() >= steadyNow + 2;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                assertThat(get(url + "/metrics").lines().filter(l -> l.contains("camera=\"held\"")).toList())
+                        .as("the removed camera's series").isEmpty();
+                assertThat(get(url + "/api/cameras")).doesNotContain("\"held\"");
+                assertThat(r.json().path("still_stopping").toString()).as(r.describe()).isEqualTo("[\"held\"]");
+                daemon.stop();
+                daemon.completion().block(WAIT);
+            }
+            List<JsonNode> windows = reportsOf(dir, "held");
+            assertThat(windows).isNotEmpty().as("every window of held, its last one too, has its metadata")
+                    .allMatch(w -> w.path("metadata").path("line").asText().equals("one"));
+        }
+    }
+
+    private static final String RGB = "{0: 'red', 1: 'green', 2: 'blue'}";
+    /** As many characters as {@link #RGB}: the new model file has the old one's size. */
+    private static final String ROT = "{0: 'rot', 1: 'gruen', 2: 'blau'}";
+
+    /** An ONNX camera on colour bars: the colour detector sees the bars, named as the model's metadata says. */
+    private static String onnxCamera(String id, Path model) {
+        return """
+                id: %s
+                source:
+                  type: test_pattern
+                  pattern: smptebars
+                  size: 160x120
+                  rate: 5
+                inference:
+                  type: onnx
+                  model: %s
+                  confidence: 0.5
+                aggregation:
+                  frequency: 1
+                """.formatted(id, model);
+    }
+
+    private boolean sees(String camera, String... classes) {
+        try {
+            if (!Files.exists(dir.resolve("out/reports.jsonl"))) {
+                return false;
+            }
+            List<String> names = List.of(classes);
+            return reportsOf(dir, camera).stream().anyMatch(w -> {
+                for (JsonNode r : w.path("inference_results")) {
+                    if (names.contains(r.path("class_name").asText())) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void aReloadAfterItsModelFileIsReplacedRunsTheCameraOnASessionOfTheNewModelAndClosesTheOld() throws Exception {
+        Path model = Files.write(dir.resolve("model.onnx"), SyntheticModels.colourDetector(false, RGB));
+        Path cfg = ConfigFolder.write(dir, "", onnxCamera("bars", model));
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            await("the bars seen by the first model", () -> sees("bars", "red", "green", "blue"));
+            // replaced at the same path, same size: only its content tells
+            Files.write(model, SyntheticModels.colourDetector(false, ROT));
+            Daemon.Reload r = daemon.reload("the test");
+            within(Duration.ofSeconds(30), () -> sees("bars", "rot", "gruen", "blau"));
+            assertThat(sees("bars", "rot", "gruen", "blau")).as("the new model's classes after the reload (%s)", r.describe()).isTrue();
+            assertThat(r.restarted()).containsExactly("bars");
+            within(Duration.ofSeconds(10), () -> daemon.onnxSessionsOpen() <= 1);
+            assertThat(daemon.onnxSessionsOpen()).as("sessions open").isEqualTo(1);
+            assertThat(daemon.onnxSessionsLoaded()).as("sessions loaded").isEqualTo(2);
+            daemon.stop();
+            daemon.completion().block(WAIT);
+        }
+    }
+
+    @Test
+    void removingEveryCameraOfAModelClosesItsSession() throws Exception {
+        Path model = Files.write(dir.resolve("model.onnx"), SyntheticModels.colourDetector(false, RGB));
+        Path cfg = ConfigFolder.write(dir, "", onnxCamera("bars", model));
+        Files.writeString(cfg.resolve("cameras/bars2.yaml"), onnxCamera("bars2", model));
+        Files.writeString(cfg.resolve("cameras/steady.yaml"), STEADY);
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            await("both cameras see the bars", () -> sees("bars", "red", "green", "blue") && sees("bars2", "red", "green", "blue"));
+            assertThat(daemon.onnxSessionsOpen()).as("one session for two cameras of one model").isEqualTo(1);
+            Files.delete(cfg.resolve("cameras/cam.yaml"));
+            assertThat(daemon.reload("the test").stopped()).containsExactly("bars");
+            assertThat(daemon.onnxSessionsOpen()).as("sessions open while bars2 uses it").isEqualTo(1);
+            Files.delete(cfg.resolve("cameras/bars2.yaml"));
+            assertThat(daemon.reload("the test").stopped()).containsExactly("bars2");
+            within(Duration.ofSeconds(10), () -> daemon.onnxSessionsOpen() == 0);
+            assertThat(daemon.onnxSessionsOpen()).as("sessions open once no camera uses the model").isZero();
+            assertThat(daemon.onnxSessionsLoaded()).isEqualTo(1);
+            daemon.stop();
+            daemon.completion().block(WAIT);
+        }
+    }
+
+    @Test
+    void aRunningCameraTakesTheFramesInFlightOfTheThreadRuleAReloadChanges() throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        Assumptions.assumeTrue(cores >= 2, "the rule gives one camera all the cores only when there are two or more");
+        String hog = """
+                id: %s
+                source:
+                  type: test_pattern
+                  size: 160x120
+                  rate: 2
+                inference:
+                  type: hog
+                aggregation:
+                  frequency: 1
+                """;
+        Path cfg = ConfigFolder.write(dir, "", hog.formatted("first"));
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            // alone, its calls take every core (OpenCV's threads) and one frame at a time
+            await("first runs", () -> daemon.framesInFlight("first") > 0);
+            assertThat(daemon.framesInFlight("first")).as("frames in flight of the only HOG camera").isEqualTo(1);
+            // as many HOG cameras as cores: each call one thread, each camera inference.workers (2) frames
+            for (int i = 0; i < cores; i++) {
+                Files.writeString(cfg.resolve("cameras/more-" + i + ".yaml"), hog.formatted("more-" + i));
+            }
+            Daemon.Reload r = daemon.reload("the test");
+            assertThat(r.unchanged()).as(r.describe()).isEqualTo(1);
+            assertThat(daemon.framesInFlight("more-0")).as("a new camera's frames in flight").isEqualTo(2);
+            assertThat(daemon.framesInFlight("first")).as("the running camera's frames in flight after the reload").isEqualTo(2);
+            daemon.stop();
+            daemon.completion().block(WAIT);
+        }
     }
 }

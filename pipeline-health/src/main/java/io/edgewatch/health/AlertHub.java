@@ -10,6 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -23,8 +30,10 @@ import io.edgewatch.health.alert.Hysteresis;
 
 /**
  * Where every alert start and clear goes: the log ({@code ALERT} at WARN, clears at INFO), the
- * store, the history of the last {@value #HISTORY}, and each subscriber (the meters, the webhook),
- * on the thread that raised it. Also raises the daemon's own alerts, filed under
+ * store, the history of the last {@value #HISTORY} and each subscriber (the meters), on the thread
+ * that raised it; and each listener (the webhook, Vision Events: they write the outbox, an SQLite
+ * commit), in order, on one thread of their own ({@code edgewatch-alerts}), so a listener that is
+ * slow or blocks never holds up the pipeline thread that closed a window. Also raises the daemon's own alerts, filed under
  * {@link #DAEMON}: {@code delivery_stopped:NAME} while a delivery destination is stopped.
  */
 final class AlertHub {
@@ -44,6 +53,22 @@ final class AlertHub {
 
     private final HealthStore store;
     private final List<Consumer<AlertEvent>> subscribers = new CopyOnWriteArrayList<>();
+    private final List<Consumer<AlertEvent>> listeners = new CopyOnWriteArrayList<>();
+    /** Alerts waiting for the listeners at most; beyond, the newest are dropped (logged once per run of drops). */
+    static final int LISTENER_QUEUE = 10_000;
+    private final AtomicLong droppedForListeners = new AtomicLong();
+    /** The listeners' one thread, made at the first alert that has a listener. */
+    private final ThreadPoolExecutor listening = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(LISTENER_QUEUE), r -> {
+                Thread t = new Thread(r, "edgewatch-alerts");
+                t.setDaemon(true);
+                return t;
+            }, (r, pool) -> {
+                if (!pool.isShutdown() && droppedForListeners.getAndIncrement() == 0) {
+                    log.warn("alert listeners (webhook, Vision Events) are {} alerts behind: newer alerts are not handed to them",
+                            LISTENER_QUEUE);
+                }
+            });
     private final Deque<AlertEvent> history = new ArrayDeque<>();
     private final List<Destination> destinations = new CopyOnWriteArrayList<>();
     private final List<Storage> stores = new CopyOnWriteArrayList<>();
@@ -76,9 +101,52 @@ final class AlertHub {
         history.addAll(store.recentAlerts(HISTORY));
     }
 
-    /** Also hands every alert start and clear to {@code subscriber}. */
+    /** Also hands every alert start and clear to {@code subscriber}, on the thread that raised it (keep it quick). */
     void subscribe(Consumer<AlertEvent> subscriber) {
         subscribers.add(subscriber);
+    }
+
+    /** Also hands every alert start and clear to {@code listener}, in order, on the {@code edgewatch-alerts} thread. */
+    void listen(Consumer<AlertEvent> listener) {
+        listeners.add(listener);
+    }
+
+    /** Waits up to {@code grace} for the alerts handed to the listeners so far to have reached them. */
+    void flush(Duration grace) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        try {
+            listening.submit(() -> { }).get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException | ExecutionException e) {
+            // closed (or the queue full): nothing more to wait for
+        } catch (TimeoutException e) {
+            log.warn("alert listeners (webhook, Vision Events) still busy after {} s; going on", grace.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Hands the alerts already raised to the listeners (up to 5 s), then ends their thread. */
+    void close() {
+        listening.shutdown();
+        try {
+            if (!listening.awaitTermination(5, TimeUnit.SECONDS)) {
+                listening.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            listening.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void hand(AlertEvent e, Consumer<AlertEvent> s) {
+        try {
+            s.accept(e);
+        } catch (RuntimeException failed) {
+            log.error("camera {}: alert {} ({}) could not be handed to one of its subscribers: {}", e.cameraId(), e.signal(),
+                    e.firing() ? "firing" : "cleared", String.valueOf(failed), failed);
+        }
     }
 
     /**
@@ -87,12 +155,10 @@ final class AlertHub {
      */
     void publish(AlertEvent e) {
         for (Consumer<AlertEvent> s : subscribers) {
-            try {
-                s.accept(e);
-            } catch (RuntimeException failed) {
-                log.error("camera {}: alert {} ({}) could not be handed to one of its subscribers: {}", e.cameraId(), e.signal(),
-                        e.firing() ? "firing" : "cleared", String.valueOf(failed), failed);
-            }
+            hand(e, s);
+        }
+        if (!listeners.isEmpty()) {
+            listening.execute(() -> listeners.forEach(l -> hand(e, l)));
         }
         if (e.firing()) {
             log.warn("camera {}: ALERT {}: {}", e.cameraId(), e.signal(), e.message());

@@ -163,9 +163,12 @@ public final class Health implements AutoCloseable {
                         + " step and the next ones are labelled by the new clock", step.seconds(), step.before(), step.after()))));
     }
 
-    /** Also hands every alert start and clear to {@code listener} (a webhook), on the reporting thread. */
+    /**
+     * Also hands every alert start and clear to {@code listener} (the webhook, Vision Events), in
+     * order, on the {@code edgewatch-alerts} thread, never on the pipeline thread that raised it.
+     */
     public void onAlert(Consumer<AlertEvent> listener) {
-        hub.subscribe(listener);
+        hub.listen(listener);
     }
 
     /**
@@ -499,10 +502,16 @@ public final class Health implements AutoCloseable {
         };
     }
 
+    /** Waits up to {@code grace} for the alerts raised so far to have reached every {@link #onAlert} listener. */
+    public void flushAlerts(Duration grace) {
+        hub.flush(grace);
+    }
+
     @Override
     public void close() {
         mark(new HistoryMark(null, clock.instant(), HistoryMark.STOP, null));
         sampler.dispose();
+        hub.close();
         meters.close();
     }
 }

@@ -9,7 +9,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.assertj.core.api.Assertions;
@@ -20,6 +24,7 @@ import io.edgewatch.core.aggregate.LatencyStats;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.core.testing.MovingClock;
+import io.edgewatch.health.alert.AlertEvent;
 import io.edgewatch.health.alert.AlertOptions;
 import io.edgewatch.sink.outbox.OutboxStats;
 import reactor.netty.http.client.HttpClient;
@@ -416,6 +421,56 @@ class HealthTest {
             health.record(windowOf(clock.instant(), "person"));
             assertThat(health.scrape()).as("a class that comes back gets its gauges again")
                     .contains("edgewatch_confidence_mean{camera=\"cam-1\",class=\"person\",model=\"m/1\"} 0.6");
+        }
+    }
+
+    @Test
+    void aListenerThatBlocksHoldsNoWindowBackAndStillGetsEveryAlertInOrderOnTheAlertsThread() throws Exception {
+        AtomicReference<String> problem = new AtomicReference<>();
+        MovingClock clock = new MovingClock(T0);
+        CountDownLatch release = new CountDownLatch(1);
+        List<AlertEvent> heard = new CopyOnWriteArrayList<>();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        int windows = 12;
+        AtomicInteger recorded = new AtomicInteger();
+        CountDownLatch pipelineDone = new CountDownLatch(1);
+        try (Health health = new Health(clock)) {
+            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            health.storage("outbox", problem::get, Duration.ofSeconds(10));
+            // a webhook whose outbox append hangs (a disk that stalls): it blocks until the test lets it go
+            health.onAlert(e -> {
+                threads.add(Thread.currentThread().getName());
+                heard.add(e);
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            // the camera's pipeline thread closes windows; the store fails at windows 2-3 and 8-9: two fires, two clears (10 s later)
+            Thread pipeline = new Thread(() -> {
+                for (int i = 1; i <= windows; i++) {
+                    problem.set(i >= 2 && i <= 3 || i >= 8 && i <= 9 ? "cannot commit: [SQLITE_FULL] database or disk is full" : null);
+                    Instant end = T0.plusSeconds(5L * i);
+                    clock.set(end);
+                    health.record(window(end, 50, 50, 0));
+                    recorded.incrementAndGet();
+                }
+                pipelineDone.countDown();
+            }, "pipeline");
+            pipeline.start();
+            // a bound for a deadlock, not a rate: the pipeline thread never waits for the listener
+            pipelineDone.await(60, TimeUnit.SECONDS);
+            assertThat(recorded.get()).as("windows closed while a listener blocks").isEqualTo(windows);
+            assertThat(heard).as("the listener is still in its first call").hasSize(1);
+            release.countDown();
+            for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); heard.size() < 4 && System.nanoTime() < deadline; ) {
+                Thread.sleep(20);
+            }
+            assertThat(heard).as("every alert, in the order raised").extracting(AlertEvent::firing).containsExactly(true, false, true, false);
+            assertThat(heard).extracting(AlertEvent::signal).containsOnly("storage_full:outbox");
+            assertThat(heard).extracting(AlertEvent::at).isSorted();
+            assertThat(threads).as("the listener's thread").allMatch("edgewatch-alerts"::equals);
         }
     }
 }

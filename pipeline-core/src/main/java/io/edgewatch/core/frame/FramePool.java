@@ -18,6 +18,8 @@ public final class FramePool implements AutoCloseable {
 
     private final ArrayBlockingQueue<Mat> idle;
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** {@link #outstanding} summed over every pool of the process. */
+    private static final AtomicInteger OUTSTANDING_EVERYWHERE = new AtomicInteger();
     private volatile boolean closed;
 
     public FramePool(int capacity) {
@@ -27,6 +29,7 @@ public final class FramePool implements AutoCloseable {
     /** An idle buffer of that shape and type, or a new one. Its content is undefined. */
     public Mat take(int rows, int cols, int type) {
         outstanding.incrementAndGet();
+        OUTSTANDING_EVERYWHERE.incrementAndGet();
         Mat m;
         while ((m = idle.poll()) != null) {
             if (m.rows() == rows && m.cols() == cols && m.type() == type) {
@@ -40,6 +43,7 @@ public final class FramePool implements AutoCloseable {
     /** Takes back a buffer {@link #take} handed out; frees it when the pool is full or closed. */
     public void recycle(Mat m) {
         outstanding.decrementAndGet();
+        OUTSTANDING_EVERYWHERE.decrementAndGet();
         if (closed || !idle.offer(m)) {
             m.close();
             return;
@@ -57,6 +61,11 @@ public final class FramePool implements AutoCloseable {
     /** Buffers handed out by {@link #take} and not yet {@linkplain #recycle recycled}: frames still held. */
     public int outstanding() {
         return outstanding.get();
+    }
+
+    /** Buffers handed out and not yet given back, over every pool of the process (every camera's, past and present). */
+    public static int outstandingEverywhere() {
+        return OUTSTANDING_EVERYWHERE.get();
     }
 
     /** Frees the idle buffers; buffers that come back later are freed at once. Idempotent. */

@@ -47,6 +47,7 @@ public final class CameraPipeline {
     private final LastFrame last;
     private final FrameTap tap;
     private final ReportBuffer buffer;
+    private final InFlightLimit maxInFlight;
 
     public CameraPipeline(PipelineOptions options, FrameSource source, InferenceAdapter adapter,
                           List<ReportSink> sinks) {
@@ -69,6 +70,17 @@ public final class CameraPipeline {
         this.last = last;
         this.tap = last.isOn() ? last.andThen(tap) : tap;
         this.buffer = new ReportBuffer(options.cameraId(), options.reportBuffer());
+        this.maxInFlight = new InFlightLimit(options.maxInFlight());
+    }
+
+    /** Frames in inference at once from now on (a reload's new share of the cores); the running camera follows. */
+    public void maxInFlight(int frames) {
+        maxInFlight.set(frames);
+    }
+
+    /** Frames in inference at once now. */
+    public int maxInFlight() {
+        return maxInFlight.get();
     }
 
     /** The last inferred frame and its result, while the camera runs. */
@@ -109,7 +121,7 @@ public final class CameraPipeline {
                     })
                     .takeUntilOther(stop)
                     .transform(FramePacing.gated());
-            InferenceStage inference = InferenceStage.create(options.cameraId(), adapter, options.maxInFlight(),
+            InferenceStage inference = InferenceStage.create(options.cameraId(), adapter, maxInFlight,
                     options.inferenceTimeout(), options.window().scheduler(), tap);
             if (!source.live()) {
                 // a file is read losslessly and a little ahead; the source thread only grabs and

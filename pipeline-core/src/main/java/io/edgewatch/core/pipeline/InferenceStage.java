@@ -3,6 +3,7 @@ package io.edgewatch.core.pipeline;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import org.slf4j.Logger;
@@ -37,7 +38,10 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
     private static final long FAILURE_LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
 
     private final InferenceAdapter adapter;
-    private final int maxInFlight;
+    /** The ordered merge's own bound: above any limit a camera file can set ({@code max_in_flight} is at most 256). */
+    static final int MERGE_CONCURRENCY = 256;
+
+    private final InFlightLimit maxInFlight;
     private final Duration timeout;
     private final Scheduler timer;
     private final String cameraId;
@@ -45,11 +49,8 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
     private long lastFailureLogNanos;
     private long failuresSinceLog;
 
-    private InferenceStage(String cameraId, InferenceAdapter adapter, int maxInFlight, Duration timeout,
+    private InferenceStage(String cameraId, InferenceAdapter adapter, InFlightLimit maxInFlight, Duration timeout,
                            Scheduler timer, FrameTap tap) {
-        if (maxInFlight < 1) {
-            throw new IllegalArgumentException("maxInFlight must be at least 1, was " + maxInFlight);
-        }
         this.cameraId = cameraId;
         this.adapter = adapter;
         this.maxInFlight = maxInFlight;
@@ -61,11 +62,17 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
     /** The stage for one camera; {@code timer} runs the timeouts. */
     public static InferenceStage create(String cameraId, InferenceAdapter adapter, int maxInFlight,
                                         Duration timeout, Scheduler timer) {
-        return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer, FrameTap.NONE);
+        return new InferenceStage(cameraId, adapter, new InFlightLimit(maxInFlight), timeout, timer, FrameTap.NONE);
     }
 
     /** The same, showing each inferred frame with its result to {@code tap} before the frame is released. */
     public static InferenceStage create(String cameraId, InferenceAdapter adapter, int maxInFlight,
+                                        Duration timeout, Scheduler timer, FrameTap tap) {
+        return new InferenceStage(cameraId, adapter, new InFlightLimit(maxInFlight), timeout, timer, tap);
+    }
+
+    /** The same, with frames in flight that may change while it runs ({@link InFlightLimit#set}). */
+    public static InferenceStage create(String cameraId, InferenceAdapter adapter, InFlightLimit maxInFlight,
                                         Duration timeout, Scheduler timer, FrameTap tap) {
         return new InferenceStage(cameraId, adapter, maxInFlight, timeout, timer, tap);
     }
@@ -82,7 +89,8 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
     public Flux<FrameEvent> apply(Flux<FrameEvent> events) {
         return Flux.defer(() -> {
             Sinks.Many<FrameEvent> passing = Sinks.many().unicast().onBackpressureBuffer();
-            Flux<FrameEvent> inferred = events
+            AtomicReference<InFlightLimit.Gate<FrameEvent>> gate = new AtomicReference<>();
+            Flux<FrameEvent> captured = events
                     .<FrameEvent>handle((e, sink) -> {
                         if (e instanceof FrameEvent.Captured) {
                             sink.next(e);
@@ -92,8 +100,11 @@ public final class InferenceStage implements Function<Flux<FrameEvent>, Flux<Fra
                         }
                     })
                     .doOnComplete(passing::tryEmitComplete)
-                    .doOnError(e -> passing.tryEmitComplete())
-                    .flatMapSequential(this::infer, maxInFlight, 1);
+                    .doOnError(e -> passing.tryEmitComplete());
+            // the gate holds the frames in inference to the limit; a result leaving the merge gives its slot back
+            Flux<FrameEvent> inferred = maxInFlight.gate(captured, gate::set)
+                    .flatMapSequential(this::infer, MERGE_CONCURRENCY, 1)
+                    .doOnNext(e -> gate.get().done());
             return Flux.merge(inferred, passing.asFlux());
         })
                 .doOnDiscard(FrameEvent.Captured.class, c -> c.frame().release())

@@ -377,4 +377,42 @@ class InferenceStageTest {
                 .containsExactly(11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L);
         assertThat(mostInFlight.get()).as("inferences at once").isEqualTo(2);
     }
+
+    @Test
+    void aRunningStageFollowsAChangedLimitOfFramesInFlight() {
+        ManualAdapter adapter = new ManualAdapter();
+        TestPublisher<FrameEvent> upstream = TestPublisher.create();
+        InFlightLimit limit = new InFlightLimit(1);
+        List<FrameEvent.Captured> events = List.of(captured(0), captured(1), captured(2), captured(3), captured(4), captured(5));
+        StepVerifier.create(upstream.flux()
+                                .publishOn(Schedulers.immediate(), 8)
+                                .transform(InferenceStage.create("cam-1", adapter, limit, Duration.ofMinutes(1), Schedulers.parallel(),
+                                        FrameTap.NONE)))
+                .then(() -> events.forEach(upstream::next))
+                .then(() -> assertThat(adapter.calls).as("in flight at limit 1").containsOnlyKeys(0L))
+                // a reload gives the camera three frames in flight: two more start at once
+                .then(() -> limit.set(3))
+                .then(() -> assertThat(adapter.calls).as("in flight at limit 3").containsOnlyKeys(0L, 1L, 2L))
+                .then(() -> adapter.answer(0))
+                .expectNextMatches(e -> e.sequence() == 0)
+                .then(() -> assertThat(adapter.calls).as("frame 0 done at limit 3").containsOnlyKeys(0L, 1L, 2L, 3L))
+                // back to one: no frame starts until only one would be in flight
+                .then(() -> limit.set(1))
+                .then(() -> adapter.answer(1))
+                .expectNextMatches(e -> e.sequence() == 1)
+                .then(() -> adapter.answer(2))
+                .expectNextMatches(e -> e.sequence() == 2)
+                .then(() -> assertThat(adapter.calls).as("two in flight at limit 1").containsOnlyKeys(0L, 1L, 2L, 3L))
+                .then(() -> adapter.answer(3))
+                .expectNextMatches(e -> e.sequence() == 3)
+                .then(() -> assertThat(adapter.calls).as("frame 3 done at limit 1").containsOnlyKeys(0L, 1L, 2L, 3L, 4L))
+                .then(() -> adapter.answer(4))
+                .expectNextMatches(e -> e.sequence() == 4)
+                .then(() -> adapter.answer(5))
+                .expectNextMatches(e -> e.sequence() == 5)
+                .then(upstream::complete)
+                .expectComplete()
+                .verify(VERIFY_TIMEOUT);
+        assertThat(events).allSatisfy(c -> assertThat(c.frame().isReleased()).isTrue());
+    }
 }

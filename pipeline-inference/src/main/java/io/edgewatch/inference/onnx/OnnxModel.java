@@ -3,12 +3,15 @@ package io.edgewatch.inference.onnx;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,6 +63,11 @@ public final class OnnxModel implements AutoCloseable {
     private final long[] outputShape;
     private final List<String> metadataNames;
     private final OnnxOptions.Provider provider;
+    /** Runs on the session hold it shared, its close exclusively: a session is never closed under a run. */
+    private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+    /** How long {@link #close()} waits for the runs on the session to end. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     private OnnxModel(Path file, OrtEnvironment env, OrtSession session, OnnxOptions.Provider provider, int inputSize)
             throws OrtException {
@@ -267,6 +275,11 @@ public final class OnnxModel implements AutoCloseable {
                 opencv_dnn.blobFromImage(padded, blob, 1 / 255.0, none, zero, true, false, opencv_core.CV_32F);
             }
             FloatBuffer pixels = blob.createBuffer();
+            use.readLock().lock();
+            if (closed) {
+                use.readLock().unlock();
+                throw new InferenceException(InferenceException.Kind.UNAVAILABLE, "ONNX model " + file + " is closed");
+            }
             try (OnnxTensor tensor = OnnxTensor.createTensor(env, pixels, new long[] {1, 3, inputHeight, inputWidth});
                  OrtSession.Result result = session.run(Collections.singletonMap(inputName, tensor))) {
                 OnnxValue out = result.get(0);
@@ -278,6 +291,8 @@ public final class OnnxModel implements AutoCloseable {
                 return predictions(t.getFloatBuffer(), shape, lb, bgr.cols(), bgr.rows());
             } catch (OrtException e) {
                 throw new InferenceException(InferenceException.Kind.INTERNAL, "ONNX Runtime failed on " + file + ": " + e.getMessage(), e);
+            } finally {
+                use.readLock().unlock();
             }
         }
 
@@ -385,12 +400,30 @@ public final class OnnxModel implements AutoCloseable {
     }
 
 
+    /**
+     * Closes the session once the runs on it have ended (up to 30 s; a run still going then keeps
+     * the session open rather than have it freed under it, logged); later calls fail as unavailable.
+     * It may wait: call it off the pipelines' threads. Idempotent.
+     */
     @Override
     public void close() {
+        closed = true;
+        boolean locked = false;
+        try {
+            locked = use.writeLock().tryLock(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!locked) {
+            log.warn("ONNX model {}: a run still going after {} s; its session is left open", file, CLOSE_WAIT.toSeconds());
+            return;
+        }
         try {
             session.close();
-        } catch (OrtException e) {
+        } catch (OrtException | IllegalStateException e) {
             log.warn("ONNX model {}: closing its session failed: {}", file, e.getMessage());
+        } finally {
+            use.writeLock().unlock();
         }
     }
 }
