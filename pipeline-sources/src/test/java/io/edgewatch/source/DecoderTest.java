@@ -56,15 +56,15 @@ class DecoderTest {
             // read back: FFmpeg would otherwise have fallen back without a word
             assertThat(source.decoder()).isEqualTo("h264");
             assertThat(source.decoderFallbacks()).isEqualTo(1);
-            List<String> warnings = lines.list.stream().filter(e -> e.getLevel().toString().equals("WARN"))
+            List<String> warnings = events(lines).stream().filter(e -> e.getLevel().toString().equals("WARN"))
                     .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("h264_cuvid")).toList();
             assertThat(warnings).hasSize(1);
             assertThat(warnings.get(0)).contains("camera cam-cuvid", "decoder h264_cuvid could not be opened", "libnvcuvid",
                     "decoding in software");
             // the decoder's own failure lines went into that warning, not out as errors of their own
-            assertThat(lines.list).noneMatch(e -> e.getLevel().toString().equals("ERROR")
+            assertThat(events(lines)).noneMatch(e -> e.getLevel().toString().equals("ERROR")
                     && e.getFormattedMessage().contains("nvcuvid"));
-            assertThat(lines.list).anyMatch(e -> e.getFormattedMessage().contains("opened file")
+            assertThat(events(lines)).anyMatch(e -> e.getFormattedMessage().contains("opened file")
                     && e.getFormattedMessage().contains("decoder h264"));
 
             // a second camera asking for it by name: tried again (a name may fail for one stream's codec only), counted, named
@@ -72,7 +72,7 @@ class DecoderTest {
             again.frames().doOnNext(VideoFrame::release).blockLast(TIMEOUT);
             assertThat(again.decoder()).isEqualTo("h264");
             assertThat(again.decoderFallbacks()).isEqualTo(1);
-            assertThat(lines.list).anyMatch(e -> e.getFormattedMessage().contains("camera cam-cuvid-2: decoder h264_cuvid"));
+            assertThat(events(lines)).anyMatch(e -> e.getFormattedMessage().contains("camera cam-cuvid-2: decoder h264_cuvid"));
         } finally {
             stopListening(lines);
         }
@@ -126,6 +126,13 @@ class DecoderTest {
         assertThat(VideoSources.unknownDecoder("h264_nvmpi")).contains("no decoder named h264_nvmpi");
         assertThat(VideoSources.unknownDecoder("h264_cuvid")).isNull();
         assertThat(VideoSources.unknownDecoder("hevc_qsv")).isNull();
+    }
+
+    /** What was logged so far: a copy, taken under the appender's lock (source threads still log while the test reads). */
+    private static List<ILoggingEvent> events(ListAppender<ILoggingEvent> lines) {
+        synchronized (lines) {
+            return new java.util.ArrayList<>(lines.list);
+        }
     }
 
     private static ListAppender<ILoggingEvent> listen() {
