@@ -171,7 +171,8 @@ public final class Daemon implements AutoCloseable {
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
         }
         if (config.roboflow() != null || config.alertWebhook() != null || config.visionEvents() != null) {
-            this.outbox = Outbox.open(config.storage().path(), config.storage().outboxMaxEntries(), config.storage().memoryQueue(),
+            this.outbox = Outbox.open(config.storage().path(), new Outbox.Limits(config.storage().outboxMaxEntries(),
+                    config.storage().outboxMaxBytes(), config.storage().memoryQueue(), Outbox.DEFAULT_MEMORY_QUEUE_BYTES),
                     Clock.systemUTC());
             health.outbox(outbox::stats);
             health.storage("outbox", outbox::storageProblem, config.alertSustain());

@@ -16,9 +16,12 @@ import io.edgewatch.sink.outbox.OutboxSender;
  * @param outboxStopGrace how long, at a stop, a delivery in flight may take to finish and record its result
  * @param memoryQueue accepted requests that may wait in memory, in order, while the disk refuses commits (full)
  * @param samplesMaxBytes how much the samples kept on the box ({@code samples/} in {@code path}) may take
+ * @param outboxMaxBytes how much {@code outbox.db}'s data (entries and dead letters) may take before the oldest are evicted
  */
 public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHistory, Duration outboxStopGrace, int memoryQueue,
-                            long samplesMaxBytes) {
+                            long samplesMaxBytes, long outboxMaxBytes) {
+
+    public static final int DEFAULT_OUTBOX_MAX_MB = (int) (Outbox.DEFAULT_MAX_BYTES / (1024 * 1024));
 
     public static final int DEFAULT_SAMPLES_MAX_MB = 256;
 
@@ -38,7 +41,8 @@ public record StorageConfig(Path path, long outboxMaxEntries, Duration healthHis
         Duration grace = s.duration("outbox_stop_grace", OutboxSender.DEFAULT_STOP_GRACE, Duration.ZERO);
         int memoryQueue = s.integer("memory_queue", Outbox.DEFAULT_MEMORY_QUEUE, 1, 10_000_000);
         int samplesMb = s.integer("samples_max_mb", DEFAULT_SAMPLES_MAX_MB, 1, 1_000_000);
+        int outboxMb = s.integer("outbox_max_mb", DEFAULT_OUTBOX_MAX_MB, 1, 1_000_000);
         s.rejectUnknownKeys();
-        return new StorageConfig(path, outboxMax, history, grace, memoryQueue, samplesMb * 1024L * 1024L);
+        return new StorageConfig(path, outboxMax, history, grace, memoryQueue, samplesMb * 1024L * 1024L, outboxMb * 1024L * 1024L);
     }
 }

@@ -71,6 +71,8 @@ public final class Outbox implements AutoCloseable {
      * would otherwise exhaust the daemon's heap while the disk is full.
      */
     public static final long DEFAULT_MEMORY_QUEUE_BYTES = 32L * 1024 * 1024;
+    /** The bytes the file's data may take at most, dead letters included ({@code storage.outbox_max_mb}). */
+    public static final long DEFAULT_MAX_BYTES = 1024L * 1024 * 1024;
     private static final long FLUSH_EVERY_MILLIS = 1000;
     /** Entries that waited in memory committed per transaction once the disk takes them again. */
     private static final int FLUSH_BATCH = 500;
@@ -114,6 +116,23 @@ public final class Outbox implements AutoCloseable {
      */
     private static final Set<Integer> ENTRY_FAULTS = Set.of(18, 19, 20, 25);
 
+    /**
+     * What the outbox holds at most.
+     *
+     * @param maxEntries entries waiting, and apart dead letters ({@code storage.outbox_max_entries})
+     * @param maxBytes the file's data, entries and dead letters together, measured as its pages in use
+     *                 ({@code (page_count - freelist_count) * page_size}; {@code storage.outbox_max_mb})
+     * @param memoryQueue entries waiting in memory while the disk refuses commits ({@code storage.memory_queue})
+     * @param memoryQueueBytes their bodies' bytes
+     */
+    public record Limits(long maxEntries, long maxBytes, int memoryQueue, long memoryQueueBytes) {
+
+        /** {@code maxEntries} with the other defaults. */
+        public static Limits of(long maxEntries) {
+            return new Limits(maxEntries, DEFAULT_MAX_BYTES, DEFAULT_MEMORY_QUEUE, DEFAULT_MEMORY_QUEUE_BYTES);
+        }
+    }
+
     /** One entry to append with {@link #appendAll}: the same four things {@link #append} takes, none of them null. */
     public record NewEntry(String destination, String cameraId, String kind, byte[] body) {
     }
@@ -124,6 +143,9 @@ public final class Outbox implements AutoCloseable {
     /** The statements of every commit ({@link #insert}, {@link #bump}), prepared once per connection. */
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private final long maxEntries;
+    private final long maxBytes;
+    /** The file's page size, read once. */
+    private long pageSize;
     private final int memoryQueue;
     private final long memoryQueueBytes;
     /** Accepted, not yet on disk (the disk refused them), oldest first. */
@@ -191,11 +213,12 @@ public final class Outbox implements AutoCloseable {
     private final Path file;
     private long depth;
 
-    private Outbox(Path file, long maxEntries, int memoryQueue, long memoryQueueBytes, Clock clock) throws SQLException {
+    private Outbox(Path file, Limits limits, Clock clock) throws SQLException {
         this.file = file;
-        this.maxEntries = maxEntries;
-        this.memoryQueue = memoryQueue;
-        this.memoryQueueBytes = memoryQueueBytes;
+        this.maxEntries = limits.maxEntries();
+        this.maxBytes = limits.maxBytes();
+        this.memoryQueue = limits.memoryQueue();
+        this.memoryQueueBytes = limits.memoryQueueBytes();
         this.clock = clock;
         this.db = connect();
         try {
@@ -327,13 +350,25 @@ public final class Outbox implements AutoCloseable {
      * @throws IllegalStateException naming the file when it cannot be opened
      */
     public static Outbox open(Path folder, long maxEntries, int memoryQueue, long memoryQueueBytes, Clock clock) {
+        return open(folder, new Limits(maxEntries, DEFAULT_MAX_BYTES, memoryQueue, memoryQueueBytes), clock);
+    }
+
+    /**
+     * Opens the outbox, bounded by {@code limits}: past {@link Limits#maxEntries} or {@link Limits#maxBytes} an append
+     * first evicts (dead letters first for the bytes, then the oldest entries), logged and counted as evicted.
+     *
+     * @throws IllegalStateException naming the file when it cannot be opened
+     */
+    public static Outbox open(Path folder, Limits limits, Clock clock) {
         Path file = folder.resolve("outbox.db");
+        long memoryQueue = limits.memoryQueue();
+        long memoryQueueBytes = limits.memoryQueueBytes();
         try {
             Files.createDirectories(folder);
             // a worn SD card (SQLITE_CORRUPT, NOTADB, a garbage -wal, a directory in its place): the box must go on
             // watching, with whatever of the file can still be read
             SqliteSalvage.Opened<Outbox> opened = SqliteSalvage.open(file, "outbox", Outbox::createSchema,
-                    () -> new Outbox(file, maxEntries, memoryQueue, memoryQueueBytes, clock), clock);
+                    () -> new Outbox(file, limits, clock), clock);
             Outbox o = opened.store();
             o.damage = opened.salvage().orElse(null);
             if (o.depth > 0) {
@@ -360,7 +395,7 @@ public final class Outbox implements AutoCloseable {
         Path file = folder.resolve("outbox.db");
         try {
             SqliteSalvage.checkFile(file);
-            return new Outbox(file, maxEntries, DEFAULT_MEMORY_QUEUE, DEFAULT_MEMORY_QUEUE_BYTES, clock);
+            return new Outbox(file, Limits.of(maxEntries), clock);
         } catch (Exception e) {
             throw new IllegalStateException("cannot open the outbox " + file + ": " + e.getMessage()
                     + (SqliteSalvage.isDamage(e) ? " (the file is damaged: edgewatch run moves it aside and salvages what"
@@ -567,6 +602,12 @@ public final class Outbox implements AutoCloseable {
                 refusals.put(p, e);
             }
         }
+        // measured once the rows are in (their pages exactly, and the transaction began with a write, so it waited
+        // for another writer rather than failing at once)
+        long[] room = makeRoom(ids.values().stream().mapToLong(own -> own[0]).min().orElse(Long.MAX_VALUE));
+        if (room[1] > 0) {
+            evict = Math.max(0, evict) + room[1];
+        }
         bump("accepted", accepted);
         long drops = evictedUnrecorded;
         if (drops > 0) {
@@ -574,7 +615,7 @@ public final class Outbox implements AutoCloseable {
             bump("evicted", drops);
         }
         // read inside this transaction, not after its commit, which would leave a read open (see endRead)
-        long evictedInAll = evict > 0 ? counter("evicted") : 0;
+        long evictedInAll = evict > 0 || room[0] > 0 ? counter("evicted") : 0;
         db.commit();
         evictedUnrecorded -= drops;
         transactions++;
@@ -586,9 +627,84 @@ public final class Outbox implements AutoCloseable {
             p.refuse(new IllegalArgumentException("outbox " + file + ": refused " + p.describe() + ": " + e.getMessage(), e));
         });
         depth += accepted - Math.max(0, evict);
-        if (evict > 0) {
+        if (room[0] > 0 || room[1] > 0) {
+            log.warn("outbox {} has reached its {} MB (storage.outbox_max_mb): evicted the {} oldest dead letters and the {}"
+                    + " oldest entries; {} evicted in all", file, maxBytes / (1024 * 1024), room[0], room[1], evictedInAll);
+        } else if (evict > 0) {
             log.warn("outbox {} is full ({} entries): evicted the {} oldest; {} evicted in all", file, maxEntries,
                     evict, evictedInAll);
+        }
+    }
+
+    /**
+     * Under the lock, in the append's transaction, its rows inserted (ids from {@code appended}): evicts until the
+     * file's pages in use are back under {@link #maxBytes}, the oldest dead letters first, then the oldest entries
+     * before the append's, and counts them as evicted; returns how many of each. An append larger than the whole
+     * bound goes in once nothing else is left to evict.
+     */
+    private long[] makeRoom(long appended) throws SQLException {
+        long[] evicted = new long[2];
+        while (true) {
+            long excess = bytesInUse() - maxBytes;
+            if (excess <= 0) {
+                break;
+            }
+            long n = evictOldest("dead_letter", excess, Long.MAX_VALUE);
+            int which = 0;
+            if (n == 0) {
+                n = evictOldest("outbox", excess, appended);
+                which = 1;
+            }
+            if (n == 0) {
+                break;
+            }
+            evicted[which] += n;
+            bump("evicted", n);
+        }
+        return evicted;
+    }
+
+    /**
+     * Deletes the oldest rows of {@code table} before id {@code before} whose bodies add up to {@code bytes} (at least
+     * one row); how many.
+     */
+    private long evictOldest(String table, long bytes, long before) throws SQLException {
+        long last = -1;
+        try (PreparedStatement q = db.prepareStatement("SELECT id, length(body) FROM " + table + " WHERE id < ? ORDER BY id")) {
+            q.setLong(1, before);
+            // length() of a blob is read from its row's header, not from its pages
+            try (ResultSet rs = q.executeQuery()) {
+                long sum = 0;
+                while (sum < bytes && rs.next()) {
+                    last = rs.getLong(1);
+                    sum += rs.getLong(2);
+                }
+            }
+        }
+        if (last < 0) {
+            return 0;
+        }
+        try (PreparedStatement del = db.prepareStatement("DELETE FROM " + table + " WHERE id <= ?")) {
+            del.setLong(1, last);
+            return del.executeUpdate();
+        }
+    }
+
+    /** The bytes of the file's pages in use, in the current transaction: {@code (page_count - freelist_count) * page_size}. */
+    long bytesInUse() throws SQLException {
+        return (pragma("page_count") - pragma("freelist_count")) * pageSize();
+    }
+
+    private long pageSize() throws SQLException {
+        if (pageSize == 0) {
+            pageSize = pragma("page_size");
+        }
+        return pageSize;
+    }
+
+    private long pragma(String name) throws SQLException {
+        try (Statement q = db.createStatement(); ResultSet rs = q.executeQuery("PRAGMA " + name)) {
+            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 
@@ -951,15 +1067,22 @@ public final class Outbox implements AutoCloseable {
     }
 
     /**
-     * Puts every dead letter back in the queue, in its old place (its id), for its sender to try
-     * again; returns how many. A running daemon's sender picks them up at its next look.
+     * Puts the dead letters back in the queue, in their old places (their ids), for their senders to
+     * try again, the oldest first and as many as the queue has room for ({@code maxEntries}: the
+     * others stay dead letters); returns how many. Their bytes are in the file's bound already. A
+     * running daemon's sender picks them up within a second.
      */
     public synchronized int retryDeadLetters() {
         checkOpen();
         try (Statement s = db.createStatement()) {
+            long waiting;
+            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
+                waiting = rs.next() ? rs.getLong(1) : 0;
+            }
+            long room = Math.max(0, maxEntries - waiting);
             int n = s.executeUpdate("INSERT INTO outbox (id, destination, camera_id, kind, body, created_at, attempts)"
-                    + " SELECT id, destination, camera_id, kind, body, created_at, 0 FROM dead_letter");
-            s.executeUpdate("DELETE FROM dead_letter");
+                    + " SELECT id, destination, camera_id, kind, body, created_at, 0 FROM dead_letter ORDER BY id LIMIT " + room);
+            s.executeUpdate("DELETE FROM dead_letter WHERE id IN (SELECT id FROM outbox)");
             db.commit();
             depth += n;
             return n;
