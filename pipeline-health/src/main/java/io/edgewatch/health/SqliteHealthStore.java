@@ -36,6 +36,7 @@ import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
 import io.edgewatch.sink.store.SqliteSalvage;
+import io.edgewatch.sink.store.SqliteSpace;
 
 /**
  * What health must not forget over a restart, in SQLite ({@code health.db} in the storage folder):
@@ -125,6 +126,8 @@ final class SqliteHealthStore implements HealthStore {
                 // the file; one fsync per commit made each write wait on a busy SD card (and wore it)
                 s.execute("PRAGMA synchronous=NORMAL");
             }
+            // before the tables of a new file (no VACUUM needed then); a file made before is switched by one VACUUM
+            SqliteSpace.incremental(db, file, "health store", true);
             migrate(db, version);
         } catch (SQLException | RuntimeException e) {
             db.close();
@@ -344,6 +347,8 @@ final class SqliteHealthStore implements HealthStore {
                     d.executeUpdate();
                 }
                 compact(now - DETAIL.toMillis());
+                // what the retention and the roll-up freed is given back, at most a step an hour
+                SqliteSpace.giveBack(db);
             }
         });
     }

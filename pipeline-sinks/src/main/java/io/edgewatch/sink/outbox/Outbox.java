@@ -30,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.edgewatch.sink.store.SqliteSalvage;
+import io.edgewatch.sink.store.SqliteSpace;
 
 /**
  * A durable queue of requests on local disk (SQLite, write-ahead log, {@code synchronous=FULL}):
@@ -104,7 +105,7 @@ public final class Outbox implements AutoCloseable {
      * What the write-ahead log is cut back to once checkpointed ({@code journal_size_limit}): without it the file keeps
      * the size of its largest transaction (a flush of hundreds of samples) for ever.
      */
-    static final long JOURNAL_SIZE_LIMIT = 8L * 1024 * 1024;
+    static final long JOURNAL_SIZE_LIMIT = SqliteSpace.JOURNAL_SIZE_LIMIT;
     /** The age of the oldest entry: the smallest key of {@code outbox_created}, no row read. */
     static final String OLDEST_SQL = "SELECT MIN(created_at) FROM outbox";
     /** Per destination, its depth and oldest entry: a scan of {@code outbox_destination_created}, no row read. */
@@ -144,6 +145,8 @@ public final class Outbox implements AutoCloseable {
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private final long maxEntries;
     private final long maxBytes;
+    /** Whether the next {@link #connect} switches the file to incremental vacuum (the daemon's open only). */
+    private boolean switchToIncremental;
     /** The file's page size, read once. */
     private long pageSize;
     private final int memoryQueue;
@@ -213,8 +216,9 @@ public final class Outbox implements AutoCloseable {
     private final Path file;
     private long depth;
 
-    private Outbox(Path file, Limits limits, Clock clock) throws SQLException {
+    private Outbox(Path file, Limits limits, Clock clock, boolean switchToIncremental) throws SQLException {
         this.file = file;
+        this.switchToIncremental = switchToIncremental;
         this.maxEntries = limits.maxEntries();
         this.maxBytes = limits.maxBytes();
         this.memoryQueue = limits.memoryQueue();
@@ -263,7 +267,10 @@ public final class Outbox implements AutoCloseable {
                     }
                 }
                 s.execute("PRAGMA synchronous=FULL");
-                s.execute("PRAGMA journal_size_limit=" + JOURNAL_SIZE_LIMIT);
+                // before the tables of a new file, so that it takes effect without a VACUUM; the daemon's open
+                // switches a file made before (a VACUUM), a command beside it does not rewrite the file under it
+                SqliteSpace.incremental(c, file, "outbox", switchToIncremental);
+                switchToIncremental = false;
                 if (version < SCHEMA_VERSION) {
                     migrate(s);
                 }
@@ -368,7 +375,7 @@ public final class Outbox implements AutoCloseable {
             // a worn SD card (SQLITE_CORRUPT, NOTADB, a garbage -wal, a directory in its place): the box must go on
             // watching, with whatever of the file can still be read
             SqliteSalvage.Opened<Outbox> opened = SqliteSalvage.open(file, "outbox", Outbox::createSchema,
-                    () -> new Outbox(file, limits, clock), clock);
+                    () -> new Outbox(file, limits, clock, true), clock);
             Outbox o = opened.store();
             o.damage = opened.salvage().orElse(null);
             if (o.depth > 0) {
@@ -395,7 +402,7 @@ public final class Outbox implements AutoCloseable {
         Path file = folder.resolve("outbox.db");
         try {
             SqliteSalvage.checkFile(file);
-            return new Outbox(file, Limits.of(maxEntries), clock);
+            return new Outbox(file, Limits.of(maxEntries), clock, false);
         } catch (Exception e) {
             throw new IllegalStateException("cannot open the outbox " + file + ": " + e.getMessage()
                     + (SqliteSalvage.isDamage(e) ? " (the file is damaged: edgewatch run moves it aside and salvages what"
@@ -616,6 +623,9 @@ public final class Outbox implements AutoCloseable {
         }
         // read inside this transaction, not after its commit, which would leave a read open (see endRead)
         long evictedInAll = evict > 0 || room[0] > 0 ? counter("evicted") : 0;
+        if (evict > 0 || room[0] > 0) {
+            SqliteSpace.giveBack(db);
+        }
         db.commit();
         evictedUnrecorded -= drops;
         transactions++;
@@ -877,6 +887,7 @@ public final class Outbox implements AutoCloseable {
                     up.executeUpdate();
                 }
             }
+            SqliteSpace.giveBack(db);
             db.commit();
             depth -= n;
         } catch (SQLException e) {
@@ -913,6 +924,7 @@ public final class Outbox implements AutoCloseable {
             }
             if (evict > 0) {
                 bump("evicted", evict);
+                SqliteSpace.giveBack(db);
             }
             db.commit();
             depth -= moved;
