@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,8 +107,15 @@ public final class Outbox implements AutoCloseable {
      * the size of its largest transaction (a flush of hundreds of samples) for ever.
      */
     static final long JOURNAL_SIZE_LIMIT = SqliteSpace.JOURNAL_SIZE_LIMIT;
-    /** The age of the oldest entry: the smallest key of {@code outbox_created}, no row read. */
-    static final String OLDEST_SQL = "SELECT MIN(created_at) FROM outbox";
+    /**
+     * The oldest entry made before this process opened the outbox (ids below the parameter): a walk of
+     * {@code outbox_created} from its smallest key, no row read ({@code +id}: the rowid's own index is not the way in).
+     */
+    static final String OLDEST_SQL = "SELECT created_at FROM outbox WHERE +id < ? ORDER BY created_at LIMIT 1";
+    /** The oldest entry this process made: the smallest id from its first, on the rowid's b-tree. */
+    private static final String OLDEST_OWN_SQL = "SELECT MIN(id) FROM outbox WHERE id >= ?";
+    /** When the monotonic times of this process's appends ({@link #appendedAt}) are kept this many, every other goes. */
+    private static final int MOST_APPEND_TIMES = 4096;
     /** Per destination, its depth and oldest entry: a scan of {@code outbox_destination_created}, no row read. */
     static final String REPORT_SQL = "SELECT destination, COUNT(*), MIN(created_at) FROM outbox GROUP BY destination";
 
@@ -179,14 +187,17 @@ public final class Outbox implements AutoCloseable {
     private static final class Pending {
         final List<NewEntry> entries;
         final long createdAt;
+        /** When it was appended, on the outbox's monotonic clock. */
+        final long createdNanos;
         final long bytes;
         long[] ids;
         RuntimeException refusal;
         boolean settled;
 
-        Pending(List<NewEntry> entries, long createdAt) {
+        Pending(List<NewEntry> entries, long createdAt, long createdNanos) {
             this.entries = entries;
             this.createdAt = createdAt;
+            this.createdNanos = createdNanos;
             this.bytes = entries.stream().mapToLong(e -> e.body().length).sum();
         }
 
@@ -213,11 +224,31 @@ public final class Outbox implements AutoCloseable {
         }
     }
     private final Clock clock;
+    /**
+     * The monotonic clock (ns) the ages of entries are measured on, so a step of the wall clock neither zeroes them
+     * (back) nor raises an hour's backlog (forward): {@code System::nanoTime} but in tests.
+     */
+    private final LongSupplier nanos;
+    /** The wall clock and the monotonic one when the outbox opened: entries from before are aged from there. */
+    private final long openedMillis;
+    private final long openedNanos;
+    /** The first id committed by this process ({@link Long#MAX_VALUE} before its first commit): ids below are older. */
+    private long firstOwnId = Long.MAX_VALUE;
+    /**
+     * Under the lock: when this process committed its entries, on {@link #nanos}, by the first id of a commit; at most
+     * one per {@link #appendTimeStep} ns (thinned, and that doubled, past {@link #MOST_APPEND_TIMES}), and those before
+     * the oldest entry forgotten. An entry's age is measured from the time kept for the greatest id at or below its own.
+     */
+    private final TreeMap<Long, Long> appendedAt = new TreeMap<>();
+    private long appendTimeStep = 1_000_000_000L;
     private final Path file;
     private long depth;
 
-    private Outbox(Path file, Limits limits, Clock clock, boolean switchToIncremental) throws SQLException {
+    private Outbox(Path file, Limits limits, Clock clock, LongSupplier nanos, boolean switchToIncremental) throws SQLException {
         this.file = file;
+        this.nanos = nanos;
+        this.openedMillis = clock.millis();
+        this.openedNanos = nanos.getAsLong();
         this.switchToIncremental = switchToIncremental;
         this.maxEntries = limits.maxEntries();
         this.maxBytes = limits.maxBytes();
@@ -367,6 +398,11 @@ public final class Outbox implements AutoCloseable {
      * @throws IllegalStateException naming the file when it cannot be opened
      */
     public static Outbox open(Path folder, Limits limits, Clock clock) {
+        return open(folder, limits, clock, System::nanoTime);
+    }
+
+    /** As {@link #open(Path, Limits, Clock)}, ages measured on {@code nanos} (a test's monotonic clock). */
+    static Outbox open(Path folder, Limits limits, Clock clock, LongSupplier nanos) {
         Path file = folder.resolve("outbox.db");
         long memoryQueue = limits.memoryQueue();
         long memoryQueueBytes = limits.memoryQueueBytes();
@@ -375,7 +411,7 @@ public final class Outbox implements AutoCloseable {
             // a worn SD card (SQLITE_CORRUPT, NOTADB, a garbage -wal, a directory in its place): the box must go on
             // watching, with whatever of the file can still be read
             SqliteSalvage.Opened<Outbox> opened = SqliteSalvage.open(file, "outbox", Outbox::createSchema,
-                    () -> new Outbox(file, limits, clock, true), clock);
+                    () -> new Outbox(file, limits, clock, nanos, true), clock);
             Outbox o = opened.store();
             o.damage = opened.salvage().orElse(null);
             if (o.depth > 0) {
@@ -402,7 +438,7 @@ public final class Outbox implements AutoCloseable {
         Path file = folder.resolve("outbox.db");
         try {
             SqliteSalvage.checkFile(file);
-            return new Outbox(file, Limits.of(maxEntries), clock, false);
+            return new Outbox(file, Limits.of(maxEntries), clock, System::nanoTime, false);
         } catch (Exception e) {
             throw new IllegalStateException("cannot open the outbox " + file + ": " + e.getMessage()
                     + (SqliteSalvage.isDamage(e) ? " (the file is damaged: edgewatch run moves it aside and salvages what"
@@ -487,7 +523,7 @@ public final class Outbox implements AutoCloseable {
                         + (entries.size() > 1 ? " (nor the other " + (entries.size() - 1) + " appended with it)" : ""));
             }
         }
-        Pending entry = new Pending(List.copyOf(entries), clock.millis());
+        Pending entry = new Pending(List.copyOf(entries), clock.millis(), nanos.getAsLong());
         arriving.add(entry);
         synchronized (this) {
             if (!entry.settled) {
@@ -631,6 +667,7 @@ public final class Outbox implements AutoCloseable {
         transactions++;
         grouped += accepted;
         ids.forEach(Pending::settle);
+        ids.forEach((p, own) -> appended(own[0], p.createdNanos));
         refusals.forEach((p, e) -> {
             refused.incrementAndGet();
             log.warn("outbox {}: refused {}: {}; the others committed with it are kept", file, p.describe(), e.getMessage());
@@ -1108,20 +1145,11 @@ public final class Outbox implements AutoCloseable {
     public synchronized OutboxStats stats() {
         checkOpen();
         try {
-            long oldest;
-            boolean empty;
-            try (Statement s = db.createStatement()) {
-                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
-                    // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
-                    depth = rs.next() ? rs.getLong(1) : 0;
-                }
-                // a query of its own: MIN alone is read from the end of an index, where next to COUNT it would be a scan
-                try (ResultSet rs = s.executeQuery(OLDEST_SQL)) {
-                    oldest = rs.next() ? rs.getLong(1) : 0;
-                    empty = rs.wasNull();
-                }
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
+                // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
+                depth = rs.next() ? rs.getLong(1) : 0;
             }
-            OutboxStats stats = new OutboxStats(depth + waitingEntries, empty ? 0 : Math.max(0, clock.millis() - oldest),
+            OutboxStats stats = new OutboxStats(depth + waitingEntries, oldestAgeMillis(),
                     counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedUnrecorded);
             endRead();
             return stats;
@@ -1129,6 +1157,65 @@ public final class Outbox implements AutoCloseable {
             reset();
             throw new IllegalStateException("outbox " + file + ": cannot read its statistics: " + e.getMessage(), e);
         }
+    }
+
+    /** Under the lock, after a commit: entries from {@code id} on were appended at {@code at} (monotonic ns). */
+    private void appended(long id, long at) {
+        firstOwnId = Math.min(firstOwnId, id);
+        Map.Entry<Long, Long> last = appendedAt.lastEntry();
+        if (last != null && (at - last.getValue() < appendTimeStep || id <= last.getKey())) {
+            return;
+        }
+        appendedAt.put(id, at);
+        if (appendedAt.size() > MOST_APPEND_TIMES) {
+            // a backlog older than MOST_APPEND_TIMES steps: every other time goes, and the step doubles
+            boolean keep = true;
+            for (var it = appendedAt.entrySet().iterator(); it.hasNext(); keep = !keep) {
+                it.next();
+                if (!keep) {
+                    it.remove();
+                }
+            }
+            appendTimeStep *= 2;
+        }
+    }
+
+    /**
+     * The age of the oldest entry on disk, never from the wall clock alone: one made before this process opened the
+     * outbox is as old as the wall clock said at the open, plus the monotonic time since (and at least that); one made
+     * since, from the monotonic time of its append. 0 when none waits.
+     */
+    private long oldestAgeMillis() throws SQLException {
+        long now = nanos.getAsLong();
+        long sinceOpen = (now - openedNanos) / 1_000_000;
+        try (PreparedStatement q = db.prepareStatement(OLDEST_SQL)) {
+            q.setLong(1, firstOwnId);
+            try (ResultSet rs = q.executeQuery()) {
+                if (rs.next()) {
+                    return Math.max(sinceOpen, openedMillis + sinceOpen - rs.getLong(1));
+                }
+            }
+        }
+        if (firstOwnId == Long.MAX_VALUE) {
+            return 0;
+        }
+        long oldest;
+        try (PreparedStatement q = db.prepareStatement(OLDEST_OWN_SQL)) {
+            q.setLong(1, firstOwnId);
+            try (ResultSet rs = q.executeQuery()) {
+                oldest = rs.next() ? rs.getLong(1) : 0;
+                if (rs.wasNull()) {
+                    return 0;
+                }
+            }
+        }
+        Map.Entry<Long, Long> at = appendedAt.floorEntry(oldest);
+        if (at == null) {
+            return 0;
+        }
+        // what is older than the oldest entry is no more needed
+        appendedAt.headMap(at.getKey()).clear();
+        return Math.max(0, (now - at.getValue()) / 1_000_000);
     }
 
     private void bump(String name, long by) throws SQLException {

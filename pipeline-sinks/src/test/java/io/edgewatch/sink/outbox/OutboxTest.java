@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import org.junit.jupiter.api.Test;
@@ -74,12 +75,59 @@ class OutboxTest {
     @Test
     void oldestAgeIsMeasuredFromTheClock() {
         MovingClock clock = new MovingClock(Instant.parse("2026-11-23T10:00:00Z"));
-        try (Outbox o = Outbox.open(dir, 10, clock)) {
+        AtomicLong nanos = new AtomicLong();
+        try (Outbox o = Outbox.open(dir, Outbox.Limits.of(10), clock, nanos::get)) {
             assertThat(o.stats().oldestAgeMillis()).isZero();
             o.append("rf", "a", "report", b("1"));
             clock.advance(Duration.ofSeconds(42));
+            nanos.addAndGet(Duration.ofSeconds(42).toNanos());
             assertThat(o.stats().oldestAgeMillis()).isEqualTo(42_000);
         }
+    }
+
+    @Test
+    void theAgeOfTheOldestEntryDoesNotFollowAStepOfTheWallClock() {
+        // review-outbox 16: aged on the wall clock, a step back of an hour showed 0 (and delayed EdgewatchOutboxBacklog),
+        // a step forward (NTP on a box without a clock of its own) raised a false one
+        MovingClock clock = new MovingClock(Instant.parse("2026-11-23T10:00:00Z"));
+        AtomicLong nanos = new AtomicLong(123_456_789_000L);
+        try (Outbox o = Outbox.open(dir, Outbox.Limits.of(100), clock, nanos::get)) {
+            o.append("rf", "a", "report", b("1"));
+            pass(clock, nanos, Duration.ofSeconds(10));
+            assertThat(o.stats().oldestAgeMillis()).isEqualTo(10_000);
+            clock.advance(Duration.ofHours(-1));
+            pass(clock, nanos, Duration.ofSeconds(5));
+            o.append("rf", "b", "report", b("2"));
+            assertThat(o.stats().oldestAgeMillis()).as("after a step back of an hour").isEqualTo(15_000);
+            clock.advance(Duration.ofHours(2));
+            pass(clock, nanos, Duration.ofSeconds(5));
+            assertThat(o.stats().oldestAgeMillis()).as("after a step forward of two").isEqualTo(20_000);
+            o.delete(o.oldest("rf", 1).get(0).id());
+            assertThat(o.stats().oldestAgeMillis()).as("the next oldest, made after the first step").isEqualTo(5_000);
+            o.delete(o.oldest("rf", 1).get(0).id());
+            o.append("rf", "p", "report", b("from before the restart"));
+        }
+        // made by the run before: as old as the wall clock says at the open, and from then on on the monotonic clock
+        pass(clock, nanos, Duration.ofMinutes(1));
+        try (Outbox o = Outbox.open(dir, Outbox.Limits.of(100), clock, nanos::get)) {
+            assertThat(o.stats().oldestAgeMillis()).isEqualTo(60_000);
+            clock.advance(Duration.ofHours(-1));
+            pass(clock, nanos, Duration.ofSeconds(5));
+            o.append("rf", "c", "report", b("3"));
+            assertThat(o.stats().oldestAgeMillis()).as("after a step back").isEqualTo(65_000);
+            clock.advance(Duration.ofHours(3));
+            assertThat(o.stats().oldestAgeMillis()).as("after a step forward").isEqualTo(65_000);
+            o.delete(o.oldest("rf", 1).get(0).id());
+            assertThat(o.stats().oldestAgeMillis()).as("this run's own").isZero();
+            pass(clock, nanos, Duration.ofSeconds(2));
+            assertThat(o.stats().oldestAgeMillis()).isEqualTo(2_000);
+        }
+    }
+
+    /** {@code d} passes on both clocks. */
+    private static void pass(MovingClock clock, AtomicLong nanos, Duration d) {
+        clock.advance(d);
+        nanos.addAndGet(d.toNanos());
     }
 
     @Test
