@@ -120,14 +120,15 @@ final class SqliteHealthStore implements HealthStore {
                         + version + "; this one reads up to " + SCHEMA_VERSION + "): it was not changed; start the newer"
                         + " edgewatch again, or move the file aside to start a new history");
             }
+            // before the journal mode, which writes a new file's first page (then no VACUUM is needed); a file made
+            // before is switched by one VACUUM
+            SqliteSpace.incremental(db, file, "health store", true);
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 // no fsync per window: with WAL a power cut loses the last windows' figures at most, never
                 // the file; one fsync per commit made each write wait on a busy SD card (and wore it)
                 s.execute("PRAGMA synchronous=NORMAL");
             }
-            // before the tables of a new file (no VACUUM needed then); a file made before is switched by one VACUUM
-            SqliteSpace.incremental(db, file, "health store", true);
             migrate(db, version);
         } catch (SQLException | RuntimeException e) {
             db.close();

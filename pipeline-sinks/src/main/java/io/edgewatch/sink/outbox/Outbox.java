@@ -290,6 +290,10 @@ public final class Outbox implements AutoCloseable {
                             + "; this edgewatch knows versions up to " + SCHEMA_VERSION + "), and is left untouched: run that"
                             + " version, or move the file aside to start with an empty outbox");
                 }
+                // before the journal mode, which writes a new file's first page: then it takes effect without a VACUUM;
+                // the daemon's open switches a file made before (a VACUUM), a command beside it never rewrites the file
+                SqliteSpace.incremental(c, file, "outbox", switchToIncremental);
+                switchToIncremental = false;
                 try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
                     String mode = rs.next() ? rs.getString(1) : null;
                     if (!"wal".equalsIgnoreCase(mode)) {
@@ -298,10 +302,6 @@ public final class Outbox implements AutoCloseable {
                     }
                 }
                 s.execute("PRAGMA synchronous=FULL");
-                // before the tables of a new file, so that it takes effect without a VACUUM; the daemon's open
-                // switches a file made before (a VACUUM), a command beside it does not rewrite the file under it
-                SqliteSpace.incremental(c, file, "outbox", switchToIncremental);
-                switchToIncremental = false;
                 if (version < SCHEMA_VERSION) {
                     migrate(s);
                 }

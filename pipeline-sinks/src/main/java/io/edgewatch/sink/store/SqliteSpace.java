@@ -51,8 +51,10 @@ public final class SqliteSpace {
                 return;
             }
             s.execute("PRAGMA auto_vacuum=INCREMENTAL");
-            if (pragma(s, "auto_vacuum") == 2) {
-                return; // no table yet: it took effect as it is
+            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM sqlite_master")) {
+                if (rs.next() && rs.getLong(1) == 0) {
+                    return; // no table yet: it takes effect with the first
+                }
             }
             long before = pragma(s, "page_count") * pragma(s, "page_size");
             long started = System.nanoTime();
