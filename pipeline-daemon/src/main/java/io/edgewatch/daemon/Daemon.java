@@ -49,6 +49,7 @@ import io.edgewatch.inference.opencv.Snapshots;
 import io.edgewatch.sink.JsonlSink;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxStats;
+import io.edgewatch.sink.outbox.SendersStop;
 import io.edgewatch.sink.roboflow.RoboflowSink;
 import io.edgewatch.sink.roboflow.VisionEventsSink;
 import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
@@ -785,17 +786,20 @@ public final class Daemon implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // deliveries in flight first, with their grace, so what was answered 2xx is deleted, not sent again
+        // deliveries in flight first, so what was answered 2xx is deleted, not sent again: every sender at once, under
+        // one grace (one after another, the stop took the sum of their graces)
+        List<SendersStop.Stop> senders = new ArrayList<>();
         if (roboflow != null) {
-            roboflow.close(stopGrace);
+            senders.add(roboflow::close);
         }
         if (webhook != null) {
-            webhook.close(stopGrace);
+            senders.add(webhook::close);
         }
-        samples.close(stopGrace);
+        senders.add(samples::close);
         if (visionEvents != null) {
-            visionEvents.close(stopGrace);
+            senders.add(visionEvents::close);
         }
+        SendersStop.together(stopGrace, senders);
         for (ReportSink sink : sinks.values()) {
             try {
                 sink.close();

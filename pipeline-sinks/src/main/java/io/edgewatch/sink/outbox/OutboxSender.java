@@ -564,6 +564,7 @@ public final class OutboxSender implements AutoCloseable {
     public void close(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
         CompletableFuture<Void> done = new CompletableFuture<>();
+        boolean timedOut = false;
         try {
             // on the worker, so the drain starts from a known state: in flight, parked or backing off
             worker.schedule(() -> {
@@ -592,8 +593,8 @@ public final class OutboxSender implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             // already closed
         } catch (TimeoutException e) {
-            log.warn("{}: a delivery was still unanswered {} ms into the stop; its entry stays in the outbox and is sent again"
-                    + " at the next start", destination, grace.toMillis());
+            // said below, on the worker, only if a delivery is in flight: with no grace the wait ends before the drain looked
+            timedOut = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException ignored) {
@@ -605,8 +606,14 @@ public final class OutboxSender implements AutoCloseable {
         } catch (RejectedExecutionException ignored) {
             // already closed
         }
+        boolean waitedOut = timedOut;
         try {
             worker.schedule(() -> {
+                if (waitedOut && !inFlight.isEmpty()) {
+                    log.warn("{}: {} deliver{} still unanswered {} ms into the stop; {} in the outbox and sent again at the"
+                            + " next start", destination, inFlight.size(), inFlight.size() == 1 ? "y was" : "ies were",
+                            grace.toMillis(), inFlight.size() == 1 ? "its entry stays" : "their entries stay");
+                }
                 inFlight.values().forEach(Disposable::dispose);
                 flushDeletes();
                 closed = true;
