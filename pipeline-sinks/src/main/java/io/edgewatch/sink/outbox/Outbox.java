@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
@@ -66,6 +67,8 @@ public final class Outbox implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
 
+    /** The counter of dead letters put back ({@link #putBack}). */
+    private static final String PUT_BACK = "put_back";
     /** How many accepted entries may wait in memory while the disk refuses them ({@code storage.memory_queue}). */
     public static final int DEFAULT_MEMORY_QUEUE = 10_000;
     /**
@@ -1132,12 +1135,79 @@ public final class Outbox implements AutoCloseable {
             int n = s.executeUpdate("INSERT INTO outbox (id, destination, camera_id, kind, body, created_at, attempts)"
                     + " SELECT id, destination, camera_id, kind, body, created_at, 0 FROM dead_letter ORDER BY id LIMIT " + room);
             s.executeUpdate("DELETE FROM dead_letter WHERE id IN (SELECT id FROM outbox)");
+            if (n > 0) {
+                // what a running daemon's senders look at every second: entries put back below what they have read
+                s.executeUpdate("INSERT INTO counters (name, value) VALUES ('" + PUT_BACK + "', " + n + ")"
+                        + " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
+            }
             db.commit();
             depth += n;
             return n;
         } catch (SQLException e) {
             reset();
             throw new IllegalStateException("outbox " + file + ": cannot put the dead letters back: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * How many dead letters were ever put back in the queue ({@link #retryDeadLetters}, by any process): when it
+     * changes, a sender looks for entries below those it has read ({@link #before}).
+     */
+    public synchronized long putBack() {
+        checkOpen();
+        try {
+            long n = counter(PUT_BACK);
+            endRead();
+            return n;
+        } catch (SQLException e) {
+            reset();
+            throw new IllegalStateException("outbox " + file + ": cannot read it: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The waiting entries of {@code destination} below id {@code beforeId} that {@code known} does not name (a
+     * sender's queue, in flight, delivered), oldest first, at most {@code limit}, ending after the entry whose body
+     * brings the bytes read to {@code maxBytes}: dead letters put back behind a sender that read past their ids. The
+     * ids are read from an index, and only the rows asked for.
+     */
+    public synchronized List<OutboxEntry> before(String destination, long beforeId, LongPredicate known, int limit,
+                                                 long maxBytes) {
+        checkOpen();
+        try {
+            List<Long> ids = new ArrayList<>();
+            try (PreparedStatement q = db.prepareStatement("SELECT id FROM outbox WHERE destination = ? AND id < ? ORDER BY id")) {
+                q.setString(1, destination);
+                q.setLong(2, beforeId);
+                try (ResultSet rs = q.executeQuery()) {
+                    while (ids.size() < limit && rs.next()) {
+                        if (!known.test(rs.getLong(1))) {
+                            ids.add(rs.getLong(1));
+                        }
+                    }
+                }
+            }
+            List<OutboxEntry> out = new ArrayList<>();
+            try (PreparedStatement q = db.prepareStatement("SELECT id, destination, camera_id, kind, body, created_at, attempts"
+                    + " FROM outbox WHERE id = ?")) {
+                long bytes = 0;
+                for (int i = 0; i < ids.size() && bytes < maxBytes; i++) {
+                    q.setLong(1, ids.get(i));
+                    try (ResultSet rs = q.executeQuery()) {
+                        if (rs.next()) {
+                            OutboxEntry e = new OutboxEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                    rs.getBytes(5), rs.getLong(6), rs.getInt(7));
+                            out.add(e);
+                            bytes += e.body().length;
+                        }
+                    }
+                }
+            }
+            endRead();
+            return out;
+        } catch (SQLException e) {
+            reset();
+            throw new IllegalStateException("outbox " + file + ": cannot read: " + e.getMessage(), e);
         }
     }
 

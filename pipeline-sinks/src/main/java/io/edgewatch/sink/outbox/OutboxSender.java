@@ -122,6 +122,9 @@ public final class OutboxSender implements AutoCloseable {
     private final Set<Long> toDelete = new LinkedHashSet<>();
     /** The highest id read from disk; entries after it are read at the next refill. */
     private long readUpTo;
+    /** The outbox's count of dead letters put back when this sender last took them up, and when it last looked. */
+    private long putBackSeen = -1;
+    private long putBackLookedAt = Long.MIN_VALUE / 2;
     /** Whether disk may hold entries not yet read (something was appended, or the last page was full). */
     private boolean moreOnDisk = true;
     private boolean parked;
@@ -181,6 +184,14 @@ public final class OutboxSender implements AutoCloseable {
     public OutboxSender start() {
         // a stop recorded by an earlier run is stale until this run is refused again
         worker.schedule(() -> recordState(false, null));
+        worker.schedule(() -> {
+            try {
+                // what was put back before the start is read from the start anyway
+                putBackSeen = outbox.putBack();
+            } catch (RuntimeException e) {
+                log.warn("{}: {}", destination, e.getMessage());
+            }
+        });
         worker.schedule(this::step);
         return this;
     }
@@ -232,6 +243,7 @@ public final class OutboxSender implements AutoCloseable {
             return;
         }
         try {
+            lookForPutBack();
             refill();
         } catch (RuntimeException e) {
             log.error("{}: {}", destination, e.getMessage());
@@ -255,6 +267,35 @@ public final class OutboxSender implements AutoCloseable {
         }
         if (inFlight.isEmpty() && queued.isEmpty()) {
             idle();
+        }
+    }
+
+    /**
+     * At most once a {@link #IDLE_POLL}, while sending: dead letters put back in the queue (by {@code edgewatch outbox
+     * --retry-dead-letters}, another process) have old ids, below what this sender has read, so a busy sender would
+     * not see them before its backlog was gone; when the outbox's count of them changed, they are read and queued in
+     * their places. An idle sender reads from the start at its next look anyway.
+     */
+    private void lookForPutBack() {
+        long now = worker.now(TimeUnit.MILLISECONDS);
+        if (now - putBackLookedAt < IDLE_POLL.toMillis()) {
+            return;
+        }
+        putBackLookedAt = now;
+        long n = outbox.putBack();
+        if (n == putBackSeen) {
+            return;
+        }
+        List<OutboxEntry> back = outbox.before(destination, readUpTo + 1,
+                id -> queued.containsKey(id) || inFlight.containsKey(id) || toDelete.contains(id), PAGE, PAGE_BYTES);
+        back.forEach(this::enqueue);
+        if (back.size() < PAGE) {
+            // all of them read (more than a page: the rest at the next look)
+            putBackSeen = n;
+        }
+        if (!back.isEmpty()) {
+            log.info("{}: {} entr{} put back in the queue (dead letters retried) taken up", destination, back.size(),
+                    back.size() == 1 ? "y" : "ies");
         }
     }
 
