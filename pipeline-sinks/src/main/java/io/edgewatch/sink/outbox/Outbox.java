@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,6 +80,10 @@ public final class Outbox implements AutoCloseable {
     /** The bytes the file's data may take at most, dead letters included ({@code storage.outbox_max_mb}). */
     public static final long DEFAULT_MAX_BYTES = 1024L * 1024 * 1024;
     private static final long FLUSH_EVERY_MILLIS = 1000;
+    /** How long a write waits for another connection's write lock ({@code busy_timeout}). */
+    private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(5);
+    /** How long another process may hold the write lock before it counts as the disk refusing ({@code storage_full}). */
+    static final Duration LOCKED_ALERT = Duration.ofMinutes(1);
     /** Entries that waited in memory committed per transaction once the disk takes them again. */
     private static final int FLUSH_BATCH = 500;
 
@@ -172,6 +177,8 @@ public final class Outbox implements AutoCloseable {
     private long evictedUnrecorded;
     private final AtomicLong refused = new AtomicLong();
     private volatile String storageProblem;
+    /** Since when (on {@link #nanos}, under the lock) another process holds the write lock past the busy timeout; 0 if not. */
+    private long lockedSince;
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "edgewatch-outbox-flush");
         t.setDaemon(true);
@@ -285,7 +292,7 @@ public final class Outbox implements AutoCloseable {
         try {
             try (Statement s = c.createStatement()) {
                 // first: the journal mode of a new file and a migration write, and wait for another writer to do so
-                s.execute("PRAGMA busy_timeout=5000");
+                s.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT.toMillis());
                 // before anything writes the file: a newer edgewatch's file is left exactly as it is
                 int version = userVersion(s);
                 if (version > SCHEMA_VERSION) {
@@ -560,14 +567,17 @@ public final class Outbox implements AutoCloseable {
             return;
         }
         try {
+            connected();
             insert(batch);
         } catch (SQLException e) {
             reset();
-            if (storageProblem == null) {
-                log.error("outbox {}: the disk refused a commit ({}); accepted entries wait in memory (at most {}) and are"
-                        + " committed in order once it takes them again", file, e.getMessage(), memoryQueue);
+            if (!heldByAnother(e)) {
+                if (storageProblem == null) {
+                    log.error("outbox {}: the disk refused a commit ({}); accepted entries wait in memory (at most {}) and are"
+                            + " committed in order once it takes them again", file, e.getMessage(), memoryQueue);
+                }
+                storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
             }
-            storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
             batch.forEach(p -> {
                 hold(p);
                 p.inMemory();
@@ -596,6 +606,7 @@ public final class Outbox implements AutoCloseable {
                 throw e;
             }
             reset();
+            connected();
             insert(batch, true);
         }
     }
@@ -824,6 +835,7 @@ public final class Outbox implements AutoCloseable {
             }
             try {
                 // an append the database refuses is set aside by insert (logged and counted): its caller had its -1 already
+                connected();
                 insert(batch);
                 for (Pending p : batch) {
                     waiting.removeFirst();
@@ -833,18 +845,46 @@ public final class Outbox implements AutoCloseable {
                 }
             } catch (SQLException e) {
                 reset();
-                storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
+                if (!heldByAnother(e)) {
+                    storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
+                }
                 if (!flusher.isShutdown()) {
                     flusher.schedule(this::flush, FLUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
                 }
                 return;
             }
         }
-        if (storageProblem != null) {
-            log.info("outbox {}: the disk takes commits again: {} entries that waited in memory are committed, in order", file,
-                    committed);
+        if (storageProblem != null || lockedSince != 0) {
+            log.info("outbox {}: the {} takes commits again: {} entries that waited in memory are committed, in order", file,
+                    storageProblem != null ? "disk" : "file", committed);
             storageProblem = null;
         }
+        lockedSince = 0;
+    }
+
+    /**
+     * Under the lock, for a commit that failed on {@code e}: whether another process holds the file's write lock
+     * (SQLITE_BUSY or SQLITE_LOCKED past the busy timeout: {@code edgewatch outbox} putting dead letters back, a second
+     * daemon by mistake) and has for less than {@link #LOCKED_ALERT}: that is no full disk, and raises no
+     * {@code storage_full} (the entries wait in memory all the same). Held longer, it does, saying so.
+     */
+    private boolean heldByAnother(SQLException e) {
+        int code = e.getErrorCode() & 0xff;
+        if (code != 5 && code != 6) {
+            return false;
+        }
+        long now = nanos.getAsLong();
+        if (lockedSince == 0) {
+            lockedSince = now;
+            log.warn("outbox {}: another process has held its write lock for more than {} s ({}); accepted entries wait in"
+                    + " memory and are committed in order once it lets go", file, BUSY_TIMEOUT.toSeconds(), e.getMessage());
+        }
+        if (now - lockedSince < LOCKED_ALERT.toNanos()) {
+            return true;
+        }
+        storageProblem = "outbox " + file + ": cannot commit: another process has held its write lock for "
+                + (now - lockedSince) / 1_000_000_000L + " s: " + e.getMessage();
+        return true;
     }
 
     /** Why accepted entries wait in memory instead of on disk; null while the disk takes them. */
@@ -896,8 +936,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return out;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot read: " + e.getMessage(), e);
+            throw failed("cannot read", e);
         }
     }
 
@@ -931,9 +970,7 @@ public final class Outbox implements AutoCloseable {
             db.commit();
             depth -= n;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot delete " + ids.size() + " delivered entries: " + e.getMessage(),
-                    e);
+            throw failed("cannot delete " + ids.size() + " delivered entries", e);
         }
     }
 
@@ -973,8 +1010,7 @@ public final class Outbox implements AutoCloseable {
                         file, maxEntries, evict);
             }
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot move entry " + id + " aside: " + e.getMessage(), e);
+            throw failed("cannot move entry " + id + " aside", e);
         }
     }
 
@@ -987,8 +1023,7 @@ public final class Outbox implements AutoCloseable {
             bump("retries", 1);
             db.commit();
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot update entry " + id + ": " + e.getMessage(), e);
+            throw failed("cannot update entry " + id, e);
         }
     }
 
@@ -1006,8 +1041,7 @@ public final class Outbox implements AutoCloseable {
             up.executeUpdate();
             db.commit();
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot record the progress of entry " + id + ": " + e.getMessage(), e);
+            throw failed("cannot record the progress of entry " + id, e);
         }
     }
 
@@ -1022,8 +1056,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return n;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot count dead letters: " + e.getMessage(), e);
+            throw failed("cannot count dead letters", e);
         }
     }
 
@@ -1053,8 +1086,7 @@ public final class Outbox implements AutoCloseable {
             up.executeUpdate();
             db.commit();
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot record the state of " + destination + ": " + e.getMessage(), e);
+            throw failed("cannot record the state of " + destination, e);
         }
     }
 
@@ -1092,8 +1124,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return new ArrayList<>(out.values());
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot read it: " + e.getMessage(), e);
+            throw failed("cannot read it", e);
         }
     }
 
@@ -1113,8 +1144,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return out;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot read the dead letters: " + e.getMessage(), e);
+            throw failed("cannot read the dead letters", e);
         }
     }
 
@@ -1144,8 +1174,7 @@ public final class Outbox implements AutoCloseable {
             depth += n;
             return n;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot put the dead letters back: " + e.getMessage(), e);
+            throw failed("cannot put the dead letters back", e);
         }
     }
 
@@ -1160,8 +1189,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return n;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot read it: " + e.getMessage(), e);
+            throw failed("cannot read it", e);
         }
     }
 
@@ -1206,8 +1234,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return out;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot read: " + e.getMessage(), e);
+            throw failed("cannot read", e);
         }
     }
 
@@ -1224,8 +1251,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return stats;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot read its statistics: " + e.getMessage(), e);
+            throw failed("cannot read its statistics", e);
         }
     }
 
@@ -1336,28 +1362,50 @@ public final class Outbox implements AutoCloseable {
     }
 
     /**
+     * Under the lock, after a call failed on {@code e}: the connection made usable again ({@link #reset}), and the
+     * error for its caller, naming the file and {@code what} failed.
+     */
+    private IllegalStateException failed(String what, SQLException e) {
+        reset();
+        return new IllegalStateException("outbox " + file + ": " + what + ": " + e.getMessage(), e);
+    }
+
+    /**
      * Leaves the connection usable after a failed write: rolled back, or, when SQLite has already
-     * ended the transaction (a failed commit on a full disk), reopened.
+     * ended the transaction (a failed commit on a full disk), reopened. A reopen that fails leaves no
+     * connection, and the next call tries again ({@link #checkOpen}, {@link #connected}).
      */
     private void reset() {
         if (closed) {
             return;
         }
-        try {
-            db.rollback();
-        } catch (SQLException notActive) {
-            forgetPrepared();
+        if (db != null) {
             try {
-                db.close();
-            } catch (SQLException ignored) {
-                // reopened below
-            }
-            try {
-                db = connect();
-            } catch (SQLException e) {
-                log.warn("outbox {}: cannot reopen: {}", file, e.getMessage());
+                db.rollback();
+                return;
+            } catch (SQLException notActive) {
+                forgetPrepared();
+                try {
+                    db.close();
+                } catch (SQLException ignored) {
+                    // reopened below
+                }
+                db = null;
             }
         }
+        try {
+            db = connect();
+        } catch (SQLException e) {
+            log.warn("outbox {}: cannot reopen: {}; the next call tries again", file, e.getMessage());
+        }
+    }
+
+    /** Under the lock: the connection, reopened first when a reopen failed before. */
+    private Connection connected() throws SQLException {
+        if (db == null) {
+            db = connect();
+        }
+        return db;
     }
 
     @Override
@@ -1379,10 +1427,18 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    /** Under the lock: a call after {@link #close} fails, rather than reopening the file behind the stop. */
+    /**
+     * Under the lock: a call after {@link #close} fails, rather than reopening the file behind the stop; before it,
+     * a file whose reopen failed is reopened now (or the call fails saying so, and the next tries again).
+     */
     private void checkOpen() {
         if (closed) {
             throw closedError();
+        }
+        try {
+            connected();
+        } catch (SQLException e) {
+            throw new IllegalStateException("outbox " + file + ": cannot reopen it: " + e.getMessage(), e);
         }
     }
 
@@ -1392,6 +1448,9 @@ public final class Outbox implements AutoCloseable {
 
     private void closeConnection() {
         forgetPrepared();
+        if (db == null) {
+            return;
+        }
         try {
             db.close();
         } catch (SQLException e) {

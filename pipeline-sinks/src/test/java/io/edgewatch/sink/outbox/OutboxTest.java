@@ -607,4 +607,30 @@ class OutboxTest {
             assertThat(o.stats().accepted()).isEqualTo(2);
         }
     }
+
+    @Test
+    void aWriteLockAnotherProcessHoldsPastTheBusyTimeoutIsNoFullDisk() throws Exception {
+        // review-outbox 17: edgewatch outbox holding the file's write lock over the 5 s busy timeout counted as the disk
+        // refusing: storage_full:outbox fired (and /healthz degraded) for a lock, not a disk
+        try (Outbox a = Outbox.open(dir, 1000, Clock.systemUTC())) {
+            a.append("rf", "cam", "report", b("before"));
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db"));
+                 Statement s = other.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+                s.execute("UPDATE counters SET value = value WHERE name = 'accepted'");
+                long id = a.append("rf", "cam", "report", b("while locked"));
+                assertThat(id).as("waits in memory, in order").isEqualTo(-1);
+                assertThat(a.storageProblem()).as("a lock is no full disk").isNull();
+                s.execute("COMMIT");
+            }
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (a.waitingInMemory() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(a.waitingInMemory()).isZero();
+            assertThat(a.storageProblem()).isNull();
+            assertThat(a.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8))
+                    .containsExactly("before", "while locked");
+        }
+    }
 }
