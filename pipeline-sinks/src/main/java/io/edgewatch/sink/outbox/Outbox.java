@@ -177,7 +177,8 @@ public final class Outbox implements AutoCloseable {
     private long evictedUnrecorded;
     private final AtomicLong refused = new AtomicLong();
     private volatile String storageProblem;
-    /** Since when (on {@link #nanos}, under the lock) another process holds the write lock past the busy timeout; 0 if not. */
+    /** Whether, and since when (on {@link #nanos}, under the lock), another process holds the write lock past the busy timeout. */
+    private boolean locked;
     private long lockedSince;
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "edgewatch-outbox-flush");
@@ -854,12 +855,12 @@ public final class Outbox implements AutoCloseable {
                 return;
             }
         }
-        if (storageProblem != null || lockedSince != 0) {
+        if (storageProblem != null || locked) {
             log.info("outbox {}: the {} takes commits again: {} entries that waited in memory are committed, in order", file,
                     storageProblem != null ? "disk" : "file", committed);
             storageProblem = null;
         }
-        lockedSince = 0;
+        locked = false;
     }
 
     /**
@@ -874,7 +875,8 @@ public final class Outbox implements AutoCloseable {
             return false;
         }
         long now = nanos.getAsLong();
-        if (lockedSince == 0) {
+        if (!locked) {
+            locked = true;
             lockedSince = now;
             log.warn("outbox {}: another process has held its write lock for more than {} s ({}); accepted entries wait in"
                     + " memory and are committed in order once it lets go", file, BUSY_TIMEOUT.toSeconds(), e.getMessage());

@@ -633,4 +633,31 @@ class OutboxTest {
                     .containsExactly("before", "while locked");
         }
     }
+
+    @Test
+    void aWriteLockHeldForAMinuteCountsAsTheDiskRefusingAndSaysSo() throws Exception {
+        AtomicLong nanos = new AtomicLong();
+        try (Outbox a = Outbox.open(dir, Outbox.Limits.of(1000), Clock.systemUTC(), nanos::get)) {
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db"));
+                 Statement s = other.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+                s.execute("UPDATE counters SET value = value WHERE name = 'accepted'");
+                assertThat(a.append("rf", "cam", "report", b("while locked"))).isEqualTo(-1);
+                assertThat(a.storageProblem()).isNull();
+                nanos.addAndGet(Outbox.LOCKED_ALERT.plusSeconds(1).toNanos());
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (a.storageProblem() == null && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(a.storageProblem()).as("the flusher's next try, a minute on").contains("held its write lock for 61 s");
+                s.execute("COMMIT");
+            }
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while ((a.waitingInMemory() > 0 || a.storageProblem() != null) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(a.storageProblem()).isNull();
+            assertThat(a.oldest("rf", 10)).hasSize(1);
+        }
+    }
 }
