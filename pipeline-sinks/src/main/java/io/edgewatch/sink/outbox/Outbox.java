@@ -68,6 +68,8 @@ public final class Outbox implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
 
+    /** Dead letters put back per transaction ({@link #retryDeadLetters}). */
+    private static final int RETRY_CHUNK = 256;
     /** The counter of dead letters put back ({@link #putBack}). */
     private static final String PUT_BACK = "put_back";
     /** How many accepted entries may wait in memory while the disk refuses them ({@code storage.memory_queue}). */
@@ -1158,25 +1160,35 @@ public final class Outbox implements AutoCloseable {
      */
     public synchronized int retryDeadLetters() {
         checkOpen();
-        try (Statement s = db.createStatement()) {
-            long waiting;
-            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
-                waiting = rs.next() ? rs.getLong(1) : 0;
-            }
-            long room = Math.max(0, maxEntries - waiting);
-            int n = s.executeUpdate("INSERT INTO outbox (id, destination, camera_id, kind, body, created_at, attempts)"
-                    + " SELECT id, destination, camera_id, kind, body, created_at, 0 FROM dead_letter ORDER BY id LIMIT " + room);
-            s.executeUpdate("DELETE FROM dead_letter WHERE id IN (SELECT id FROM outbox)");
-            if (n > 0) {
+        int all = 0;
+        try (PreparedStatement move = db.prepareStatement("INSERT INTO outbox (id, destination, camera_id, kind, body,"
+                + " created_at, attempts) SELECT id, destination, camera_id, kind, body, created_at, 0 FROM dead_letter"
+                + " ORDER BY id LIMIT MIN(?, MAX(0, ? - (SELECT COUNT(*) FROM outbox)))");
+             PreparedStatement aside = db.prepareStatement("DELETE FROM dead_letter WHERE id IN (SELECT id FROM dead_letter"
+                     + " ORDER BY id LIMIT ?)");
+             Statement s = db.createStatement()) {
+            // a transaction per chunk, each beginning with its write (so it waits for the daemon's commits rather than
+            // failing at once), so that the daemon's commits never wait long behind the lock it holds
+            while (true) {
+                move.setInt(1, RETRY_CHUNK);
+                move.setLong(2, maxEntries);
+                int n = move.executeUpdate();
+                if (n == 0) {
+                    db.rollback();
+                    break;
+                }
+                aside.setInt(1, n);
+                aside.executeUpdate();
                 // what a running daemon's senders look at every second: entries put back below what they have read
                 s.executeUpdate("INSERT INTO counters (name, value) VALUES ('" + PUT_BACK + "', " + n + ")"
                         + " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
+                db.commit();
+                depth += n;
+                all += n;
             }
-            db.commit();
-            depth += n;
-            return n;
+            return all;
         } catch (SQLException e) {
-            throw failed("cannot put the dead letters back", e);
+            throw failed("cannot put the dead letters back (" + all + " put back)", e);
         }
     }
 

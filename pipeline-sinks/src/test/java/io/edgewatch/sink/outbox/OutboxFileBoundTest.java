@@ -111,4 +111,21 @@ class OutboxFileBoundTest {
             assertThat(o.stats().evicted()).as("none lost").isZero();
         }
     }
+
+    @Test
+    void manyDeadLettersArePutBackInChunksInOrder() {
+        try (Outbox o = Outbox.open(dir, 10_000, Clock.systemUTC())) {
+            List<Outbox.NewEntry> entries = new java.util.ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                entries.add(new Outbox.NewEntry("rf", "cam", "report", new byte[] {(byte) i}));
+            }
+            for (long id : o.appendAll(entries)) {
+                o.deadLetter(id, 400, "refused");
+            }
+            assertThat(o.retryDeadLetters()).isEqualTo(600);
+            assertThat(o.deadLetters()).isZero();
+            assertThat(o.oldest("rf", 1000)).extracting(OutboxEntry::id).hasSize(600).isSorted().doesNotHaveDuplicates();
+            assertThat(o.putBack()).isEqualTo(600);
+        }
+    }
 }
