@@ -50,6 +50,7 @@ import io.edgewatch.inference.opencv.Snapshots;
 import io.edgewatch.sink.JsonlSink;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxStats;
+import io.edgewatch.sink.outbox.SendersStop;
 import io.edgewatch.sink.roboflow.RoboflowSink;
 import io.edgewatch.sink.roboflow.VisionEventsSink;
 import io.edgewatch.sink.roboflow.VisionEventsSink.CameraEvents;
@@ -196,7 +197,8 @@ public final class Daemon implements AutoCloseable {
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata, ClockFloor.build()));
         }
         if (config.roboflow() != null || config.alertWebhook() != null || config.visionEvents() != null) {
-            this.outbox = Outbox.open(config.storage().path(), config.storage().outboxMaxEntries(), config.storage().memoryQueue(),
+            this.outbox = Outbox.open(config.storage().path(), new Outbox.Limits(config.storage().outboxMaxEntries(),
+                    config.storage().outboxMaxBytes(), config.storage().memoryQueue(), Outbox.DEFAULT_MEMORY_QUEUE_BYTES),
                     Clock.systemUTC());
             // a board without a battery-backed clock boots years back: what it makes waits for NTP's step, re-stamped by it
             outbox.holdWhileClockWrong(ClockFloor.build(), config.storage().wrongClockHold());
@@ -960,17 +962,20 @@ public final class Daemon implements AutoCloseable {
         }
         // the alerts of the last windows reach the webhook and Vision Events before they close
         health.flushAlerts(stopGrace);
-        // deliveries in flight first, with their grace, so what was answered 2xx is deleted, not sent again
+        // deliveries in flight first, so what was answered 2xx is deleted, not sent again: every sender at once, under
+        // one grace (one after another, the stop took the sum of their graces)
+        List<SendersStop.Stop> senders = new ArrayList<>();
         if (roboflow != null) {
-            roboflow.close(stopGrace);
+            senders.add(roboflow::close);
         }
         if (webhook != null) {
-            webhook.close(stopGrace);
+            senders.add(webhook::close);
         }
-        samples.close(stopGrace);
+        senders.add(samples::close);
         if (visionEvents != null) {
-            visionEvents.close(stopGrace);
+            senders.add(visionEvents::close);
         }
+        SendersStop.together(stopGrace, senders);
         for (ReportSink sink : sinks.values()) {
             try {
                 sink.close();

@@ -148,7 +148,7 @@ public final class Edgewatch {
          * Stops within {@link #SHUTDOWN_GRACE} whatever hangs (a detector or a sink that never
          * answers): past it {@code gaveUp} lets the main thread close the daemon, so the outbox is
          * closed cleanly and the process exits 0 before systemd's SIGKILL (TimeoutStopSec 90 s: the
-         * 20 s grace, then the senders' closing graces one after another).
+         * 20 s grace, then the senders' one closing grace, all of them at once).
          * A second signal during a stop starts no second wait.
          */
         private static void stop(String why, Daemon daemon, AtomicBoolean stopping, Sinks.Empty<Void> gaveUp) {

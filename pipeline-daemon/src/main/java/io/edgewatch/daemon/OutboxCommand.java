@@ -71,8 +71,10 @@ final class OutboxCommand implements Callable<Integer> {
         try (Outbox outbox = Outbox.openBeside(folder, c.storage().outboxMaxEntries(), Clock.systemUTC())) {
             if (retry) {
                 int n = outbox.retryDeadLetters();
+                long left = outbox.deadLetters();
                 out.println(n + " dead letter(s) put back in the queue" + (n == 0 ? "" : ": a running daemon sends them within a second,"
-                        + " or the next start does"));
+                        + " or the next start does") + (left == 0 ? "" : "; " + left + " stay dead letters, as the queue is full"
+                        + " (storage.outbox_max_entries): try again once it has room"));
             }
             out.println("outbox " + outbox.file());
             // what a start found damaged and moved aside (its salvage counts are in that start's log and alert)

@@ -22,6 +22,7 @@ import io.edgewatch.daemon.config.EdgewatchConfig;
 import io.edgewatch.daemon.config.SamplesConfig;
 import io.edgewatch.health.Health;
 import io.edgewatch.sink.outbox.Outbox;
+import io.edgewatch.sink.outbox.SendersStop;
 import io.edgewatch.sink.roboflow.DatasetOptions;
 import io.edgewatch.sink.roboflow.DatasetSink;
 import io.edgewatch.sink.roboflow.RoboflowOptions;
@@ -121,14 +122,15 @@ final class SampleWiring implements SampleCredits, AutoCloseable {
         }
     }
 
-    /** Stops the dataset senders (a delivery in flight gets {@code grace}) and the encoder. */
+    /** Stops the encoder and the dataset senders, all within {@code grace}: the senders at once, under its deadline. */
     synchronized void close(Duration grace) {
         clockSteps.dispose();
+        long deadline = System.nanoTime() + grace.toNanos();
         if (encoder != null) {
             // the samples the stop caught being encoded are committed before the senders stop
             encoder.disposeGracefully().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(2));
         }
-        datasets.values().forEach(d -> d.close(grace));
+        SendersStop.together(SendersStop.left(deadline), datasets.values().stream().<SendersStop.Stop>map(d -> d::close).toList());
     }
 
     @Override

@@ -81,4 +81,33 @@ class OutboxCommandTest {
             assertThat(daemon.deadLetters()).isZero();
         }
     }
+
+    @Test
+    void deadLettersArePutBackOnlyAsFarAsTheQueueHasRoomAndTheRestAreNamed() throws Exception {
+        // review-outbox 11: --retry-dead-letters put every dead letter back, past storage.outbox_max_entries
+        Path cfg = dir.resolve("config");
+        Files.createDirectories(cfg.resolve("cameras"));
+        Files.writeString(cfg.resolve("edgewatch.yaml"), """
+                storage:
+                  path: %s
+                  outbox_max_entries: 10
+                roboflow:
+                  api_key: rf_outbox_command_key
+                  workspace: ws
+                """.formatted(dir.resolve("var")));
+        try (Outbox daemon = Outbox.open(dir.resolve("var"), 10, Clock.systemUTC())) {
+            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 3; i++) {
+                daemon.deadLetter(daemon.append("roboflow", "dock-3", "report", body), 400, "refused");
+            }
+            for (int i = 0; i < 9; i++) {
+                daemon.append("roboflow", "dock-3", "report", body);
+            }
+            assertThat(run("outbox", "--config", cfg.toString(), "--retry-dead-letters"))
+                    .contains("1 dead letter(s) put back in the queue")
+                    .contains("2 stay dead letters, as the queue is full (storage.outbox_max_entries)")
+                    .contains("roboflow: 10 waiting");
+            assertThat(daemon.deadLetters()).isEqualTo(2);
+        }
+    }
 }

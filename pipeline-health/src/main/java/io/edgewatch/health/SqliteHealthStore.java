@@ -38,6 +38,7 @@ import io.edgewatch.core.clock.ClockStep;
 import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
 import io.edgewatch.sink.store.SqliteSalvage;
+import io.edgewatch.sink.store.SqliteSpace;
 
 /**
  * What health must not forget over a restart, in SQLite ({@code health.db} in the storage folder):
@@ -124,6 +125,9 @@ final class SqliteHealthStore implements HealthStore {
                         + version + "; this one reads up to " + SCHEMA_VERSION + "): it was not changed; start the newer"
                         + " edgewatch again, or move the file aside to start a new history");
             }
+            // before the journal mode, which writes a new file's first page (then no VACUUM is needed); a file made
+            // before is switched by one VACUUM
+            SqliteSpace.incremental(db, file, "health store", true);
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 // no fsync per window: with WAL a power cut loses the last windows' figures at most, never
@@ -354,6 +358,8 @@ final class SqliteHealthStore implements HealthStore {
                     d.executeUpdate();
                 }
                 compact(now - DETAIL.toMillis());
+                // what the retention and the roll-up freed is given back, at most a step an hour
+                SqliteSpace.giveBack(db);
             }
         });
     }

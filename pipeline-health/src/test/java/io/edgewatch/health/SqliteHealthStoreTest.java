@@ -111,4 +111,53 @@ class SqliteHealthStoreTest {
                 .hasMessageContaining("not changed");
         assertThat(Files.readAllBytes(file)).as("the newer file's bytes").isEqualTo(before);
     }
+
+    private static long pragma(Path file, String name) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA " + name)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    @Test
+    void windowsPrunedByTheRetentionGiveTheirSpaceBack() throws Exception {
+        // health.db kept the pages of every window it ever pruned (6.8 MB of them here): the file never shrank, only
+        // reused them
+        Path file = dir.resolve("health.db");
+        LatencyStats lat = new LatencyStats(20, 20, 20, 30, 40, 45);
+        List<ClassStats> classes = new java.util.ArrayList<>();
+        for (int k = 0; k < 150; k++) {
+            classes.add(new ClassStats("class-with-a-long-name-" + k, 3, 2, 0.5, 0.7, 0.9));
+        }
+        Instant first = Instant.parse("2026-12-01T10:00:00Z");
+        try (HealthStore store = HealthStore.open(dir, Duration.ofHours(1))) {
+            for (int i = 0; i < 300; i++) {
+                Instant end = first.plusSeconds(5L * i);
+                store.saveWindow(new WindowReport("cam-1", "m/1", "object-detection", end.minusSeconds(5), end, 20, 20, 0, 0,
+                        Map.of(), Map.of(), List.of(), classes, lat, lat, lat), "v");
+            }
+            store.flush();
+            long full = pragma(file, "page_count") * pragma(file, "page_size");
+            assertThat(full).as("the windows' pages").isGreaterThan(6L * 1024 * 1024);
+            // three hours on: every window above is past the hour kept
+            Instant later = first.plus(Duration.ofHours(3));
+            store.saveWindow(new WindowReport("cam-1", "m/1", "object-detection", later.minusSeconds(5), later, 20, 20, 0, 0,
+                    Map.of(), Map.of(), List.of(), List.of(), lat, lat, lat), "v");
+            store.flush();
+            assertThat(store.windows(Instant.EPOCH, later.plusSeconds(1))).hasSize(1);
+            long after = pragma(file, "page_count") * pragma(file, "page_size");
+            assertThat(after).as("pages once pruned, of %d", full).isLessThan(full / 3);
+        }
+    }
+
+    @Test
+    void aFileMadeBeforeIncrementalVacuumIsSwitchedAtItsOpenAndKeepsItsRows() throws Exception {
+        Path file = copyOf("health-v1.db");
+        assertThat(pragma(file, "auto_vacuum")).isZero();
+        try (HealthStore store = HealthStore.open(dir, Duration.ofDays(4000))) {
+            assertThat(store.windows(Instant.EPOCH, Instant.ofEpochMilli(1764673200000L).plusSeconds(3600))).hasSize(3);
+        }
+        assertThat(pragma(file, "auto_vacuum")).as("incremental").isEqualTo(2);
+        assertThat(userVersion(file)).isEqualTo(SqliteHealthStore.SCHEMA_VERSION);
+    }
 }

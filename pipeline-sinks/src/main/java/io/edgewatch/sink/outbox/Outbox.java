@@ -28,12 +28,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
+import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.edgewatch.core.clock.ClockFloor;
 import io.edgewatch.sink.store.SqliteSalvage;
+import io.edgewatch.sink.store.SqliteSpace;
 
 /**
  * A durable queue of requests on local disk (SQLite, write-ahead log, {@code synchronous=FULL}):
@@ -74,6 +77,10 @@ public final class Outbox implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
 
+    /** Dead letters put back per transaction ({@link #retryDeadLetters}). */
+    private static final int RETRY_CHUNK = 256;
+    /** The counter of dead letters put back ({@link #putBack}). */
+    private static final String PUT_BACK = "put_back";
     /** How many accepted entries may wait in memory while the disk refuses them ({@code storage.memory_queue}). */
     public static final int DEFAULT_MEMORY_QUEUE = 10_000;
     /**
@@ -81,11 +88,17 @@ public final class Outbox implements AutoCloseable {
      * would otherwise exhaust the daemon's heap while the disk is full.
      */
     public static final long DEFAULT_MEMORY_QUEUE_BYTES = 32L * 1024 * 1024;
+    /** The bytes the file's data may take at most, dead letters included ({@code storage.outbox_max_mb}). */
+    public static final long DEFAULT_MAX_BYTES = 1024L * 1024 * 1024;
+    private static final long FLUSH_EVERY_MILLIS = 1000;
     /** How long entries made on a wall clock known wrong wait for a step that corrects it ({@code storage.wrong_clock_hold}). */
     public static final Duration DEFAULT_WRONG_CLOCK_HOLD = Duration.ofHours(24);
-    private static final long FLUSH_EVERY_MILLIS = 1000;
     /** How often entries held past their hold are looked for ({@link #releaseOverdue}). */
     private static final long OVERDUE_EVERY_SECONDS = 10;
+    /** How long a write waits for another connection's write lock ({@code busy_timeout}). */
+    private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(5);
+    /** How long another process may hold the write lock before it counts as the disk refusing ({@code storage_full}). */
+    static final Duration LOCKED_ALERT = Duration.ofMinutes(1);
     /** Entries that waited in memory committed per transaction once the disk takes them again. */
     private static final int FLUSH_BATCH = 500;
 
@@ -119,9 +132,16 @@ public final class Outbox implements AutoCloseable {
      * What the write-ahead log is cut back to once checkpointed ({@code journal_size_limit}): without it the file keeps
      * the size of its largest transaction (a flush of hundreds of samples) for ever.
      */
-    static final long JOURNAL_SIZE_LIMIT = 8L * 1024 * 1024;
-    /** The age of the oldest entry: the smallest key of {@code outbox_created}, no row read. */
-    static final String OLDEST_SQL = "SELECT MIN(created_at) FROM outbox";
+    static final long JOURNAL_SIZE_LIMIT = SqliteSpace.JOURNAL_SIZE_LIMIT;
+    /**
+     * The oldest entry made before this process opened the outbox (ids below the parameter): a walk of
+     * {@code outbox_created} from its smallest key, no row read ({@code +id}: the rowid's own index is not the way in).
+     */
+    static final String OLDEST_SQL = "SELECT created_at FROM outbox WHERE +id < ? ORDER BY created_at LIMIT 1";
+    /** The oldest entry this process made: the smallest id from its first, on the rowid's b-tree. */
+    private static final String OLDEST_OWN_SQL = "SELECT MIN(id) FROM outbox WHERE id >= ?";
+    /** When the monotonic times of this process's appends ({@link #appendedAt}) are kept this many, every other goes. */
+    private static final int MOST_APPEND_TIMES = 4096;
     /** Per destination, its depth and oldest entry: a scan of {@code outbox_destination_created}, no row read. */
     static final String REPORT_SQL = "SELECT destination, COUNT(*), MIN(created_at) FROM outbox GROUP BY destination";
 
@@ -130,6 +150,23 @@ public final class Outbox implements AutoCloseable {
      * out of range): the entry is refused. Every other failure is taken as the disk's, and the entry waits in memory.
      */
     private static final Set<Integer> ENTRY_FAULTS = Set.of(18, 19, 20, 25);
+
+    /**
+     * What the outbox holds at most.
+     *
+     * @param maxEntries entries waiting, and apart dead letters ({@code storage.outbox_max_entries})
+     * @param maxBytes the file's data, entries and dead letters together, measured as its pages in use
+     *                 ({@code (page_count - freelist_count) * page_size}; {@code storage.outbox_max_mb})
+     * @param memoryQueue entries waiting in memory while the disk refuses commits ({@code storage.memory_queue})
+     * @param memoryQueueBytes their bodies' bytes
+     */
+    public record Limits(long maxEntries, long maxBytes, int memoryQueue, long memoryQueueBytes) {
+
+        /** {@code maxEntries} with the other defaults. */
+        public static Limits of(long maxEntries) {
+            return new Limits(maxEntries, DEFAULT_MAX_BYTES, DEFAULT_MEMORY_QUEUE, DEFAULT_MEMORY_QUEUE_BYTES);
+        }
+    }
 
     /**
      * One entry to append with {@link #appendAll}: the same four things {@link #append} takes, none of them null, and
@@ -150,6 +187,11 @@ public final class Outbox implements AutoCloseable {
     /** The statements of every commit ({@link #insert}, {@link #bump}), prepared once per connection. */
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private final long maxEntries;
+    private final long maxBytes;
+    /** Whether the next {@link #connect} switches the file to incremental vacuum (the daemon's open only). */
+    private boolean switchToIncremental;
+    /** The file's page size, read once. */
+    private long pageSize;
     private final int memoryQueue;
     private final long memoryQueueBytes;
     /** Accepted, not yet on disk (the disk refused them), oldest first. */
@@ -162,6 +204,9 @@ public final class Outbox implements AutoCloseable {
     private long evictedUnrecorded;
     private final AtomicLong refused = new AtomicLong();
     private volatile String storageProblem;
+    /** Whether, and since when (on {@link #nanos}, under the lock), another process holds the write lock past the busy timeout. */
+    private boolean locked;
+    private long lockedSince;
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "edgewatch-outbox-flush");
         t.setDaemon(true);
@@ -180,14 +225,17 @@ public final class Outbox implements AutoCloseable {
     private static final class Pending {
         final List<NewEntry> entries;
         final long createdAt;
+        /** When it was appended, on the outbox's monotonic clock. */
+        final long createdNanos;
         final long bytes;
         long[] ids;
         RuntimeException refusal;
         boolean settled;
 
-        Pending(List<NewEntry> entries, long createdAt) {
+        Pending(List<NewEntry> entries, long createdAt, long createdNanos) {
             this.entries = entries;
             this.createdAt = createdAt;
+            this.createdNanos = createdNanos;
             this.bytes = entries.stream().mapToLong(e -> e.body().length).sum();
         }
 
@@ -214,6 +262,23 @@ public final class Outbox implements AutoCloseable {
         }
     }
     private final Clock clock;
+    /**
+     * The monotonic clock (ns) the ages of entries are measured on, so a step of the wall clock neither zeroes them
+     * (back) nor raises an hour's backlog (forward): {@code System::nanoTime} but in tests.
+     */
+    private final LongSupplier nanos;
+    /** The wall clock and the monotonic one when the outbox opened: entries from before are aged from there. */
+    private final long openedMillis;
+    private final long openedNanos;
+    /** The first id committed by this process ({@link Long#MAX_VALUE} before its first commit): ids below are older. */
+    private long firstOwnId = Long.MAX_VALUE;
+    /**
+     * Under the lock: when this process committed its entries, on {@link #nanos}, by the first id of a commit; at most
+     * one per {@link #appendTimeStep} ns (thinned, and that doubled, past {@link #MOST_APPEND_TIMES}), and those before
+     * the oldest entry forgotten. An entry's age is measured from the time kept for the greatest id at or below its own.
+     */
+    private final TreeMap<Long, Long> appendedAt = new TreeMap<>();
+    private long appendTimeStep = 1_000_000_000L;
     private final Path file;
     private long depth;
     /** A wall time earlier than this is known wrong: what is stamped with one is held ({@link #holdWhileClockWrong}). */
@@ -231,11 +296,16 @@ public final class Outbox implements AutoCloseable {
     /** Releases of held entries so far: a sender that sees it move reads again from its oldest entry. */
     private final AtomicLong releases = new AtomicLong();
 
-    private Outbox(Path file, long maxEntries, int memoryQueue, long memoryQueueBytes, Clock clock) throws SQLException {
+    private Outbox(Path file, Limits limits, Clock clock, LongSupplier nanos, boolean switchToIncremental) throws SQLException {
         this.file = file;
-        this.maxEntries = maxEntries;
-        this.memoryQueue = memoryQueue;
-        this.memoryQueueBytes = memoryQueueBytes;
+        this.nanos = nanos;
+        this.openedMillis = clock.millis();
+        this.openedNanos = nanos.getAsLong();
+        this.switchToIncremental = switchToIncremental;
+        this.maxEntries = limits.maxEntries();
+        this.maxBytes = limits.maxBytes();
+        this.memoryQueue = limits.memoryQueue();
+        this.memoryQueueBytes = limits.memoryQueueBytes();
         this.clock = clock;
         this.db = connect();
         try {
@@ -264,7 +334,7 @@ public final class Outbox implements AutoCloseable {
         try {
             try (Statement s = c.createStatement()) {
                 // first: the journal mode of a new file and a migration write, and wait for another writer to do so
-                s.execute("PRAGMA busy_timeout=5000");
+                s.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT.toMillis());
                 // before anything writes the file: a newer edgewatch's file is left exactly as it is
                 int version = userVersion(s);
                 if (version > SCHEMA_VERSION) {
@@ -272,6 +342,10 @@ public final class Outbox implements AutoCloseable {
                             + "; this edgewatch knows versions up to " + SCHEMA_VERSION + "), and is left untouched: run that"
                             + " version, or move the file aside to start with an empty outbox");
                 }
+                // before the journal mode, which writes a new file's first page: then it takes effect without a VACUUM;
+                // the daemon's open switches a file made before (a VACUUM), a command beside it never rewrites the file
+                SqliteSpace.incremental(c, file, "outbox", switchToIncremental);
+                switchToIncremental = false;
                 try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
                     String mode = rs.next() ? rs.getString(1) : null;
                     if (!"wal".equalsIgnoreCase(mode)) {
@@ -280,7 +354,6 @@ public final class Outbox implements AutoCloseable {
                     }
                 }
                 s.execute("PRAGMA synchronous=FULL");
-                s.execute("PRAGMA journal_size_limit=" + JOURNAL_SIZE_LIMIT);
                 if (version < SCHEMA_VERSION) {
                     migrate(s);
                 }
@@ -367,13 +440,30 @@ public final class Outbox implements AutoCloseable {
      * @throws IllegalStateException naming the file when it cannot be opened
      */
     public static Outbox open(Path folder, long maxEntries, int memoryQueue, long memoryQueueBytes, Clock clock) {
+        return open(folder, new Limits(maxEntries, DEFAULT_MAX_BYTES, memoryQueue, memoryQueueBytes), clock);
+    }
+
+    /**
+     * Opens the outbox, bounded by {@code limits}: past {@link Limits#maxEntries} or {@link Limits#maxBytes} an append
+     * first evicts (dead letters first for the bytes, then the oldest entries), logged and counted as evicted.
+     *
+     * @throws IllegalStateException naming the file when it cannot be opened
+     */
+    public static Outbox open(Path folder, Limits limits, Clock clock) {
+        return open(folder, limits, clock, System::nanoTime);
+    }
+
+    /** As {@link #open(Path, Limits, Clock)}, ages measured on {@code nanos} (a test's monotonic clock). */
+    static Outbox open(Path folder, Limits limits, Clock clock, LongSupplier nanos) {
         Path file = folder.resolve("outbox.db");
+        long memoryQueue = limits.memoryQueue();
+        long memoryQueueBytes = limits.memoryQueueBytes();
         try {
             Files.createDirectories(folder);
             // a worn SD card (SQLITE_CORRUPT, NOTADB, a garbage -wal, a directory in its place): the box must go on
             // watching, with whatever of the file can still be read
             SqliteSalvage.Opened<Outbox> opened = SqliteSalvage.open(file, "outbox", Outbox::createSchema,
-                    () -> new Outbox(file, maxEntries, memoryQueue, memoryQueueBytes, clock), clock);
+                    () -> new Outbox(file, limits, clock, nanos, true), clock);
             Outbox o = opened.store();
             o.damage = opened.salvage().orElse(null);
             if (o.depth > 0) {
@@ -400,7 +490,7 @@ public final class Outbox implements AutoCloseable {
         Path file = folder.resolve("outbox.db");
         try {
             SqliteSalvage.checkFile(file);
-            return new Outbox(file, maxEntries, DEFAULT_MEMORY_QUEUE, DEFAULT_MEMORY_QUEUE_BYTES, clock);
+            return new Outbox(file, Limits.of(maxEntries), clock, System::nanoTime, false);
         } catch (Exception e) {
             throw new IllegalStateException("cannot open the outbox " + file + ": " + e.getMessage()
                     + (SqliteSalvage.isDamage(e) ? " (the file is damaged: edgewatch run moves it aside and salvages what"
@@ -485,7 +575,7 @@ public final class Outbox implements AutoCloseable {
                         + (entries.size() > 1 ? " (nor the other " + (entries.size() - 1) + " appended with it)" : ""));
             }
         }
-        Pending entry = new Pending(List.copyOf(entries), clock.millis());
+        Pending entry = new Pending(List.copyOf(entries), clock.millis(), nanos.getAsLong());
         arriving.add(entry);
         synchronized (this) {
             if (!entry.settled) {
@@ -519,14 +609,17 @@ public final class Outbox implements AutoCloseable {
             return;
         }
         try {
+            connected();
             insert(batch);
         } catch (SQLException e) {
             reset();
-            if (storageProblem == null) {
-                log.error("outbox {}: the disk refused a commit ({}); accepted entries wait in memory (at most {}) and are"
-                        + " committed in order once it takes them again", file, e.getMessage(), memoryQueue);
+            if (!heldByAnother(e)) {
+                if (storageProblem == null) {
+                    log.error("outbox {}: the disk refused a commit ({}); accepted entries wait in memory (at most {}) and are"
+                            + " committed in order once it takes them again", file, e.getMessage(), memoryQueue);
+                }
+                storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
             }
-            storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
             batch.forEach(p -> {
                 hold(p);
                 p.inMemory();
@@ -555,6 +648,7 @@ public final class Outbox implements AutoCloseable {
                 throw e;
             }
             reset();
+            connected();
             insert(batch, true);
         }
     }
@@ -620,6 +714,12 @@ public final class Outbox implements AutoCloseable {
                 refusals.put(p, e);
             }
         }
+        // measured once the rows are in (their pages exactly, and the transaction began with a write, so it waited
+        // for another writer rather than failing at once)
+        long[] room = makeRoom(ids.values().stream().mapToLong(own -> own[0]).min().orElse(Long.MAX_VALUE));
+        if (room[1] > 0) {
+            evict = Math.max(0, evict) + room[1];
+        }
         bump("accepted", accepted);
         long drops = evictedUnrecorded;
         if (drops > 0) {
@@ -627,21 +727,100 @@ public final class Outbox implements AutoCloseable {
             bump("evicted", drops);
         }
         // read inside this transaction, not after its commit, which would leave a read open (see endRead)
-        long evictedInAll = evict > 0 ? counter("evicted") : 0;
+        long evictedInAll = evict > 0 || room[0] > 0 ? counter("evicted") : 0;
+        if (evict > 0 || room[0] > 0) {
+            SqliteSpace.giveBack(db);
+        }
         db.commit();
         evictedUnrecorded -= drops;
         transactions++;
         grouped += accepted;
         ids.forEach(Pending::settle);
+        ids.forEach((p, own) -> appended(own[0], p.createdNanos));
         refusals.forEach((p, e) -> {
             refused.incrementAndGet();
             log.warn("outbox {}: refused {}: {}; the others committed with it are kept", file, p.describe(), e.getMessage());
             p.refuse(new IllegalArgumentException("outbox " + file + ": refused " + p.describe() + ": " + e.getMessage(), e));
         });
         depth += accepted - Math.max(0, evict);
-        if (evict > 0) {
+        if (room[0] > 0 || room[1] > 0) {
+            log.warn("outbox {} has reached its {} MB (storage.outbox_max_mb): evicted the {} oldest dead letters and the {}"
+                    + " oldest entries; {} evicted in all", file, maxBytes / (1024 * 1024), room[0], room[1], evictedInAll);
+        } else if (evict > 0) {
             log.warn("outbox {} is full ({} entries): evicted the {} oldest; {} evicted in all", file, maxEntries,
                     evict, evictedInAll);
+        }
+    }
+
+    /**
+     * Under the lock, in the append's transaction, its rows inserted (ids from {@code appended}): evicts until the
+     * file's pages in use are back under {@link #maxBytes}, the oldest dead letters first, then the oldest entries
+     * before the append's, and counts them as evicted; returns how many of each. An append larger than the whole
+     * bound goes in once nothing else is left to evict.
+     */
+    private long[] makeRoom(long appended) throws SQLException {
+        long[] evicted = new long[2];
+        while (true) {
+            long excess = bytesInUse() - maxBytes;
+            if (excess <= 0) {
+                break;
+            }
+            long n = evictOldest("dead_letter", excess, Long.MAX_VALUE);
+            int which = 0;
+            if (n == 0) {
+                n = evictOldest("outbox", excess, appended);
+                which = 1;
+            }
+            if (n == 0) {
+                break;
+            }
+            evicted[which] += n;
+            bump("evicted", n);
+        }
+        return evicted;
+    }
+
+    /**
+     * Deletes the oldest rows of {@code table} before id {@code before} whose bodies add up to {@code bytes} (at least
+     * one row); how many.
+     */
+    private long evictOldest(String table, long bytes, long before) throws SQLException {
+        long last = -1;
+        try (PreparedStatement q = db.prepareStatement("SELECT id, length(body) FROM " + table + " WHERE id < ? ORDER BY id")) {
+            q.setLong(1, before);
+            // length() of a blob is read from its row's header, not from its pages
+            try (ResultSet rs = q.executeQuery()) {
+                long sum = 0;
+                while (sum < bytes && rs.next()) {
+                    last = rs.getLong(1);
+                    sum += rs.getLong(2);
+                }
+            }
+        }
+        if (last < 0) {
+            return 0;
+        }
+        try (PreparedStatement del = db.prepareStatement("DELETE FROM " + table + " WHERE id <= ?")) {
+            del.setLong(1, last);
+            return del.executeUpdate();
+        }
+    }
+
+    /** The bytes of the file's pages in use, in the current transaction: {@code (page_count - freelist_count) * page_size}. */
+    long bytesInUse() throws SQLException {
+        return (pragma("page_count") - pragma("freelist_count")) * pageSize();
+    }
+
+    private long pageSize() throws SQLException {
+        if (pageSize == 0) {
+            pageSize = pragma("page_size");
+        }
+        return pageSize;
+    }
+
+    private long pragma(String name) throws SQLException {
+        try (Statement q = db.createStatement(); ResultSet rs = q.executeQuery("PRAGMA " + name)) {
+            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 
@@ -711,6 +890,7 @@ public final class Outbox implements AutoCloseable {
             }
             try {
                 // an append the database refuses is set aside by insert (logged and counted): its caller had its -1 already
+                connected();
                 insert(batch);
                 for (Pending p : batch) {
                     waiting.removeFirst();
@@ -720,18 +900,47 @@ public final class Outbox implements AutoCloseable {
                 }
             } catch (SQLException e) {
                 reset();
-                storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
+                if (!heldByAnother(e)) {
+                    storageProblem = "outbox " + file + ": cannot commit: " + e.getMessage();
+                }
                 if (!flusher.isShutdown()) {
                     flusher.schedule(this::flush, FLUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
                 }
                 return;
             }
         }
-        if (storageProblem != null) {
-            log.info("outbox {}: the disk takes commits again: {} entries that waited in memory are committed, in order", file,
-                    committed);
+        if (storageProblem != null || locked) {
+            log.info("outbox {}: the {} takes commits again: {} entries that waited in memory are committed, in order", file,
+                    storageProblem != null ? "disk" : "file", committed);
             storageProblem = null;
         }
+        locked = false;
+    }
+
+    /**
+     * Under the lock, for a commit that failed on {@code e}: whether another process holds the file's write lock
+     * (SQLITE_BUSY or SQLITE_LOCKED past the busy timeout: {@code edgewatch outbox} putting dead letters back, a second
+     * daemon by mistake) and has for less than {@link #LOCKED_ALERT}: that is no full disk, and raises no
+     * {@code storage_full} (the entries wait in memory all the same). Held longer, it does, saying so.
+     */
+    private boolean heldByAnother(SQLException e) {
+        int code = e.getErrorCode() & 0xff;
+        if (code != 5 && code != 6) {
+            return false;
+        }
+        long now = nanos.getAsLong();
+        if (!locked) {
+            locked = true;
+            lockedSince = now;
+            log.warn("outbox {}: another process has held its write lock for more than {} s ({}); accepted entries wait in"
+                    + " memory and are committed in order once it lets go", file, BUSY_TIMEOUT.toSeconds(), e.getMessage());
+        }
+        if (now - lockedSince < LOCKED_ALERT.toNanos()) {
+            return true;
+        }
+        storageProblem = "outbox " + file + ": cannot commit: another process has held its write lock for "
+                + (now - lockedSince) / 1_000_000_000L + " s: " + e.getMessage();
+        return true;
     }
 
     /** Why accepted entries wait in memory instead of on disk; null while the disk takes them. */
@@ -786,8 +995,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return out;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot read: " + e.getMessage(), e);
+            throw failed("cannot read", e);
         }
     }
 
@@ -817,12 +1025,11 @@ public final class Outbox implements AutoCloseable {
                     up.executeUpdate();
                 }
             }
+            SqliteSpace.giveBack(db);
             db.commit();
             depth -= n;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot delete " + ids.size() + " delivered entries: " + e.getMessage(),
-                    e);
+            throw failed("cannot delete " + ids.size() + " delivered entries", e);
         }
     }
 
@@ -853,6 +1060,7 @@ public final class Outbox implements AutoCloseable {
             }
             if (evict > 0) {
                 bump("evicted", evict);
+                SqliteSpace.giveBack(db);
             }
             db.commit();
             depth -= moved;
@@ -861,8 +1069,7 @@ public final class Outbox implements AutoCloseable {
                         file, maxEntries, evict);
             }
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot move entry " + id + " aside: " + e.getMessage(), e);
+            throw failed("cannot move entry " + id + " aside", e);
         }
     }
 
@@ -875,8 +1082,7 @@ public final class Outbox implements AutoCloseable {
             bump("retries", 1);
             db.commit();
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot update entry " + id + ": " + e.getMessage(), e);
+            throw failed("cannot update entry " + id, e);
         }
     }
 
@@ -894,8 +1100,7 @@ public final class Outbox implements AutoCloseable {
             up.executeUpdate();
             db.commit();
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot record the progress of entry " + id + ": " + e.getMessage(), e);
+            throw failed("cannot record the progress of entry " + id, e);
         }
     }
 
@@ -1092,8 +1297,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return n;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot count dead letters: " + e.getMessage(), e);
+            throw failed("cannot count dead letters", e);
         }
     }
 
@@ -1123,8 +1327,7 @@ public final class Outbox implements AutoCloseable {
             up.executeUpdate();
             db.commit();
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot record the state of " + destination + ": " + e.getMessage(), e);
+            throw failed("cannot record the state of " + destination, e);
         }
     }
 
@@ -1162,8 +1365,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return new ArrayList<>(out.values());
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot read it: " + e.getMessage(), e);
+            throw failed("cannot read it", e);
         }
     }
 
@@ -1183,27 +1385,107 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return out;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot read the dead letters: " + e.getMessage(), e);
+            throw failed("cannot read the dead letters", e);
         }
     }
 
     /**
-     * Puts every dead letter back in the queue, in its old place (its id), for its sender to try
-     * again; returns how many. A running daemon's sender picks them up at its next look.
+     * Puts the dead letters back in the queue, in their old places (their ids), for their senders to
+     * try again, the oldest first and as many as the queue has room for ({@code maxEntries}: the
+     * others stay dead letters); returns how many. Their bytes are in the file's bound already. A
+     * running daemon's sender picks them up within a second.
      */
     public synchronized int retryDeadLetters() {
         checkOpen();
-        try (Statement s = db.createStatement()) {
-            int n = s.executeUpdate("INSERT INTO outbox (id, destination, camera_id, kind, body, created_at, attempts)"
-                    + " SELECT id, destination, camera_id, kind, body, created_at, 0 FROM dead_letter");
-            s.executeUpdate("DELETE FROM dead_letter");
-            db.commit();
-            depth += n;
+        int all = 0;
+        try (PreparedStatement move = db.prepareStatement("INSERT INTO outbox (id, destination, camera_id, kind, body,"
+                + " created_at, attempts) SELECT id, destination, camera_id, kind, body, created_at, 0 FROM dead_letter"
+                + " ORDER BY id LIMIT MIN(?, MAX(0, ? - (SELECT COUNT(*) FROM outbox)))");
+             PreparedStatement aside = db.prepareStatement("DELETE FROM dead_letter WHERE id IN (SELECT id FROM dead_letter"
+                     + " ORDER BY id LIMIT ?)");
+             Statement s = db.createStatement()) {
+            // a transaction per chunk, each beginning with its write (so it waits for the daemon's commits rather than
+            // failing at once), so that the daemon's commits never wait long behind the lock it holds
+            while (true) {
+                move.setInt(1, RETRY_CHUNK);
+                move.setLong(2, maxEntries);
+                int n = move.executeUpdate();
+                if (n == 0) {
+                    db.rollback();
+                    break;
+                }
+                aside.setInt(1, n);
+                aside.executeUpdate();
+                // what a running daemon's senders look at every second: entries put back below what they have read
+                s.executeUpdate("INSERT INTO counters (name, value) VALUES ('" + PUT_BACK + "', " + n + ")"
+                        + " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
+                db.commit();
+                depth += n;
+                all += n;
+            }
+            return all;
+        } catch (SQLException e) {
+            throw failed("cannot put the dead letters back (" + all + " put back)", e);
+        }
+    }
+
+    /**
+     * How many dead letters were ever put back in the queue ({@link #retryDeadLetters}, by any process): when it
+     * changes, a sender looks for entries below those it has read ({@link #before}).
+     */
+    public synchronized long putBack() {
+        checkOpen();
+        try {
+            long n = counter(PUT_BACK);
+            endRead();
             return n;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot put the dead letters back: " + e.getMessage(), e);
+            throw failed("cannot read it", e);
+        }
+    }
+
+    /**
+     * The waiting entries of {@code destination} below id {@code beforeId} that {@code known} does not name (a
+     * sender's queue, in flight, delivered), oldest first, at most {@code limit}, ending after the entry whose body
+     * brings the bytes read to {@code maxBytes}: dead letters put back behind a sender that read past their ids. The
+     * ids are read from an index, and only the rows asked for.
+     */
+    public synchronized List<OutboxEntry> before(String destination, long beforeId, LongPredicate known, int limit,
+                                                 long maxBytes) {
+        checkOpen();
+        try {
+            List<Long> ids = new ArrayList<>();
+            try (PreparedStatement q = db.prepareStatement("SELECT id FROM outbox WHERE destination = ? AND id < ? ORDER BY id")) {
+                q.setString(1, destination);
+                q.setLong(2, beforeId);
+                try (ResultSet rs = q.executeQuery()) {
+                    while (ids.size() < limit && rs.next()) {
+                        if (!known.test(rs.getLong(1))) {
+                            ids.add(rs.getLong(1));
+                        }
+                    }
+                }
+            }
+            List<OutboxEntry> out = new ArrayList<>();
+            try (PreparedStatement q = db.prepareStatement("SELECT id, destination, camera_id, kind, body, created_at, attempts"
+                    + " FROM outbox WHERE id = ?")) {
+                long bytes = 0;
+                for (int i = 0; i < ids.size() && bytes < maxBytes; i++) {
+                    q.setLong(1, ids.get(i));
+                    try (ResultSet rs = q.executeQuery()) {
+                        if (rs.next()) {
+                            OutboxEntry e = new OutboxEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                    rs.getBytes(5), rs.getLong(6), rs.getInt(7));
+                            out.add(e);
+                            bytes += e.body().length;
+                        }
+                    }
+                }
+            }
+            endRead();
+            return out;
+        } catch (SQLException e) {
+            throw failed("cannot read", e);
         }
     }
 
@@ -1211,27 +1493,76 @@ public final class Outbox implements AutoCloseable {
     public synchronized OutboxStats stats() {
         checkOpen();
         try {
-            long oldest;
-            boolean empty;
-            try (Statement s = db.createStatement()) {
-                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
-                    // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
-                    depth = rs.next() ? rs.getLong(1) : 0;
-                }
-                // a query of its own: MIN alone is read from the end of an index, where next to COUNT it would be a scan
-                try (ResultSet rs = s.executeQuery(OLDEST_SQL)) {
-                    oldest = rs.next() ? rs.getLong(1) : 0;
-                    empty = rs.wasNull();
-                }
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox")) {
+                // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
+                depth = rs.next() ? rs.getLong(1) : 0;
             }
-            OutboxStats stats = new OutboxStats(depth + waitingEntries, empty ? 0 : Math.max(0, clock.millis() - oldest),
+            OutboxStats stats = new OutboxStats(depth + waitingEntries, oldestAgeMillis(),
                     counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedUnrecorded);
             endRead();
             return stats;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot read its statistics: " + e.getMessage(), e);
+            throw failed("cannot read its statistics", e);
         }
+    }
+
+    /** Under the lock, after a commit: entries from {@code id} on were appended at {@code at} (monotonic ns). */
+    private void appended(long id, long at) {
+        firstOwnId = Math.min(firstOwnId, id);
+        Map.Entry<Long, Long> last = appendedAt.lastEntry();
+        if (last != null && (at - last.getValue() < appendTimeStep || id <= last.getKey())) {
+            return;
+        }
+        appendedAt.put(id, at);
+        if (appendedAt.size() > MOST_APPEND_TIMES) {
+            // a backlog older than MOST_APPEND_TIMES steps: every other time goes, and the step doubles
+            boolean keep = true;
+            for (var it = appendedAt.entrySet().iterator(); it.hasNext(); keep = !keep) {
+                it.next();
+                if (!keep) {
+                    it.remove();
+                }
+            }
+            appendTimeStep *= 2;
+        }
+    }
+
+    /**
+     * The age of the oldest entry on disk, never from the wall clock alone: one made before this process opened the
+     * outbox is as old as the wall clock said at the open, plus the monotonic time since (and at least that); one made
+     * since, from the monotonic time of its append. 0 when none waits.
+     */
+    private long oldestAgeMillis() throws SQLException {
+        long now = nanos.getAsLong();
+        long sinceOpen = (now - openedNanos) / 1_000_000;
+        try (PreparedStatement q = db.prepareStatement(OLDEST_SQL)) {
+            q.setLong(1, firstOwnId);
+            try (ResultSet rs = q.executeQuery()) {
+                if (rs.next()) {
+                    return Math.max(sinceOpen, openedMillis + sinceOpen - rs.getLong(1));
+                }
+            }
+        }
+        if (firstOwnId == Long.MAX_VALUE) {
+            return 0;
+        }
+        long oldest;
+        try (PreparedStatement q = db.prepareStatement(OLDEST_OWN_SQL)) {
+            q.setLong(1, firstOwnId);
+            try (ResultSet rs = q.executeQuery()) {
+                oldest = rs.next() ? rs.getLong(1) : 0;
+                if (rs.wasNull()) {
+                    return 0;
+                }
+            }
+        }
+        Map.Entry<Long, Long> at = appendedAt.floorEntry(oldest);
+        if (at == null) {
+            return 0;
+        }
+        // what is older than the oldest entry is no more needed
+        appendedAt.headMap(at.getKey()).clear();
+        return Math.max(0, (now - at.getValue()) / 1_000_000);
     }
 
     private void bump(String name, long by) throws SQLException {
@@ -1282,28 +1613,50 @@ public final class Outbox implements AutoCloseable {
     }
 
     /**
+     * Under the lock, after a call failed on {@code e}: the connection made usable again ({@link #reset}), and the
+     * error for its caller, naming the file and {@code what} failed.
+     */
+    private IllegalStateException failed(String what, SQLException e) {
+        reset();
+        return new IllegalStateException("outbox " + file + ": " + what + ": " + e.getMessage(), e);
+    }
+
+    /**
      * Leaves the connection usable after a failed write: rolled back, or, when SQLite has already
-     * ended the transaction (a failed commit on a full disk), reopened.
+     * ended the transaction (a failed commit on a full disk), reopened. A reopen that fails leaves no
+     * connection, and the next call tries again ({@link #checkOpen}, {@link #connected}).
      */
     private void reset() {
         if (closed) {
             return;
         }
-        try {
-            db.rollback();
-        } catch (SQLException notActive) {
-            forgetPrepared();
+        if (db != null) {
             try {
-                db.close();
-            } catch (SQLException ignored) {
-                // reopened below
-            }
-            try {
-                db = connect();
-            } catch (SQLException e) {
-                log.warn("outbox {}: cannot reopen: {}", file, e.getMessage());
+                db.rollback();
+                return;
+            } catch (SQLException notActive) {
+                forgetPrepared();
+                try {
+                    db.close();
+                } catch (SQLException ignored) {
+                    // reopened below
+                }
+                db = null;
             }
         }
+        try {
+            db = connect();
+        } catch (SQLException e) {
+            log.warn("outbox {}: cannot reopen: {}; the next call tries again", file, e.getMessage());
+        }
+    }
+
+    /** Under the lock: the connection, reopened first when a reopen failed before. */
+    private Connection connected() throws SQLException {
+        if (db == null) {
+            db = connect();
+        }
+        return db;
     }
 
     @Override
@@ -1325,10 +1678,18 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    /** Under the lock: a call after {@link #close} fails, rather than reopening the file behind the stop. */
+    /**
+     * Under the lock: a call after {@link #close} fails, rather than reopening the file behind the stop; before it,
+     * a file whose reopen failed is reopened now (or the call fails saying so, and the next tries again).
+     */
     private void checkOpen() {
         if (closed) {
             throw closedError();
+        }
+        try {
+            connected();
+        } catch (SQLException e) {
+            throw new IllegalStateException("outbox " + file + ": cannot reopen it: " + e.getMessage(), e);
         }
     }
 
@@ -1338,6 +1699,9 @@ public final class Outbox implements AutoCloseable {
 
     private void closeConnection() {
         forgetPrepared();
+        if (db == null) {
+            return;
+        }
         try {
             db.close();
         } catch (SQLException e) {

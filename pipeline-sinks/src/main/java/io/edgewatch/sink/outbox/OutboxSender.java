@@ -124,6 +124,9 @@ public final class OutboxSender implements AutoCloseable {
     private long readUpTo;
     /** {@link Outbox#releases()} when last read: held entries released since are read again from the oldest. */
     private long releasesSeen;
+    /** The outbox's count of dead letters put back when this sender last took them up, and when it last looked. */
+    private long putBackSeen = -1;
+    private long putBackLookedAt = Long.MIN_VALUE / 2;
     /** Whether disk may hold entries not yet read (something was appended, or the last page was full). */
     private boolean moreOnDisk = true;
     private boolean parked;
@@ -183,6 +186,14 @@ public final class OutboxSender implements AutoCloseable {
     public OutboxSender start() {
         // a stop recorded by an earlier run is stale until this run is refused again
         worker.schedule(() -> recordState(false, null));
+        worker.schedule(() -> {
+            try {
+                // what was put back before the start is read from the start anyway
+                putBackSeen = outbox.putBack();
+            } catch (RuntimeException e) {
+                log.warn("{}: {}", destination, e.getMessage());
+            }
+        });
         worker.schedule(this::step);
         return this;
     }
@@ -234,6 +245,7 @@ public final class OutboxSender implements AutoCloseable {
             return;
         }
         try {
+            lookForPutBack();
             refill();
         } catch (RuntimeException e) {
             log.error("{}: {}", destination, e.getMessage());
@@ -257,6 +269,35 @@ public final class OutboxSender implements AutoCloseable {
         }
         if (inFlight.isEmpty() && queued.isEmpty()) {
             idle();
+        }
+    }
+
+    /**
+     * At most once a {@link #IDLE_POLL}, while sending: dead letters put back in the queue (by {@code edgewatch outbox
+     * --retry-dead-letters}, another process) have old ids, below what this sender has read, so a busy sender would
+     * not see them before its backlog was gone; when the outbox's count of them changed, they are read and queued in
+     * their places. An idle sender reads from the start at its next look anyway.
+     */
+    private void lookForPutBack() {
+        long now = worker.now(TimeUnit.MILLISECONDS);
+        if (now - putBackLookedAt < IDLE_POLL.toMillis()) {
+            return;
+        }
+        putBackLookedAt = now;
+        long n = outbox.putBack();
+        if (n == putBackSeen) {
+            return;
+        }
+        List<OutboxEntry> back = outbox.before(destination, readUpTo + 1,
+                id -> queued.containsKey(id) || inFlight.containsKey(id) || toDelete.contains(id), PAGE, PAGE_BYTES);
+        back.forEach(this::enqueue);
+        if (back.size() < PAGE) {
+            // all of them read (more than a page: the rest at the next look)
+            putBackSeen = n;
+        }
+        if (!back.isEmpty()) {
+            log.info("{}: {} entr{} put back in the queue (dead letters retried) taken up", destination, back.size(),
+                    back.size() == 1 ? "y" : "ies");
         }
     }
 
@@ -573,6 +614,7 @@ public final class OutboxSender implements AutoCloseable {
     public void close(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
         CompletableFuture<Void> done = new CompletableFuture<>();
+        boolean timedOut = false;
         try {
             // on the worker, so the drain starts from a known state: in flight, parked or backing off
             worker.schedule(() -> {
@@ -601,8 +643,8 @@ public final class OutboxSender implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             // already closed
         } catch (TimeoutException e) {
-            log.warn("{}: a delivery was still unanswered {} ms into the stop; its entry stays in the outbox and is sent again"
-                    + " at the next start", destination, grace.toMillis());
+            // said below, on the worker, only if a delivery is in flight: with no grace the wait ends before the drain looked
+            timedOut = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException ignored) {
@@ -614,8 +656,14 @@ public final class OutboxSender implements AutoCloseable {
         } catch (RejectedExecutionException ignored) {
             // already closed
         }
+        boolean waitedOut = timedOut;
         try {
             worker.schedule(() -> {
+                if (waitedOut && !inFlight.isEmpty()) {
+                    log.warn("{}: {} deliver{} still unanswered {} ms into the stop; {} in the outbox and sent again at the"
+                            + " next start", destination, inFlight.size(), inFlight.size() == 1 ? "y was" : "ies were",
+                            grace.toMillis(), inFlight.size() == 1 ? "its entry stays" : "their entries stay");
+                }
                 inFlight.values().forEach(Disposable::dispose);
                 flushDeletes();
                 closed = true;

@@ -37,6 +37,7 @@ import io.edgewatch.sink.outbox.JsonRestamper;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxEntry;
 import io.edgewatch.sink.outbox.OutboxSender;
+import io.edgewatch.sink.outbox.SendersStop;
 import io.edgewatch.sink.samples.Envelope;
 import io.edgewatch.sink.samples.Sample;
 import io.edgewatch.sink.samples.SampleSink;
@@ -453,11 +454,12 @@ public final class VisionEventsSink implements ReportSink {
         close(OutboxSender.DEFAULT_STOP_GRACE);
     }
 
-    /** Commits what waits for company, then stops sending (a delivery in flight gets {@code grace}). */
+    /** Commits what waits for company, then stops sending, all within {@code grace} (a delivery in flight gets what is left). */
     public void close(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
         commitWaiting();
         committer.disposeGracefully().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(2));
-        sender.close(grace);
+        sender.close(SendersStop.left(deadline));
         client.close();
     }
 }

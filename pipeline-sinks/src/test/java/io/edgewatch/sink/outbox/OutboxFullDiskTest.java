@@ -104,4 +104,33 @@ class OutboxFullDiskTest {
             }
         }
     }
+
+    @Test
+    void aReopenThatFailedIsTriedAgainByTheNextCall() throws Exception {
+        // review-outbox 17: after a commit the full disk ended, the outbox reopens its file; when that reopen failed too
+        // (here: the folder away for a moment), it kept the closed connection, and the next call failed on it
+        try (SmallDisk disk = SmallDisk.mount(dir.resolve("disk"), 1 << 20)) {
+            Path folder = disk.path().resolve("box");
+            Path away = disk.path().resolve("box-away");
+            try (Outbox outbox = Outbox.open(folder, 100_000, 5000, Clock.systemUTC())) {
+                assertThat(outbox.append("roboflow", "cam", "report", body(0))).isPositive();
+                disk.fill();
+                java.nio.file.Files.move(folder, away);
+                int n = 1;
+                while (outbox.storageProblem() == null && n < 2000) {
+                    outbox.append("roboflow", "cam", "report", body(n++));
+                }
+                assertThat(outbox.storageProblem()).as("the disk refused a commit").isNotNull();
+                java.nio.file.Files.move(away, folder);
+                disk.free();
+                assertThat(outbox.stats().depth()).as("the next call reopens the file").isEqualTo(n);
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (outbox.waitingInMemory() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(outbox.waitingInMemory()).isZero();
+                assertThat(outbox.oldest("roboflow", 10_000)).hasSize(n);
+            }
+        }
+    }
 }

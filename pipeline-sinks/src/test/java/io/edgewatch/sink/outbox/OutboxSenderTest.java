@@ -165,4 +165,37 @@ class OutboxSenderTest {
         assertThat(sender.mostQueuedBytes()).as("held at once").isLessThanOrEqualTo(OutboxSender.PAGE_BYTES + mb.length);
         assertThat(outbox.after(DEST, 0, 128, 3L * mb.length)).as("nothing left").isEmpty();
     }
+
+    @Test
+    void deadLettersPutBackAreTakenUpWithinASecondWhileTheSenderWorksThroughABacklog() {
+        // review-outbox 13: a sender read entries put back below what it had read only once idle, so behind a backlog
+        // the dead letters retried by edgewatch outbox waited for all of it, though the command says "within a second"
+        outbox.deadLetter(outbox.append(DEST, "cam-b", "report", b("dead")), 400, "refused");
+        for (int i = 0; i < 300; i++) {
+            outbox.append(DEST, "cam-a", "report", b("backlog-" + i));
+        }
+        OutboxSender.Transport slow = (kind, body) -> Mono.defer(() -> {
+            sent.add(time.now(TimeUnit.MILLISECONDS) + ": " + new String(body, StandardCharsets.UTF_8));
+            return Mono.delay(Duration.ofMillis(100), time).then();
+        });
+        sender = new OutboxSender(outbox, DEST, slow, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5), false, 1,
+                time).start();
+        time.advanceTimeBy(Duration.ofSeconds(3));
+        assertThat(sent).hasSizeBetween(25, 35).noneMatch(x -> x.endsWith("dead"));
+        // the command, another process: its own connection on the file
+        try (Outbox command = Outbox.openBeside(dir, 1000, Clock.systemUTC())) {
+            assertThat(command.retryDeadLetters()).isEqualTo(1);
+        }
+        long retriedAt = time.now(TimeUnit.MILLISECONDS);
+        time.advanceTimeBy(Duration.ofMillis(1500));
+        assertThat(sent).as("sent within about a second, the backlog still under way").anySatisfy(x -> {
+            assertThat(x).endsWith(": dead");
+            assertThat(Long.parseLong(x.substring(0, x.indexOf(':'))) - retriedAt).isLessThanOrEqualTo(1200);
+        });
+        assertThat(outbox.stats().depth()).isGreaterThan(200);
+        time.advanceTimeBy(Duration.ofSeconds(40));
+        assertThat(sent).filteredOn(x -> x.endsWith(": dead")).hasSize(1);
+        assertThat(outbox.stats().depth()).isZero();
+        assertThat(outbox.deadLetters()).isZero();
+    }
 }

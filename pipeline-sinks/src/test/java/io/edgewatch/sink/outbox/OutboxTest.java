@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import org.junit.jupiter.api.Test;
@@ -74,12 +75,59 @@ class OutboxTest {
     @Test
     void oldestAgeIsMeasuredFromTheClock() {
         MovingClock clock = new MovingClock(Instant.parse("2026-11-23T10:00:00Z"));
-        try (Outbox o = Outbox.open(dir, 10, clock)) {
+        AtomicLong nanos = new AtomicLong();
+        try (Outbox o = Outbox.open(dir, Outbox.Limits.of(10), clock, nanos::get)) {
             assertThat(o.stats().oldestAgeMillis()).isZero();
             o.append("rf", "a", "report", b("1"));
             clock.advance(Duration.ofSeconds(42));
+            nanos.addAndGet(Duration.ofSeconds(42).toNanos());
             assertThat(o.stats().oldestAgeMillis()).isEqualTo(42_000);
         }
+    }
+
+    @Test
+    void theAgeOfTheOldestEntryDoesNotFollowAStepOfTheWallClock() {
+        // review-outbox 16: aged on the wall clock, a step back of an hour showed 0 (and delayed EdgewatchOutboxBacklog),
+        // a step forward (NTP on a box without a clock of its own) raised a false one
+        MovingClock clock = new MovingClock(Instant.parse("2026-11-23T10:00:00Z"));
+        AtomicLong nanos = new AtomicLong(123_456_789_000L);
+        try (Outbox o = Outbox.open(dir, Outbox.Limits.of(100), clock, nanos::get)) {
+            o.append("rf", "a", "report", b("1"));
+            pass(clock, nanos, Duration.ofSeconds(10));
+            assertThat(o.stats().oldestAgeMillis()).isEqualTo(10_000);
+            clock.advance(Duration.ofHours(-1));
+            pass(clock, nanos, Duration.ofSeconds(5));
+            o.append("rf", "b", "report", b("2"));
+            assertThat(o.stats().oldestAgeMillis()).as("after a step back of an hour").isEqualTo(15_000);
+            clock.advance(Duration.ofHours(2));
+            pass(clock, nanos, Duration.ofSeconds(5));
+            assertThat(o.stats().oldestAgeMillis()).as("after a step forward of two").isEqualTo(20_000);
+            o.delete(o.oldest("rf", 1).get(0).id());
+            assertThat(o.stats().oldestAgeMillis()).as("the next oldest, made after the first step").isEqualTo(5_000);
+            o.delete(o.oldest("rf", 1).get(0).id());
+            o.append("rf", "p", "report", b("from before the restart"));
+        }
+        // made by the run before: as old as the wall clock says at the open, and from then on on the monotonic clock
+        pass(clock, nanos, Duration.ofMinutes(1));
+        try (Outbox o = Outbox.open(dir, Outbox.Limits.of(100), clock, nanos::get)) {
+            assertThat(o.stats().oldestAgeMillis()).isEqualTo(60_000);
+            clock.advance(Duration.ofHours(-1));
+            pass(clock, nanos, Duration.ofSeconds(5));
+            o.append("rf", "c", "report", b("3"));
+            assertThat(o.stats().oldestAgeMillis()).as("after a step back").isEqualTo(65_000);
+            clock.advance(Duration.ofHours(3));
+            assertThat(o.stats().oldestAgeMillis()).as("after a step forward").isEqualTo(65_000);
+            o.delete(o.oldest("rf", 1).get(0).id());
+            assertThat(o.stats().oldestAgeMillis()).as("this run's own").isZero();
+            pass(clock, nanos, Duration.ofSeconds(2));
+            assertThat(o.stats().oldestAgeMillis()).isEqualTo(2_000);
+        }
+    }
+
+    /** {@code d} passes on both clocks. */
+    private static void pass(MovingClock clock, AtomicLong nanos, Duration d) {
+        clock.advance(d);
+        nanos.addAndGet(d.toNanos());
     }
 
     @Test
@@ -509,6 +557,107 @@ class OutboxTest {
             assertThat(s.evicted()).as("none of them lost").isZero();
             assertThat(s.delivered()).isEqualTo(3);
             assertThat(s.depth()).isEqualTo(2);
+        }
+    }
+
+    private long pragma(String name) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db")); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA " + name)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    @Test
+    void deliveredEntriesGiveTheirSpaceBack() throws Exception {
+        // without auto_vacuum the file kept the pages of its largest backlog for ever: 10,551,296 bytes of pages stayed
+        // once 100 entries of 100 kB were delivered
+        try (Outbox o = Outbox.open(dir, 1000, Clock.systemUTC())) {
+            for (int i = 0; i < 100; i++) {
+                o.append("rf", "cam", "sample", new byte[100_000]);
+            }
+            long full = pragma("page_count") * pragma("page_size");
+            assertThat(full).isGreaterThan(10_000_000);
+            List<OutboxEntry> all = o.oldest("rf", 1000);
+            for (int i = 0; i < all.size(); i += OutboxSender.DELETE_BATCH) {
+                o.delete(all.subList(i, Math.min(all.size(), i + OutboxSender.DELETE_BATCH)).stream().map(OutboxEntry::id).toList());
+            }
+            long after = pragma("page_count") * pragma("page_size");
+            assertThat(after).as("pages once delivered, of %d", full).isLessThan(2L * 1024 * 1024);
+            assertThat(pragma("auto_vacuum")).as("incremental").isEqualTo(2);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db")); Statement s = c.createStatement()) {
+            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        assertThat(Files.size(dir.resolve("outbox.db"))).as("the file itself, checkpointed").isLessThan(2L * 1024 * 1024);
+    }
+
+    @Test
+    void aFileMadeBeforeIncrementalVacuumIsSwitchedAtTheDaemonsOpenWithItsEntries() throws Exception {
+        // the command beside a daemon never rewrites the file; it makes one as releases before did (no auto_vacuum)
+        try (Outbox o = Outbox.openBeside(dir, 1000, Clock.systemUTC())) {
+            o.append("rf", "cam", "report", b("kept"));
+            o.deadLetter(o.append("rf", "cam", "report", b("dead")), 400, "refused");
+        }
+        assertThat(pragma("auto_vacuum")).isZero();
+        try (Outbox o = Outbox.open(dir, 1000, Clock.systemUTC())) {
+            assertThat(pragma("auto_vacuum")).isEqualTo(2);
+            assertThat(pragma("user_version")).isEqualTo(Outbox.SCHEMA_VERSION);
+            assertThat(o.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8)).containsExactly("kept");
+            assertThat(o.deadLetters()).isEqualTo(1);
+            assertThat(o.stats().accepted()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aWriteLockAnotherProcessHoldsPastTheBusyTimeoutIsNoFullDisk() throws Exception {
+        // review-outbox 17: edgewatch outbox holding the file's write lock over the 5 s busy timeout counted as the disk
+        // refusing: storage_full:outbox fired (and /healthz degraded) for a lock, not a disk
+        try (Outbox a = Outbox.open(dir, 1000, Clock.systemUTC())) {
+            a.append("rf", "cam", "report", b("before"));
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db"));
+                 Statement s = other.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+                s.execute("UPDATE counters SET value = value WHERE name = 'accepted'");
+                long id = a.append("rf", "cam", "report", b("while locked"));
+                assertThat(id).as("waits in memory, in order").isEqualTo(-1);
+                assertThat(a.storageProblem()).as("a lock is no full disk").isNull();
+                s.execute("COMMIT");
+            }
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (a.waitingInMemory() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(a.waitingInMemory()).isZero();
+            assertThat(a.storageProblem()).isNull();
+            assertThat(a.oldest("rf", 10)).extracting(e -> new String(e.body(), StandardCharsets.UTF_8))
+                    .containsExactly("before", "while locked");
+        }
+    }
+
+    @Test
+    void aWriteLockHeldForAMinuteCountsAsTheDiskRefusingAndSaysSo() throws Exception {
+        AtomicLong nanos = new AtomicLong();
+        try (Outbox a = Outbox.open(dir, Outbox.Limits.of(1000), Clock.systemUTC(), nanos::get)) {
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("outbox.db"));
+                 Statement s = other.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+                s.execute("UPDATE counters SET value = value WHERE name = 'accepted'");
+                assertThat(a.append("rf", "cam", "report", b("while locked"))).isEqualTo(-1);
+                assertThat(a.storageProblem()).isNull();
+                nanos.addAndGet(Outbox.LOCKED_ALERT.plusSeconds(1).toNanos());
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (a.storageProblem() == null && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(a.storageProblem()).as("the flusher's next try, a minute on").contains("held its write lock for 61 s");
+                s.execute("COMMIT");
+            }
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while ((a.waitingInMemory() > 0 || a.storageProblem() != null) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(a.storageProblem()).isNull();
+            assertThat(a.oldest("rf", 10)).hasSize(1);
         }
     }
 }
