@@ -388,6 +388,7 @@ public final class Daemon implements AutoCloseable {
         }
         r.adapter = wired.adapter();
         watch.executionProvider(wired.adapter().executionProvider());
+        watch.reportsDropped(wired.pipeline()::droppedReports);
         if (last.isOn()) {
             health.snapshots(camera.id(), () -> Snapshots.jpeg(last));
         }

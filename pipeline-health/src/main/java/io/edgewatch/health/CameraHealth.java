@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -243,6 +244,20 @@ final class CameraHealth {
     }
 
     private volatile String executionProvider;
+    /** The reports its runs so far dropped, and where the running one's count is read. */
+    private long reportsDroppedBefore;
+    private LongSupplier reportsDroppedByRun = () -> 0;
+
+    /** Where the camera's run counts the reports it dropped; a new run's count adds to the ones before. */
+    synchronized void reportsDropped(LongSupplier run) {
+        reportsDroppedBefore += reportsDroppedByRun.getAsLong();
+        reportsDroppedByRun = run;
+    }
+
+    /** Window reports dropped because the camera's sinks stayed behind, over every run of it in this process. */
+    synchronized long reportsDropped() {
+        return reportsDroppedBefore + reportsDroppedByRun.getAsLong();
+    }
 
     void executionProvider(String provider) {
         executionProvider = provider;

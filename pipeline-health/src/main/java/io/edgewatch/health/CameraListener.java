@@ -16,6 +16,10 @@ public interface CameraListener {
     default void executionProvider(String provider) {
     }
 
+        /** Where the camera's run counts the window reports it dropped because its sinks stayed behind. */
+    default void reportsDropped(java.util.function.LongSupplier dropped) {
+    }
+
         /** The camera stopped for good (it could not start, or its pipeline ended with an error), with why. */
     void stopped(String why);
 }

@@ -199,6 +199,11 @@ public final class Health implements AutoCloseable {
             }
 
             @Override
+            public void reportsDropped(java.util.function.LongSupplier dropped) {
+                c.reportsDropped(dropped);
+            }
+
+            @Override
             public void executionProvider(String provider) {
                 c.executionProvider(provider);
                 meters.executionProvider(c);

@@ -128,6 +128,11 @@ final class HealthMeters implements AutoCloseable {
                 .description("Roboflow requests delivered").register(registry);
         FunctionCounter.builder("edgewatch.outbox.evicted", stats, o -> o.get().evicted())
                 .description("Roboflow requests evicted because the outbox was full").register(registry);
+        FunctionCounter.builder("edgewatch.outbox.refused", stats, o -> o.get().refused())
+                .description("appends refused for what was wrong with their entry (each an error to its caller), since the start")
+                .register(registry);
+        Gauge.builder("edgewatch.outbox.held", stats, o -> o.get().held())
+                .description("requests held because they were made while the wall clock was known wrong").register(registry);
     }
 
     /** Requests waiting in the outbox; 0 without one. */
@@ -162,6 +167,8 @@ final class HealthMeters implements AutoCloseable {
         }
         FunctionCounter.builder("edgewatch.source.reconnects", c, h -> h.source().reconnects()).tags("camera", id)
                 .description("reconnect attempts of the source").register(registry);
+        FunctionCounter.builder("edgewatch.reports.dropped", c, CameraHealth::reportsDropped).tags("camera", id)
+                .description("window reports dropped, the oldest first, because the camera's sinks stayed behind").register(registry);
         FunctionCounter.builder("edgewatch.decoder.fallbacks", c, CameraHealth::decoderFallbacks).tags("camera", id)
                 .description("connections that fell back to software from the hardware decoder asked for").register(registry);
         Gauge.builder("edgewatch.alerts.active", c, h -> h.activeAlerts().size()).tags("camera", id)

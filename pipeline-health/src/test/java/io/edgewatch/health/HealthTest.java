@@ -324,9 +324,14 @@ class HealthTest {
     void theMetersCountEveryWindowAndTheOutboxIsServedWhenThereIsOne() {
         MovingClock clock = new MovingClock(T0);
         try (Health health = new Health(clock)) {
-            health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
-            assertThat(health.scrape()).doesNotContain("edgewatch_outbox_depth");
-            OutboxStats[] stats = {new OutboxStats(12, 30_000, 40, 28, 3, 0)};
+            CameraListener cam = health.camera("cam-1", "m/1", Duration.ofSeconds(5), new Camera(), null);
+            assertThat(health.scrape()).doesNotContain("edgewatch_outbox_depth")
+                    .contains("edgewatch_reports_dropped_total{camera=\"cam-1\"} 0.0");
+            // a reload's new run counts from 0: its drops add to those of the runs before
+            cam.reportsDropped(() -> 5);
+            cam.reportsDropped(() -> 2);
+            assertThat(health.scrape()).contains("edgewatch_reports_dropped_total{camera=\"cam-1\"} 7.0");
+            OutboxStats[] stats = {new OutboxStats(12, 30_000, 40, 28, 3, 0, 2, 1)};
             health.outbox(() -> stats[0]);
             health.record(window(T0.plusSeconds(5), 100, 90, 10));
             health.record(window(T0.plusSeconds(10), 50, 50, 0));
@@ -353,6 +358,8 @@ class HealthTest {
                     .contains("edgewatch_fps{camera=\"cam-1\",model=\"m/1\",outcome=\"seen\"} 10.0")
                     .contains("edgewatch_outbox_depth 12.0")
                     .contains("edgewatch_outbox_oldest_age_seconds 30.0")
+                    .contains("edgewatch_outbox_refused_total 2.0")
+                    .contains("edgewatch_outbox_held 1.0")
                     .contains("edgewatch_source_state{camera=\"cam-1\",state=\"streaming\"} 1.0");
             stats[0] = new OutboxStats(0, 0, 40, 40, 3, 0);
             assertThat(health.scrape()).contains("edgewatch_outbox_depth 0.0");

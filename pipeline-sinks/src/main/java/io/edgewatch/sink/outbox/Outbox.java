@@ -1126,8 +1126,7 @@ public final class Outbox implements AutoCloseable {
                     staleUpTo = rs.next() ? rs.getLong(1) : 0;
                     endRead();
                 } catch (SQLException e) {
-                    reset();
-                    throw new IllegalStateException("outbox " + file + ": cannot read the held entries: " + e.getMessage(), e);
+                    throw failed("cannot read the held entries", e);
                 }
             }
         } else {
@@ -1182,9 +1181,7 @@ public final class Outbox implements AutoCloseable {
             }
             db.commit();
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot re-stamp the entries held while the clock was wrong: "
-                    + e.getMessage(), e);
+            throw failed("cannot re-stamp the entries held while the clock was wrong", e);
         }
         if (n > 0) {
             log.info("outbox {}: {} entries made while the wall clock was wrong (before {}) re-stamped by {} s{}", file, n,
@@ -1233,9 +1230,7 @@ public final class Outbox implements AutoCloseable {
             }
             db.commit();
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot release the entries held while the clock was wrong: "
-                    + e.getMessage(), e);
+            throw failed("cannot release the entries held while the clock was wrong", e);
         }
         if (n > 0) {
             releases.incrementAndGet();
@@ -1258,8 +1253,7 @@ public final class Outbox implements AutoCloseable {
             endRead();
             return n;
         } catch (SQLException e) {
-            reset();
-            throw new IllegalStateException("outbox " + file + ": cannot count the held entries: " + e.getMessage(), e);
+            throw failed("cannot count the held entries", e);
         }
     }
 
@@ -1497,8 +1491,14 @@ public final class Outbox implements AutoCloseable {
                 // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
                 depth = rs.next() ? rs.getLong(1) : 0;
             }
+            long held;
+            // on the partial index of held rows: nothing read when none is held
+            try (Statement q = db.createStatement(); ResultSet rs = q.executeQuery("SELECT COUNT(*) FROM outbox WHERE held = 1")) {
+                held = rs.next() ? rs.getLong(1) : 0;
+            }
             OutboxStats stats = new OutboxStats(depth + waitingEntries, oldestAgeMillis(),
-                    counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedUnrecorded);
+                    counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedUnrecorded,
+                    refused.get(), held);
             endRead();
             return stats;
         } catch (SQLException e) {

@@ -9,6 +9,14 @@ package io.edgewatch.sink.outbox;
  * @param delivered entries delivered and deleted (kept across restarts)
  * @param retries failed attempts that will be retried (kept across restarts)
  * @param evicted entries dropped because the outbox was full (kept across restarts)
+ * @param refused appends refused since the start for what was wrong with their entry (each an error to its caller)
+ * @param held entries waiting that were made while the wall clock was known wrong, held for the step that corrects it
  */
-public record OutboxStats(long depth, long oldestAgeMillis, long accepted, long delivered, long retries, long evicted) {
+public record OutboxStats(long depth, long oldestAgeMillis, long accepted, long delivered, long retries, long evicted,
+                          long refused, long held) {
+
+    /** None refused or held. */
+    public OutboxStats(long depth, long oldestAgeMillis, long accepted, long delivered, long retries, long evicted) {
+        this(depth, oldestAgeMillis, accepted, delivered, retries, evicted, 0, 0);
+    }
 }
