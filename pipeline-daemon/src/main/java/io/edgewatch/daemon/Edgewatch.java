@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,6 +117,17 @@ public final class Edgewatch {
             if (env == null || env.isBlank()) {
                 LogFormat.apply(c.logFormat());
             }
+            // the stop's grace ran out: the main thread closes (the outbox last) with cameras still stopping
+            Sinks.Empty<Void> gaveUp = Sinks.empty();
+            AtomicBoolean stopping = new AtomicBoolean();
+            // taken over before the start, which takes seconds: a SIGTERM meanwhile is a clean stop once it is up, not
+            // the JVM's exit 143 halfway through opening the outbox (seen when a stop came just after the start)
+            AtomicReference<Daemon> started = new AtomicReference<>();
+            AtomicReference<String> stopAsked = new AtomicReference<>();
+            onSignal("TERM", "kill and systemctl stop will not stop it; SIGINT does",
+                    () -> stopOrNote("SIGTERM received", started, stopAsked, stopping, gaveUp));
+            onSignal("INT", "Ctrl-C and kill -INT will not stop it; SIGTERM does",
+                    () -> stopOrNote("SIGINT received", started, stopAsked, stopping, gaveUp));
             Daemon daemon;
             try {
                 daemon = Daemon.start(c);
@@ -123,11 +135,12 @@ public final class Edgewatch {
                 log.error("edgewatch could not start: {}", e.getMessage());
                 return FAILED;
             }
-            // the stop's grace ran out: the main thread closes (the outbox last) with cameras still stopping
-            Sinks.Empty<Void> gaveUp = Sinks.empty();
-            AtomicBoolean stopping = new AtomicBoolean();
-            onSignal("TERM", "kill and systemctl stop will not stop it; SIGINT does", () -> stop("SIGTERM received", daemon, stopping, gaveUp));
-            onSignal("INT", "Ctrl-C and kill -INT will not stop it; SIGTERM does", () -> stop("SIGINT received", daemon, stopping, gaveUp));
+            synchronized (started) {
+                started.set(daemon);
+                if (stopAsked.get() != null) {
+                    stop(stopAsked.get() + " during the start", daemon, stopping, gaveUp);
+                }
+            }
             // never the JVM's default for HUP (exit 129 without the open windows): a reload
             onSignal("HUP", "kill -HUP and systemctl reload will not reload it; POST /api/reload and edits of the camera"
                     + " files (watched) still do", () -> daemon.requestReload("SIGHUP"));
@@ -151,6 +164,20 @@ public final class Edgewatch {
          * 20 s grace, then the senders' one closing grace, all of them at once).
          * A second signal during a stop starts no second wait.
          */
+        /** Stops the daemon once it is started; before, notes the stop for the start to carry out. */
+        private static void stopOrNote(String why, AtomicReference<Daemon> started, AtomicReference<String> stopAsked,
+                                       AtomicBoolean stopping, Sinks.Empty<Void> gaveUp) {
+            synchronized (started) {
+                Daemon daemon = started.get();
+                if (daemon == null) {
+                    stopAsked.compareAndSet(null, why);
+                    log.info("{} while starting: stopping as soon as the start is done", why);
+                    return;
+                }
+                stop(why, daemon, stopping, gaveUp);
+            }
+        }
+
         private static void stop(String why, Daemon daemon, AtomicBoolean stopping, Sinks.Empty<Void> gaveUp) {
             if (!stopping.compareAndSet(false, true)) {
                 return;

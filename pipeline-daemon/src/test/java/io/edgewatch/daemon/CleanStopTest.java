@@ -45,6 +45,38 @@ class CleanStopTest {
     }
 
     @Test
+    void aSigtermWhileTheDaemonStartsIsACleanStopOnceItIsUp() throws Exception {
+        Path cfg = dir.resolve("config");
+        Files.createDirectories(cfg.resolve("cameras"));
+        Files.writeString(cfg.resolve("edgewatch.yaml"), """
+                storage:
+                  path: %s
+                sinks:
+                  jsonl:
+                    path: %s
+                health:
+                  port: 0
+                """.formatted(dir.resolve("var"), dir.resolve("out/reports.jsonl")));
+        Files.writeString(cfg.resolve("cameras/pattern.yaml"), ConfigFolder.PATTERN_CAMERA);
+        Path log = dir.resolve("daemon.log");
+        Process daemon = DaemonProcess.run(Edgewatch.class, cfg, log, Map.of());
+        try {
+            // the daemon is being made (this line is logged from inside its start, before its cameras and endpoint)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!(Files.exists(log) && Files.readString(log).contains("Roboflow reporting is off")) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            signal(daemon, "TERM");
+            assertThat(daemon.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            // before: exit 143, the JVM's default, with the outbox and health.db left half-opened (seen in a fault table)
+            assertThat(daemon.exitValue()).as(Files.readString(log)).isZero();
+        } finally {
+            daemon.destroyForcibly();
+        }
+        assertThat(Files.readString(log)).contains("SIGTERM received while starting").contains("edgewatch stopped");
+    }
+
+    @Test
     void sighupIsIgnoredAndSigtermLeavesNothingAnsweredInTheOutbox() throws Exception {
         RoboflowStandIn roboflow = new RoboflowStandIn("ws");
         // slow enough that a request is in flight when SIGTERM comes, quicker than the stop grace
