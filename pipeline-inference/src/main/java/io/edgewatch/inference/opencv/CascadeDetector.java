@@ -31,7 +31,7 @@ final class CascadeDetector implements BlockingDetector {
 
     /**
      * A folder laid out as OpenCV's {@code share/opencv4} ({@code haarcascades/}, {@code lbpcascades/}) where a
-     * cascade named without a path is looked for first: the Debian package's {@code /usr/share/edgewatch/opencv4},
+     * cascade named without a path is looked for first, as it is or gzipped ({@code NAME.gz}): the Debian package's {@code /usr/share/edgewatch/opencv4},
      * so nothing is extracted at start. Unset, or without that file, it comes from OpenCV's jar through JavaCPP's
      * cache.
      */
@@ -66,9 +66,12 @@ final class CascadeDetector implements BlockingDetector {
         String folder = cascade.startsWith("lbp") ? "lbpcascades" : "haarcascades";
         String data = System.getProperty(DATA_PROPERTY);
         if (data != null && !data.isEmpty()) {
-            Path unpacked = Path.of(data, folder, cascade);
-            if (Files.isRegularFile(unpacked)) {
-                return unpacked.toString();
+            // as shipped, or gzipped (OpenCV reads a .gz file as it is: the package's are, a tenth of the size)
+            for (String name : new String[] {cascade, cascade + ".gz"}) {
+                Path unpacked = Path.of(data, folder, name);
+                if (Files.isRegularFile(unpacked)) {
+                    return unpacked.toString();
+                }
             }
         }
         String resource = "/org/bytedeco/opencv/" + Loader.getPlatform() + "/share/opencv4/" + folder + "/" + cascade;
