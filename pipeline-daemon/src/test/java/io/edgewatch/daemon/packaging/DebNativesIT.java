@@ -50,6 +50,7 @@ class DebNativesIT {
 
     @Test
     void thePackageRunsEveryDetectorOnNativesItInstalledOnceAndWritesNoneAtStart() throws Exception {
+        EveryDetectorRun.assumeRunnableHere();
         Path deb = Path.of(System.getProperty("edgewatch.deb", "target/edgewatch_0.1.0_amd64.deb"));
         assertThat(deb).as("the package (built by package)").isRegularFile();
         Path root = Files.createDirectories(dir.resolve("root"));
@@ -118,7 +119,9 @@ class DebNativesIT {
                 System.out.printf("DebNativesIT: installed %,d bytes (jar %,d, %s %,d), written at start %,d bytes in %d files%n",
                         installed, Files.size(jar), nativeDir.getFileName(), bytes(nativeDir), writtenBytes, written.size());
                 assertThat(written).as("files the start wrote under the cache and the temporary folder").isEmpty();
-                assertThat(installed + writtenBytes).as("installed plus written at start, bytes").isLessThanOrEqualTo(MAX_BYTES);
+                if ("linux-x86_64".equals(System.getProperty("edgewatch.platform", "linux-x86_64"))) {
+                    assertThat(installed + writtenBytes).as("installed plus written at start, bytes").isLessThanOrEqualTo(MAX_BYTES);
+                }
             } finally {
                 EveryDetectorRun.stop(daemon);
             }

@@ -54,6 +54,18 @@ final class EveryDetectorRun implements AutoCloseable {
     private final HttpServer http;
     private final RtspServer rtsp;
 
+    /**
+     * Skips the calling test when the build made the jar for another platform than this machine's
+     * ({@code -Darm64} on x86): such a jar can be inspected (JarPlatformIT) but not run.
+     */
+    static void assumeRunnableHere() {
+        String platform = System.getProperty("edgewatch.platform", "linux-x86_64");
+        String arch = System.getProperty("os.arch");
+        String here = arch.equals("amd64") || arch.equals("x86_64") ? "linux-x86_64" : arch.equals("aarch64") ? "linux-arm64" : arch;
+        org.junit.jupiter.api.Assumptions.assumeTrue(platform.equals(here),
+                () -> "built for " + platform + ", this machine is " + here + ": not run");
+    }
+
     /** Writes {@code dir/config} (storage in {@code dir/storage}) and starts the HTTP and RTSP cameras. */
     EveryDetectorRun(Path dir) throws Exception {
         config = Files.createDirectories(dir.resolve("config"));
