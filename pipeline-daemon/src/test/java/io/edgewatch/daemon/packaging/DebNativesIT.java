@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * moved under that folder, the package's JVM options, {@code java.io.tmpdir} a folder of its own) on every
  * detector type and kind of source ({@link EveryDetectorRun}). Every camera infers; every library of
  * {@code /usr/lib/edgewatch/native} is mapped from there, and no native library of the run from anywhere
- * else; the jar holds none; the start writes nothing under the cache or the temporary folder (no library is
- * extracted, no cascade); and what is installed plus what the start wrote stays within 220 MB on x86.
+ * else; the jar holds none; the start writes nothing under the cache, the temporary folder or {@code $HOME} (no
+ * library is extracted, no cascade, no telemetry store of ONNX Runtime's); and what is installed plus what the start wrote stays within 220 MB on x86.
  * Run by failsafe in {@code verify}, on the package the build just made (never installed: DebPackageIT does that).
  */
 class DebNativesIT {
@@ -75,6 +75,7 @@ class DebNativesIT {
         // the package's launcher with its paths moved under root; postinst makes the cache folder
         Path cache = Files.createDirectories(root.resolve("var/cache/edgewatch"));
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path home = Files.createDirectories(dir.resolve("home"));
         Path launcher = root.resolve("usr/bin/edgewatch-moved");
         Files.writeString(launcher, Files.readString(root.resolve("usr/bin/edgewatch"))
                 .replace("/usr/lib/edgewatch", root + "/usr/lib/edgewatch")
@@ -89,6 +90,8 @@ class DebNativesIT {
             ProcessBuilder pb = new ProcessBuilder("sh", launcher.toString(), "run", "--config", run.config.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().remove("EDGEWATCH_JAVA_OPTS");
+            pb.environment().remove("XDG_CACHE_HOME");
+            pb.environment().put("HOME", home.toString());
             Process daemon = pb.start(); // the launcher execs java: same pid
             try {
                 run.assertEveryCameraInfers(daemon, log);
@@ -112,13 +115,14 @@ class DebNativesIT {
 
                 List<Path> written = new ArrayList<>(files(cache));
                 written.addAll(files(tmp));
+                written.addAll(files(home));
                 long writtenBytes = 0;
                 for (Path p : written) {
                     writtenBytes += Files.isRegularFile(p) ? Files.size(p) : 0;
                 }
                 System.out.printf("DebNativesIT: installed %,d bytes (jar %,d, %s %,d), written at start %,d bytes in %d files%n",
                         installed, Files.size(jar), nativeDir.getFileName(), bytes(nativeDir), writtenBytes, written.size());
-                assertThat(written).as("files the start wrote under the cache and the temporary folder").isEmpty();
+                assertThat(written).as("files the start wrote under the cache, the temporary folder and $HOME").isEmpty();
                 if ("linux-x86_64".equals(System.getProperty("edgewatch.platform", "linux-x86_64"))) {
                     assertThat(installed + writtenBytes).as("installed plus written at start, bytes").isLessThanOrEqualTo(MAX_BYTES);
                 }
