@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code /usr/lib/edgewatch/native} is mapped from there, and no native library of the run from anywhere
  * else; the jar holds none; the start writes nothing under the cache, the temporary folder or {@code $HOME} (no
  * library is extracted, no cascade, no telemetry store of ONNX Runtime's); and what is installed plus what the start wrote stays within 220 MB on x86.
- * Run by failsafe in {@code verify}, on the package the build just made (never installed: DebPackageIT does that).
+ * And every system library those natives need (ldd) comes from a package the package's {@code Depends} bring,
+ * recursively, or that every Debian system has. Run by failsafe in {@code verify}, on the package the build just
+ * made (never installed: DebPackageIT does that).
  */
 class DebNativesIT {
 
@@ -37,6 +39,96 @@ class DebNativesIT {
         try (Stream<Path> walk = Files.walk(root)) {
             return walk.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> p.toFile().length()).sum();
         }
+    }
+
+    /** Whether {@code soname} is a file of {@code folder}, or a file there is named as its start ({@code libX.so} for {@code libX.so.1}). */
+    private static boolean shipped(Path folder, String soname) throws Exception {
+        try (Stream<Path> list = Files.list(folder)) {
+            return list.map(p -> p.getFileName().toString()).anyMatch(n -> soname.equals(n) || soname.startsWith(n + "."));
+        }
+    }
+
+    /** {@code command}'s standard output (its errors dropped), which must finish within 120 s. */
+    private static String out(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
+        return text;
+    }
+
+    /** The installed Debian package that holds {@code file} (the path as dpkg knows it: as given, or resolved), or "?". */
+    private static String packageOf(String file) throws Exception {
+        for (String path : new String[] {file, Path.of(file).toRealPath().toString()}) {
+            for (String line : out("dpkg", "-S", path).split("\n")) {
+                int colon = line.indexOf(": ");
+                if (colon > 0 && line.substring(colon + 2).equals(path)) {
+                    return line.substring(0, colon).replace(":amd64", "").replace(":arm64", "");
+                }
+            }
+        }
+        return "?";
+    }
+
+    @Test
+    void everySystemLibraryTheNativesNeedComesWithWhatThePackageDependsOn() throws Exception {
+        EveryDetectorRun.assumeRunnableHere();
+        Path deb = Path.of(System.getProperty("edgewatch.deb", "target/edgewatch_0.1.0_amd64.deb"));
+        Path root = Files.createDirectories(dir.resolve("root"));
+        assertThat(new ProcessBuilder("dpkg-deb", "-x", deb.toString(), root.toString()).start().waitFor()).isZero();
+        Path nativeDir = root.resolve("usr/lib/edgewatch/native");
+        // what the dynamic linker resolves outside the folder, for every library in it
+        java.util.TreeSet<String> needed = new java.util.TreeSet<>();
+        try (Stream<Path> list = Files.list(nativeDir)) {
+            for (Path lib : list.toList()) {
+                // the folder on the search path, as the run preloads its libraries from there by path
+                ProcessBuilder pb = new ProcessBuilder("ldd", lib.toString()).redirectErrorStream(true);
+                pb.environment().put("LD_LIBRARY_PATH", nativeDir.toString());
+                Process ldd = pb.start();
+                for (String line : new String(ldd.getInputStream().readAllBytes()).split("\n")) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length >= 3 && f[1].equals("=>") && f[2].startsWith("/") && !f[2].startsWith(nativeDir.toString())) {
+                        needed.add(f[2]);
+                    } else if (line.contains("not found")) {
+                        // a soname whose file is in the folder under its link name (libonnxruntime.so.1: ONNX Runtime
+                        // loads libonnxruntime.so by path first) is there; anything else is missing
+                        String name = line.trim().split("\\s+")[0];
+                        if (!shipped(nativeDir, name)) {
+                            needed.add(line.trim());
+                        }
+                    }
+                }
+            }
+        }
+        String control = out("dpkg-deb", "-f", deb.toString(), "Depends");
+        List<String> depends = new ArrayList<>();
+        for (String alternative : control.trim().split(",")) {
+            depends.add(alternative.trim().split("[ (|]")[0]);
+        }
+        // the package's dependencies, recursively, and what every Debian system has (Essential, Priority required)
+        java.util.Set<String> closure = new java.util.HashSet<>();
+        List<String> apt = new ArrayList<>(List.of("apt-cache", "depends", "--recurse", "--installed", "--no-recommends", "--no-suggests",
+                "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances"));
+        apt.addAll(depends);
+        for (String line : out(apt.toArray(String[]::new)).split("\n")) {
+            if (!line.startsWith(" ") && !line.isBlank()) {
+                closure.add(line.trim().replace(":amd64", "").replace(":arm64", ""));
+            }
+        }
+        for (String line : out("dpkg-query", "-W", "-f", "${Package} ${Essential} ${Priority}\n").split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length == 3 && (f[1].equals("yes") || f[2].equals("required"))) {
+                closure.add(f[0]);
+            }
+        }
+        java.util.TreeMap<String, String> missing = new java.util.TreeMap<>();
+        for (String lib : needed) {
+            String pkg = lib.startsWith("/") ? packageOf(lib) : "?";
+            if (!closure.contains(pkg)) {
+                missing.put(lib, pkg);
+            }
+        }
+        assertThat(missing).as("system libraries that %s needs from packages its Depends (%s) do not bring", nativeDir, control.trim())
+                .isEmpty();
     }
 
     private static List<Path> files(Path root) throws Exception {
