@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
  * Debian): {@code dpkg -i}; the unit passes {@code systemd-analyze verify} (which fails on a broken
  * copy of it, so the check means something); {@code edgewatch validate} on {@code /etc/edgewatch};
  * a short {@code run} as the service user on the packaged configuration, which writes its reports
- * and stores under {@code /var/lib/edgewatch} and its natives under {@code /var/cache/edgewatch};
+ * and stores under {@code /var/lib/edgewatch} and loads its natives from {@code /usr/lib/edgewatch/native},
+ * extracting nothing (only the class-data archive of the clean stop is under {@code /var/cache/edgewatch}),
+ * and one with that cache read-only;
  * then {@code dpkg -r}: the program goes, the storage stays; and a purge to leave the machine clean.
  */
 class DebPackageIT {
@@ -80,8 +82,12 @@ class DebPackageIT {
             assertThat(Files.readAllLines(reports).size()).as("windows the run wrote").isGreaterThan((int) before);
             assertThat(Files.getOwner(reports).getName()).isEqualTo("edgewatch");
             assertThat(Path.of("/var/lib/edgewatch/health.db")).isRegularFile();
-            assertThat(listed(Path.of("/var/cache/edgewatch"))).as("natives unpacked into the package's cache")
-                    .anyMatch(p -> p.contains("libavcodec"));
+            // the natives are installed once, unpacked: a start extracts nothing into the cache (the clean stop
+            // writes the class-data archive, below, and nothing else is there)
+            assertThat(Path.of("/usr/lib/edgewatch/native/libavcodec.so.62")).isRegularFile();
+            assertThat(listed(Path.of("/var/cache/edgewatch"))).as("written under the cache by the run")
+                    .containsExactlyInAnyOrder("/var/cache/edgewatch", "/var/cache/edgewatch/edgewatch.jsa");
+            assertThat(Path.of("/var/lib/edgewatch/.javacpp")).as("JavaCPP's cache in the service user's home").doesNotExist();
             // class-data sharing: the clean stop wrote the archive; the next run maps it, and neither says so in the log
             assertThat(Path.of("/var/cache/edgewatch/edgewatch.jsa")).as(run.output()).isRegularFile();
             Result option = sh("runuser", "-u", "edgewatch", "--", "/usr/share/edgewatch/cds-option",
@@ -92,6 +98,15 @@ class DebPackageIT {
                     "--duration", "3s");
             assertThat(shared.code()).as(shared.output()).isZero();
             assertThat(shared.output() + run.output()).contains("first frame after").doesNotContain("[cds]").doesNotContain("[warning]");
+
+            // a read-only cache (as on a read-only root): the run needs no folder to write natives to
+            sh("chmod", "0555", "/var/cache/edgewatch");
+            Result readOnly = sh("runuser", "-u", "edgewatch", "--", "env", "EDGEWATCH_CDS=off", "/usr/bin/edgewatch", "run",
+                    "--config", "/etc/edgewatch", "--duration", "3s");
+            sh("chmod", "0755", "/var/cache/edgewatch");
+            assertThat(readOnly.code()).as(readOnly.output()).isZero();
+            assertThat(readOnly.output()).contains("first frame after");
+            assertThat(Path.of("/var/lib/edgewatch/.javacpp")).as(readOnly.output()).doesNotExist();
 
             Result remove = sh("dpkg", "-r", "edgewatch");
             assertThat(remove.code()).as(remove.output()).isZero();

@@ -29,6 +29,14 @@ import io.edgewatch.inference.BlockingDetector;
  */
 final class CascadeDetector implements BlockingDetector {
 
+    /**
+     * A folder laid out as OpenCV's {@code share/opencv4} ({@code haarcascades/}, {@code lbpcascades/}) where a
+     * cascade named without a path is looked for first, as it is or gzipped ({@code NAME.gz}): the Debian package's {@code /usr/share/edgewatch/opencv4},
+     * so nothing is extracted at start. Unset, or without that file, it comes from OpenCV's jar through JavaCPP's
+     * cache.
+     */
+    static final String DATA_PROPERTY = "edgewatch.opencv.data";
+
     private final CascadeClassifier classifier;
     private final CascadeOptions options;
     private final Size minSize;
@@ -46,7 +54,7 @@ final class CascadeDetector implements BlockingDetector {
         this.minSize = options.minSize() > 0 ? new Size(options.minSize(), options.minSize()) : new Size();
     }
 
-    /** A path to an existing file, or the name of a cascade shipped in JavaCV's OpenCV jar. */
+    /** A path to an existing file, or the name of a cascade shipped with OpenCV (in {@link #DATA_PROPERTY}, or in its jar). */
     static String locate(String cascade) {
         Path path = Path.of(cascade);
         if (Files.isRegularFile(path)) {
@@ -56,6 +64,16 @@ final class CascadeDetector implements BlockingDetector {
             throw new IllegalArgumentException("cascade file " + cascade + " does not exist");
         }
         String folder = cascade.startsWith("lbp") ? "lbpcascades" : "haarcascades";
+        String data = System.getProperty(DATA_PROPERTY);
+        if (data != null && !data.isEmpty()) {
+            // as shipped, or gzipped (OpenCV reads a .gz file as it is: the package's are, a tenth of the size)
+            for (String name : new String[] {cascade, cascade + ".gz"}) {
+                Path unpacked = Path.of(data, folder, name);
+                if (Files.isRegularFile(unpacked)) {
+                    return unpacked.toString();
+                }
+            }
+        }
         String resource = "/org/bytedeco/opencv/" + Loader.getPlatform() + "/share/opencv4/" + folder + "/" + cascade;
         try {
             File cached = Loader.cacheResource(CascadeDetector.class, resource);
