@@ -79,7 +79,9 @@ public final class Mosquitto implements AutoCloseable {
             Files.createDirectories(dir);
             List<String> lines = new ArrayList<>();
             lines.add("listener " + port + " 127.0.0.1");
-            lines.add("persistence false");
+            if (extra.stream().noneMatch(l -> l.startsWith("persistence"))) {
+                lines.add("persistence false");
+            }
             if ("root".equals(System.getProperty("user.name"))) {
                 // as root it would become user mosquitto, who cannot read the test's private temporary folder
                 lines.add("user root");
@@ -129,6 +131,19 @@ public final class Mosquitto implements AutoCloseable {
         }
     }
 
+    /** SIGTERM (mosquitto saves its persistence file), and waits for it to be gone. */
+    public synchronized void stop() {
+        if (process != null) {
+            thaw();
+            process.destroy();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** SIGKILL, and waits for it to be gone. */
     public synchronized void kill() {
         if (process != null) {
@@ -170,16 +185,22 @@ public final class Mosquitto implements AutoCloseable {
         }
     }
 
-    /** Writes a {@code password_file} of one user (with {@code mosquitto_passwd -b}); give it with {@code password_file PATH}. */
-    public static Path passwordFile(Path file, String user, String password) {
+    /**
+     * Writes a {@code password_file} of the users and passwords {@code userThenPassword} lists in turn (with
+     * {@code mosquitto_passwd -b}); give it with {@code password_file PATH}.
+     */
+    public static Path passwordFile(Path file, String... userThenPassword) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.deleteIfExists(file);
             Files.createFile(file);
-            Process p = new ProcessBuilder("mosquitto_passwd", "-b", file.toString(), user, password).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("mosquitto_passwd failed: " + out);
+            for (int i = 0; i + 1 < userThenPassword.length; i += 2) {
+                Process p = new ProcessBuilder("mosquitto_passwd", "-b", file.toString(), userThenPassword[i], userThenPassword[i + 1])
+                        .redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (p.waitFor() != 0) {
+                    throw new IllegalStateException("mosquitto_passwd failed: " + out);
+                }
             }
             return file;
         } catch (IOException e) {

@@ -8,11 +8,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.net.ssl.SSLException;
 
@@ -24,11 +28,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
+import com.hivemq.client.mqtt.MqttClientState;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.exceptions.MqttEncodeException;
-import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
 import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode;
@@ -45,14 +49,17 @@ import io.edgewatch.sink.broker.BrokerFailures;
 import io.edgewatch.sink.broker.BrokerJson;
 import io.edgewatch.sink.broker.BrokerMessage;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * One MQTT connection, HiveMQ's async client: a clean session that expires at once (MQTT 5
  * {@code session expiry 0}, 3.1.1 {@code clean session}), so nothing the client holds survives a
  * disconnect and the outbox stays the only queue; a publish is refused at once while not
- * connected, and one in flight when the connection drops fails with it. It reconnects by itself,
- * with capped jittered backoff, whatever ended the connection, a refusal included (that is how a
- * fixed password or ACL is found). {@link #publish} completes on the PUBACK (QoS 1) or PUBCOMP
+ * connected, and one in flight when the connection drops fails with it. Whatever ended a
+ * connection (a refusal included: that is how a fixed password or ACL is found), the next attempt,
+ * after a capped jittered backoff, is a new HiveMQ client: the client's own reconnect is not used,
+ * so nothing of an ended connection (its queue, its state) carries over. {@link #publish} completes on the PUBACK (QoS 1) or PUBCOMP
  * (QoS 2); the message id goes as an MQTT 5 user property {@code message_id} too.
  *
  * <p>Beside the outbox's messages, on every connect it publishes {@code online} to the retained
@@ -73,8 +80,10 @@ public final class MqttBrokerClient implements BrokerClient {
     private final BrokerContext context;
     private final MqttTopics topics;
     private final HomeAssistant homeAssistant;
-    private final Mqtt5AsyncClient v5;
-    private final Mqtt3AsyncClient v3;
+    private final MqttClientSslConfig ssl;
+    private final Scheduler reconnects = Schedulers.newSingle("edgewatch-mqtt-reconnect");
+    /** The client of the connection now: a new one for every attempt, so nothing of an ended connection carries over. */
+    private volatile Connection current;
     private volatile State state = State.CONNECTING;
     /** Why the broker refused this client, while {@link State#REFUSED}. */
     private volatile String refusal;
@@ -89,22 +98,46 @@ public final class MqttBrokerClient implements BrokerClient {
         this.context = context;
         this.topics = options.topics();
         this.homeAssistant = new HomeAssistant(options.discoveryPrefix(), topics);
+        this.ssl = options.tls() ? ssl(options) : null;
+    }
+
+    /** One connection attempt's client, and what ended it (once). */
+    private static final class Connection {
+        Mqtt5AsyncClient v5;
+        Mqtt3AsyncClient v3;
+        final AtomicBoolean ended = new AtomicBoolean();
+        final AtomicInteger attempt;
+
+        Connection(int attempt) {
+            this.attempt = new AtomicInteger(attempt);
+        }
+
+        MqttClientState state() {
+            return v5 != null ? v5.getState() : v3.getState();
+        }
+    }
+
+    private Connection newConnection(int attempt) {
+        Connection conn = new Connection(attempt);
         MqttClientBuilder b = MqttClient.builder()
                 .identifier(options.clientId())
                 .serverHost(options.host())
                 .serverPort(options.port())
-                .addConnectedListener(c -> connected())
-                .addDisconnectedListener(this::disconnected);
-        if (options.tls()) {
-            b = b.sslConfig(ssl(options));
+                .addConnectedListener(c -> connected(conn))
+                .addDisconnectedListener(c -> {
+                    // the client's own reconnect is never used: the next attempt is a new client (see ended)
+                    c.getReconnector().reconnect(false);
+                    ended(conn, c.getCause());
+                });
+        if (ssl != null) {
+            b = b.sslConfig(ssl);
         }
         if (options.mqtt5()) {
-            this.v5 = b.useMqttVersion5().buildAsync();
-            this.v3 = null;
+            conn.v5 = b.useMqttVersion5().buildAsync();
         } else {
-            this.v3 = b.useMqttVersion3().buildAsync();
-            this.v5 = null;
+            conn.v3 = b.useMqttVersion3().buildAsync();
         }
+        return conn;
     }
 
     private static MqttClientSslConfig ssl(MqttOptions o) {
@@ -123,17 +156,32 @@ public final class MqttBrokerClient implements BrokerClient {
         return Mono.defer(() -> {
             if (!connectStarted) {
                 connectStarted = true;
-                sendConnect().whenComplete((ack, e) -> {
-                    if (e != null) {
-                        firstConnect.completeExceptionally(e);
-                    }
-                });
+                attempt(0);
             }
             return Mono.fromFuture(firstConnect, true);
         });
     }
 
-    private CompletableFuture<?> sendConnect() {
+    /** A new client, connecting; what ends it (a refusal, a failure, a lost connection) schedules the next. */
+    private void attempt(int n) {
+        if (closing) {
+            return;
+        }
+        Connection conn = newConnection(n);
+        current = conn;
+        sendConnect(conn).whenComplete((ack, e) -> {
+            if (e != null) {
+                if (!firstConnect.isDone()) {
+                    firstConnect.completeExceptionally(unwrap(e));
+                }
+                ended(conn, unwrap(e));
+            }
+        });
+    }
+
+    private CompletableFuture<?> sendConnect(Connection conn) {
+        Mqtt5AsyncClient v5 = conn.v5;
+        Mqtt3AsyncClient v3 = conn.v3;
         int keepAlive = (int) Math.max(1, options.keepAlive().toSeconds());
         if (v5 != null) {
             var c = v5.connectWith().cleanStart(true).sessionExpiryInterval(0).keepAlive(keepAlive);
@@ -153,7 +201,11 @@ public final class MqttBrokerClient implements BrokerClient {
                 .applyWillPublish().send();
     }
 
-    private void connected() {
+    private void connected(Connection conn) {
+        if (conn != current) {
+            return;
+        }
+        conn.attempt.set(0);
         boolean wasRefused = state == State.REFUSED;
         state = State.CONNECTED;
         refusal = null;
@@ -168,13 +220,15 @@ public final class MqttBrokerClient implements BrokerClient {
         }
     }
 
-    private void disconnected(MqttClientDisconnectedContext c) {
+    /** The connection {@code conn} ended (or its attempt failed): the next attempt, a new client, after a backoff. */
+    private void ended(Connection conn, Throwable cause) {
+        if (!conn.ended.compareAndSet(false, true) || conn != current) {
+            return;
+        }
         if (closing) {
-            c.getReconnector().reconnect(false);
             state = State.CLOSED;
             return;
         }
-        Throwable cause = c.getCause();
         BrokerFailures.Kind kind = kind(cause);
         if (kind == BrokerFailures.Kind.STOP) {
             String why = "mqtt: " + options.url() + " refused this client: " + describe(cause);
@@ -189,12 +243,16 @@ public final class MqttBrokerClient implements BrokerClient {
             }
             state = State.CONNECTING;
         }
-        int attempts = c.getReconnector().getAttempts();
+        int attempts = conn.attempt.get();
         long cap = options.broker().retryMax().toMillis();
         long base = Math.max(100, options.broker().retryMin().toMillis());
         long ceiling = Math.min(cap, base << Math.min(20, attempts));
         long delay = Math.max(base, ThreadLocalRandom.current().nextLong(ceiling + 1));
-        c.getReconnector().reconnect(true).delay(delay, TimeUnit.MILLISECONDS);
+        try {
+            reconnects.schedule(() -> attempt(attempts + 1), delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
     }
 
     @Override
@@ -209,7 +267,10 @@ public final class MqttBrokerClient implements BrokerClient {
             }
             boolean alert = BrokerJson.ALERT.equals(message.kind());
             String topic = alert ? topics.alert(message.cameraId()) : topics.window(message.cameraId());
-            return Mono.fromFuture(() -> send(topic, message.body(), false, message.messageId()), true)
+            // the outcome as a value: one that comes after the sink gave up on it (timed out) is dropped quietly
+            return Mono.fromFuture(() -> send(topic, message.body(), false, message.messageId())
+                            .handle((v, e) -> Optional.ofNullable(e)), true)
+                    .flatMap(e -> e.isPresent() ? Mono.<Void>error(e.get()) : Mono.<Void>empty())
                     .onErrorMap(e -> BrokerFailures.classify("mqtt", unwrap(e), MqttBrokerClient::kind))
                     .doOnSuccess(v -> {
                         if (!alert) {
@@ -220,11 +281,18 @@ public final class MqttBrokerClient implements BrokerClient {
     }
 
     private boolean connectedNow() {
-        return (v5 != null ? v5.getState() : v3.getState()).isConnected();
+        Connection conn = current;
+        return conn != null && conn.state().isConnected();
     }
 
     /** Publishes at the destination's QoS; the future fails with the PUBACK's error too. */
     private CompletableFuture<Void> send(String topic, byte[] payload, boolean retain, String messageId) {
+        Connection conn = current;
+        if (conn == null) {
+            return CompletableFuture.failedFuture(BrokerFailures.retry("mqtt: not connected to " + options.url()));
+        }
+        Mqtt5AsyncClient v5 = conn.v5;
+        Mqtt3AsyncClient v3 = conn.v3;
         MqttQos qos = MqttQos.fromCode(options.qos());
         if (v5 != null) {
             var p = v5.publishWith().topic(topic).qos(qos).retain(retain).payload(payload);
@@ -334,11 +402,18 @@ public final class MqttBrokerClient implements BrokerClient {
         }
         try {
             // a normal disconnect: the broker drops the will, availability stays 'stopped'
-            (v5 != null ? v5.disconnect() : v3.disconnect()).get(Math.max(1000, grace.toMillis()), TimeUnit.MILLISECONDS);
+            Connection conn = current;
+            if (conn != null && conn.state().isConnected()) {
+                (conn.v5 != null ? conn.v5.disconnect() : conn.v3.disconnect()).get(Math.max(1000, grace.toMillis()),
+                        TimeUnit.MILLISECONDS);
+            } else if (conn != null) {
+                // connecting: the attempt is ended, no new one is made (closing)
+                CompletableFuture<Void> ignored = conn.v5 != null ? conn.v5.disconnect() : conn.v3.disconnect();
+            }
         } catch (Exception e) {
-            // not connected (reconnecting, or never): the disconnect ends the reconnecting
             log.debug("mqtt: disconnect: {}", describe(unwrap(e)));
         }
+        reconnects.dispose();
         state = State.CLOSED;
     }
 

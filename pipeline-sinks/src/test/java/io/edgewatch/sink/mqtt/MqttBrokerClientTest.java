@@ -29,6 +29,7 @@ import io.edgewatch.sink.broker.BrokerContext;
 import io.edgewatch.sink.broker.BrokerSink;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.testkit.Mosquitto;
+import io.edgewatch.testkit.MqttSubscriber;
 
 /** The MQTT destination against Debian's mosquitto, a child process on 127.0.0.1. */
 class MqttBrokerClientTest {
@@ -85,18 +86,18 @@ class MqttBrokerClientTest {
     @Test
     void windowsAndAlertsArePublishedWithTheirMessageIdAndLeaveTheOutboxOnPuback() throws Exception {
         broker = Mosquitto.start(dir.resolve("broker"));
-        try (Subscriber sub = new Subscriber("127.0.0.1", broker.port(), "edgewatch/#")) {
+        try (MqttSubscriber sub = new MqttSubscriber("127.0.0.1", broker.port(), "edgewatch/#")) {
             start(options());
             for (int i = 0; i < 10; i++) {
                 sink.write(window("cam-1", i, "person")).block(Duration.ofSeconds(5));
                 sink.write(window("cam-2", i)).block(Duration.ofSeconds(5));
             }
             sink.alert("cam-1", "source_down", true, Instant.parse("2026-12-07T12:01:00Z"), 1, 0, "source down");
-            Subscriber.await(() -> outbox.stats().depth() == 0, WITHIN);
-            Subscriber.await(() -> sub.on("edgewatch/edge-01/cam-1/window").size() == 10
+            MqttSubscriber.await(() -> outbox.stats().depth() == 0, WITHIN);
+            MqttSubscriber.await(() -> sub.on("edgewatch/edge-01/cam-1/window").size() == 10
                     && sub.on("edgewatch/edge-01/cam-2/window").size() == 10 && sub.on("edgewatch/edge-01/cam-1/alert").size() == 1
                     && sub.last.containsKey("edgewatch/edge-01/cam-2/state"), WITHIN);
-            for (Subscriber.Received r : sub.on("edgewatch/edge-01/cam-1/window")) {
+            for (MqttSubscriber.Received r : sub.on("edgewatch/edge-01/cam-1/window")) {
                 JsonNode n = JSON.readTree(r.payload());
                 assertThat(n.get("schema_version").asInt()).isEqualTo(1);
                 assertThat(n.get("kind").asText()).isEqualTo("window");
@@ -109,7 +110,7 @@ class MqttBrokerClientTest {
             JsonNode alert = read(sub.on("edgewatch/edge-01/cam-1/alert").get(0).payload());
             assertThat(alert.get("signal").asText()).isEqualTo("source_down");
             assertThat(sub.last.get("edgewatch/edge-01/availability")).isEqualTo("online");
-            Subscriber.await(() -> read(sub.last.getOrDefault("edgewatch/edge-01/cam-1/state", "{}")).path("window_end").asText()
+            MqttSubscriber.await(() -> read(sub.last.getOrDefault("edgewatch/edge-01/cam-1/state", "{}")).path("window_end").asText()
                     .equals("2026-12-07T12:00:50Z"), WITHIN);
             JsonNode state = read(sub.last.get("edgewatch/edge-01/cam-1/state"));
             assertThat(state.get("source_state").asText()).isEqualTo("streaming");
@@ -119,11 +120,11 @@ class MqttBrokerClientTest {
             assertThat(sink.stats().state()).isEqualTo(BrokerClient.State.CONNECTED);
 
             sink.close(Duration.ofSeconds(2));
-            Subscriber.await(() -> "stopped".equals(sub.last.get("edgewatch/edge-01/availability")), WITHIN);
+            MqttSubscriber.await(() -> "stopped".equals(sub.last.get("edgewatch/edge-01/availability")), WITHIN);
         }
         // retained: what a consumer that comes later reads first
-        try (Subscriber late = new Subscriber("127.0.0.1", broker.port(), "edgewatch/#")) {
-            Subscriber.await(() -> late.last.containsKey("edgewatch/edge-01/availability")
+        try (MqttSubscriber late = new MqttSubscriber("127.0.0.1", broker.port(), "edgewatch/#")) {
+            MqttSubscriber.await(() -> late.last.containsKey("edgewatch/edge-01/availability")
                     && late.last.containsKey("edgewatch/edge-01/cam-1/state"), WITHIN);
             assertThat(late.last.get("edgewatch/edge-01/availability")).isEqualTo("stopped");
             assertThat(late.on("edgewatch/edge-01/cam-1/window")).isEmpty();
@@ -146,7 +147,7 @@ class MqttBrokerClientTest {
         for (int i = 0; i < 5; i++) {
             sink.write(window("cam-1", i)).block(Duration.ofSeconds(5));
         }
-        Subscriber.await(sink::stopped, WITHIN);
+        MqttSubscriber.await(sink::stopped, WITHIN);
         assertThat(sink.stopReason()).contains("refused this client").contains("NOT_AUTHORIZED").doesNotContain("new-password");
         assertThat(sink.stats().state()).isEqualTo(BrokerClient.State.REFUSED);
         Thread.sleep(1000);
@@ -155,10 +156,10 @@ class MqttBrokerClientTest {
         // the broker's operator sets the password the box has
         Mosquitto.passwordFile(passwords, "edgewatch", "new-password");
         broker.reload();
-        try (Subscriber sub = new Subscriber("127.0.0.1", broker.port(), "edgewatch/#", "edgewatch", "new-password")) {
-            Subscriber.await(() -> outbox.stats().depth() == 0, WITHIN);
+        try (MqttSubscriber sub = new MqttSubscriber("127.0.0.1", broker.port(), "edgewatch/#", "edgewatch", "new-password")) {
+            MqttSubscriber.await(() -> outbox.stats().depth() == 0, WITHIN);
             assertThat(sink.stopped()).isFalse();
-            Subscriber.await(() -> sub.on("edgewatch/edge-01/cam-1/window").size() == 5, WITHIN);
+            MqttSubscriber.await(() -> sub.on("edgewatch/edge-01/cam-1/window").size() == 5, WITHIN);
         }
     }
 }
