@@ -7,10 +7,14 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
@@ -30,7 +34,20 @@ public final class MqttSubscriber implements AutoCloseable {
     public final List<Received> received = new CopyOnWriteArrayList<>();
     /** The last retained (or not) payload per topic. */
     public final Map<String, String> last = new ConcurrentHashMap<>();
-    private final Mqtt5AsyncClient client;
+    private final String host;
+    private final int port;
+    private final String filter;
+    private final String user;
+    private final String password;
+    private final String clientId;
+    private final boolean persistent;
+    private final ScheduledExecutorService reconnects = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mqtt-subscriber-reconnect");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Mqtt5AsyncClient client;
+    private volatile boolean closed;
 
     public MqttSubscriber(String host, int port, String filter) throws Exception {
         this(host, port, filter, null, null);
@@ -48,15 +65,37 @@ public final class MqttSubscriber implements AutoCloseable {
 
     private MqttSubscriber(String host, int port, String filter, String user, String password, String clientId, boolean persistent)
             throws Exception {
-        client = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost(host).serverPort(port)
-                .automaticReconnect().initialDelay(50, TimeUnit.MILLISECONDS).maxDelay(500, TimeUnit.MILLISECONDS)
-                .applyAutomaticReconnect().buildAsync();
-        var c = client.connectWith().cleanStart(!persistent).sessionExpiryInterval(persistent ? 3600 : 0);
+        this.host = host;
+        this.port = port;
+        this.filter = filter;
+        this.user = user;
+        this.password = password;
+        this.clientId = clientId;
+        this.persistent = persistent;
+        connect().get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * One connection: a new client each time (HiveMQ 1.3.10's own reconnect, with a password, was refused NOT_AUTHORIZED
+     * by mosquitto), subscribing unless the broker kept the session; a lost one is made again every 200 ms.
+     */
+    private CompletableFuture<?> connect() {
+        Mqtt5AsyncClient c = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost(host).serverPort(port)
+                .addDisconnectedListener(ctx -> {
+                    ctx.getReconnector().reconnect(false);
+                    if (!closed) {
+                        reconnects.schedule(this::connect, 200, TimeUnit.MILLISECONDS);
+                    }
+                }).buildAsync();
+        client = c;
+        // before the connect: what a kept session holds arrives right after it
+        c.publishes(MqttGlobalPublishFilter.ALL, this::arrived);
+        var connect = c.connectWith().cleanStart(!persistent).sessionExpiryInterval(persistent ? 3600 : 0);
         if (user != null) {
-            c = c.simpleAuth().username(user).password(password.getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
+            connect = connect.simpleAuth().username(user).password(password.getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
         }
-        c.send().get(10, TimeUnit.SECONDS);
-        client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).callback(this::arrived).send().get(10, TimeUnit.SECONDS);
+        return connect.send().thenCompose(ack -> ack.isSessionPresent() ? CompletableFuture.completedFuture(null)
+                : c.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send());
     }
 
     private void arrived(Mqtt5Publish p) {
@@ -83,6 +122,12 @@ public final class MqttSubscriber implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        client.disconnect().get(5, TimeUnit.SECONDS);
+        closed = true;
+        reconnects.shutdownNow();
+        try {
+            client.disconnect().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // not connected
+        }
     }
 }

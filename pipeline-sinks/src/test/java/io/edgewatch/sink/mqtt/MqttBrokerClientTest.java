@@ -162,4 +162,22 @@ class MqttBrokerClientTest {
             MqttSubscriber.await(() -> sub.on("edgewatch/edge-01/cam-1/window").size() == 5, WITHIN);
         }
     }
+
+    @Test
+    void mqtt311DeliversToo() throws Exception {
+        broker = Mosquitto.start(dir.resolve("broker"));
+        try (MqttSubscriber sub = new MqttSubscriber("127.0.0.1", broker.port(), "edgewatch/#")) {
+            start(options().withVersion(false));
+            for (int i = 0; i < 5; i++) {
+                sink.write(window("cam-1", i)).block(Duration.ofSeconds(5));
+            }
+            MqttSubscriber.await(() -> outbox.stats().depth() == 0 && sub.on("edgewatch/edge-01/cam-1/window").size() == 5, WITHIN);
+            // no user properties in 3.1.1: the id is in the JSON only
+            assertThat(sub.on("edgewatch/edge-01/cam-1/window")).allSatisfy(r -> {
+                assertThat(r.messageId()).isNull();
+                assertThat(read(r.payload()).get("message_id").asText()).isNotEmpty();
+            });
+            assertThat(sink.stats().where()).contains("MQTT 3.1.1");
+        }
+    }
 }
