@@ -79,6 +79,7 @@ public final class Daemon implements AutoCloseable {
     private final RoboflowSink roboflow;
     private final VisionEventsSink visionEvents;
     private final SampleWiring samples;
+    private final BrokerWiring brokers;
     private final Duration stopGrace;
     private final HealthServer healthServer;
     private final Sinks.One<Boolean> stop = Sinks.one();
@@ -170,7 +171,8 @@ public final class Daemon implements AutoCloseable {
         if (config.jsonl() != null) {
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata));
         }
-        if (config.roboflow() != null || config.alertWebhook() != null || config.visionEvents() != null) {
+        if (config.roboflow() != null || config.alertWebhook() != null || config.visionEvents() != null
+                || BrokerWiring.any(config)) {
             this.outbox = Outbox.open(config.storage().path(), config.storage().outboxMaxEntries(), config.storage().memoryQueue(),
                     Clock.systemUTC());
             health.outbox(outbox::stats);
@@ -207,6 +209,9 @@ public final class Daemon implements AutoCloseable {
             this.visionEvents = null;
         }
         this.samples = new SampleWiring(config, outbox, health, metadata, visionEvents == null ? null : visionEvents.samples());
+        this.brokers = new BrokerWiring(config, outbox, health, metadata, sinks);
+        cameras.forEach(brokers::remember);
+        brokers.applied();
         if (config.alertWebhook() != null) {
             this.webhook = new Webhook(outbox, config.alertWebhook());
             health.onAlert(new AlertWebhook(webhook, config.deviceId()));
@@ -540,6 +545,7 @@ public final class Daemon implements AutoCloseable {
             health.remove(id, true);
             metadata.remove(id);
             events.remove(id);
+            brokers.forget(id);
         }
         for (String id : concat(changed, retried)) {
             health.remove(id, false);
@@ -562,6 +568,7 @@ public final class Daemon implements AutoCloseable {
                 }
                 CameraConfig c = wanted.get(id);
                 remember(c);
+                brokers.remember(c);
                 if (!launch(c)) {
                     failed.add(id);
                 }
@@ -571,6 +578,7 @@ public final class Daemon implements AutoCloseable {
                 launching = false;
             }
         }
+        brokers.applied();
         List<String> restart = needsRestart(started, next);
         Reload result = new Reload(true, concat(retried, added), removed, changed, unchanged, restart, failed, List.of());
         log.info("reload ({}): {}", trigger, result.describe());
@@ -594,6 +602,9 @@ public final class Daemon implements AutoCloseable {
         check(out, "sinks.jsonl", was.jsonl(), now.jsonl());
         check(out, "roboflow", was.roboflow(), now.roboflow());
         check(out, "vision_events", was.visionEvents(), now.visionEvents());
+        for (String broker : List.of("mqtt", "kafka")) {
+            check(out, broker, was.brokers().get(broker), now.brokers().get(broker));
+        }
         check(out, "health", was.health(), now.health());
         check(out, "alerts.webhook", was.alertWebhook(), now.alertWebhook());
         check(out, "alerts.sustain", was.alertSustain(), now.alertSustain());
@@ -795,6 +806,7 @@ public final class Daemon implements AutoCloseable {
         if (visionEvents != null) {
             visionEvents.close(stopGrace);
         }
+        brokers.close(stopGrace);
         for (ReportSink sink : sinks.values()) {
             try {
                 sink.close();

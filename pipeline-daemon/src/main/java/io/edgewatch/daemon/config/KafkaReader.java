@@ -13,10 +13,12 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
 import io.edgewatch.core.secret.Secret;
+import io.edgewatch.sink.broker.BrokerOptions;
 import io.edgewatch.sink.kafka.KafkaOptions;
 
 /**
- * {@code kafka:} in edgewatch.yaml: the kafka destination, off (null) when the section is absent. Every problem
+ * {@code kafka:} in edgewatch.yaml: the kafka destination, off (null) when the section is absent; the keys every
+ * broker section has ({@code windows}, {@code alerts}, {@code timeout}, …) are {@link BrokerReader#common}'s. Every problem
  * the producer would only find at its first send is reported here with its position: a server that is not
  * {@code host:port}, a topic name the broker refuses (Kafka's characters, at most 249 of them), SASL without a
  * mechanism or credentials, a property the producer does not know (with a "did you mean"), a value of the wrong
@@ -30,11 +32,12 @@ final class KafkaReader {
     private KafkaReader() {
     }
 
-    static KafkaOptions read(Section main, String deviceId) {
-        if (!main.has("kafka")) {
+    /** The section {@code s} ({@code kafka:}), or null when it is missing or empty. */
+    static KafkaOptions read(Section s, String deviceId) {
+        if (s.isEmpty()) {
             return null;
         }
-        Section s = main.section("kafka");
+        BrokerOptions broker = BrokerReader.common(s, KafkaOptions.DESTINATION, deviceId);
         String servers = s.requiredString("bootstrap_servers");
         if (servers != null) {
             for (String server : servers.split(",", -1)) {
@@ -54,7 +57,7 @@ final class KafkaReader {
         if (servers == null || topic == null) {
             return null;
         }
-        return new KafkaOptions(servers.trim(), topic, alertsTopic, security, properties,
+        return new KafkaOptions(broker, servers.trim(), topic, alertsTopic, security, properties,
                 "edgewatch-" + (deviceId == null ? "box" : deviceId));
     }
 

@@ -23,7 +23,7 @@ class KafkaReaderTest {
     private KafkaOptions read(String yaml, Map<String, String> env) throws Exception {
         Section main = Section.root(errors, FILE, YamlReader.read(new StringReader(yaml)), env, new LinkedHashMap<>());
         main.string("device_id", null);
-        KafkaOptions o = KafkaReader.read(main, "box-7");
+        KafkaOptions o = KafkaReader.read(main.section("kafka"), "box-7");
         main.rejectUnknownKeys();
         return o;
     }
@@ -98,7 +98,7 @@ class KafkaReaderTest {
                 "10:14: kafka.properties.retries: Invalid value many for configuration retries: Not a number of type INT",
                 "11:30: kafka.properties.ssl.truststore.location: the file /nonexistent/ca.jks cannot be read",
                 "13:26: kafka.properties.delivery.timeout.ms: delivery.timeout.ms (1000) must be at least linger.ms + request.timeout.ms (30000)",
-                "5:3: kafka.securty: unknown key; did you mean 'security'? (known here: bootstrap_servers, topic, alerts_topic, security, properties)");
+                "5:3: kafka.securty: unknown key; did you mean 'security'? (known here: windows, alerts, timeout, retry_max, probe_interval, max_in_flight, bootstrap_servers, topic, alerts_topic, security, properties)");
     }
 
     @Test

@@ -14,11 +14,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import io.edgewatch.core.secret.Secret;
+import io.edgewatch.sink.broker.BrokerClient;
+import io.edgewatch.sink.broker.BrokerContext;
+import io.edgewatch.sink.broker.BrokerDestination;
+import io.edgewatch.sink.broker.BrokerOptions;
 
 /**
- * Where the kafka destination sends ({@code kafka:} in edgewatch.yaml), validated by the daemon's reader; the
- * password and every secret-looking property are never printed.
+ * The kafka destination ({@code kafka:} in edgewatch.yaml), validated by the daemon's reader: where it sends and
+ * how; it makes its client, a {@link KafkaTransport}. The password and every secret-looking property are never
+ * printed.
  *
+ * @param broker what every broker destination has (name {@code kafka}, windows/alerts, timeout, retry, probe)
  * @param bootstrapServers {@code host:port[,host:port…]}
  * @param topic where windows go
  * @param alertsTopic where alerts go ({@code topic} unless set)
@@ -27,8 +33,11 @@ import io.edgewatch.core.secret.Secret;
  *                   delivery ({@link #OWNED})
  * @param clientId the producer's {@code client.id}
  */
-public record KafkaOptions(String bootstrapServers, String topic, String alertsTopic, Security security,
-                           Map<String, String> properties, String clientId) {
+public record KafkaOptions(BrokerOptions broker, String bootstrapServers, String topic, String alertsTopic, Security security,
+                           Map<String, String> properties, String clientId) implements BrokerDestination {
+
+    /** The destination's name: its outbox destination and the sink cameras name. */
+    public static final String DESTINATION = "kafka";
 
     /** Kafka's legal topic characters; a name has 1 to {@value #MAX_TOPIC_LENGTH} of them and is not "." or "..". */
     public static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]+");
@@ -49,12 +58,13 @@ public record KafkaOptions(String bootstrapServers, String topic, String alertsT
     public static final Map<String, String> DEFAULTS = Map.of(
             // a report goes at once: the outbox holds one record per camera in flight, so there is nothing to batch for
             ProducerConfig.LINGER_MS_CONFIG, "0",
-            // send() waits this long for the topic's metadata (a broker down at start): not a minute, the sender's
-            // thread serves every camera
-            ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000",
+            // send() waits this long for the topic's metadata (a broker down at start): not a minute, the send
+            // thread serves every camera, and less than the destination's timeout (10 s)
+            ProducerConfig.MAX_BLOCK_MS_CONFIG, "4000",
             ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
 
     public KafkaOptions {
+        broker = broker == null ? BrokerOptions.of(DESTINATION, null) : broker;
         properties = Map.copyOf(properties == null ? Map.of() : properties);
         alertsTopic = alertsTopic == null ? topic : alertsTopic;
         security = security == null ? Security.PLAINTEXT : security;
@@ -72,6 +82,16 @@ public record KafkaOptions(String bootstrapServers, String topic, String alertsT
         boolean sasl() {
             return protocol.startsWith("SASL_");
         }
+    }
+
+    @Override
+    public BrokerClient newClient(BrokerContext context) {
+        return new KafkaTransport(this);
+    }
+
+    @Override
+    public String hint() {
+        return "check kafka.bootstrap_servers, kafka.topic and kafka.security, the broker's ACLs, and that the topic exists";
     }
 
     /** True for a property whose value is a secret: never printed, masked wherever it appears. */
@@ -112,7 +132,7 @@ public record KafkaOptions(String bootstrapServers, String topic, String alertsT
     public String toString() {
         Map<String, String> shown = new LinkedHashMap<>();
         properties.forEach((k, v) -> shown.put(k, secretProperty(k) ? "***" : v));
-        return "KafkaOptions[bootstrapServers=" + bootstrapServers + ", topic=" + topic + ", alertsTopic=" + alertsTopic
+        return "KafkaOptions[broker=" + broker + ", bootstrapServers=" + bootstrapServers + ", topic=" + topic + ", alertsTopic=" + alertsTopic
                 + ", security=" + security + ", properties=" + shown + ", clientId=" + clientId + "]";
     }
 }

@@ -21,12 +21,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgewatch.core.secret.Secret;
+import io.edgewatch.sink.broker.BrokerOptions;
+import io.edgewatch.sink.broker.BrokerSink;
 import io.edgewatch.sink.outbox.Outbox;
-import io.edgewatch.sink.outbox.OutboxSender;
 import io.edgewatch.testkit.KafkaBroker;
 
 /**
- * {@link KafkaTransport} behind a real {@link OutboxSender} and outbox, against a real single-node broker
+ * {@link KafkaTransport} behind a real {@link BrokerSink} and outbox, against a real single-node broker
  * ({@link KafkaBroker}, a child process): what reaches the topic is read back and counted by message id.
  */
 class KafkaTransportTest {
@@ -39,16 +40,13 @@ class KafkaTransportTest {
 
     private KafkaBroker broker;
     private Outbox outbox;
-    private OutboxSender sender;
+    private BrokerSink sink;
     private KafkaTransport transport;
 
     @AfterEach
     void tearDown() throws Exception {
-        if (sender != null) {
-            sender.close(Duration.ofSeconds(1));
-        }
-        if (transport != null) {
-            transport.close();
+        if (sink != null) {
+            sink.close(Duration.ofSeconds(1));
         }
         if (outbox != null) {
             outbox.close();
@@ -61,12 +59,16 @@ class KafkaTransportTest {
     private void start(KafkaOptions options) {
         outbox = Outbox.open(dir.resolve("storage"), 100_000, Clock.systemUTC());
         transport = new KafkaTransport(options);
-        sender = new OutboxSender(outbox, "kafka", transport, Duration.ofMillis(200), Duration.ofSeconds(1),
-                Duration.ofSeconds(1), false, 8).start();
+        sink = BrokerSink.start(outbox, options.broker(), transport, Map.of());
+    }
+
+    private static BrokerOptions broker() {
+        return BrokerOptions.of(KafkaOptions.DESTINATION, "box").withRetry(Duration.ofMillis(200), Duration.ofSeconds(1),
+                Duration.ofSeconds(1)).withTimeout(Duration.ofSeconds(5));
     }
 
     private static KafkaOptions options(String bootstrap, Map<String, String> properties) {
-        return new KafkaOptions(bootstrap, TOPIC, null, null, properties, "edgewatch-test");
+        return new KafkaOptions(broker(), bootstrap, TOPIC, null, null, properties, "edgewatch-test");
     }
 
     private void append(int cameras, int perCamera, int from) {
@@ -77,7 +79,6 @@ class KafkaTransportTest {
                 outbox.append("kafka", "cam" + c, "window", body.getBytes(StandardCharsets.UTF_8));
             }
         }
-        sender.wake();
     }
 
     private static void await(String what, Duration limit, BooleanSupplier done) throws InterruptedException {
@@ -135,7 +136,8 @@ class KafkaTransportTest {
         Count c = count();
         assertThat(c).isEqualTo(new Count(400, 400, 0, 0, 0));
         assertThat(transport.acknowledged()).isEqualTo(400);
-        assertThat(sender.mostInFlight()).isGreaterThan(1);
+        assertThat(sink.stats().acknowledged()).isEqualTo(400);
+        assertThat(transport.state()).isEqualTo(KafkaTransport.State.CONNECTED);
     }
 
     @Test
@@ -160,18 +162,43 @@ class KafkaTransportTest {
     }
 
     @Test
+    void aRetryOfARecordStillInTheProducerWaitsForItInsteadOfSendingACopy() throws Exception {
+        broker = KafkaBroker.plain(dir.resolve("broker"), 2).start();
+        outbox = Outbox.open(dir.resolve("storage"), 100_000, Clock.systemUTC());
+        KafkaOptions options = new KafkaOptions(broker().withTimeout(Duration.ofSeconds(1)), broker.bootstrap(), TOPIC, null,
+                null, Map.of(), "edgewatch-test");
+        transport = new KafkaTransport(options);
+        sink = BrokerSink.start(outbox, options.broker(), transport, Map.of());
+        append(4, 2, 0);
+        await("the first records delivered", Duration.ofSeconds(60), () -> waiting() == 0);
+        // a slow broker: connections open, nothing answered; the sink's 1 s timeout passes again and again
+        broker.pause();
+        append(4, 5, 2);
+        Thread.sleep(8000);
+        broker.resume();
+        await("the outbox drained", Duration.ofSeconds(120), () -> waiting() == 0);
+        Count c = count();
+        assertThat(c.unique()).isEqualTo(28);
+        assertThat(c.duplicates()).isZero();
+        assertThat(c.orderViolations()).isZero();
+        assertThat(transport.joined()).isPositive();
+    }
+
+    @Test
     void credentialsRefusedStopTheDestinationAndAPasswordFixedOnTheBrokerDelivers() throws Exception {
         broker = KafkaBroker.sasl(dir.resolve("broker"), 2, "edgewatch", "an-old-password").start();
         KafkaOptions.Security security = new KafkaOptions.Security("SASL_PLAINTEXT", KafkaBroker.SCRAM, "edgewatch",
                 Secret.of("the-new-password"));
-        start(new KafkaOptions(broker.saslBootstrap(), TOPIC, null, security, Map.of("max.block.ms", "3000"), "edgewatch-test"));
+        start(new KafkaOptions(broker(), broker.saslBootstrap(), TOPIC, null, security, Map.of("max.block.ms", "3000"),
+                "edgewatch-test"));
         append(2, 3, 0);
-        await("the destination stopped", Duration.ofSeconds(60), () -> sender.isStopped());
-        assertThat(sender.stopReason()).contains("refused the credentials of edgewatch").doesNotContain("the-new-password");
+        await("the destination stopped", Duration.ofSeconds(60), () -> sink.stopped());
+        assertThat(sink.stopReason()).contains("refused the credentials of edgewatch").doesNotContain("the-new-password");
         assertThat(waiting()).isEqualTo(6);
+        assertThat(transport.state()).isEqualTo(KafkaTransport.State.REFUSED);
         broker.setScramPassword("edgewatch", "the-new-password");
         await("delivered once the password was fixed", Duration.ofSeconds(60), () -> waiting() == 0);
-        assertThat(sender.isStopped()).isFalse();
+        assertThat(sink.stopped()).isFalse();
         assertThat(count().unique()).isEqualTo(6);
         assertThat(transport.producersMade()).isGreaterThan(1);
     }
@@ -181,8 +208,8 @@ class KafkaTransportTest {
         broker = KafkaBroker.noAutoCreate(dir.resolve("broker"), 2).start();
         start(options(broker.bootstrap(), Map.of("max.block.ms", "2000")));
         append(2, 3, 0);
-        await("the destination stopped", Duration.ofSeconds(60), () -> sender.isStopped());
-        assertThat(sender.stopReason()).contains("has no topic " + TOPIC);
+        await("the destination stopped", Duration.ofSeconds(60), () -> sink.stopped());
+        assertThat(sink.stopReason()).contains("has no topic " + TOPIC);
         broker.createTopic(TOPIC, 2);
         await("delivered once the topic was made", Duration.ofSeconds(60), () -> waiting() == 0);
         Count c = count();
