@@ -318,6 +318,16 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Every record of {@code topic}, partition by partition in offset order (empty when the topic does not exist). */
     public List<Message> read(String topic) {
+        List<Message> out = new ArrayList<>();
+        read(topic, out::add);
+        return out;
+    }
+
+    /**
+     * Hands every record of {@code topic} to {@code each}, partition by partition in offset order, without keeping
+     * them (a fleet's day of records); returns how many there were.
+     */
+    public long read(String topic, java.util.function.Consumer<Message> each) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -325,40 +335,39 @@ public final class KafkaBroker implements AutoCloseable {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-        List<Message> out = new ArrayList<>();
+        long n = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
             Map<String, List<PartitionInfo>> topics = consumer.listTopics(Duration.ofSeconds(60));
             List<PartitionInfo> infos = topics.get(topic);
             if (infos == null) {
-                return out;
+                return 0;
             }
             List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(topic, i.partition()))
                     .sorted((a, b) -> Integer.compare(a.partition(), b.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(60));
-            Map<TopicPartition, List<Message>> byPartition = new HashMap<>();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (parts.stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(60)) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("reading " + topic + " took over 120 s");
-                }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    Map<String, String> headers = new HashMap<>();
-                    for (Header h : r.headers()) {
-                        headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
-                    }
-                    byPartition.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new ArrayList<>())
-                            .add(new Message(r.partition(), r.offset(), r.key() == null ? null
-                                    : new String(r.key(), StandardCharsets.UTF_8), headers, r.value(),
-                                    r.serializedKeySize() + r.serializedValueSize()));
-                }
-            }
             for (TopicPartition tp : parts) {
-                out.addAll(byPartition.getOrDefault(tp, List.of()));
+                // one partition at a time: its records in offset order
+                consumer.assign(List.of(tp));
+                consumer.seekToBeginning(List.of(tp));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+                while (consumer.position(tp, Duration.ofSeconds(60)) < end.get(tp)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("reading " + tp + " took over 600 s");
+                    }
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                        Map<String, String> headers = new HashMap<>();
+                        for (Header h : r.headers()) {
+                            headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
+                        }
+                        each.accept(new Message(r.partition(), r.offset(), r.key() == null ? null
+                                : new String(r.key(), StandardCharsets.UTF_8), headers, r.value(),
+                                r.serializedKeySize() + r.serializedValueSize()));
+                        n++;
+                    }
+                }
             }
         }
-        return out;
+        return n;
     }
 
     /** The bytes of {@code topic}'s log segments in the broker's folder: what the broker keeps of it, indexes left out. */

@@ -162,6 +162,7 @@ final class KafkaReader {
             case ProducerConfig.BOOTSTRAP_SERVERS_CONFIG -> "from kafka.bootstrap_servers";
             case "security.protocol", "sasl.mechanism", "sasl.jaas.config" -> "from kafka.security";
             case ProducerConfig.TRANSACTIONAL_ID_CONFIG -> "edgewatch's producer is not transactional";
+            case "enable.metrics.push" -> "false: the box's metrics are its own /metrics; the jar has no client telemetry";
             default -> "records are the report's JSON keyed by camera id";
         };
     }

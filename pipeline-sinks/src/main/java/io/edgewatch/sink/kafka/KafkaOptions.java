@@ -53,7 +53,8 @@ public record KafkaOptions(BrokerOptions broker, String bootstrapServers, String
     public static final Set<String> OWNED = Set.of(ProducerConfig.ACKS_CONFIG, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
             ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
             ProducerConfig.TRANSACTIONAL_ID_CONFIG, ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SaslConfigs.SASL_MECHANISM, SaslConfigs.SASL_JAAS_CONFIG);
+            CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SaslConfigs.SASL_MECHANISM, SaslConfigs.SASL_JAAS_CONFIG,
+            CommonClientConfigs.ENABLE_METRICS_PUSH_CONFIG);
     /** Defaults edgewatch gives the producer (the rest are Kafka's), each overridable in {@code properties}. */
     public static final Map<String, String> DEFAULTS = Map.of(
             // a report goes at once: the outbox holds one record per camera in flight, so there is nothing to batch for
@@ -106,6 +107,8 @@ public record KafkaOptions(BrokerOptions broker, String bootstrapServers, String
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        // the shaded jar leaves the client-telemetry classes out (their protobuf and OpenTelemetry): never pushed
+        p.put(CommonClientConfigs.ENABLE_METRICS_PUSH_CONFIG, "false");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         if (clientId != null && !p.containsKey(ProducerConfig.CLIENT_ID_CONFIG)) {
