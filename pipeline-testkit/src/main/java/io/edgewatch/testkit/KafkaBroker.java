@@ -294,10 +294,26 @@ public final class KafkaBroker implements AutoCloseable {
         return Admin.create(p);
     }
 
-    /** Makes {@code topic} with {@code partitions} partitions (and one replica) and waits for it. */
+    /** Makes {@code topic} with {@code partitions} partitions (and one replica) and waits until each has its leader. */
     public void createTopic(String topic, int partitions) throws Exception {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try {
+                    var d = admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic);
+                    if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null
+                            && !p.leader().isEmpty())) {
+                        return;
+                    }
+                } catch (java.util.concurrent.ExecutionException notYet) {
+                    // not known to the broker's metadata yet
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(topic + " has partitions without a leader after 60 s");
+                }
+                Thread.sleep(100);
+            }
         }
     }
 

@@ -74,7 +74,9 @@ import reactor.core.publisher.Mono;
  *   <li>a record the broker will never take (over {@code max.request.size}): a dead letter.</li>
  * </ul>
  *
- * <p>{@link KafkaProducer#send} may block (metadata, a full buffer): it runs on a thread of the client's own.
+ * <p>{@link KafkaProducer#send} may block (metadata, a full buffer): until a record was acknowledged, and again after
+ * any failure, it runs on a thread of the client's own; while records are acknowledged (the topic's metadata known)
+ * it runs on the caller's thread, which saves a hand-over per message.
  */
 public final class KafkaTransport implements BrokerClient {
 
@@ -99,9 +101,12 @@ public final class KafkaTransport implements BrokerClient {
      */
     private final Map<String, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<String> acknowledgedIds = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger remembered = new java.util.concurrent.atomic.AtomicInteger();
     private static final int REMEMBERED = 4096;
     // touched only on sendThread
     private KafkaProducer<String, byte[]> producer;
+    /** The producer whose last record was acknowledged (its topics' metadata known); null after a failure or a renewal. */
+    private volatile KafkaProducer<String, byte[]> connectedProducer;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -155,7 +160,13 @@ public final class KafkaTransport implements BrokerClient {
                 }
             });
             try {
-                sendThread.execute(() -> sendNow(message, mine));
+                KafkaProducer<String, byte[]> ready = connectedProducer;
+                if (ready != null && state == State.CONNECTED) {
+                    // the topic's metadata is known: send() does not wait, and the caller's thread saves a hand-over
+                    sendNow(message, mine, ready);
+                } else {
+                    sendThread.execute(() -> sendNow(message, mine, null));
+                }
             } catch (RejectedExecutionException e) {
                 mine.completeExceptionally(BrokerFailures.retry("kafka: the producer is closed"));
             }
@@ -166,9 +177,11 @@ public final class KafkaTransport implements BrokerClient {
 
     private void remember(String messageId, CompletableFuture<Void> done) {
         acknowledgedIds.add(messageId);
-        while (acknowledgedIds.size() > REMEMBERED) {
+        // counted apart: the queue's size() walks it
+        if (remembered.incrementAndGet() > REMEMBERED) {
             String old = acknowledgedIds.poll();
             if (old != null) {
+                remembered.decrementAndGet();
                 pending.computeIfPresent(old, (k, f) -> f.isDone() && !f.isCompletedExceptionally() ? null : f);
             }
         }
@@ -178,11 +191,14 @@ public final class KafkaTransport implements BrokerClient {
         return BrokerJson.ALERT.equals(m.kind()) ? options.alertsTopic() : options.topic();
     }
 
-    private void sendNow(BrokerMessage message, CompletableFuture<Void> result) {
+    /** Sends on {@code ready} (from any thread), or (null) on the send thread's producer, made when there is none. */
+    private void sendNow(BrokerMessage message, CompletableFuture<Void> result, KafkaProducer<String, byte[]> ready) {
         String topic = topicOf(message);
-        KafkaProducer<String, byte[]> p = null;
+        KafkaProducer<String, byte[]> p = ready;
         try {
-            p = producer();
+            if (p == null) {
+                p = producer();
+            }
             KafkaProducer<String, byte[]> used = p;
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, message.cameraId(), message.body(),
                     headers(message.messageId(), message.body()));
@@ -191,6 +207,7 @@ public final class KafkaTransport implements BrokerClient {
                 if (error == null) {
                     acknowledged.incrementAndGet();
                     if (state != State.CLOSED) {
+                        connectedProducer = used;
                         state = State.CONNECTED;
                     }
                     result.complete(null);
@@ -205,6 +222,7 @@ public final class KafkaTransport implements BrokerClient {
 
     private void failed(Throwable error, String topic, KafkaProducer<String, byte[]> p, CompletableFuture<Void> result) {
         failed.incrementAndGet();
+        connectedProducer = null;
         if (metadataTimeout(error)) {
             // the topic is asked after on the send thread (the producer calls back on its own for most failures)
             try {
@@ -244,6 +262,7 @@ public final class KafkaTransport implements BrokerClient {
             return;
         }
         try {
+            connectedProducer = null;
             sendThread.execute(() -> {
                 if (producer == p) {
                     producer = null;
@@ -427,6 +446,7 @@ public final class KafkaTransport implements BrokerClient {
             return;
         }
         state = State.CLOSED;
+        connectedProducer = null;
         try {
             sendThread.execute(() -> {
                 if (producer != null) {
