@@ -47,14 +47,15 @@ import reactor.util.retry.Retry;
  * settings sending the same bodies with the same keys and headers under the same rule (8 threads, one per camera, the
  * next record once the last was acknowledged): messages per second, and their ratio. A third line, printed for
  * reference only, sends all of them at once without waiting (the producer batches: what Kafka takes when neither order
- * across retries nor delete-after-ack matter). Each contender runs {@code runs} times, alternating; medians.
+ * across retries nor delete-after-ack matter). Each contender runs once to warm up, then {@code runs} times, alternating;
+ * medians.
  *
  * <p>Fleet: 200 boxes of 8 cameras sending 1-minute windows for a simulated day ({@code hours}) into one topic, in this
  * one process, through 8 pooled producers (box i uses producer i mod 8; each a {@link KafkaTransport}, the client the
  * daemon uses, each camera one record in flight). Then the topic is read back: every message once, each camera's
  * windows in order, and the broker's log bytes per camera per day.
  *
- * <p>Usage: {@code BrokerBenchmark [windows] [runs] [hours]} (10000, 3, 24).
+ * <p>Usage: {@code BrokerBenchmark [windows] [runs] [hours]} (10000, 5, 24; 0 windows or 0 hours skips that part).
  */
 public final class BrokerBenchmark {
 
@@ -67,7 +68,7 @@ public final class BrokerBenchmark {
 
     public static void main(String[] args) throws Exception {
         int windows = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
-        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         double hours = args.length > 2 ? Double.parseDouble(args[2]) : 24;
         Path work = Files.createTempDirectory("edgewatch-broker-bench");
         try (KafkaBroker broker = KafkaBroker.plain(work.resolve("kafka"), CAMERAS).start()) {
@@ -76,6 +77,11 @@ public final class BrokerBenchmark {
             }
             if (hours > 0) {
                 fleet(broker, hours);
+            }
+        } finally {
+            // a day of a fleet is 3.9 GB of broker log
+            try (var files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
@@ -96,11 +102,16 @@ public final class BrokerBenchmark {
         int bodyBytes = entries.get(0).body().length;
         System.out.printf(Locale.ROOT, "edgewatch broker benchmark: Kafka %s (single node, KRaft, a child process)%n",
                 broker.bootstrap());
-        System.out.printf(Locale.ROOT, "backlog: %d windows of %d cameras (%d bytes each), acks=all, idempotent, linger 0; %d runs each%n",
+        System.out.printf(Locale.ROOT, "backlog: %d windows of %d cameras (%d bytes each), acks=all, idempotent, linger 0; a warm-up, then %d runs each%n",
                 windows, CAMERAS, bodyBytes, runs);
         for (String t : List.of("bench.edgewatch", "bench.plain", "bench.async")) {
             broker.createTopic(t, CAMERAS);
         }
+        // one round of each first, not counted: the JIT (C1 in the package's JVM options), SQLite's page cache and the
+        // broker warm up on it alike
+        drain(broker, work.resolve("outbox-warm-up"), entries);
+        plainLoop(broker, entries);
+        asyncLoop(broker, entries);
         double[] ours = new double[runs];
         double[] plain = new double[runs];
         double[] async = new double[runs];
