@@ -60,6 +60,7 @@ public final class KafkaBroker implements AutoCloseable {
     private final int partitions;
     private final String saslUser;
     private final String saslPassword;
+    private boolean acls;
     private Process process;
     private boolean formatted;
 
@@ -90,6 +91,16 @@ public final class KafkaBroker implements AutoCloseable {
      */
     public static KafkaBroker sasl(Path dir, int partitions, String user, String password) throws IOException {
         return new KafkaBroker(dir, true, partitions, user, password);
+    }
+
+    /**
+     * A {@link #sasl} broker whose SCRAM listener is authorised by ACLs (KRaft's {@code StandardAuthorizer}): {@code user}
+     * may do nothing until {@link #allowWrite} lets it; the plain listener's (anonymous) principal is a super user.
+     */
+    public static KafkaBroker saslWithAcls(Path dir, int partitions, String user, String password) throws IOException {
+        KafkaBroker b = new KafkaBroker(dir, true, partitions, user, password);
+        b.acls = true;
+        return b;
     }
 
     private static int freePort() throws IOException {
@@ -148,6 +159,11 @@ public final class KafkaBroker implements AutoCloseable {
             p.append("sasl.enabled.mechanisms=").append(SCRAM).append('\n');
             p.append("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
                     + "org.apache.kafka.common.security.scram.ScramLoginModule required;\n");
+        }
+        if (acls) {
+            p.append("authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\n");
+            p.append("super.users=User:ANONYMOUS\n");
+            p.append("allow.everyone.if.no.acl.found=false\n");
         }
         p.append("listeners=").append(listeners).append('\n');
         p.append("advertised.listeners=").append(advertised).append('\n');
@@ -322,6 +338,18 @@ public final class KafkaBroker implements AutoCloseable {
         try (Admin admin = admin()) {
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Lets {@code user} write to (and describe) {@code topic}: an ACL added while the broker runs. */
+    public void allowWrite(String user, String topic) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createAcls(List.of(new org.apache.kafka.common.acl.AclBinding(
+                    new org.apache.kafka.common.resource.ResourcePattern(org.apache.kafka.common.resource.ResourceType.TOPIC, topic,
+                            org.apache.kafka.common.resource.PatternType.LITERAL),
+                    new org.apache.kafka.common.acl.AccessControlEntry("User:" + user, "*",
+                            org.apache.kafka.common.acl.AclOperation.WRITE, org.apache.kafka.common.acl.AclPermissionType.ALLOW))))
+                    .all().get(60, TimeUnit.SECONDS);
         }
     }
 

@@ -204,6 +204,25 @@ class KafkaTransportTest {
     }
 
     @Test
+    void aWriteTheAclsDoNotAllowStopsTheDestinationAndAnAclAddedOnTheBrokerDelivers() throws Exception {
+        broker = KafkaBroker.saslWithAcls(dir.resolve("broker"), 2, "edgewatch", "pw-acl-1").start();
+        broker.createTopic(TOPIC, 2);
+        KafkaOptions.Security security = new KafkaOptions.Security("SASL_PLAINTEXT", KafkaBroker.SCRAM, "edgewatch",
+                Secret.of("pw-acl-1"));
+        start(new KafkaOptions(broker(), broker.saslBootstrap(), TOPIC, null, security, Map.of("max.block.ms", "3000"),
+                "edgewatch-test"));
+        append(2, 3, 0);
+        await("the destination stopped", Duration.ofSeconds(60), () -> sink.stopped());
+        assertThat(sink.stopReason()).contains("does not allow").contains("check the broker's ACLs");
+        assertThat(transport.state()).isEqualTo(KafkaTransport.State.REFUSED);
+        broker.allowWrite("edgewatch", TOPIC);
+        await("delivered once the ACL was added", Duration.ofSeconds(60), () -> waiting() == 0);
+        Count c = count();
+        assertThat(c.unique()).isEqualTo(6);
+        assertThat(c.orderViolations()).isZero();
+    }
+
+    @Test
     void anUnknownTopicWithAutoCreateOffStopsTheDestinationUntilItIsMade() throws Exception {
         broker = KafkaBroker.noAutoCreate(dir.resolve("broker"), 2).start();
         start(options(broker.bootstrap(), Map.of("max.block.ms", "2000")));
