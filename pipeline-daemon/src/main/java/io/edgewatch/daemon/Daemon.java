@@ -82,6 +82,7 @@ public final class Daemon implements AutoCloseable {
     private final RoboflowSink roboflow;
     private final VisionEventsSink visionEvents;
     private final SampleWiring samples;
+    private final BrokerWiring brokers;
     private final Duration stopGrace;
     private final HealthServer healthServer;
     private final Sinks.One<Boolean> stop = Sinks.one();
@@ -196,7 +197,8 @@ public final class Daemon implements AutoCloseable {
         if (config.jsonl() != null) {
             sinks.put("jsonl", JsonlSink.open(config.jsonl().path(), config.deviceId(), metadata, ClockFloor.build()));
         }
-        if (config.roboflow() != null || config.alertWebhook() != null || config.visionEvents() != null) {
+        if (config.roboflow() != null || config.alertWebhook() != null || config.visionEvents() != null
+                || BrokerWiring.any(config)) {
             this.outbox = Outbox.open(config.storage().path(), new Outbox.Limits(config.storage().outboxMaxEntries(),
                     config.storage().outboxMaxBytes(), config.storage().memoryQueue(), Outbox.DEFAULT_MEMORY_QUEUE_BYTES),
                     Clock.systemUTC());
@@ -237,6 +239,9 @@ public final class Daemon implements AutoCloseable {
             this.visionEvents = null;
         }
         this.samples = new SampleWiring(config, outbox, health, metadata, visionEvents == null ? null : visionEvents.samples());
+        this.brokers = new BrokerWiring(config, outbox, health, metadata, sinks);
+        cameras.forEach(brokers::remember);
+        brokers.applied();
         if (config.alertWebhook() != null) {
             this.webhook = new Webhook(outbox, config.alertWebhook());
             health.onAlert(new AlertWebhook(webhook, config.deviceId()));
@@ -679,6 +684,7 @@ public final class Daemon implements AutoCloseable {
             health.remove(id, true);
             metadata.remove(id);
             events.remove(id);
+            brokers.forget(id);
         }
         for (String id : concat(changed, retried)) {
             health.remove(id, false);
@@ -701,6 +707,7 @@ public final class Daemon implements AutoCloseable {
                 }
                 CameraConfig c = wanted.get(id);
                 remember(c);
+                brokers.remember(c);
                 if (!launch(c)) {
                     failed.add(id);
                 }
@@ -710,6 +717,7 @@ public final class Daemon implements AutoCloseable {
                 launching = false;
             }
         }
+        brokers.applied();
         List<String> restart = needsRestart(started, next);
         Reload result = new Reload(true, concat(retried, added), removed, changed, unchanged, restart, failed, lingering,
                 List.of());
@@ -734,6 +742,9 @@ public final class Daemon implements AutoCloseable {
         check(out, "sinks.jsonl", was.jsonl(), now.jsonl());
         check(out, "roboflow", was.roboflow(), now.roboflow());
         check(out, "vision_events", was.visionEvents(), now.visionEvents());
+        for (String broker : List.of("mqtt", "kafka")) {
+            check(out, broker, was.brokers().get(broker), now.brokers().get(broker));
+        }
         check(out, "health", was.health(), now.health());
         check(out, "alerts.webhook", was.alertWebhook(), now.alertWebhook());
         check(out, "alerts.sustain", was.alertSustain(), now.alertSustain());
@@ -976,6 +987,7 @@ public final class Daemon implements AutoCloseable {
         if (visionEvents != null) {
             senders.add(visionEvents::close);
         }
+        senders.add(brokers::close);
         SendersStop.together(stopGrace, senders);
         for (ReportSink sink : sinks.values()) {
             try {

@@ -66,6 +66,7 @@ final class OutboxCommand implements Callable<Integer> {
         if (c.visionEvents() != null) {
             known.add(VisionEventsSink.DESTINATION);
         }
+        known.addAll(c.brokers().keySet());
         c.enabledCameras().stream().filter(cam -> cam.samples() != null && cam.samples().project() != null && c.roboflow() != null)
                 .map(cam -> DatasetSink.destination(cam.samples().project())).distinct().forEach(known::add);
         try (Outbox outbox = Outbox.openBeside(folder, c.storage().outboxMaxEntries(), Clock.systemUTC())) {
@@ -94,7 +95,8 @@ final class OutboxCommand implements Callable<Integer> {
                 out.println("dead letters (never accepted; --retry-dead-letters sends them again):");
                 for (Outbox.DeadLetter d : dead) {
                     out.println("  #" + d.id() + " " + d.destination() + " " + d.kind() + " of camera " + d.cameraId() + " from "
-                            + local(d.createdAtMillis()) + ": HTTP " + d.status() + ": " + d.reason());
+                            + local(d.createdAtMillis()) + ": " + (c.brokers().containsKey(d.destination()) ? "" : "HTTP " + d.status() + ": ")
+                            + d.reason());
                 }
             }
             out.flush();

@@ -109,9 +109,15 @@ final class StatusCommand implements Callable<Integer> {
                 age = Double.parseDouble(m.group(2));
             }
         }
-        out.println(depth == null ? "outbox: none (no Roboflow reporting or webhook)"
+        out.println(depth == null ? "outbox: none (no Roboflow reporting, broker or webhook)"
                 : String.format(Locale.ROOT, "outbox: %d waiting, oldest %s", depth.longValue(),
                         human(age == null ? 0 : age.longValue())));
+        healthz.path("destinations").properties().forEach(d -> {
+            JsonNode v = d.getValue();
+            out.printf(Locale.ROOT, "destination %s: %s to %s; %d sent, %d acknowledged, %d retried%n", d.getKey(),
+                    v.path("state").asText("?"), v.path("where").asText("?"), v.path("sent").asLong(), v.path("acknowledged").asLong(),
+                    v.path("retried").asLong());
+        });
         for (JsonNode problem : healthz.path("problems")) {
             out.println("problem: " + problem.asText());
         }

@@ -110,4 +110,27 @@ class OutboxCommandTest {
             assertThat(daemon.deadLetters()).isEqualTo(2);
         }
     }
+
+    @Test
+    void listsTheMqttDestinationAndItsDeadLettersWithoutAnHttpStatus() throws Exception {
+        Path cfg = dir.resolve("config");
+        Files.createDirectories(cfg.resolve("cameras"));
+        Files.writeString(cfg.resolve("edgewatch.yaml"), """
+                storage:
+                  path: %s
+                mqtt:
+                  url: tcp://127.0.0.1:1883
+                """.formatted(dir.resolve("var")));
+        Files.writeString(cfg.resolve("cameras/dock.yaml"), "id: dock-3\nsource: {type: test_pattern}\ninference: {type: motion}\n");
+        try (Outbox daemon = Outbox.open(dir.resolve("var"), 1000, Clock.systemUTC())) {
+            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+            long first = daemon.append("mqtt", "dock-3", "window", body);
+            daemon.append("mqtt", "dock-3", "window", body);
+            daemon.deadLetter(first, 400, "mqtt: payload too large");
+            String shown = run("outbox", "--config", cfg.toString());
+            assertThat(shown).contains("mqtt: 1 waiting (oldest ").contains("1 dead letter(s); delivering")
+                    .contains("#" + first + " mqtt window of camera dock-3 from ").contains(": mqtt: payload too large")
+                    .doesNotContain("HTTP 400");
+        }
+    }
 }

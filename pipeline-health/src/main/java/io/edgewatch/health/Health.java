@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -27,6 +28,7 @@ import io.edgewatch.core.clock.ClockWatch;
 import io.edgewatch.core.sample.CameraSignals;
 import io.edgewatch.health.alert.AlertEvent;
 import io.edgewatch.health.alert.AlertOptions;
+import io.edgewatch.sink.broker.DestinationStats;
 import io.edgewatch.sink.outbox.OutboxStats;
 import io.edgewatch.sink.samples.Sample;
 import io.edgewatch.sink.samples.SampleStore;
@@ -98,6 +100,24 @@ public final class Health implements AutoCloseable {
             }
         }
         store.saveMark(m);
+    }
+
+    /** Broker destinations, by name. */
+    private final Map<String, Supplier<DestinationStats>> destinations = new ConcurrentSkipListMap<>();
+
+    /**
+     * Shows a broker destination: its connection state and counts in {@code /healthz}
+     * ({@code destinations.NAME}) and as {@code edgewatch_destination_*} metrics tagged with its name.
+     */
+    public void destination(String name, Supplier<DestinationStats> stats) {
+        destinations.put(name, stats);
+        meters.destination(name, stats);
+    }
+
+    /** A registered camera's source state now ({@code streaming}, {@code reconnecting} ...), or null when it is not registered. */
+    public String sourceState(String id) {
+        CameraHealth c = cameras.get(id);
+        return c == null ? null : c.source().state().name().toLowerCase(Locale.ROOT);
     }
 
     /** Serves the outbox's depth and oldest age (when there is an outbox). */
@@ -482,6 +502,14 @@ public final class Health implements AutoCloseable {
             OutboxStats s = o.get();
             n.putObject("outbox").put("depth", s.depth()).put("oldest_age_s", s.oldestAgeMillis() / 1000)
                     .put("delivered", s.delivered()).put("retries", s.retries()).put("evicted", s.evicted());
+        }
+        if (!destinations.isEmpty()) {
+            ObjectNode d = n.putObject("destinations");
+            destinations.forEach((name, stats) -> {
+                DestinationStats s = stats.get();
+                d.putObject(name).put("state", s.stopped() ? "stopped" : s.state().label()).put("connected", s.connected())
+                        .put("where", s.where()).put("sent", s.sent()).put("acknowledged", s.acknowledged()).put("retried", s.retried());
+            });
         }
         n.put("snapshots", snapshotsOn);
         return n;

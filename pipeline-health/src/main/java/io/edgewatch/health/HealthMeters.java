@@ -26,6 +26,7 @@ import io.edgewatch.core.inference.InferenceException;
 import io.edgewatch.core.source.SourceStatus;
 import io.edgewatch.health.alert.AlertEngine;
 import io.edgewatch.health.alert.AlertEvent;
+import io.edgewatch.sink.broker.DestinationStats;
 import io.edgewatch.sink.outbox.OutboxStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -133,6 +134,22 @@ final class HealthMeters implements AutoCloseable {
                 .register(registry);
         Gauge.builder("edgewatch.outbox.held", stats, o -> o.get().held())
                 .description("requests held because they were made while the wall clock was known wrong").register(registry);
+    }
+
+    /** Kept here: meters hold their object weakly. */
+    private final Map<String, Supplier<DestinationStats>> destinations = new ConcurrentHashMap<>();
+
+    /** A broker destination's {@code edgewatch_destination_{sent,acknowledged,retried}_total} and {@code _connected}. */
+    void destination(String name, Supplier<DestinationStats> stats) {
+        destinations.put(name, stats);
+        FunctionCounter.builder("edgewatch.destination.sent", stats, s -> s.get().sent()).tag("destination", name)
+                .description("messages published to a broker destination (retries included)").register(registry);
+        FunctionCounter.builder("edgewatch.destination.acknowledged", stats, s -> s.get().acknowledged()).tag("destination", name)
+                .description("messages the broker acknowledged (delivered, out of the outbox)").register(registry);
+        FunctionCounter.builder("edgewatch.destination.retried", stats, s -> s.get().retried()).tag("destination", name)
+                .description("publishes that failed and are sent again").register(registry);
+        Gauge.builder("edgewatch.destination.connected", stats, s -> s.get().connected() ? 1 : 0).tag("destination", name)
+                .description("1 while connected to the broker, else 0").register(registry);
     }
 
     /** Requests waiting in the outbox; 0 without one. */

@@ -31,7 +31,7 @@ public record CameraConfig(Path file, String id, boolean enabled, SourceConfig s
 
     /** {@code aggregation.frequency} when not set, in seconds. */
     public static final int DEFAULT_FREQUENCY = 5;
-    static final List<String> SINK_NAMES = List.of("jsonl", "roboflow", "vision_events");
+    static final List<String> SINK_NAMES = List.of("jsonl", "roboflow", "vision_events", BrokerReader.MQTT, BrokerReader.KAFKA);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     /**

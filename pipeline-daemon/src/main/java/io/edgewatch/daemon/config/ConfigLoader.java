@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import io.edgewatch.health.alert.AlertOptions;
+import io.edgewatch.sink.broker.BrokerDestination;
 import io.edgewatch.sink.roboflow.RoboflowOptions;
 import io.edgewatch.sink.webhook.WebhookOptions;
 
@@ -81,6 +82,7 @@ public final class ConfigLoader {
             RoboflowOptions roboflow = RoboflowReader.read(main.section("roboflow"), deviceId);
             VisionEventsConfig visionEvents = VisionEventsReader.read(main.section("vision_events"), deviceId,
                     roboflow != null ? roboflow.apiUrl() : null);
+            Map<String, BrokerDestination> brokers = BrokerReader.read(main, deviceId);
             HealthConfig health = HealthConfig.read(main.section("health"));
             Section alertsSection = main.section("alerts");
             WebhookOptions webhook = AlertsReader.webhook(alertsSection.section("webhook"));
@@ -100,11 +102,13 @@ public final class ConfigLoader {
             if (visionEvents != null) {
                 sinkNames.add("vision_events");
             }
+            sinkNames.addAll(brokers.keySet());
             List<CameraConfig> cameras = cameras(directory.resolve(camerasDir), main, sinkNames, inference.workers(), alerts,
                     visionEvents, errors);
             config = new EdgewatchConfig(directory, deviceId, storage, inference, jsonl, roboflow, visionEvents, health, webhook,
                     alerts.sustain(),
-                    cameras, logFormat == null ? EdgewatchConfig.DEFAULT_LOG_FORMAT : logFormat, directory.resolve(camerasDir));
+                    cameras, logFormat == null ? EdgewatchConfig.DEFAULT_LOG_FORMAT : logFormat, directory.resolve(camerasDir),
+                    brokers);
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);

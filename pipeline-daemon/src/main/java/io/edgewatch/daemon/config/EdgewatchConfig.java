@@ -2,8 +2,12 @@ package io.edgewatch.daemon.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
+import io.edgewatch.sink.broker.BrokerDestination;
 import io.edgewatch.sink.roboflow.RoboflowOptions;
 import io.edgewatch.sink.webhook.WebhookOptions;
 
@@ -24,13 +28,19 @@ import io.edgewatch.sink.webhook.WebhookOptions;
  * @param cameras every camera file, enabled or not, sorted by file name
  * @param logFormat {@code logging.format}
  * @param camerasDir the camera folder ({@code cameras_dir}), watched for changes while running
+ * @param brokers the broker destinations ({@code mqtt:}, {@code kafka:}) by sink name, empty when none
  */
 public record EdgewatchConfig(Path directory, String deviceId, StorageConfig storage, InferencePool inference, JsonlConfig jsonl,
                               RoboflowOptions roboflow, VisionEventsConfig visionEvents, HealthConfig health, WebhookOptions alertWebhook, Duration alertSustain,
-                              List<CameraConfig> cameras, String logFormat, Path camerasDir) {
+                              List<CameraConfig> cameras, String logFormat, Path camerasDir,
+                              Map<String, BrokerDestination> brokers) {
 
     /** {@code logging.format} when not set. */
     public static final String DEFAULT_LOG_FORMAT = "text";
+
+    public EdgewatchConfig {
+        brokers = Collections.unmodifiableMap(new LinkedHashMap<>(brokers));
+    }
 
     public List<CameraConfig> enabledCameras() {
         return cameras.stream().filter(CameraConfig::enabled).toList();

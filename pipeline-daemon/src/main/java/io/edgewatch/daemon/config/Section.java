@@ -355,6 +355,11 @@ final class Section {
         return out;
     }
 
+    /** True when this mapping has no keys (a section that is missing, or written empty). */
+    boolean isEmpty() {
+        return node.entries().isEmpty();
+    }
+
     /** The mapping under {@code key}, empty when missing. */
     Section section(String key) {
         known.add(key);

@@ -448,7 +448,7 @@ class ConfigLoaderTest {
                 inference:
                   type: motion
                   max_in_flight: 4
-                sinks: [jsonl, kafka]
+                sinks: [jsonl, amqp]
                 """);
         List<String> messages = errors(Map.of()).stream().map(ConfigError::toString).toList();
         Path main = dir.resolve("edgewatch.yaml");
@@ -464,7 +464,7 @@ class ConfigLoaderTest {
                 b + ":2:10: enabled: expected true or false, found 'maybe'",
                 b + ":4:9: source.type: 'webcam' is not one of file, test_pattern, rtsp, usb, http",
                 b + ":7:18: inference.max_in_flight: the motion detector learns from frames in order: it runs one frame at a time (1)",
-                b + ":8:8: sinks: unknown sink 'kafka'; sinks: jsonl, roboflow, vision_events");
+                b + ":8:8: sinks: unknown sink 'amqp'; sinks: jsonl, roboflow, vision_events, mqtt, kafka");
     }
 
     @Test

@@ -90,7 +90,8 @@ class ReadmeDefaultsTest {
     /** A configuration that reads every key with a default: each source and each detector type once. */
     private Map<String, Set<String>> codeDefaults() throws Exception {
         Files.createDirectories(dir.resolve("cameras"));
-        Files.writeString(dir.resolve("edgewatch.yaml"), "sinks:\n  jsonl: {}\n");
+        Files.writeString(dir.resolve("edgewatch.yaml"), "sinks:\n  jsonl: {}\nmqtt:\n  url: tcp://127.0.0.1:1883\n"
+                + "kafka:\n  bootstrap_servers: 127.0.0.1:9092\n  topic: t\n");
         String[][] cameras = {
                 {"file", "path: a.mp4", "hog", ""},
                 {"test_pattern", "", "motion", ""},
