@@ -287,13 +287,16 @@ public final class MqttBrokerClient implements BrokerClient {
 
     /** Publishes at the destination's QoS; the future fails with the PUBACK's error too. */
     private CompletableFuture<Void> send(String topic, byte[] payload, boolean retain, String messageId) {
+        return send(topic, payload, retain, messageId, MqttQos.fromCode(options.qos()));
+    }
+
+    private CompletableFuture<Void> send(String topic, byte[] payload, boolean retain, String messageId, MqttQos qos) {
         Connection conn = current;
         if (conn == null) {
             return CompletableFuture.failedFuture(BrokerFailures.retry("mqtt: not connected to " + options.url()));
         }
         Mqtt5AsyncClient v5 = conn.v5;
         Mqtt3AsyncClient v3 = conn.v3;
-        MqttQos qos = MqttQos.fromCode(options.qos());
         if (v5 != null) {
             var p = v5.publishWith().topic(topic).qos(qos).retain(retain).payload(payload);
             if (messageId != null) {
@@ -308,10 +311,14 @@ public final class MqttBrokerClient implements BrokerClient {
 
     /** A retained last value: not through the outbox (the next connect or window sends it again), failures only logged. */
     private void fire(String topic, byte[] payload, boolean retain) {
+        fire(topic, payload, retain, MqttQos.fromCode(options.qos()));
+    }
+
+    private void fire(String topic, byte[] payload, boolean retain, MqttQos qos) {
         if (closing && payload != STOPPED) {
             return;
         }
-        send(topic, payload, retain, null).whenComplete((v, e) -> {
+        send(topic, payload, retain, null, qos).whenComplete((v, e) -> {
             if (e != null) {
                 log.debug("mqtt: {} not published: {}", topic, describe(unwrap(e)));
             }
@@ -346,7 +353,10 @@ public final class MqttBrokerClient implements BrokerClient {
             ObjectNode c = s.putObject("counts");
             counts.forEach(c::put);
             s.put("message_id", window.messageId());
-            fire(topics.state(camera), JSON.writeValueAsBytes(s), true);
+            // at QoS 0: a last value the next window replaces needs no acknowledgement, and the broker's PUBACK for it
+            // between two windows' PUBACKs held each window back by a delayed TCP ACK on a broker with Nagle on
+            // (mosquitto as Debian ships it): a backlog drained at 944 msg/s against a plain loop's 21,409
+            fire(topics.state(camera), JSON.writeValueAsBytes(s), true, MqttQos.AT_MOST_ONCE);
         } catch (IOException | RuntimeException e) {
             log.debug("mqtt: no state for camera {}: {}", window.cameraId(), e.toString());
         }

@@ -1449,7 +1449,10 @@ public final class Outbox implements AutoCloseable {
         checkOpen();
         try {
             List<Long> ids = new ArrayList<>();
-            try (PreparedStatement q = db.prepareStatement("SELECT id FROM outbox WHERE destination = ? AND id < ? ORDER BY id")) {
+            // as after(): neither a held entry nor any later one of its camera (a camera's entries go in the order accepted)
+            try (PreparedStatement q = db.prepareStatement("SELECT id FROM outbox o WHERE destination = ? AND id < ? AND held = 0"
+                    + " AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.held = 1 AND h.destination = o.destination"
+                    + " AND h.camera_id = o.camera_id AND h.id < o.id) ORDER BY id")) {
                 q.setString(1, destination);
                 q.setLong(2, beforeId);
                 try (ResultSet rs = q.executeQuery()) {
