@@ -2,6 +2,8 @@ package io.edgewatch.sink.broker;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import io.edgewatch.core.aggregate.WindowReport;
 import io.edgewatch.core.sink.ReportSink;
 import io.edgewatch.sink.outbox.DeliveryException;
+import io.edgewatch.sink.outbox.JsonRestamper;
 import io.edgewatch.sink.outbox.Outbox;
 import io.edgewatch.sink.outbox.OutboxEntry;
 import io.edgewatch.sink.outbox.OutboxSender;
@@ -64,6 +67,8 @@ public final class BrokerSink implements ReportSink {
                 e -> log.warn("{}: not connected to {} yet ({}); what is committed waits in the outbox", options.destination(),
                         client.describe(), e.getMessage()),
                 () -> log.info("{}: connected to {}", options.destination(), client.describe()));
+        // what is made while the wall clock is known wrong is held, and moved by the step that corrects it, as the others'
+        outbox.restamper(options.destination(), JsonRestamper.of(ZoneOffset.UTC, "window_start", "window_end", "at", "timestamp"));
         this.sender = new OutboxSender(outbox, options.destination(), new Transport(), options.retryMin(), options.retryMax(),
                 options.probeInterval(), false, options.maxInFlight()).start();
         log.info("{}: publishing {} to {}, through the outbox {}", options.destination(),
@@ -100,7 +105,9 @@ public final class BrokerSink implements ReportSink {
         return Mono.<Void>fromRunnable(() -> {
             byte[] body = BrokerJson.window(report, options.deviceId(), metadataByCamera.getOrDefault(report.cameraId(), Map.of()),
                     BrokerJson.uuidV7());
-            outbox.append(options.destination(), report.cameraId(), BrokerJson.WINDOW, body);
+            // stamped when the window opened: a window the correcting step closes is held and moved too
+            outbox.appendAll(List.of(new Outbox.NewEntry(options.destination(), report.cameraId(), BrokerJson.WINDOW, body,
+                    report.windowStart())));
             sender.wake();
         }).subscribeOn(committer);
     }
@@ -115,7 +122,8 @@ public final class BrokerSink implements ReportSink {
         }
         byte[] body = BrokerJson.alert(options.deviceId(), cameraId, signal, firing, at, baseline, current, message,
                 BrokerJson.uuidV7());
-        outbox.append(options.destination(), cameraId == null ? DAEMON : cameraId, BrokerJson.ALERT, body);
+        outbox.appendAll(List.of(new Outbox.NewEntry(options.destination(), cameraId == null ? DAEMON : cameraId, BrokerJson.ALERT,
+                body, at)));
         sender.wake();
     }
 
