@@ -1214,9 +1214,6 @@ public final class Outbox implements AutoCloseable {
                 + (wrong ? " AND created_at <= ?" : " AND id <= ?") + " ORDER BY id");
              PreparedStatement up = db.prepareStatement("UPDATE outbox SET body = ?, held = 0 WHERE id = ?")) {
             q.setLong(1, wrong ? now - h.toMillis() : staleUpTo);
-            if (!wrong) {
-                staleUpTo = 0;
-            }
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     up.setBytes(1, flagged(rs.getString(2), rs.getString(3), rs.getBytes(4)));
@@ -1229,6 +1226,10 @@ public final class Outbox implements AutoCloseable {
                 up.executeBatch();
             }
             db.commit();
+            if (!wrong) {
+                // only once they are out: a batch that failed (a lock past the busy timeout, a full disk) is tried again
+                staleUpTo = 0;
+            }
         } catch (SQLException e) {
             throw failed("cannot release the entries held while the clock was wrong", e);
         }
