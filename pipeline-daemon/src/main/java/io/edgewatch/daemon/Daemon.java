@@ -1010,6 +1010,8 @@ public final class Daemon implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         wiring.close();
+        // no step re-stamps a closed outbox
+        restamps.dispose();
         if (outbox != null) {
             OutboxStats stats = outbox.stats();
             log.info("outbox {}: {} waiting (oldest {} s), {} delivered, {} retried, {} evicted in all", outbox.file(),
@@ -1020,7 +1022,6 @@ public final class Daemon implements AutoCloseable {
             watchdog.close();
         }
         clockCheck.dispose();
-        restamps.dispose();
         notifier.close();
     }
 }

@@ -170,8 +170,30 @@ public final class Edgewatch {
             synchronized (started) {
                 Daemon daemon = started.get();
                 if (daemon == null) {
-                    stopAsked.compareAndSet(null, why);
-                    log.info("{} while starting: stopping as soon as the start is done", why);
+                    if (!stopAsked.compareAndSet(null, why)) {
+                        // a second signal: whoever sends it does not want to wait for a start that may hang
+                        log.warn("{} again while starting: exiting now", why);
+                        Runtime.getRuntime().halt(143);
+                    }
+                    log.info("{} while starting: stopping as soon as the start is done (up to {} s; a second signal exits"
+                            + " now)", why, SHUTDOWN_GRACE.toSeconds());
+                    // a start stuck in a native call (a TensorRT build, a camera's open) must not keep the stop waiting
+                    // for systemd's SIGKILL: after the grace the process exits as the JVM would have
+                    Thread t = new Thread(() -> {
+                        try {
+                            Thread.sleep(SHUTDOWN_GRACE.toMillis());
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        synchronized (started) {
+                            if (started.get() == null) {
+                                log.warn("the start has not ended {} s after {}: exiting", SHUTDOWN_GRACE.toSeconds(), why);
+                                Runtime.getRuntime().halt(143);
+                            }
+                        }
+                    }, "edgewatch-start-stop");
+                    t.setDaemon(true);
+                    t.start();
                     return;
                 }
                 stop(why, daemon, stopping, gaveUp);

@@ -52,7 +52,7 @@ final class MqttReader {
         String device = deviceId != null ? deviceId : clientId;
         String badDevice = MqttTopics.problem(device, false);
         if (badDevice != null) {
-            s.error(deviceId != null ? "client_id" : "client_id", "the topics' device level " + Echo.quote(device)
+            s.error("client_id", "the topics' device level " + Echo.quote(device)
                     + " (device_id, else client_id) " + badDevice);
         }
         int qos = s.integer("qos", MqttOptions.DEFAULT_QOS, 0, 2);

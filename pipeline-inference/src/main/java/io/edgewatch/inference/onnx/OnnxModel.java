@@ -138,7 +138,21 @@ public final class OnnxModel implements AutoCloseable {
                                     : "trying " + providers.get(providers.indexOf(provider) + 1).label());
                     continue;
                 }
-                OrtSession session = env.createSession(file.toString(), options);
+                OrtSession session;
+                try {
+                    session = env.createSession(file.toString(), options);
+                } catch (OrtException e) {
+                    if (provider == OnnxOptions.Provider.CPU) {
+                        throw e;
+                    }
+                    // a GPU build without a usable device, a driver that does not match, a model TensorRT cannot build:
+                    // often found only here, not when the provider was added
+                    refused.add(provider.label() + " (" + e.getMessage() + ")");
+                    log.warn("ONNX model {}: a session on the {} execution provider could not be made ({}); {}", file,
+                            provider.label(), e.getMessage(), provider == providers.get(providers.size() - 1)
+                                    ? "no other is listed" : "trying " + providers.get(providers.indexOf(provider) + 1).label());
+                    continue;
+                }
                 try {
                     OnnxModel model = new OnnxModel(file, env, session, provider, inputSize);
                     log.info("ONNX model {}: input {}x{}, output {}, {} class names in its metadata, on the {} execution provider",
