@@ -63,16 +63,10 @@ class AcceleratorFallbackTest {
                 aggregation:
                   frequency: 1
                 """.formatted(clip));
-        JsonNode cameras;
-        JsonNode healthz;
-        String metrics;
-        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
-            String url = daemon.healthUrl().orElseThrow();
-            daemon.completion().onErrorResume(e -> reactor.core.publisher.Mono.empty()).block(Duration.ofMinutes(2));
-            cameras = JSON.readTree(get(url + "/api/cameras"));
-            healthz = JSON.readTree(get(url + "/healthz"));
-            metrics = get(url + "/metrics");
-        }
+        Served served = runToTheEnd(cfg);
+        JsonNode cameras = served.cameras();
+        JsonNode healthz = served.healthz();
+        String metrics = served.metrics();
         JsonNode fallback = camera(cameras, "fallback");
         assertThat(fallback.path("source").path("decoder").asText()).isEqualTo("h264");
         assertThat(fallback.path("source").path("decoder_fallbacks").asLong()).isEqualTo(1);
@@ -118,16 +112,10 @@ class AcceleratorFallbackTest {
                 aggregation:
                   frequency: 1
                 """.formatted(clip, model));
-        JsonNode cameras;
-        JsonNode healthz;
-        String metrics;
-        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
-            String url = daemon.healthUrl().orElseThrow();
-            daemon.completion().onErrorResume(e -> reactor.core.publisher.Mono.empty()).block(Duration.ofMinutes(2));
-            cameras = JSON.readTree(get(url + "/api/cameras"));
-            healthz = JSON.readTree(get(url + "/healthz"));
-            metrics = get(url + "/metrics");
-        }
+        Served served = runToTheEnd(cfg);
+        JsonNode cameras = served.cameras();
+        JsonNode healthz = served.healthz();
+        String metrics = served.metrics();
         JsonNode first = camera(cameras, "gpu-first");
         assertThat(first.path("inference").path("provider").asText()).isEqualTo("cpu");
         assertThat(first.path("totals").path("frames_inferred").asLong()).isEqualTo(30);
@@ -138,6 +126,18 @@ class AcceleratorFallbackTest {
         assertThat(only.path("status").asText()).isEqualTo("degraded");
         assertThat(only.path("problems").toString()).contains("none of the execution providers [cuda] is available here");
         assertThat(only.path("totals").path("frames_seen").asLong()).isZero();
+    }
+
+    /** What the endpoint serves once every camera of {@code cfg} ended (its files read, or it could not start). */
+    private record Served(JsonNode cameras, JsonNode healthz, String metrics) {
+    }
+
+    private static Served runToTheEnd(Path cfg) throws Exception {
+        try (Daemon daemon = Daemon.start(ConfigLoader.load(cfg))) {
+            String url = daemon.healthUrl().orElseThrow();
+            daemon.completion().onErrorResume(e -> reactor.core.publisher.Mono.empty()).block(Duration.ofMinutes(2));
+            return new Served(JSON.readTree(get(url + "/api/cameras")), JSON.readTree(get(url + "/healthz")), get(url + "/metrics"));
+        }
     }
 
     private static JsonNode camera(JsonNode cameras, String id) {

@@ -465,7 +465,8 @@ final class Section {
         return best;
     }
 
-    private static int distance(String a, String b) {
+    /** Edit distance between two keys, for "did you mean" (also {@link KafkaReader}'s producer property names). */
+    static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {

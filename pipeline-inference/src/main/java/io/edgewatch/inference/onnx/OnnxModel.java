@@ -134,8 +134,7 @@ public final class OnnxModel implements AutoCloseable {
                 } catch (OrtException | UnsatisfiedLinkError | IllegalArgumentException e) {
                     refused.add(provider.label() + " (" + e.getMessage() + ")");
                     log.warn("ONNX model {}: the {} execution provider is not available here ({}); {}", file, provider.label(),
-                            e.getMessage(), provider == providers.get(providers.size() - 1) ? "no other is listed"
-                                    : "trying " + providers.get(providers.indexOf(provider) + 1).label());
+                            e.getMessage(), then(providers, provider));
                     continue;
                 }
                 OrtSession session;
@@ -149,8 +148,7 @@ public final class OnnxModel implements AutoCloseable {
                     // often found only here, not when the provider was added
                     refused.add(provider.label() + " (" + e.getMessage() + ")");
                     log.warn("ONNX model {}: a session on the {} execution provider could not be made ({}); {}", file,
-                            provider.label(), e.getMessage(), provider == providers.get(providers.size() - 1)
-                                    ? "no other is listed" : "trying " + providers.get(providers.indexOf(provider) + 1).label());
+                            provider.label(), e.getMessage(), then(providers, provider));
                     continue;
                 }
                 try {
@@ -193,6 +191,12 @@ public final class OnnxModel implements AutoCloseable {
                 options.addTensorrt(trt);
             }
         }
+    }
+
+    /** What a fallback from {@code provider} does next: the next listed provider, or nothing. */
+    private static String then(List<OnnxOptions.Provider> providers, OnnxOptions.Provider provider) {
+        int i = providers.indexOf(provider);
+        return i == providers.size() - 1 ? "no other is listed" : "trying " + providers.get(i + 1).label();
     }
 
     private static String labels(List<OnnxOptions.Provider> providers) {

@@ -1247,14 +1247,20 @@ public final class Outbox implements AutoCloseable {
     public synchronized long held() {
         checkOpen();
         try {
-            long n;
-            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outbox WHERE held = 1")) {
-                n = rs.next() ? rs.getLong(1) : 0;
-            }
+            long n = count(HELD_SQL);
             endRead();
             return n;
         } catch (SQLException e) {
             throw failed("cannot count the held entries", e);
+        }
+    }
+
+    private static final String HELD_SQL = "SELECT COUNT(*) FROM outbox WHERE held = 1";
+
+    /** The one number a {@code SELECT COUNT(*)} answers, on the caller's transaction. */
+    private long count(String sql) throws SQLException {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 
@@ -1285,10 +1291,7 @@ public final class Outbox implements AutoCloseable {
     public synchronized long deadLetters() {
         checkOpen();
         try {
-            long n;
-            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM dead_letter")) {
-                n = rs.next() ? rs.getLong(1) : 0;
-            }
+            long n = count("SELECT COUNT(*) FROM dead_letter");
             endRead();
             return n;
         } catch (SQLException e) {
@@ -1495,11 +1498,8 @@ public final class Outbox implements AutoCloseable {
                 // counted, not only kept: another process (edgewatch outbox --retry-dead-letters) may have added entries
                 depth = rs.next() ? rs.getLong(1) : 0;
             }
-            long held;
             // on the partial index of held rows: nothing read when none is held
-            try (Statement q = db.createStatement(); ResultSet rs = q.executeQuery("SELECT COUNT(*) FROM outbox WHERE held = 1")) {
-                held = rs.next() ? rs.getLong(1) : 0;
-            }
+            long held = count(HELD_SQL);
             OutboxStats stats = new OutboxStats(depth + waitingEntries, oldestAgeMillis(),
                     counter("accepted"), counter("delivered"), counter("retries"), counter("evicted") + evictedUnrecorded,
                     refused.get(), held);
