@@ -200,8 +200,10 @@ public final class KafkaBroker implements AutoCloseable {
         }
         Path props = properties();
         if (!formatted) {
+            // URL-safe base64 may begin with '-': given as "-t ID" it was read as an option one start in 64 ("--cluster-id:
+            // expected one argument", seen in a full run); joined by '=' it is always the value
             String clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(uuidBytes());
-            List<String> format = new ArrayList<>(java("kafka.tools.StorageTool", "format", "--standalone", "-t", clusterId,
+            List<String> format = new ArrayList<>(java("kafka.tools.StorageTool", "format", "--standalone", "--cluster-id=" + clusterId,
                     "-c", props.toString()));
             if (saslUser != null) {
                 format.add("--add-scram");
